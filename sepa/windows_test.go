@@ -1,0 +1,58 @@
+package sepa
+
+import (
+	"testing"
+	"time"
+)
+
+func TestRefundWindowEnd(t *testing.T) {
+	tests := []struct {
+		debit      time.Time
+		authorised bool
+		want       time.Time
+	}{
+		{date(2025, time.March, 3), true, date(2025, time.April, 28)},
+		{date(2024, time.January, 15), true, date(2024, time.March, 11)}, // leap year
+		{date(2025, time.March, 3), false, date(2026, time.April, 3)},
+		{date(2025, time.January, 31), false, date(2026, time.March, 3)}, // AddDate normalises 31 February
+		{time.Date(2025, time.March, 3, 9, 15, 0, 0, time.UTC), true, time.Date(2025, time.April, 28, 9, 15, 0, 0, time.UTC)},
+	}
+	for _, tc := range tests {
+		if got := RefundWindowEnd(tc.debit, tc.authorised); !got.Equal(tc.want) {
+			t.Errorf("RefundWindowEnd(%s, %v) = %s, want %s", tc.debit, tc.authorised, got, tc.want)
+		}
+	}
+}
+
+func TestMandateLapse(t *testing.T) {
+	tests := []struct{ last, want time.Time }{
+		{date(2025, time.June, 15), date(2028, time.June, 15)},
+		{date(2024, time.February, 29), date(2027, time.March, 1)},
+	}
+	for _, tc := range tests {
+		if got := MandateLapse(tc.last); !got.Equal(tc.want) {
+			t.Errorf("MandateLapse(%s) = %s, want %s", tc.last, got, tc.want)
+		}
+	}
+}
+
+func TestReturnWindowEnd(t *testing.T) {
+	tests := []struct{ settled, want time.Time }{
+		{date(2025, time.June, 2), date(2025, time.June, 9)},
+		{date(2025, time.April, 15), date(2025, time.April, 24)},       // over Easter
+		{date(2025, time.December, 22), date(2025, time.December, 31)}, // over Christmas
+		{date(2025, time.December, 29), date(2026, time.January, 6)},   // over New Year
+	}
+	for _, tc := range tests {
+		if got := ReturnWindowEnd(tc.settled); !got.Equal(tc.want) {
+			t.Errorf("ReturnWindowEnd(%s) = %s, want %s", tc.settled, got, tc.want)
+		}
+	}
+}
+
+func TestWindowConstants(t *testing.T) {
+	if PreNotificationDays != 14 || RefundAuthorisedDays != 8*7 || RefundUnauthorisedMonths != 13 ||
+		MandateLapseMonths != 36 || ReturnTargetDays != 5 {
+		t.Error("SEPA Direct Debit time limits changed")
+	}
+}
