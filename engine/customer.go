@@ -1,0 +1,206 @@
+package engine
+
+// Customer is a payer known to the account.
+type Customer struct {
+	Meta
+	Email           *string           `json:"email"`
+	Name            *string           `json:"name"`
+	Description     *string           `json:"description"`
+	Phone           *string           `json:"phone"`
+	Address         *Address          `json:"address"`
+	Metadata        map[string]string `json:"metadata"`
+	InvoiceSettings InvoiceSettings   `json:"invoice_settings"`
+	InvoicePrefix   string            `json:"invoice_prefix"`
+	DefaultSource   *string           `json:"default_source"`
+	Deleted         bool              `json:"deleted,omitempty"`
+}
+
+// InvoiceSettings are the customer's invoice defaults.
+type InvoiceSettings struct {
+	DefaultPaymentMethod *string           `json:"default_payment_method"`
+	Footer               *string           `json:"footer"`
+	CustomFields         []CustomField     `json:"custom_fields"`
+	RenderingOptions     map[string]string `json:"rendering_options"`
+}
+
+// CustomField is a name/value pair printed on invoices.
+type CustomField struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+func init() { register(&Customer{}) }
+
+// ObjectType implements Object.
+func (*Customer) ObjectType() string { return "customer" }
+
+// Index implements Object: lists filter customers by email and hide deleted ones.
+func (c *Customer) Index() Index {
+	ix := Index{Status: "active"}
+	if c.Deleted {
+		ix.Status = "deleted"
+	}
+	if c.Email != nil {
+		ix.Lookup = *c.Email
+	}
+	return ix
+}
+
+// CustomerParams creates or updates a customer.
+type CustomerParams struct {
+	Email           Opt[string]
+	Name            Opt[string]
+	Description     Opt[string]
+	Phone           Opt[string]
+	Address         Opt[AddressUpdate]
+	Metadata        MetadataUpdate
+	TestClock       Opt[string]
+	DefaultPM       Opt[string]
+	Footer          Opt[string]
+	CustomFields    Opt[[]CustomField]
+	DefaultSource   Opt[string]
+	Source          Opt[string]
+}
+
+func (c *Customer) apply(p CustomerParams) {
+	applyPtr(&c.Email, p.Email)
+	applyPtr(&c.Name, p.Name)
+	applyPtr(&c.Description, p.Description)
+	applyPtr(&c.Phone, p.Phone)
+	applyAddress(&c.Address, p.Address)
+	c.Metadata = p.Metadata.apply(c.Metadata)
+	applyPtr(&c.InvoiceSettings.DefaultPaymentMethod, p.DefaultPM)
+	applyPtr(&c.InvoiceSettings.Footer, p.Footer)
+	if p.CustomFields.Set {
+		c.InvoiceSettings.CustomFields = p.CustomFields.V
+		if p.CustomFields.Null {
+			c.InvoiceSettings.CustomFields = nil
+		}
+	}
+}
+
+// CreateCustomer creates a customer, bound to a test clock when one is named.
+func (op *Op) CreateCustomer(p CustomerParams) (*Customer, error) {
+	c := &Customer{Metadata: map[string]string{}}
+	if p.TestClock.Set && !p.TestClock.Null {
+		tc, err := op.GetTestClock(p.TestClock.V)
+		if err != nil {
+			return nil, err
+		}
+		c.ClockID = tc.ID
+	}
+	c.ID = NewID("cus_")[:18]
+	c.Created = op.Now(c.ClockID).Unix()
+	c.InvoicePrefix = RandomString(8)
+	c.apply(p)
+	if c.InvoiceSettings.DefaultPaymentMethod != nil {
+		if err := op.checkCustomerPaymentMethod(c, *c.InvoiceSettings.DefaultPaymentMethod); err != nil {
+			return nil, err
+		}
+	}
+	if err := op.insert(c); err != nil {
+		return nil, err
+	}
+	if err := op.emit("customer.created", c, nil); err != nil {
+		return nil, err
+	}
+	for _, h := range customerHooks {
+		if err := h.created(op, c, p); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// customerHook lets the payment files react to customer parameters that name
+// sources or payment methods, without the customer file knowing them.
+type customerHook struct {
+	created func(op *Op, c *Customer, p CustomerParams) error
+	updated func(op *Op, c *Customer, p CustomerParams) error
+	checkPM func(op *Op, c *Customer, pm string) error
+}
+
+var customerHooks []customerHook
+
+func (op *Op) checkCustomerPaymentMethod(c *Customer, pm string) error {
+	for _, h := range customerHooks {
+		if h.checkPM != nil {
+			if err := h.checkPM(op, c, pm); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// GetCustomer returns a customer; a deleted one is returned with Deleted set.
+func (op *Op) GetCustomer(id string) (*Customer, error) {
+	c, err := Get[Customer](op, id)
+	if err != nil {
+		return nil, NotFound("id", "customer", id)
+	}
+	return c, nil
+}
+
+// LiveCustomer returns a customer that is not deleted; param names the parameter that gave the id.
+func (op *Op) LiveCustomer(id, param string) (*Customer, error) {
+	c, err := GetForUpdate[Customer](op, id)
+	if err != nil || c.Deleted {
+		return nil, NotFound(param, "customer", id)
+	}
+	return c, nil
+}
+
+// UpdateCustomer changes a customer and emits customer.updated when anything changed.
+func (op *Op) UpdateCustomer(id string, p CustomerParams) (*Customer, error) {
+	c, err := op.LiveCustomer(id, "id")
+	if err != nil {
+		return nil, err
+	}
+	prev := clone(c)
+	c.apply(p)
+	if p.DefaultPM.Set && !p.DefaultPM.Null {
+		if err := op.checkCustomerPaymentMethod(c, p.DefaultPM.V); err != nil {
+			return nil, err
+		}
+	}
+	for _, h := range customerHooks {
+		if h.updated != nil {
+			if err := h.updated(op, c, p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return c, op.saveChanged(c, prev, "customer.updated")
+}
+
+// saveChanged saves o and emits typ with prev when o differs from prev.
+func (op *Op) saveChanged(o, prev Object, typ string) error {
+	if err := op.save(o); err != nil {
+		return err
+	}
+	if sameJSON(o, prev) {
+		return nil
+	}
+	return op.emit(typ, o, prev)
+}
+
+// DeleteCustomer deletes a customer. The row stays, so that retrieving it
+// answers a deleted stub, as Stripe does.
+func (op *Op) DeleteCustomer(id string) (*Customer, error) {
+	c, err := op.LiveCustomer(id, "id")
+	if err != nil {
+		return nil, err
+	}
+	c.Deleted = true
+	if err := op.save(c); err != nil {
+		return nil, err
+	}
+	return c, op.emit("customer.deleted", c, nil)
+}
+
+// ListCustomers lists live customers; p may filter by Lookup (email) and ClockID.
+func (op *Op) ListCustomers(p ListParams) ([]*Customer, error) {
+	p.Status = "active"
+	return List[Customer](op, p)
+}

@@ -1,0 +1,221 @@
+// Package engine holds Kontor's rules: accounts, customers, events, test
+// clocks, timers and the payment state machines. It speaks its own vocabulary
+// (no wire formats, no SQL) and reaches the outside world only through the
+// store, the clock and the bank network interfaces.
+package engine
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/kontorpay/kontor/clock"
+	"github.com/kontorpay/kontor/store"
+)
+
+// Timing selects how long asynchronous outcomes take.
+type Timing string
+
+// Timing profiles.
+const (
+	// TimingSandbox settles within seconds and honours the documented test delays.
+	TimingSandbox Timing = "sandbox"
+	// TimingRealistic uses TARGET business days and the schemes' real windows.
+	TimingRealistic Timing = "realistic"
+)
+
+// Config configures an Engine.
+type Config struct {
+	Store  store.Store
+	Clock  clock.Clock // nil means clock.Wall
+	Logger *slog.Logger
+	Timing Timing
+	// StrictKeys turns off provisioning an account for an unknown sk_test_ key.
+	StrictKeys bool
+	// SandboxDelay is how long "within seconds" outcomes take in the sandbox profile; 0 means 2s.
+	SandboxDelay time.Duration
+	// DataKey seals full IBANs and secrets; nil means a key kept in the store's settings.
+	DataKey []byte
+}
+
+// Engine is the payment engine. It is safe for concurrent use.
+type Engine struct {
+	store  store.Store
+	clock  clock.Clock
+	log    *slog.Logger
+	timing Timing
+	strict bool
+	delay  time.Duration
+
+	keys     *keyring
+	handlers map[string]TimerHandler
+	sinks    []EventSink
+
+	kickMu   sync.Mutex
+	kickers  []func()
+	inflight sync.Map // idempotency keys in flight on this node
+	keyCache sync.Map // API key hash -> *keyInfo
+	clockMu  sync.Map // test clock id -> *sync.Mutex
+}
+
+// New returns an Engine over cfg.Store, loading or creating the data keys.
+func New(ctx context.Context, cfg Config) (*Engine, error) {
+	e := &Engine{
+		store:    cfg.Store,
+		clock:    cfg.Clock,
+		log:      cfg.Logger,
+		timing:   cfg.Timing,
+		strict:   cfg.StrictKeys,
+		delay:    cfg.SandboxDelay,
+		handlers: map[string]TimerHandler{},
+	}
+	if e.clock == nil {
+		e.clock = clock.Wall{}
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.timing == "" {
+		e.timing = TimingSandbox
+	}
+	if e.delay == 0 {
+		e.delay = 2 * time.Second
+	}
+	keys, err := loadKeyring(ctx, cfg.Store, cfg.DataKey)
+	if err != nil {
+		return nil, err
+	}
+	e.keys = keys
+	e.registerTimers()
+	return e, nil
+}
+
+// Store returns the engine's store.
+func (e *Engine) Store() store.Store { return e.store }
+
+// Timing returns the engine's timing profile.
+func (e *Engine) Timing() Timing { return e.timing }
+
+// WallNow returns the wall clock's time.
+func (e *Engine) WallNow() time.Time { return e.clock.Now() }
+
+// Logger returns the engine's logger.
+func (e *Engine) Logger() *slog.Logger { return e.log }
+
+// OnCommit registers f to be called after every committed write that
+// scheduled a timer or produced an event, so that background services wake.
+func (e *Engine) OnCommit(f func()) {
+	e.kickMu.Lock()
+	e.kickers = append(e.kickers, f)
+	e.kickMu.Unlock()
+}
+
+func (e *Engine) kick() {
+	e.kickMu.Lock()
+	ks := e.kickers
+	e.kickMu.Unlock()
+	for _, k := range ks {
+		k()
+	}
+}
+
+// RequestInfo identifies the API request that caused a change; events carry it.
+type RequestInfo struct {
+	ID             string
+	IdempotencyKey string
+}
+
+// Op is one transaction of the engine, bound to an account. It is created by
+// Update or View and must not be used after its function returns.
+type Op struct {
+	ctx     context.Context
+	e       *Engine
+	tx      store.Tx
+	account string
+	acct    *Account
+	req     RequestInfo
+	write   bool
+	clocks  map[string]*TestClock
+	hooks   []*WebhookEndpoint
+	hooksOK bool
+	wake    bool
+	// now pins the time seen by objects of one test clock while its timers fire.
+	pinned map[string]time.Time
+}
+
+// Update runs fn in a write transaction for account and returns after the
+// commit is durable. fn may run more than once if the store retries.
+func (e *Engine) Update(ctx context.Context, account string, req RequestInfo, fn func(op *Op) error) error {
+	wake := false
+	err := e.store.Update(ctx, func(tx store.Tx) error {
+		op := e.newOp(ctx, tx, account, req, true)
+		if err := fn(op); err != nil {
+			return err
+		}
+		wake = op.wake
+		return nil
+	})
+	if err == nil && wake {
+		e.kick()
+	}
+	return err
+}
+
+// View runs fn in a read-only transaction for account.
+func (e *Engine) View(ctx context.Context, account string, fn func(op *Op) error) error {
+	return e.store.View(ctx, func(tx store.Tx) error {
+		return fn(e.newOp(ctx, tx, account, RequestInfo{}, false))
+	})
+}
+
+func (e *Engine) newOp(ctx context.Context, tx store.Tx, account string, req RequestInfo, write bool) *Op {
+	return &Op{ctx: ctx, e: e, tx: tx, account: account, req: req, write: write}
+}
+
+// Context returns the op's context.
+func (op *Op) Context() context.Context { return op.ctx }
+
+// AccountID returns the id of the op's account.
+func (op *Op) AccountID() string { return op.account }
+
+// Engine returns the engine that created op.
+func (op *Op) Engine() *Engine { return op.e }
+
+// Tx exposes the store transaction to the engine's own services.
+func (op *Op) Tx() store.Tx { return op.tx }
+
+// Now returns the current time for objects bound to clockID ("" for none):
+// the frozen time of that test clock, else the wall clock.
+func (op *Op) Now(clockID string) time.Time {
+	if clockID == "" {
+		return op.e.clock.Now()
+	}
+	if t, ok := op.pinned[clockID]; ok {
+		return t
+	}
+	c, err := op.testClock(clockID)
+	if err != nil {
+		// A deleted clock freezes nothing any more.
+		return op.e.clock.Now()
+	}
+	return time.Unix(c.FrozenTime, 0)
+}
+
+func (op *Op) testClock(id string) (*TestClock, error) {
+	if c, ok := op.clocks[id]; ok {
+		return c, nil
+	}
+	c, err := Get[TestClock](op, id)
+	if err != nil {
+		return nil, err
+	}
+	if op.clocks == nil {
+		op.clocks = map[string]*TestClock{}
+	}
+	op.clocks[id] = c
+	return c, nil
+}
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

@@ -1,0 +1,148 @@
+package engine
+
+import (
+	"encoding/json"
+	"slices"
+
+	"github.com/kontorpay/kontor/store"
+)
+
+// Event is an event as the engine records it: the object as of the change
+// and, for updates, the object before it. Dialects render both their way.
+type Event struct {
+	ID         string          `json:"-"`
+	Type       string          `json:"-"`
+	Created    int64           `json:"-"`
+	ObjectType string          `json:"object_type"`
+	Object     json.RawMessage `json:"object"`
+	Previous   json.RawMessage `json:"previous,omitempty"`
+	Request    RequestInfo     `json:"request"`
+	// Extra carries what a dialect derived for its own events (for example a Checkout.com action).
+	Extra json.RawMessage `json:"extra,omitempty"`
+}
+
+// EventSink is called inside the transaction for every event the engine
+// records, so that a dialect can derive events of its own (see Op.RecordDialectEvent).
+type EventSink func(op *Op, ev *Event) error
+
+// AddEventSink registers a sink; call before serving.
+func (e *Engine) AddEventSink(s EventSink) { e.sinks = append(e.sinks, s) }
+
+// DecodeEvent parses a stored event.
+func DecodeEvent(r store.Event) (*Event, error) {
+	ev := &Event{}
+	if err := json.Unmarshal(r.Data, ev); err != nil {
+		return nil, err
+	}
+	ev.ID, ev.Type, ev.Created = r.ID, r.Type, r.Created
+	return ev, nil
+}
+
+// emit records an event of typ about o, with prev the object before the change
+// (nil for creations and deletions), and queues it for every matching endpoint.
+func (op *Op) emit(typ string, o Object, prev Object) error {
+	data, err := json.Marshal(o)
+	if err != nil {
+		return err
+	}
+	ev := &Event{Type: typ, ObjectType: o.ObjectType(), Object: data, Request: op.req}
+	if prev != nil {
+		if ev.Previous, err = json.Marshal(prev); err != nil {
+			return err
+		}
+	}
+	ev.Created = op.Now(o.meta().ClockID).Unix()
+	ev.ID = NewID("evt_")
+	if err := op.recordEvent("", ev, o.meta().ID); err != nil {
+		return err
+	}
+	for _, s := range op.e.sinks {
+		if err := s(op, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RecordDialectEvent stores an event in a dialect's own vocabulary and queues
+// it for that dialect's endpoints. ev.ID, ev.Type and ev.Created must be set.
+func (op *Op) RecordDialectEvent(dialect string, ev *Event, objectID string) error {
+	return op.recordEvent(dialect, ev, objectID)
+}
+
+func (op *Op) recordEvent(dialect string, ev *Event, objectID string) error {
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	hooks, err := op.endpoints()
+	if err != nil {
+		return err
+	}
+	var matched []*WebhookEndpoint
+	for _, h := range hooks {
+		if h.Dialect == dialect && h.Matches(ev.Type) {
+			matched = append(matched, h)
+		}
+	}
+	row := &store.Event{Account: op.account, ID: ev.ID, Dialect: dialect, Type: ev.Type, ObjectID: objectID,
+		Created: ev.Created, PendingWebhooks: len(matched), Data: data}
+	if err := op.tx.InsertEvent(op.ctx, row); err != nil {
+		return err
+	}
+	nowMS := op.e.clock.Now().UnixMilli()
+	for _, h := range matched {
+		d := &store.Delivery{ID: NewID("whdel_"), Account: op.account, EventID: ev.ID, EndpointID: h.ID,
+			Status: "pending", NextAttemptAt: nowMS, Created: op.e.clock.Now().Unix()}
+		if err := op.tx.InsertDelivery(op.ctx, d); err != nil {
+			return err
+		}
+		op.wake = true
+	}
+	return nil
+}
+
+func (op *Op) endpoints() ([]*WebhookEndpoint, error) {
+	if op.hooksOK {
+		return op.hooks, nil
+	}
+	hooks, err := List[WebhookEndpoint](op, ListParams{Limit: 10000})
+	if err != nil {
+		return nil, err
+	}
+	op.hooks, op.hooksOK = hooks, true
+	return hooks, nil
+}
+
+// GetEvent returns one event of the account in the dialect's vocabulary.
+func (op *Op) GetEvent(dialect, id string) (*Event, store.Event, error) {
+	r, err := op.tx.GetEvent(op.ctx, op.account, id)
+	if err != nil {
+		return nil, r, err
+	}
+	if r.Dialect != dialect {
+		return nil, r, store.ErrNotFound
+	}
+	ev, err := DecodeEvent(r)
+	return ev, r, err
+}
+
+// ListEvents lists the account's events; Account is filled in.
+func (op *Op) ListEvents(p store.ListEventsParams) ([]store.Event, error) {
+	p.Account = op.account
+	return op.tx.ListEvents(op.ctx, p)
+}
+
+// EventSeq returns the Seq of an event for cursors.
+func (op *Op) EventSeq(dialect, id string) (int64, error) {
+	_, r, err := op.GetEvent(dialect, id)
+	return r.Seq, err
+}
+
+// Matches reports whether the endpoint wants events of type typ.
+func (h *WebhookEndpoint) Matches(typ string) bool {
+	if h.Status != "enabled" {
+		return false
+	}
+	return slices.Contains(h.EnabledEvents, "*") || slices.Contains(h.EnabledEvents, typ)
+}

@@ -1,0 +1,202 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+
+	"github.com/kontorpay/kontor/store"
+)
+
+// Meta is the part every stored engine object shares.
+type Meta struct {
+	ID      string `json:"id"`
+	Created int64  `json:"created"`
+	ClockID string `json:"clock_id,omitempty"`
+	seq     int64
+	version int64
+}
+
+// Meta returns m; every object type embeds Meta and so satisfies Object.
+func (m *Meta) meta() *Meta { return m }
+
+// Seq returns the store's ordering number of the object (0 before it is stored).
+func (m *Meta) Seq() int64 { return m.seq }
+
+// Object is implemented by every stored engine type.
+type Object interface {
+	meta() *Meta
+	// ObjectType names the type, as stored and as used in events ("customer", …).
+	ObjectType() string
+	// Index returns the queried columns of the object (Kind, Customer, Parent, Status, Lookup).
+	Index() Index
+}
+
+// Index holds the queried columns of an object.
+type Index struct {
+	Kind, Customer, Parent, Status, Lookup string
+}
+
+// types maps ObjectType names to their Go types, for Decode.
+var types = map[string]reflect.Type{}
+
+func register(o Object) {
+	types[o.ObjectType()] = reflect.TypeOf(o).Elem()
+}
+
+// Decode turns a stored document of the named type back into its engine object.
+func Decode(objType string, data []byte) (Object, error) {
+	t, ok := types[objType]
+	if !ok {
+		return nil, fmt.Errorf("engine: unknown object type %q", objType)
+	}
+	v := reflect.New(t).Interface().(Object)
+	if err := json.Unmarshal(data, v); err != nil {
+		return nil, fmt.Errorf("engine: decode %s: %w", objType, err)
+	}
+	return v, nil
+}
+
+// Get loads the object with id of type T from the op's account. A missing
+// object, or one of another type, answers a store.ErrNotFound error.
+func Get[T any, PT interface {
+	*T
+	Object
+}](op *Op, id string) (PT, error) {
+	return get[T, PT](op, id, false)
+}
+
+// GetForUpdate is Get that also locks the row for the rest of the transaction.
+func GetForUpdate[T any, PT interface {
+	*T
+	Object
+}](op *Op, id string) (PT, error) {
+	return get[T, PT](op, id, op.write)
+}
+
+func get[T any, PT interface {
+	*T
+	Object
+}](op *Op, id string, lock bool) (PT, error) {
+	var zero PT = new(T)
+	row, err := op.tx.GetObject(op.ctx, store.GetObjectParams{Account: op.account, ID: id, Type: zero.ObjectType(), ForUpdate: lock})
+	if err != nil {
+		return nil, err
+	}
+	return fromRow[T, PT](row)
+}
+
+func fromRow[T any, PT interface {
+	*T
+	Object
+}](row store.Object) (PT, error) {
+	v := PT(new(T))
+	if err := json.Unmarshal(row.Data, v); err != nil {
+		return nil, fmt.Errorf("engine: decode %s %s: %w", row.Type, row.ID, err)
+	}
+	m := v.meta()
+	m.seq, m.version = row.Seq, row.Version
+	return v, nil
+}
+
+// GetAny loads an object of any type by id, for expansion and events.
+func (op *Op) GetAny(id string) (Object, error) {
+	row, err := op.tx.GetObject(op.ctx, store.GetObjectParams{Account: op.account, ID: id})
+	if err != nil {
+		return nil, err
+	}
+	o, err := Decode(row.Type, row.Data)
+	if err != nil {
+		return nil, err
+	}
+	m := o.meta()
+	m.seq, m.version = row.Seq, row.Version
+	return o, nil
+}
+
+// ListParams filters a list of one object type; see store.ListObjectsParams.
+type ListParams = store.ListObjectsParams
+
+// List returns objects of type T matching p (Account and Type are filled in).
+func List[T any, PT interface {
+	*T
+	Object
+}](op *Op, p ListParams) ([]PT, error) {
+	var zero PT = new(T)
+	p.Account, p.Type = op.account, zero.ObjectType()
+	rows, err := op.tx.ListObjects(op.ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PT, 0, len(rows))
+	for _, r := range rows {
+		v, err := fromRow[T, PT](r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// SeqOf returns the Seq of the object id of type objType, for cursors; a missing
+// object answers store.ErrNotFound.
+func (op *Op) SeqOf(objType, id string) (int64, error) {
+	row, err := op.tx.GetObject(op.ctx, store.GetObjectParams{Account: op.account, ID: id, Type: objType})
+	if err != nil {
+		return 0, err
+	}
+	return row.Seq, nil
+}
+
+func (op *Op) row(o Object) (*store.Object, error) {
+	data, err := json.Marshal(o)
+	if err != nil {
+		return nil, err
+	}
+	m := o.meta()
+	ix := o.Index()
+	return &store.Object{Account: op.account, ID: m.ID, Type: o.ObjectType(), Kind: ix.Kind, Customer: ix.Customer,
+		Parent: ix.Parent, Status: ix.Status, ClockID: m.ClockID, Lookup: ix.Lookup, Created: m.Created,
+		Seq: m.seq, Version: m.version, Data: data}, nil
+}
+
+// insert stores a new object.
+func (op *Op) insert(o Object) error {
+	r, err := op.row(o)
+	if err != nil {
+		return err
+	}
+	if err := op.tx.InsertObject(op.ctx, r); err != nil {
+		return err
+	}
+	m := o.meta()
+	m.seq, m.version = r.Seq, r.Version
+	return nil
+}
+
+// save writes a changed object back.
+func (op *Op) save(o Object) error {
+	r, err := op.row(o)
+	if err != nil {
+		return err
+	}
+	if err := op.tx.UpdateObject(op.ctx, r); err != nil {
+		return err
+	}
+	o.meta().version = r.Version
+	return nil
+}
+
+// clone returns a deep copy of o through its JSON form (for previous attributes).
+func clone[T any](o *T) *T {
+	data, err := json.Marshal(o)
+	if err != nil {
+		panic(err)
+	}
+	c := new(T)
+	if err := json.Unmarshal(data, c); err != nil {
+		panic(err)
+	}
+	return c
+}

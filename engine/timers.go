@@ -1,0 +1,172 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/kontorpay/kontor/store"
+)
+
+// TimerHandler carries out the transition a timer stands for, inside the
+// transaction that also deletes the timer. It must be idempotent with respect
+// to the object's state: a timer that finds its object already moved on does nothing.
+type TimerHandler func(op *Op, t *store.Timer) error
+
+const (
+	timerAdvanceClock     = "test_clock.advance"
+	timerMaxAttempts      = 8
+	timerIdempotencySweep = "idempotency.sweep"
+)
+
+// HandleTimer registers the handler for a timer kind; dialects and engine
+// files call it while the engine is built.
+func (e *Engine) HandleTimer(kind string, h TimerHandler) { e.handlers[kind] = h }
+
+func (e *Engine) registerTimers() {
+	for kind, h := range timerHandlers {
+		e.handlers[kind] = h
+	}
+}
+
+// timerHandlers is filled by the engine's files in init functions.
+var timerHandlers = map[string]TimerHandler{}
+
+// Schedule queues a transition of kind for objectID at the time at, on the
+// clock of the object (clockID, "" for the wall clock).
+func (op *Op) Schedule(at time.Time, clockID, kind, objectID string, payload any) error {
+	return op.scheduleAt(at.UnixMilli(), clockID, kind, objectID, payload)
+}
+
+func (op *Op) scheduleAt(dueMS int64, clockID, kind, objectID string, payload any) error {
+	var data []byte
+	if payload != nil {
+		var err error
+		if data, err = json.Marshal(payload); err != nil {
+			return err
+		}
+	}
+	t := &store.Timer{Account: op.account, ClockID: clockID, Due: dueMS, Kind: kind, ObjectID: objectID, Payload: data}
+	if err := op.tx.InsertTimer(op.ctx, t); err != nil {
+		return err
+	}
+	op.wake = true
+	return nil
+}
+
+// CancelTimers drops the object's pending timers of kind ("" for all).
+func (op *Op) CancelTimers(objectID, kind string) error {
+	_, err := op.tx.CancelTimers(op.ctx, store.CancelTimersParams{Account: op.account, ObjectID: objectID, Kind: kind})
+	return err
+}
+
+// FireDueTimers fires the wall-clock timers due now, one transaction each,
+// and returns when none is left. It reports when the next one is due.
+func (e *Engine) FireDueTimers(ctx context.Context) (next time.Time, ok bool, err error) {
+	for {
+		fired, err := e.fireDue(ctx, "", e.clock.Now().UnixMilli())
+		if err != nil {
+			return time.Time{}, false, err
+		}
+		if !fired {
+			break
+		}
+	}
+	var due int64
+	err = e.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		due, ok, err = tx.NextTimerDue(ctx, "")
+		return err
+	})
+	return time.UnixMilli(due), ok, err
+}
+
+// fireDue fires the earliest timer of clockID due by dueMS and reports whether there was one.
+func (e *Engine) fireDue(ctx context.Context, clockID string, dueMS int64) (bool, error) {
+	var claimed *store.Timer
+	var herr error
+	err := e.store.Update(ctx, func(tx store.Tx) error {
+		claimed, herr = nil, nil
+		ts, err := tx.ClaimDueTimers(ctx, store.ClaimTimersParams{ClockID: clockID, DueLTE: dueMS, Limit: 1})
+		if err != nil || len(ts) == 0 {
+			return err
+		}
+		t := ts[0]
+		claimed = &t
+		if t.Kind == timerAdvanceClock {
+			return nil // runs outside this transaction, below
+		}
+		h, ok := e.handlers[t.Kind]
+		if !ok {
+			e.log.Error("timer of unknown kind dropped", "kind", t.Kind, "object", t.ObjectID)
+			return tx.DeleteTimer(ctx, t.ID)
+		}
+		op := e.newOp(ctx, tx, t.Account, RequestInfo{}, true)
+		if clockID != "" {
+			op.pinned = map[string]time.Time{clockID: time.UnixMilli(t.Due)}
+		}
+		if err := tx.DeleteTimer(ctx, t.ID); err != nil {
+			return err
+		}
+		if herr = h(op, &t); herr != nil {
+			return herr
+		}
+		return nil
+	})
+	if claimed == nil {
+		return false, err
+	}
+	if claimed.Kind == timerAdvanceClock && err == nil {
+		return true, e.advanceClock(ctx, *claimed)
+	}
+	if err == nil {
+		return true, nil
+	}
+	if herr == nil && !errors.Is(err, store.ErrConflict) {
+		return false, err
+	}
+	// The handler failed: back the timer off, and give up after a few attempts.
+	e.log.Error("timer failed", "kind", claimed.Kind, "object", claimed.ObjectID, "attempt", claimed.Attempts+1, "err", err)
+	return true, e.store.Update(ctx, func(tx store.Tx) error {
+		t := *claimed
+		t.Attempts++
+		if t.Attempts >= timerMaxAttempts {
+			e.log.Error("timer abandoned", "kind", t.Kind, "object", t.ObjectID)
+			err := tx.DeleteTimer(ctx, t.ID)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			return err
+		}
+		t.Due = max(t.Due, e.clock.Now().UnixMilli()) + int64(1000<<t.Attempts)
+		err := tx.UpdateTimer(ctx, &t)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+}
+
+// RunScheduler fires wall-clock timers as they come due until ctx ends.
+// kick wakes it early (after a commit that scheduled something).
+func (e *Engine) RunScheduler(ctx context.Context, kick <-chan struct{}) {
+	for {
+		next, ok, err := e.FireDueTimers(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		wait := time.Second
+		if err != nil {
+			e.log.Error("scheduler", "err", err)
+		} else if ok {
+			wait = min(wait, max(next.Sub(e.clock.Now()), 5*time.Millisecond))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-kick:
+		case <-time.After(wait):
+		}
+	}
+}

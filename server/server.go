@@ -1,0 +1,198 @@
+// Package server wires Kontor together: it opens the store, builds the
+// engine and the dialects, serves HTTP and runs the background services
+// (timer scheduler, webhook dispatcher, idempotency sweeper).
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kontorpay/kontor/clock"
+	"github.com/kontorpay/kontor/engine"
+	"github.com/kontorpay/kontor/store"
+	"github.com/kontorpay/kontor/store/sqlite"
+	"github.com/kontorpay/kontor/stripeapi"
+	"github.com/kontorpay/kontor/webhook"
+)
+
+// Config configures a Server.
+type Config struct {
+	Addr         string // listen address; ":0" or "127.0.0.1:0" picks a free port
+	DB           string // sqlite:///path, a bare path, or postgres://…
+	Timing       engine.Timing
+	StrictKeys   bool
+	SandboxDelay time.Duration
+	PublicURL    string
+	Logger       *slog.Logger
+	Clock        clock.Clock
+	// Store, when set, is used instead of opening DB (tests inject drivers this way).
+	Store store.Store
+}
+
+// Server is a running Kontor node.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	store   store.Store
+	engine  *engine.Engine
+	ln      net.Listener
+	http    *http.Server
+	stripe  *stripeapi.API
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	ownDB   bool
+	baseURL string
+}
+
+// OpenStore opens the store named by a --db value.
+func OpenStore(ctx context.Context, db string) (store.Store, error) {
+	switch {
+	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
+		return openPostgres(ctx, db)
+	case strings.HasPrefix(db, "sqlite://"):
+		return sqlite.Open(ctx, strings.TrimPrefix(db, "sqlite://"), sqlite.Options{})
+	case strings.Contains(db, "://"):
+		return nil, fmt.Errorf("unsupported database URL %q (want sqlite:///path or postgres://…)", RedactDSN(db))
+	}
+	return sqlite.Open(ctx, db, sqlite.Options{})
+}
+
+// openPostgres is replaced when the PostgreSQL store is linked in.
+var openPostgres = func(ctx context.Context, dsn string) (store.Store, error) {
+	return nil, errors.New("the PostgreSQL store is not available in this build")
+}
+
+// RedactDSN hides a password in a database URL.
+func RedactDSN(dsn string) string {
+	if at := strings.LastIndex(dsn, "@"); at > 0 {
+		if i := strings.Index(dsn, "://"); i >= 0 && i < at {
+			cred := dsn[i+3 : at]
+			if u, _, ok := strings.Cut(cred, ":"); ok {
+				return dsn[:i+3] + u + ":***" + dsn[at:]
+			}
+		}
+	}
+	return dsn
+}
+
+// New opens the store, builds the engine and binds the listener.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	st := cfg.Store
+	if st == nil {
+		var err error
+		if st, err = OpenStore(ctx, cfg.DB); err != nil {
+			return nil, err
+		}
+		s.ownDB = true
+	}
+	s.store = st
+	eng, err := engine.New(ctx, engine.Config{Store: st, Clock: cfg.Clock, Logger: s.log, Timing: cfg.Timing,
+		StrictKeys: cfg.StrictKeys, SandboxDelay: cfg.SandboxDelay})
+	if err != nil {
+		s.closeStore()
+		return nil, err
+	}
+	s.engine = eng
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		s.closeStore()
+		return nil, err
+	}
+	s.ln = ln
+	s.baseURL = cfg.PublicURL
+	if s.baseURL == "" {
+		s.baseURL = "http://" + ln.Addr().String()
+	}
+	s.stripe = stripeapi.New(eng, stripeapi.Options{Logger: s.log, PublicURL: s.baseURL})
+	mux := http.NewServeMux()
+	mux.Handle("/", s.stripe)
+	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	return s, nil
+}
+
+// Engine returns the server's engine.
+func (s *Server) Engine() *engine.Engine { return s.engine }
+
+// Store returns the server's store.
+func (s *Server) Store() store.Store { return s.store }
+
+// URL returns the base URL the server answers on.
+func (s *Server) URL() string { return s.baseURL }
+
+// Addr returns the bound address.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Start serves HTTP and starts the background services.
+func (s *Server) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	schedKick := make(chan struct{}, 1)
+	hookKick := make(chan struct{}, 1)
+	s.engine.OnCommit(func() {
+		select {
+		case schedKick <- struct{}{}:
+		default:
+		}
+		select {
+		case hookKick <- struct{}{}:
+		default:
+		}
+	})
+	disp := webhook.New(s.engine, s.log, map[string]webhook.Dialect{"": s.stripe.WebhookDialect()})
+	s.wg.Add(4)
+	go func() { defer s.wg.Done(); s.engine.RunScheduler(ctx, schedKick) }()
+	go func() { defer s.wg.Done(); disp.Run(ctx, hookKick) }()
+	go func() { defer s.wg.Done(); s.sweep(ctx) }()
+	go func() {
+		defer s.wg.Done()
+		if err := s.http.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("http server", "err", err)
+		}
+	}()
+}
+
+func (s *Server) sweep(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := s.engine.SweepIdempotency(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("idempotency sweep", "err", err)
+		} else if n > 0 {
+			s.log.Info("idempotency sweep", "deleted", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Shutdown stops accepting requests, finishes in-flight ones, stops the
+// background services and closes the store.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.http.Shutdown(ctx)
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.wg.Wait()
+	return errors.Join(err, s.closeStore())
+}
+
+func (s *Server) closeStore() error {
+	if s.ownDB && s.store != nil {
+		return s.store.Close()
+	}
+	return nil
+}

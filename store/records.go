@@ -1,0 +1,181 @@
+package store
+
+// Account is a tenant. Settings is a JSON document owned by the engine.
+type Account struct {
+	ID       string
+	Name     string
+	Created  int64
+	Settings []byte
+}
+
+// APIKey maps the SHA-256 hash of a key to its account. Secret holds the key
+// sealed with the server's data key where the engine needs it later (the
+// Checkout.com dialect signs webhooks with the account's secret key).
+type APIKey struct {
+	Hash    string
+	Account string
+	Kind    string // "secret", "publishable"
+	Prefix  string // the first characters, for listings
+	Sealed  []byte
+	Created int64
+}
+
+// Object is one stored engine object. Data is the engine's JSON document; the
+// other fields are real columns that queries filter and sort on.
+type Object struct {
+	Account  string
+	ID       string
+	Type     string
+	Kind     string
+	Customer string
+	Parent   string
+	Status   string
+	ClockID  string
+	Lookup   string
+	Created  int64
+	Seq      int64 // assigned by InsertObject; orders lists, newest first
+	Version  int64 // incremented by UpdateObject; an UpdateObject with a stale Version fails with ErrConflict
+	Data     []byte
+}
+
+// GetObjectParams selects one object. Type, when set, must match.
+// ForUpdate locks the row until the transaction ends where the driver has row locks.
+type GetObjectParams struct {
+	Account   string
+	ID        string
+	Type      string
+	ForUpdate bool
+}
+
+// ListObjectsParams filters objects of one type in one account. Empty filter
+// fields are ignored. Results are ordered by Seq descending unless Ascending.
+// AfterSeq and BeforeSeq are exclusive Seq bounds (0: unbounded).
+type ListObjectsParams struct {
+	Account    string
+	Type       string
+	Kind       string
+	Customer   string
+	Parent     string
+	Status     string
+	ClockID    string
+	Lookup     string
+	CreatedGTE *int64
+	CreatedLTE *int64
+	AfterSeq   int64 // Seq < AfterSeq (the next page, newest first)
+	BeforeSeq  int64 // Seq > BeforeSeq (the previous page)
+	Ascending  bool
+	Limit      int
+}
+
+// Event is one stored event. Dialect is "" for events in the engine's own
+// vocabulary (served by the Stripe dialect) and a dialect name for events a
+// dialect derived (for example "cko"). Data holds the snapshot document.
+type Event struct {
+	Account         string
+	ID              string
+	Dialect         string
+	Type            string
+	ObjectID        string
+	Created         int64
+	Seq             int64
+	PendingWebhooks int
+	Data            []byte
+}
+
+// ListEventsParams filters events. TypePrefix matches types that start with it
+// (the `*` wildcard); Types matches any of the listed types.
+type ListEventsParams struct {
+	Account    string
+	Dialect    string
+	Type       string
+	TypePrefix string
+	Types      []string
+	ObjectID   string
+	CreatedGTE *int64
+	CreatedLTE *int64
+	AfterSeq   int64
+	BeforeSeq  int64
+	Ascending  bool
+	Limit      int
+}
+
+// Delivery is one event on its way to one webhook endpoint.
+type Delivery struct {
+	ID            string
+	Account       string
+	EventID       string
+	EndpointID    string
+	Status        string // "pending", "succeeded", "failed"
+	Attempts      int
+	NextAttemptAt int64 // unix milliseconds
+	LeaseUntil    int64 // unix milliseconds; a claimed delivery is not claimed again before
+	Created       int64
+}
+
+// ClaimDeliveriesParams claims up to Limit pending deliveries due at Now
+// (milliseconds) whose lease has expired, leasing them until LeaseUntil.
+type ClaimDeliveriesParams struct {
+	Now        int64
+	LeaseUntil int64
+	Limit      int
+}
+
+// ListDeliveriesParams lists deliveries of one event or one endpoint.
+type ListDeliveriesParams struct {
+	Account    string
+	EventID    string
+	EndpointID string
+	Limit      int
+}
+
+// DeliveryAttempt records one HTTP attempt of a delivery.
+type DeliveryAttempt struct {
+	DeliveryID string
+	Account    string
+	At         int64 // unix milliseconds
+	StatusCode int
+	DurationMS int64
+	Error      string
+}
+
+// Timer is a durable future transition. ClockID is "" for wall-clock timers
+// and a test clock id for timers that fire when that clock advances. Due is in
+// unix milliseconds.
+type Timer struct {
+	ID       int64
+	Account  string
+	ClockID  string
+	Due      int64
+	Kind     string
+	ObjectID string
+	Payload  []byte
+	Attempts int
+}
+
+// ClaimTimersParams selects due timers of one clock in due order. Drivers with
+// row locks lock the returned rows (skipping rows locked by others) until the
+// transaction ends, so a timer fires in exactly one transaction.
+type ClaimTimersParams struct {
+	ClockID string
+	DueLTE  int64
+	Limit   int
+}
+
+// CancelTimersParams deletes the pending timers of an object, optionally of one kind.
+type CancelTimersParams struct {
+	Account  string
+	ObjectID string
+	Kind     string
+}
+
+// Idempotency is the stored outcome of a request made with an idempotency key.
+type Idempotency struct {
+	Account     string
+	Key         string
+	RequestHash string
+	Method      string
+	Path        string
+	StatusCode  int
+	Body        []byte
+	Created     int64 // unix seconds, wall clock
+}

@@ -1,0 +1,336 @@
+// Package sqlite is the embedded store: one database file in WAL mode with
+// synchronous=FULL, one writer connection that commits many callers' work in
+// one transaction (group commit), and a pool of reader connections.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	// Both drivers are linked so that they can be compared (docs/benchmarks.md);
+	// DriverModernc is the default.
+	_ "github.com/mattn/go-sqlite3"
+	_ "modernc.org/sqlite"
+
+	"github.com/kontorpay/kontor/store"
+	"github.com/kontorpay/kontor/store/sqlstore"
+)
+
+//go:embed migration/*.sql
+var migrations embed.FS
+
+// Driver names accepted by Options.Driver.
+const (
+	DriverModernc = "modernc" // modernc.org/sqlite, pure Go
+	DriverMattn   = "mattn"   // github.com/mattn/go-sqlite3, cgo
+)
+
+// Options configure Open.
+type Options struct {
+	// Driver selects the SQLite implementation; empty means DriverModernc.
+	Driver string
+	// MaxBatch bounds how many callers share one commit; 0 means 128.
+	MaxBatch int
+	// Readers is the size of the read pool; 0 means 2×GOMAXPROCS (at least 4).
+	Readers int
+}
+
+// Store is the SQLite store.
+type Store struct {
+	path    string
+	driver  string
+	writer  *sql.DB
+	wconn   *sql.Conn
+	readers *sql.DB
+	dialect *sqlstore.Dialect
+	writes  chan *writeReq
+	maxB    int
+	done    chan struct{}
+	closeMu sync.RWMutex
+	closed  bool
+}
+
+type writeReq struct {
+	ctx  context.Context
+	fn   func(store.Tx) error
+	done chan error
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database file at path, applies the
+// embedded migrations and starts the writer.
+func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	drv := opt.Driver
+	if drv == "" {
+		drv = DriverModernc
+	}
+	wdsn, rdsn, sqlDriver, err := dsns(path, drv)
+	if err != nil {
+		return nil, err
+	}
+	writer, err := sql.Open(sqlDriver, wdsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetConnMaxLifetime(0)
+	wconn, err := writer.Conn(ctx)
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	s := &Store{path: path, driver: drv, writer: writer, wconn: wconn,
+		dialect: &sqlstore.Dialect{Translate: translate},
+		writes:  make(chan *writeReq, 1024), maxB: opt.MaxBatch, done: make(chan struct{})}
+	if s.maxB <= 0 {
+		s.maxB = 128
+	}
+	if err := s.pragmas(ctx, wconn); err != nil {
+		s.closeConns()
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.closeConns()
+		return nil, err
+	}
+	readers, err := sql.Open(sqlDriver, rdsn)
+	if err != nil {
+		s.closeConns()
+		return nil, err
+	}
+	n := opt.Readers
+	if n <= 0 {
+		n = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	readers.SetMaxOpenConns(n)
+	readers.SetMaxIdleConns(n)
+	s.readers = readers
+	go s.writeLoop()
+	return s, nil
+}
+
+func dsns(path, drv string) (writer, reader, sqlDriver string, err error) {
+	switch drv {
+	case DriverModernc:
+		q := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
+		return "file:" + url.PathEscape(path) + "?" + q + "&_txlock=immediate",
+			"file:" + url.PathEscape(path) + "?" + q, "sqlite", nil
+	case DriverMattn:
+		q := "_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_foreign_keys=on"
+		return "file:" + path + "?" + q + "&_txlock=immediate", "file:" + path + "?" + q + "&mode=ro", "sqlite3", nil
+	}
+	return "", "", "", fmt.Errorf("sqlite: unknown driver %q (want %s or %s)", drv, DriverModernc, DriverMattn)
+}
+
+func (s *Store) pragmas(ctx context.Context, c *sql.Conn) error {
+	for _, p := range []string{"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"} {
+		if _, err := c.ExecContext(ctx, p); err != nil {
+			return fmt.Errorf("sqlite: %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.wconn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migration/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		version := strings.TrimSuffix(strings.TrimPrefix(name, "migration/"), ".sql")
+		var n int
+		if err := s.wconn.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+			return fmt.Errorf("sqlite: migrate: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		if err := s.inTx(ctx, func(q sqlstore.Querier) error {
+			if _, err := q.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := q.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`, version, time.Now().Unix())
+			return err
+		}); err != nil {
+			return fmt.Errorf("sqlite: migration %s: %w", version, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(q sqlstore.Querier) error) error {
+	if _, err := s.wconn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return err
+	}
+	if err := fn(s.wconn); err != nil {
+		s.wconn.ExecContext(context.Background(), "ROLLBACK")
+		return err
+	}
+	_, err := s.wconn.ExecContext(ctx, "COMMIT")
+	return err
+}
+
+// Driver names the store driver.
+func (s *Store) Driver() string { return "sqlite (" + s.driver + ")" }
+
+// Path returns the database file path.
+func (s *Store) Path() string { return s.path }
+
+// Update runs fn in the next group commit and returns once it is durable.
+func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
+	s.closeMu.RLock()
+	if s.closed {
+		s.closeMu.RUnlock()
+		return store.ErrClosed
+	}
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	s.writes <- req
+	s.closeMu.RUnlock()
+	// The request cannot be withdrawn once queued: its outcome is reported
+	// even when ctx ends, so that a caller never mistakes a commit for a failure.
+	return <-req.done
+}
+
+func (s *Store) writeLoop() {
+	defer close(s.done)
+	batch := make([]*writeReq, 0, s.maxB)
+	for req := range s.writes {
+		batch = append(batch[:0], req)
+	drain:
+		for len(batch) < s.maxB {
+			select {
+			case r, ok := <-s.writes:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// commit runs every request of the batch in one transaction, each inside its
+// own savepoint, commits once and reports each request's outcome.
+func (s *Store) commit(batch []*writeReq) {
+	ctx := context.Background()
+	results := make([]error, len(batch))
+	if _, err := s.wconn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		for _, r := range batch {
+			r.done <- translate(err)
+		}
+		return
+	}
+	tx := sqlstore.NewTx(s.wconn, s.dialect)
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		results[i] = s.runSavepoint(ctx, r, tx)
+	}
+	if _, err := s.wconn.ExecContext(ctx, "COMMIT"); err != nil {
+		s.wconn.ExecContext(ctx, "ROLLBACK")
+		for i := range results {
+			if results[i] == nil {
+				results[i] = fmt.Errorf("sqlite: commit: %w", err)
+			}
+		}
+	}
+	for i, r := range batch {
+		r.done <- results[i]
+	}
+}
+
+func (s *Store) runSavepoint(ctx context.Context, r *writeReq, tx *sqlstore.Tx) (err error) {
+	if _, err := s.wconn.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+		return translate(err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("sqlite: panic in transaction: %v", p)
+		}
+		if err != nil {
+			s.wconn.ExecContext(ctx, "ROLLBACK TO w")
+		}
+		if _, rerr := s.wconn.ExecContext(ctx, "RELEASE w"); rerr != nil && err == nil {
+			err = translate(rerr)
+		}
+	}()
+	return r.fn(tx)
+}
+
+// View runs fn in a read-only snapshot on a reader connection.
+func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
+	s.closeMu.RLock()
+	closed := s.closed
+	s.closeMu.RUnlock()
+	if closed {
+		return store.ErrClosed
+	}
+	tx, err := s.readers.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return translate(err)
+	}
+	defer tx.Rollback()
+	return fn(sqlstore.NewTx(tx, s.dialect))
+}
+
+// Close stops accepting writes, finishes the queued ones and closes the file.
+func (s *Store) Close() error {
+	s.closeMu.Lock()
+	if s.closed {
+		s.closeMu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.writes)
+	s.closeMu.Unlock()
+	<-s.done
+	return s.closeConns()
+}
+
+func (s *Store) closeConns() error {
+	var errs []error
+	if s.readers != nil {
+		errs = append(errs, s.readers.Close())
+	}
+	if s.wconn != nil {
+		errs = append(errs, s.wconn.Close())
+	}
+	errs = append(errs, s.writer.Close())
+	return errors.Join(errs...)
+}
+
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "UNIQUE constraint failed"), strings.Contains(msg, "PRIMARY KEY constraint failed"):
+		return fmt.Errorf("%w: %s", store.ErrConflict, msg)
+	}
+	return err
+}

@@ -1,0 +1,107 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/kontorpay/kontor/store"
+)
+
+// InsertAccount inserts a; an existing id answers store.ErrConflict.
+func (t *Tx) InsertAccount(ctx context.Context, a store.Account) error {
+	_, err := t.exec(ctx, `INSERT INTO accounts (id, name, created, settings) VALUES (?, ?, ?, ?)`,
+		a.ID, a.Name, a.Created, a.Settings)
+	return err
+}
+
+// GetAccount returns the account with id, or store.ErrNotFound.
+func (t *Tx) GetAccount(ctx context.Context, id string) (store.Account, error) {
+	var a store.Account
+	err := t.row(ctx, `SELECT id, name, created, settings FROM accounts WHERE id = ?`, id).
+		Scan(&a.ID, &a.Name, &a.Created, &a.Settings)
+	return a, t.err(err)
+}
+
+// UpdateAccount replaces the name and settings of a.ID.
+func (t *Tx) UpdateAccount(ctx context.Context, a store.Account) error {
+	res, err := t.exec(ctx, `UPDATE accounts SET name = ?, settings = ? WHERE id = ?`, a.Name, a.Settings, a.ID)
+	if err != nil {
+		return err
+	}
+	return affectedOne(res, store.ErrNotFound)
+}
+
+// ListAccounts returns every account, oldest first.
+func (t *Tx) ListAccounts(ctx context.Context) ([]store.Account, error) {
+	rows, err := t.query(ctx, `SELECT id, name, created, settings FROM accounts ORDER BY created, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Account
+	for rows.Next() {
+		var a store.Account
+		if err := rows.Scan(&a.ID, &a.Name, &a.Created, &a.Settings); err != nil {
+			return nil, t.err(err)
+		}
+		out = append(out, a)
+	}
+	return out, t.err(rows.Err())
+}
+
+// InsertAPIKey stores k; a key already stored answers store.ErrConflict.
+func (t *Tx) InsertAPIKey(ctx context.Context, k store.APIKey) error {
+	_, err := t.exec(ctx, `INSERT INTO api_keys (hash, account, kind, prefix, sealed, created) VALUES (?, ?, ?, ?, ?, ?)`,
+		k.Hash, k.Account, k.Kind, k.Prefix, k.Sealed, k.Created)
+	return err
+}
+
+// GetAPIKey returns the key whose hash is hash, or store.ErrNotFound.
+func (t *Tx) GetAPIKey(ctx context.Context, hash string) (store.APIKey, error) {
+	var k store.APIKey
+	err := t.row(ctx, `SELECT hash, account, kind, prefix, sealed, created FROM api_keys WHERE hash = ?`, hash).
+		Scan(&k.Hash, &k.Account, &k.Kind, &k.Prefix, &k.Sealed, &k.Created)
+	return k, t.err(err)
+}
+
+// ListAPIKeys returns the keys of account, oldest first.
+func (t *Tx) ListAPIKeys(ctx context.Context, account string) ([]store.APIKey, error) {
+	rows, err := t.query(ctx, `SELECT hash, account, kind, prefix, sealed, created FROM api_keys WHERE account = ? ORDER BY created, hash`, account)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.APIKey
+	for rows.Next() {
+		var k store.APIKey
+		if err := rows.Scan(&k.Hash, &k.Account, &k.Kind, &k.Prefix, &k.Sealed, &k.Created); err != nil {
+			return nil, t.err(err)
+		}
+		out = append(out, k)
+	}
+	return out, t.err(rows.Err())
+}
+
+// GetSetting returns the value of a server-wide setting, or store.ErrNotFound.
+func (t *Tx) GetSetting(ctx context.Context, name string) ([]byte, error) {
+	var v []byte
+	err := t.row(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
+	return v, t.err(err)
+}
+
+// PutSetting stores a server-wide setting; an existing name answers store.ErrConflict,
+// so two nodes racing to create the same setting keep the first.
+func (t *Tx) PutSetting(ctx context.Context, name string, value []byte) error {
+	_, err := t.exec(ctx, `INSERT INTO settings (name, value) VALUES (?, ?)`, name, value)
+	return err
+}
+
+func affectedOne(res interface{ RowsAffected() (int64, error) }, none error) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return none
+	}
+	return nil
+}

@@ -1,0 +1,87 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/kontorpay/kontor/store"
+)
+
+const eventColumns = `seq, account, id, dialect, type, object_id, created, pending_webhooks, data`
+
+func scanEvent(s interface{ Scan(...any) error }, e *store.Event) error {
+	return s.Scan(&e.Seq, &e.Account, &e.ID, &e.Dialect, &e.Type, &e.ObjectID, &e.Created, &e.PendingWebhooks, &e.Data)
+}
+
+// InsertEvent inserts e and sets e.Seq.
+func (t *Tx) InsertEvent(ctx context.Context, e *store.Event) error {
+	err := t.row(ctx, `INSERT INTO events (account, id, dialect, type, object_id, created, pending_webhooks, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+		e.Account, e.ID, e.Dialect, e.Type, e.ObjectID, e.Created, e.PendingWebhooks, e.Data).Scan(&e.Seq)
+	return t.err(err)
+}
+
+// GetEvent returns one event of the account, or store.ErrNotFound.
+func (t *Tx) GetEvent(ctx context.Context, account, id string) (store.Event, error) {
+	var e store.Event
+	err := scanEvent(t.row(ctx, `SELECT `+eventColumns+` FROM events WHERE account = ? AND id = ?`, account, id), &e)
+	return e, t.err(err)
+}
+
+// ListEvents returns up to p.Limit events matching p, newest first unless p.Ascending.
+func (t *Tx) ListEvents(ctx context.Context, p store.ListEventsParams) ([]store.Event, error) {
+	var w where
+	w.add("account = ?", p.Account)
+	w.add("dialect = ?", p.Dialect)
+	w.eq("type", p.Type)
+	w.eq("object_id", p.ObjectID)
+	if p.TypePrefix != "" {
+		w.add("substr(type, 1, ?) = ?", len(p.TypePrefix), p.TypePrefix)
+	}
+	if len(p.Types) > 0 {
+		cond := "type IN ("
+		for i, ty := range p.Types {
+			if i > 0 {
+				cond += ", "
+			}
+			cond += "?"
+			w.args = append(w.args, ty)
+		}
+		w.conds = append(w.conds, cond+")")
+	}
+	if p.CreatedGTE != nil {
+		w.add("created >= ?", *p.CreatedGTE)
+	}
+	if p.CreatedLTE != nil {
+		w.add("created <= ?", *p.CreatedLTE)
+	}
+	if p.AfterSeq > 0 {
+		w.add("seq < ?", p.AfterSeq)
+	}
+	if p.BeforeSeq > 0 {
+		w.add("seq > ?", p.BeforeSeq)
+	}
+	order := " ORDER BY seq DESC"
+	if p.Ascending {
+		order = " ORDER BY seq ASC"
+	}
+	rows, err := t.query(ctx, `SELECT `+eventColumns+` FROM events`+w.String()+order+` LIMIT ?`, append(w.args, limitOf(p.Limit))...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Event
+	for rows.Next() {
+		var e store.Event
+		if err := scanEvent(rows, &e); err != nil {
+			return nil, t.err(err)
+		}
+		out = append(out, e)
+	}
+	return out, t.err(rows.Err())
+}
+
+// AdjustPendingWebhooks adds delta to the event's pending_webhooks count.
+func (t *Tx) AdjustPendingWebhooks(ctx context.Context, account, eventID string, delta int) error {
+	_, err := t.exec(ctx, `UPDATE events SET pending_webhooks = pending_webhooks + ? WHERE account = ? AND id = ?`, delta, account, eventID)
+	return err
+}

@@ -1,0 +1,127 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/kontorpay/kontor/store"
+)
+
+const objectColumns = `seq, account, id, type, kind, customer, parent, status, clock_id, lookup, created, version, data`
+
+func scanObject(s interface{ Scan(...any) error }, o *store.Object) error {
+	return s.Scan(&o.Seq, &o.Account, &o.ID, &o.Type, &o.Kind, &o.Customer, &o.Parent, &o.Status,
+		&o.ClockID, &o.Lookup, &o.Created, &o.Version, &o.Data)
+}
+
+// InsertObject inserts o, setting o.Seq and o.Version; an id already used in
+// the account answers store.ErrConflict.
+func (t *Tx) InsertObject(ctx context.Context, o *store.Object) error {
+	o.Version = 1
+	err := t.row(ctx, `INSERT INTO objects (account, id, type, kind, customer, parent, status, clock_id, lookup, created, version, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+		o.Account, o.ID, o.Type, o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, o.Created, o.Version, o.Data).
+		Scan(&o.Seq)
+	return t.err(err)
+}
+
+// UpdateObject writes o over the stored row with the same account and id if
+// the stored version equals o.Version, then increments o.Version. A missing
+// row answers store.ErrNotFound; a stale version store.ErrConflict.
+func (t *Tx) UpdateObject(ctx context.Context, o *store.Object) error {
+	res, err := t.exec(ctx, `UPDATE objects SET kind = ?, customer = ?, parent = ?, status = ?, clock_id = ?, lookup = ?,
+		version = version + 1, data = ? WHERE account = ? AND id = ? AND version = ?`,
+		o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, o.Data, o.Account, o.ID, o.Version)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return t.err(err)
+	}
+	if n == 0 {
+		var v int64
+		if err := t.row(ctx, `SELECT version FROM objects WHERE account = ? AND id = ?`, o.Account, o.ID).Scan(&v); err != nil {
+			return t.err(err)
+		}
+		return store.ErrConflict
+	}
+	o.Version++
+	return nil
+}
+
+// GetObject returns one object of the account, or store.ErrNotFound.
+func (t *Tx) GetObject(ctx context.Context, p store.GetObjectParams) (store.Object, error) {
+	var w where
+	w.add("account = ?", p.Account)
+	w.add("id = ?", p.ID)
+	w.eq("type", p.Type)
+	q := `SELECT ` + objectColumns + ` FROM objects` + w.String()
+	if p.ForUpdate && t.d.RowLocks {
+		q += ` FOR UPDATE`
+	}
+	var o store.Object
+	err := scanObject(t.row(ctx, q, w.args...), &o)
+	return o, t.err(err)
+}
+
+func objectFilter(p store.ListObjectsParams) *where {
+	w := &where{}
+	w.add("account = ?", p.Account)
+	w.add("type = ?", p.Type)
+	w.eq("kind", p.Kind)
+	w.eq("customer", p.Customer)
+	w.eq("parent", p.Parent)
+	w.eq("status", p.Status)
+	w.eq("clock_id", p.ClockID)
+	w.eq("lookup", p.Lookup)
+	if p.CreatedGTE != nil {
+		w.add("created >= ?", *p.CreatedGTE)
+	}
+	if p.CreatedLTE != nil {
+		w.add("created <= ?", *p.CreatedLTE)
+	}
+	if p.AfterSeq > 0 {
+		w.add("seq < ?", p.AfterSeq)
+	}
+	if p.BeforeSeq > 0 {
+		w.add("seq > ?", p.BeforeSeq)
+	}
+	return w
+}
+
+// ListObjects returns up to p.Limit objects matching p, newest first unless p.Ascending.
+func (t *Tx) ListObjects(ctx context.Context, p store.ListObjectsParams) ([]store.Object, error) {
+	w := objectFilter(p)
+	order := " ORDER BY seq DESC"
+	if p.Ascending {
+		order = " ORDER BY seq ASC"
+	}
+	rows, err := t.query(ctx, `SELECT `+objectColumns+` FROM objects`+w.String()+order+` LIMIT ?`,
+		append(w.args, limitOf(p.Limit))...)
+	if err != nil {
+		return nil, err
+	}
+	return t.collectObjects(rows)
+}
+
+func (t *Tx) collectObjects(rows *sql.Rows) ([]store.Object, error) {
+	defer rows.Close()
+	var out []store.Object
+	for rows.Next() {
+		var o store.Object
+		if err := scanObject(rows, &o); err != nil {
+			return nil, t.err(err)
+		}
+		out = append(out, o)
+	}
+	return out, t.err(rows.Err())
+}
+
+// CountObjects counts the objects matching p (Limit and order are ignored).
+func (t *Tx) CountObjects(ctx context.Context, p store.ListObjectsParams) (int64, error) {
+	w := objectFilter(p)
+	var n int64
+	err := t.row(ctx, `SELECT COUNT(*) FROM objects`+w.String(), w.args...).Scan(&n)
+	return n, t.err(err)
+}

@@ -1,0 +1,118 @@
+// Package sqlstore implements store.Tx over database/sql for the SQL drivers.
+// The drivers (store/sqlite, store/postgres) own connections, commits and
+// error translation; this package owns the queries, written once in
+// portable SQL and rebound to each driver's placeholder style.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/kontorpay/kontor/store"
+)
+
+// Querier is what a transaction needs from database/sql: *sql.Tx and *sql.Conn both satisfy it.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Dialect describes how a driver's SQL differs from the portable form.
+type Dialect struct {
+	// Numbered placeholders ($1, $2, …) instead of ?.
+	Numbered bool
+	// RowLocks enables FOR UPDATE and FOR UPDATE SKIP LOCKED.
+	RowLocks bool
+	// Translate maps a driver error to a store error; it returns err unchanged when it has no mapping.
+	Translate func(err error) error
+}
+
+// Tx implements store.Tx on a Querier.
+type Tx struct {
+	q  Querier
+	d  *Dialect
+	rb map[string]string
+}
+
+// NewTx returns a store.Tx that runs its queries on q.
+func NewTx(q Querier, d *Dialect) *Tx { return &Tx{q: q, d: d} }
+
+func (t *Tx) rebind(query string) string {
+	if !t.d.Numbered {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+func (t *Tx) err(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	if t.d.Translate != nil {
+		return t.d.Translate(err)
+	}
+	return err
+}
+
+func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := t.q.ExecContext(ctx, t.rebind(query), args...)
+	return res, t.err(err)
+}
+
+func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := t.q.QueryContext(ctx, t.rebind(query), args...)
+	return rows, t.err(err)
+}
+
+func (t *Tx) row(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.q.QueryRowContext(ctx, t.rebind(query), args...)
+}
+
+// where accumulates conditions and their arguments.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+func (w *where) eq(col, v string) {
+	if v != "" {
+		w.add(col+" = ?", v)
+	}
+}
+
+func (w *where) String() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+func limitOf(n int) int {
+	if n <= 0 {
+		return 100
+	}
+	return n
+}

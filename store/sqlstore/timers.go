@@ -1,0 +1,84 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/kontorpay/kontor/store"
+)
+
+const timerColumns = `id, account, clock_id, due, kind, object_id, payload, attempts`
+
+// InsertTimer inserts t and sets t.ID.
+func (t *Tx) InsertTimer(ctx context.Context, tm *store.Timer) error {
+	err := t.row(ctx, `INSERT INTO timers (account, clock_id, due, kind, object_id, payload, attempts) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		tm.Account, tm.ClockID, tm.Due, tm.Kind, tm.ObjectID, tm.Payload, tm.Attempts).Scan(&tm.ID)
+	return t.err(err)
+}
+
+// ClaimDueTimers returns up to p.Limit timers of p.ClockID due at or before
+// p.DueLTE, earliest first (ties in insertion order). With row locks the rows
+// stay locked until the transaction ends and rows locked by others are skipped.
+func (t *Tx) ClaimDueTimers(ctx context.Context, p store.ClaimTimersParams) ([]store.Timer, error) {
+	q := `SELECT ` + timerColumns + ` FROM timers WHERE clock_id = ? AND due <= ? ORDER BY due, id LIMIT ?`
+	if t.d.RowLocks {
+		q += ` FOR UPDATE SKIP LOCKED`
+	}
+	rows, err := t.query(ctx, q, p.ClockID, p.DueLTE, limitOf(p.Limit))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Timer
+	for rows.Next() {
+		var tm store.Timer
+		if err := rows.Scan(&tm.ID, &tm.Account, &tm.ClockID, &tm.Due, &tm.Kind, &tm.ObjectID, &tm.Payload, &tm.Attempts); err != nil {
+			return nil, t.err(err)
+		}
+		out = append(out, tm)
+	}
+	return out, t.err(rows.Err())
+}
+
+// UpdateTimer writes the due time and attempt count of tm (used to back off a failing timer).
+func (t *Tx) UpdateTimer(ctx context.Context, tm *store.Timer) error {
+	res, err := t.exec(ctx, `UPDATE timers SET due = ?, attempts = ? WHERE id = ?`, tm.Due, tm.Attempts, tm.ID)
+	if err != nil {
+		return err
+	}
+	return affectedOne(res, store.ErrNotFound)
+}
+
+// DeleteTimer removes a fired timer; a timer already removed answers store.ErrNotFound.
+func (t *Tx) DeleteTimer(ctx context.Context, id int64) error {
+	res, err := t.exec(ctx, `DELETE FROM timers WHERE id = ?`, id)
+	if err != nil {
+		return err
+	}
+	return affectedOne(res, store.ErrNotFound)
+}
+
+// NextTimerDue returns the earliest due time of the clock's timers and whether there is one.
+func (t *Tx) NextTimerDue(ctx context.Context, clockID string) (int64, bool, error) {
+	var due *int64
+	if err := t.row(ctx, `SELECT MIN(due) FROM timers WHERE clock_id = ?`, clockID).Scan(&due); err != nil {
+		return 0, false, t.err(err)
+	}
+	if due == nil {
+		return 0, false, nil
+	}
+	return *due, true, nil
+}
+
+// CancelTimers deletes the pending timers of an object (of one kind, if given) and returns how many.
+func (t *Tx) CancelTimers(ctx context.Context, p store.CancelTimersParams) (int64, error) {
+	var w where
+	w.add("account = ?", p.Account)
+	w.add("object_id = ?", p.ObjectID)
+	w.eq("kind", p.Kind)
+	res, err := t.exec(ctx, `DELETE FROM timers`+w.String(), w.args...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return n, t.err(err)
+}

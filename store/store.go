@@ -1,0 +1,89 @@
+// Package store defines the narrow storage interface the engine writes through,
+// the records it stores and the errors every driver translates its own into.
+//
+// A driver stores opaque object documents next to a few real columns that the
+// list endpoints query (account, type, kind, customer, parent, status, clock,
+// lookup, created). It knows nothing of payments: every rule lives in the engine.
+package store
+
+import (
+	"context"
+	"errors"
+)
+
+// Errors every driver returns in place of its own.
+var (
+	// ErrNotFound is returned when a looked-up row does not exist in the account.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict is returned when a write collides with a row that already exists
+	// (a unique violation) or with a concurrent change (a stale version).
+	ErrConflict = errors.New("store: conflict")
+	// ErrRetry is returned by a driver when the transaction lost a serialization
+	// race; Update retries such transactions itself and callers rarely see it.
+	ErrRetry = errors.New("store: retry transaction")
+	// ErrClosed is returned after Close.
+	ErrClosed = errors.New("store: closed")
+)
+
+// Store opens transactions. Update runs fn in a read-write transaction and
+// returns only after the transaction is durably committed (or has failed);
+// drivers may run several callers' functions inside one commit (group commit),
+// each isolated by a savepoint, so an error from one fn rolls back that fn only.
+// fn may be called more than once when the driver retries a transaction, so it
+// must not have side effects outside tx. View runs fn in a read-only snapshot.
+type Store interface {
+	Update(ctx context.Context, fn func(tx Tx) error) error
+	View(ctx context.Context, fn func(tx Tx) error) error
+	// Driver names the driver ("sqlite", "postgres") for logs and the banner.
+	Driver() string
+	Close() error
+}
+
+// Tx is one transaction. Every method that takes an account scopes its query
+// to that account: another account's row answers ErrNotFound.
+type Tx interface {
+	// Accounts and keys.
+	InsertAccount(ctx context.Context, a Account) error
+	GetAccount(ctx context.Context, id string) (Account, error)
+	UpdateAccount(ctx context.Context, a Account) error
+	ListAccounts(ctx context.Context) ([]Account, error)
+	InsertAPIKey(ctx context.Context, k APIKey) error
+	GetAPIKey(ctx context.Context, hash string) (APIKey, error)
+	ListAPIKeys(ctx context.Context, account string) ([]APIKey, error)
+
+	// Objects.
+	InsertObject(ctx context.Context, o *Object) error
+	UpdateObject(ctx context.Context, o *Object) error
+	GetObject(ctx context.Context, p GetObjectParams) (Object, error)
+	ListObjects(ctx context.Context, p ListObjectsParams) ([]Object, error)
+	CountObjects(ctx context.Context, p ListObjectsParams) (int64, error)
+
+	// Events and their webhook deliveries.
+	InsertEvent(ctx context.Context, e *Event) error
+	GetEvent(ctx context.Context, account, id string) (Event, error)
+	ListEvents(ctx context.Context, p ListEventsParams) ([]Event, error)
+	InsertDelivery(ctx context.Context, d *Delivery) error
+	ClaimDeliveries(ctx context.Context, p ClaimDeliveriesParams) ([]Delivery, error)
+	UpdateDelivery(ctx context.Context, d *Delivery) error
+	ListDeliveries(ctx context.Context, p ListDeliveriesParams) ([]Delivery, error)
+	InsertDeliveryAttempt(ctx context.Context, a DeliveryAttempt) error
+	ListDeliveryAttempts(ctx context.Context, deliveryID string) ([]DeliveryAttempt, error)
+	AdjustPendingWebhooks(ctx context.Context, account, eventID string, delta int) error
+
+	// Timers.
+	InsertTimer(ctx context.Context, t *Timer) error
+	ClaimDueTimers(ctx context.Context, p ClaimTimersParams) ([]Timer, error)
+	UpdateTimer(ctx context.Context, t *Timer) error
+	DeleteTimer(ctx context.Context, id int64) error
+	NextTimerDue(ctx context.Context, clockID string) (int64, bool, error)
+	CancelTimers(ctx context.Context, p CancelTimersParams) (int64, error)
+
+	// Idempotency records.
+	GetIdempotency(ctx context.Context, account, key string) (Idempotency, error)
+	PutIdempotency(ctx context.Context, r Idempotency) error
+	DeleteIdempotencyBefore(ctx context.Context, createdBefore int64) (int64, error)
+
+	// Settings: small server-wide values (encryption and fingerprint keys).
+	GetSetting(ctx context.Context, name string) ([]byte, error)
+	PutSetting(ctx context.Context, name string, value []byte) error
+}

@@ -1,0 +1,73 @@
+package stripeapi
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/kontorpay/kontor/engine"
+	"github.com/kontorpay/kontor/store"
+)
+
+// apiError is Stripe's error envelope body.
+type apiError struct {
+	status      int
+	Type        string `json:"type"`
+	Code        string `json:"code,omitempty"`
+	DeclineCode string `json:"decline_code,omitempty"`
+	Param       string `json:"param,omitempty"`
+	Message     string `json:"message"`
+	DocURL      string `json:"doc_url,omitempty"`
+	RequestLog  string `json:"request_log_url,omitempty"`
+	// Payment errors name the object they concern.
+	Charge        string `json:"charge,omitempty"`
+	PaymentIntent any    `json:"payment_intent,omitempty"`
+	SetupIntent   any    `json:"setup_intent,omitempty"`
+	Source        any    `json:"source,omitempty"`
+}
+
+// statusOf maps engine error kinds to Stripe's HTTP statuses and error types, once.
+var statusOf = map[engine.Kind]struct {
+	status int
+	typ    string
+}{
+	engine.KindInvalid:     {http.StatusBadRequest, "invalid_request_error"},
+	engine.KindNotFound:    {http.StatusNotFound, "invalid_request_error"},
+	engine.KindState:       {http.StatusBadRequest, "invalid_request_error"},
+	engine.KindPayment:     {http.StatusPaymentRequired, "card_error"},
+	engine.KindAuth:        {http.StatusUnauthorized, "invalid_request_error"},
+	engine.KindPermission:  {http.StatusForbidden, "invalid_request_error"},
+	engine.KindIdempotency: {http.StatusBadRequest, "idempotency_error"},
+	engine.KindInFlight:    {http.StatusConflict, "idempotency_error"},
+	engine.KindUnavailable: {http.StatusBadRequest, "invalid_request_error"},
+	engine.KindRateLimit:   {http.StatusTooManyRequests, "invalid_request_error"},
+	engine.KindInternal:    {http.StatusInternalServerError, "api_error"},
+}
+
+var dotted = regexp.MustCompile(`\.([A-Za-z0-9_]+)`)
+
+// stripeParam turns the engine's dotted parameter names into Stripe's bracket form.
+func stripeParam(p string) string {
+	if !strings.Contains(p, ".") {
+		return p
+	}
+	return dotted.ReplaceAllString(p, "[$1]")
+}
+
+// toAPIError converts any error into the envelope the client sees. Errors
+// that are not engine errors are internal and their text is not shown.
+func toAPIError(err error) *apiError {
+	if e, ok := engine.AsError(err); ok {
+		m := statusOf[e.Kind]
+		if m.status == 0 {
+			m = statusOf[engine.KindInternal]
+		}
+		return &apiError{status: m.status, Type: m.typ, Code: e.Code, DeclineCode: e.DeclineCode, Param: stripeParam(e.Param), Message: e.Message}
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return &apiError{status: http.StatusNotFound, Type: "invalid_request_error", Code: "resource_missing", Message: "No such object."}
+	}
+	return &apiError{status: http.StatusInternalServerError, Type: "api_error",
+		Message: "An unexpected error occurred on the server. The request was logged with its Request-Id; please retry."}
+}

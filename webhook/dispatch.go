@@ -1,0 +1,192 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/kontorpay/kontor/engine"
+	"github.com/kontorpay/kontor/store"
+)
+
+// Rendered is what a dialect produces for one delivery.
+type Rendered struct {
+	Body    []byte
+	Headers http.Header
+}
+
+// Dialect renders and schedules one dialect's deliveries.
+type Dialect struct {
+	// Render renders the event for the endpoint and signs it.
+	Render func(op *engine.Op, ev store.Event, ep *engine.WebhookEndpoint, now time.Time) (Rendered, error)
+	// Retries are the delays after each failed attempt; a delivery that has
+	// failed once more than there are delays is abandoned.
+	Retries []time.Duration
+}
+
+// Timeout is how long a receiver has to answer with a 2xx.
+const Timeout = 10 * time.Second
+
+// leaseFor bounds how long one node may hold a delivery before another may retry it.
+const leaseFor = 2 * Timeout
+
+// Dispatcher delivers webhooks.
+type Dispatcher struct {
+	e        *engine.Engine
+	log      *slog.Logger
+	client   *http.Client
+	dialects map[string]Dialect
+	workers  int
+}
+
+// New returns a Dispatcher; dialects maps a dialect name ("" for Stripe) to its Dialect.
+func New(e *engine.Engine, log *slog.Logger, dialects map[string]Dialect) *Dispatcher {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Dispatcher{e: e, log: log, dialects: dialects, workers: 16,
+		client: &http.Client{Timeout: Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// Run delivers due webhooks until ctx ends. A receiver's slowness occupies
+// one worker, never the API. kick wakes the loop after a commit.
+func (d *Dispatcher) Run(ctx context.Context, kick <-chan struct{}) {
+	sem := make(chan struct{}, d.workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		free := d.workers - len(sem)
+		var claimed []store.Delivery
+		if free > 0 {
+			now := d.e.WallNow().UnixMilli()
+			err := d.e.Store().Update(ctx, func(tx store.Tx) error {
+				var err error
+				claimed, err = tx.ClaimDeliveries(ctx, store.ClaimDeliveriesParams{Now: now, LeaseUntil: now + leaseFor.Milliseconds(), Limit: free})
+				return err
+			})
+			if err != nil && ctx.Err() == nil {
+				d.log.Error("claim deliveries", "err", err)
+			}
+		}
+		for _, dl := range claimed {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func(dl store.Delivery) {
+				defer func() { <-sem; wg.Done() }()
+				d.deliver(ctx, dl)
+			}(dl)
+		}
+		if len(claimed) > 0 && len(claimed) == free {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-kick:
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// deliver makes one attempt and records its outcome.
+func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) {
+	var (
+		ep      *engine.WebhookEndpoint
+		out     Rendered
+		dialect Dialect
+		gone    bool
+	)
+	now := d.e.WallNow()
+	err := d.e.View(ctx, dl.Account, func(op *engine.Op) error {
+		ev, err := op.Tx().GetEvent(ctx, dl.Account, dl.EventID)
+		if err != nil {
+			return err
+		}
+		ep, err = engine.Get[engine.WebhookEndpoint](op, dl.EndpointID)
+		if err != nil || ep.Status != "enabled" {
+			gone = true
+			return nil
+		}
+		var ok bool
+		if dialect, ok = d.dialects[ep.Dialect]; !ok {
+			return errors.New("webhook: no dialect " + ep.Dialect)
+		}
+		out, err = dialect.Render(op, ev, ep, now)
+		return err
+	})
+	if ctx.Err() != nil {
+		return
+	}
+	if err != nil {
+		d.log.Error("render webhook", "delivery", dl.ID, "event", dl.EventID, "err", err)
+		d.finish(ctx, dl, store.DeliveryAttempt{Error: "render: " + err.Error()}, dialect, false)
+		return
+	}
+	if gone {
+		d.finish(ctx, dl, store.DeliveryAttempt{Error: "endpoint deleted or disabled"}, Dialect{}, false)
+		return
+	}
+	start := time.Now()
+	att := store.DeliveryAttempt{}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(out.Body))
+	if err == nil {
+		req.Header = out.Headers
+		req.Header.Set("Content-Type", "application/json; charset=utf-8")
+		req.Header.Set("User-Agent", "Kontor/1.0 (+webhooks)")
+		var resp *http.Response
+		resp, err = d.client.Do(req)
+		if err == nil {
+			att.StatusCode = resp.StatusCode
+			resp.Body.Close()
+		}
+	}
+	att.DurationMS = time.Since(start).Milliseconds()
+	if err != nil {
+		att.Error = err.Error()
+	}
+	if ctx.Err() != nil {
+		return // shutting down: the lease expires and the delivery is retried
+	}
+	ok := err == nil && att.StatusCode >= 200 && att.StatusCode < 300
+	if !ok && att.Error == "" {
+		att.Error = "non-2xx response"
+	}
+	d.log.Info("webhook attempt", "delivery", dl.ID, "event", dl.EventID, "endpoint", ep.ID, "status", att.StatusCode,
+		"duration_ms", att.DurationMS, "ok", ok)
+	d.finish(ctx, dl, att, dialect, ok)
+}
+
+// finish records an attempt and schedules the next one or closes the delivery.
+func (d *Dispatcher) finish(ctx context.Context, dl store.Delivery, att store.DeliveryAttempt, dialect Dialect, ok bool) {
+	now := d.e.WallNow()
+	att.DeliveryID, att.Account, att.At = dl.ID, dl.Account, now.UnixMilli()
+	err := d.e.Store().Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
+		if err := tx.InsertDeliveryAttempt(ctx, att); err != nil {
+			return err
+		}
+		dl.Attempts++
+		dl.LeaseUntil = 0
+		switch {
+		case ok:
+			dl.Status = "succeeded"
+		case dl.Attempts > len(dialect.Retries):
+			dl.Status = "failed"
+		default:
+			dl.NextAttemptAt = now.Add(dialect.Retries[dl.Attempts-1]).UnixMilli()
+		}
+		if err := tx.UpdateDelivery(ctx, &dl); err != nil {
+			return err
+		}
+		if dl.Status != "pending" {
+			return tx.AdjustPendingWebhooks(ctx, dl.Account, dl.EventID, -1)
+		}
+		return nil
+	})
+	if err != nil {
+		d.log.Error("record webhook attempt", "delivery", dl.ID, "err", err)
+	}
+}
