@@ -20,8 +20,8 @@ import (
 // secrets are sealed with AES-256-GCM; IBAN fingerprints are keyed HMACs so
 // that equal accounts can be recognised without storing the number in clear.
 type keyring struct {
-	aead   cipher.AEAD
-	fpKey  []byte
+	aead  cipher.AEAD
+	fpKey []byte
 }
 
 const dataKeySetting = "data_key"

@@ -48,18 +48,18 @@ func (c *Customer) Index() Index {
 
 // CustomerParams creates or updates a customer.
 type CustomerParams struct {
-	Email           Opt[string]
-	Name            Opt[string]
-	Description     Opt[string]
-	Phone           Opt[string]
-	Address         Opt[AddressUpdate]
-	Metadata        MetadataUpdate
-	TestClock       Opt[string]
-	DefaultPM       Opt[string]
-	Footer          Opt[string]
-	CustomFields    Opt[[]CustomField]
-	DefaultSource   Opt[string]
-	Source          Opt[string]
+	Email         Opt[string]
+	Name          Opt[string]
+	Description   Opt[string]
+	Phone         Opt[string]
+	Address       Opt[AddressUpdate]
+	Metadata      MetadataUpdate
+	TestClock     Opt[string]
+	DefaultPM     Opt[string]
+	Footer        Opt[string]
+	CustomFields  Opt[[]CustomField]
+	DefaultSource Opt[string]
+	Source        Opt[string]
 }
 
 func (c *Customer) apply(p CustomerParams) {

@@ -10,17 +10,17 @@ type Kind int
 
 // Error kinds.
 const (
-	KindInvalid      Kind = iota + 1 // the request is malformed or breaks a rule
-	KindNotFound                     // a named object does not exist in the account
-	KindState                        // the object is in a state that does not allow the operation
-	KindPayment                      // the payment was declined
-	KindAuth                         // no valid credentials
-	KindPermission                   // valid credentials that may not do this
-	KindIdempotency                  // an idempotency key was reused with other parameters
-	KindInFlight                     // an idempotency key is in use by a request still executing
-	KindUnavailable                  // the payment method is not available to the account
-	KindRateLimit                    // too many requests
-	KindInternal                     // a fault of the server
+	KindInvalid     Kind = iota + 1 // the request is malformed or breaks a rule
+	KindNotFound                    // a named object does not exist in the account
+	KindState                       // the object is in a state that does not allow the operation
+	KindPayment                     // the payment was declined
+	KindAuth                        // no valid credentials
+	KindPermission                  // valid credentials that may not do this
+	KindIdempotency                 // an idempotency key was reused with other parameters
+	KindInFlight                    // an idempotency key is in use by a request still executing
+	KindUnavailable                 // the payment method is not available to the account
+	KindRateLimit                   // too many requests
+	KindInternal                    // a fault of the server
 )
 
 // Error is the one error type the engine returns for anything a client caused or should see.

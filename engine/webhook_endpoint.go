@@ -189,7 +189,9 @@ func (op *Op) ListWebhookEndpoints(dialect string, p ListParams) ([]*WebhookEndp
 }
 
 // WebhookSecret returns the endpoint's signing secret in clear.
-func (op *Op) WebhookSecret(h *WebhookEndpoint) (string, error) { return op.e.keys.open(h.SecretSealed) }
+func (op *Op) WebhookSecret(h *WebhookEndpoint) (string, error) {
+	return op.e.keys.open(h.SecretSealed)
+}
 
 func itoa(i int) string {
 	const digits = "0123456789"

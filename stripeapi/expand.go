@@ -28,7 +28,7 @@ type virtualField func(c *call, op *engine.Op, o *Obj) (any, error)
 
 var (
 	renderers  = map[string]renderer{}
-	expandable = map[string]map[string]bool{}   // Stripe object name -> fields holding expandable ids
+	expandable = map[string]map[string]bool{} // Stripe object name -> fields holding expandable ids
 	virtuals   = map[string]map[string]virtualField{}
 )
 

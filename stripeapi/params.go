@@ -37,16 +37,16 @@ type spec struct {
 	elem     *spec
 }
 
-func pStr(name string) spec           { return spec{name: name, t: tString, maxLen: 5000} }
-func pInt(name string) spec           { return spec{name: name, t: tInt} }
-func pBool(name string) spec          { return spec{name: name, t: tBool} }
+func pStr(name string) spec               { return spec{name: name, t: tString, maxLen: 5000} }
+func pInt(name string) spec               { return spec{name: name, t: tInt} }
+func pBool(name string) spec              { return spec{name: name, t: tBool} }
 func pEnum(name string, v ...string) spec { return spec{name: name, t: tEnum, enum: v} }
-func pHash(name string, f ...spec) spec { return spec{name: name, t: tHash, fields: f} }
-func pArr(name string, elem spec) spec  { return spec{name: name, t: tArray, elem: &elem} }
-func pMeta() spec                      { return spec{name: "metadata", t: tMetadata, clear: true} }
-func pRange(name string) spec          { return spec{name: name, t: tRange} }
-func pAny(name string) spec            { return spec{name: name, t: tAny} }
-func pExpand() spec                    { return pArr("expand", pStr("")) }
+func pHash(name string, f ...spec) spec   { return spec{name: name, t: tHash, fields: f} }
+func pArr(name string, elem spec) spec    { return spec{name: name, t: tArray, elem: &elem} }
+func pMeta() spec                         { return spec{name: "metadata", t: tMetadata, clear: true} }
+func pRange(name string) spec             { return spec{name: name, t: tRange} }
+func pAny(name string) spec               { return spec{name: name, t: tAny} }
+func pExpand() spec                       { return pArr("expand", pStr("")) }
 
 func (s spec) req() spec      { s.required = true; return s }
 func (s spec) nullable() spec { s.clear = true; return s }
