@@ -1,0 +1,65 @@
+// Package bank is the boundary between the engine and the banks: the engine
+// asks the network how a collection or an account check will turn out, and
+// schedules the outcome on its own clock. bank/sim is the simulator that
+// answers from the documented test values; a network that exchanges ISO 20022
+// files with a real bank can implement the same interface.
+package bank
+
+// Outcome is how a collection ends at the debtor's bank.
+type Outcome string
+
+// Outcomes of a collection.
+const (
+	Succeeds Outcome = "succeeds" // funds arrive
+	Fails    Outcome = "fails"    // rejected or returned before settlement
+	Pending  Outcome = "pending"  // accepted and never collected (stays pending)
+	Canceled Outcome = "canceled" // accepted, then canceled before collection
+)
+
+// Plan is the network's answer for one collection.
+type Plan struct {
+	Outcome Outcome
+	// Delayed outcomes arrive after at least three minutes of the object's clock.
+	Delayed bool
+	// FailureCode names why a failing collection fails, in the engine's vocabulary
+	// (account_closed, insufficient_funds, charge_exceeds_source_limit, …).
+	FailureCode string
+	// ReturnReason is the SEPA reason code (AC04, AM04, …) of a failure.
+	ReturnReason string
+	// Chargeback, when set, opens a dispute once the collection succeeded.
+	Chargeback *Chargeback
+}
+
+// Chargeback describes a dispute the debtor's bank raises after settlement.
+type Chargeback struct {
+	// Reason is the engine's dispute reason (general, insufficient_funds, debit_not_authorized, …).
+	Reason string
+	// Token is the scheme's short reason (Checkout.com's RFND, ACT, NSF, OTHR, FRM).
+	Token string
+	// ReturnReason is the SEPA reason code (MD06, AM04, …).
+	ReturnReason string
+}
+
+// Collection describes a debit the creditor asks for.
+type Collection struct {
+	Scheme   string // "sepa_debit" or "sofort"
+	IBAN     string // normalised
+	Amount   int64
+	Currency string
+	// OwnerName and OwnerEmail carry the payer's test values (Sofort's
+	// succeeding_charge, generated SEPA debit e-mails).
+	OwnerName  string
+	OwnerEmail string
+}
+
+// Network is the bank network as the engine sees it.
+type Network interface {
+	// CheckAccount validates an account when a mandate is created; a non-nil
+	// error carries the reason the account cannot be debited.
+	CheckAccount(iban string) error
+	// PlanCollection tells how a collection will end.
+	PlanCollection(c Collection) Plan
+	// PlanRefund tells whether a refund to the account will be credited; a
+	// non-empty failure code means it will fail.
+	PlanRefund(iban string) (failureCode string)
+}

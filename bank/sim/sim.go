@@ -1,0 +1,150 @@
+// Package sim is the simulated bank network. Its behaviour for every
+// documented test value is a table in this one place: Stripe's SEPA Direct
+// Debit test IBANs, Checkout.com's SEPA test IBANs, Sofort's test owner names
+// and the e-mail addresses that steer SEPA debits generated from Sofort.
+// Any other valid account collects successfully.
+package sim
+
+import (
+	_ "embed"
+	"errors"
+	"strings"
+
+	"github.com/kontorpay/kontor/bank"
+)
+
+//go:embed stripe_test_ibans.tsv
+var stripeTable string
+
+// Behaviour names of the Stripe test IBAN table.
+var stripeBehaviours = map[string]bank.Plan{
+	"success":                          {Outcome: bank.Succeeds},
+	"success_delayed_3min":             {Outcome: bank.Succeeds, Delayed: true},
+	"failed":                           {Outcome: bank.Fails, FailureCode: "account_closed", ReturnReason: "AC04"},
+	"failed_delayed_3min":              {Outcome: bank.Fails, Delayed: true, FailureCode: "account_closed", ReturnReason: "AC04"},
+	"disputed":                         {Outcome: bank.Succeeds, Chargeback: &bank.Chargeback{Reason: "general", ReturnReason: "MD06"}},
+	"exceeds_weekly_volume_limit":      {Outcome: bank.Fails, FailureCode: "charge_exceeds_source_limit", ReturnReason: "AG01"},
+	"exceeds_weekly_transaction_limit": {Outcome: bank.Fails, FailureCode: "charge_exceeds_weekly_limit", ReturnReason: "AG01"},
+	"insufficient_funds":               {Outcome: bank.Fails, FailureCode: "insufficient_funds", ReturnReason: "AM04"},
+}
+
+// Checkout.com's sandbox IBANs (BIC PBNKDEFFXXX).
+const ckoInvalidIBAN = "DE09100100101234567890"
+
+var ckoTable = map[string]bank.Plan{
+	"DE79100100101234567891": {Outcome: bank.Pending},
+	"DE52100100101234567892": {Outcome: bank.Canceled},
+	"DE25100100101234567893": {Outcome: bank.Succeeds},
+	"DE95100100101234567894": {Outcome: bank.Succeeds, Chargeback: &bank.Chargeback{Reason: "customer_initiated", Token: "RFND", ReturnReason: "MD06"}},
+	"DE68100100101234567895": {Outcome: bank.Succeeds, Chargeback: &bank.Chargeback{Reason: "debit_not_authorized", Token: "ACT", ReturnReason: "MD01"}},
+	"DE41100100101234567896": {Outcome: bank.Succeeds, Chargeback: &bank.Chargeback{Reason: "insufficient_funds", Token: "NSF", ReturnReason: "AM04"}},
+	"DE14100100101234567897": {Outcome: bank.Succeeds, Chargeback: &bank.Chargeback{Reason: "incorrect_account_details", Token: "OTHR", ReturnReason: "AC04"}},
+	"DE84100100101234567898": {Outcome: bank.Succeeds, Chargeback: &bank.Chargeback{Reason: "general", Token: "FRM", ReturnReason: "FF01"}},
+}
+
+// ErrAccountInvalid is returned by CheckAccount for the documented invalid account.
+var ErrAccountInvalid = errors.New("the bank details are invalid; the mandate cannot be set up")
+
+// Network is the simulator.
+type Network struct {
+	byIBAN  map[string]bank.Plan
+	byToken map[string]string // pm_success_de -> IBAN
+}
+
+// TestIBAN is one row of the Stripe test table.
+type TestIBAN struct {
+	Country, IBAN, Token, Behaviour string
+}
+
+// StripeTestIBANs returns the Stripe test IBAN table.
+func StripeTestIBANs() []TestIBAN {
+	var out []TestIBAN
+	for i, line := range strings.Split(stripeTable, "\n") {
+		f := strings.Split(strings.TrimSpace(line), "\t")
+		if i == 0 || len(f) < 4 {
+			continue
+		}
+		out = append(out, TestIBAN{Country: f[0], IBAN: f[1], Token: f[2], Behaviour: f[3]})
+	}
+	return out
+}
+
+// New returns the simulator.
+func New() *Network {
+	n := &Network{byIBAN: map[string]bank.Plan{}, byToken: map[string]string{}}
+	for _, r := range StripeTestIBANs() {
+		n.byToken[r.Token] = r.IBAN
+		// Where the documented table lists one IBAN for two behaviours (NL, NO),
+		// the first row wins; the tokens still select each behaviour.
+		if _, dup := n.byIBAN[r.IBAN]; !dup {
+			n.byIBAN[r.IBAN] = stripeBehaviours[r.Behaviour]
+		}
+	}
+	for iban, p := range ckoTable {
+		n.byIBAN[iban] = p
+	}
+	return n
+}
+
+// TokenIBAN resolves a PaymentMethod test token (pm_success_de, …) to its IBAN and behaviour.
+func (n *Network) TokenIBAN(token string) (iban string, plan bank.Plan, ok bool) {
+	for _, r := range StripeTestIBANs() {
+		if r.Token == token {
+			return r.IBAN, stripeBehaviours[r.Behaviour], true
+		}
+	}
+	return "", bank.Plan{}, false
+}
+
+// CheckAccount rejects Checkout.com's documented invalid account.
+func (n *Network) CheckAccount(iban string) error {
+	if iban == ckoInvalidIBAN {
+		return ErrAccountInvalid
+	}
+	return nil
+}
+
+// generatedSepaEmail steers SEPA debits generated from Sofort payments:
+// <anything>_generatedSepaDebitIntents<Behaviour><Country>@example.com or without a prefix.
+var generatedSepaEmail = []struct {
+	marker string
+	plan   bank.Plan
+}{
+	{"generatedSepaDebitIntentsSucceedDisputed", stripeBehaviours["disputed"]},
+	{"generatedSepaDebitIntentsSucceedDelayed", stripeBehaviours["success_delayed_3min"]},
+	{"generatedSepaDebitIntentsFailDelayed", stripeBehaviours["failed_delayed_3min"]},
+	{"generatedSepaDebitIntentsSucceed", stripeBehaviours["success"]},
+	{"generatedSepaDebitIntentsFail", stripeBehaviours["failed"]},
+}
+
+// PlanCollection answers from the tables; anything else succeeds.
+func (n *Network) PlanCollection(c bank.Collection) bank.Plan {
+	if c.Scheme == "sofort" {
+		switch c.OwnerName {
+		case "failing_charge":
+			return bank.Plan{Outcome: bank.Fails, FailureCode: "generic_decline", ReturnReason: "MS03"}
+		default:
+			return bank.Plan{Outcome: bank.Succeeds}
+		}
+	}
+	if local, domain, ok := strings.Cut(c.OwnerEmail, "@"); ok && strings.EqualFold(domain, "example.com") {
+		for _, g := range generatedSepaEmail {
+			if strings.Contains(local, g.marker) {
+				return g.plan
+			}
+		}
+	}
+	if p, ok := n.byIBAN[c.IBAN]; ok {
+		return p
+	}
+	return bank.Plan{Outcome: bank.Succeeds}
+}
+
+// PlanRefund fails refunds to accounts whose collections fail (a closed account
+// cannot be credited either); others are credited.
+func (n *Network) PlanRefund(iban string) string {
+	if p, ok := n.byIBAN[iban]; ok && p.Outcome == bank.Fails && p.FailureCode == "account_closed" {
+		return "account_closed"
+	}
+	return ""
+}
