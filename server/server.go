@@ -32,6 +32,11 @@ type Config struct {
 	PublicURL    string
 	Logger       *slog.Logger
 	Clock        clock.Clock
+	// WebhookRetries, when set, replaces the timing profile's Stripe webhook
+	// retry schedule: the delay after each failed attempt, the last one
+	// followed by giving up. Nil keeps the profile's schedule (sandbox: the
+	// first retry after 10 s, growing to an hour).
+	WebhookRetries []time.Duration
 	// Store, when set, is used instead of opening DB (tests inject drivers this way).
 	Store store.Store
 }
@@ -114,7 +119,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.baseURL == "" {
 		s.baseURL = "http://" + ln.Addr().String()
 	}
-	s.stripe = stripeapi.New(eng, stripeapi.Options{Logger: s.log, PublicURL: s.baseURL})
+	s.stripe = stripeapi.New(eng, stripeapi.Options{Logger: s.log, PublicURL: s.baseURL, WebhookRetries: cfg.WebhookRetries})
 	mux := http.NewServeMux()
 	mux.Handle("/", s.stripe)
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}

@@ -34,19 +34,23 @@ type Options struct {
 	Logger *slog.Logger
 	// PublicURL is the base URL of hosted pages; empty means the request's own host.
 	PublicURL string
+	// WebhookRetries, when set, replaces the timing profile's webhook retry
+	// schedule (the delays after each failed delivery attempt).
+	WebhookRetries []time.Duration
 }
 
 // API serves the Stripe dialect.
 type API struct {
-	e      *engine.Engine
-	log    *slog.Logger
-	mux    *http.ServeMux
-	public string
+	e       *engine.Engine
+	log     *slog.Logger
+	mux     *http.ServeMux
+	public  string
+	retries []time.Duration
 }
 
 // New returns the Stripe dialect over e.
 func New(e *engine.Engine, opt Options) *API {
-	a := &API{e: e, log: opt.Logger, mux: http.NewServeMux(), public: strings.TrimRight(opt.PublicURL, "/")}
+	a := &API{e: e, log: opt.Logger, mux: http.NewServeMux(), public: strings.TrimRight(opt.PublicURL, "/"), retries: opt.WebhookRetries}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

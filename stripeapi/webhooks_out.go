@@ -24,6 +24,9 @@ func (a *API) WebhookDialect() webhook.Dialect {
 	if a.e.Timing() == engine.TimingRealistic {
 		retries = realisticRetries
 	}
+	if a.retries != nil {
+		retries = a.retries
+	}
 	return webhook.Dialect{Retries: retries, Render: func(op *engine.Op, ev store.Event, ep *engine.WebhookEndpoint, now time.Time) (webhook.Rendered, error) {
 		c := &call{a: a}
 		version := ""
