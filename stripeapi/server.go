@@ -92,12 +92,13 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(context.WithValue(r.Context(), reqIDKey{}, reqID))
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w}
-	h, pattern := a.mux.Handler(r)
-	if pattern == "" {
+	if _, pattern := a.mux.Handler(r); pattern == "" {
 		a.writeError(sw, &apiError{status: http.StatusNotFound, Type: "invalid_request_error",
 			Message: "Unrecognized request URL (" + r.Method + ": " + r.URL.Path + "). Please see https://stripe.com/docs or we can help at https://support.stripe.com/."})
 	} else {
-		h.ServeHTTP(sw, r)
+		// The mux itself must serve the request: a handler obtained from
+		// ServeMux.Handler sees no path values ({id} would read as "").
+		a.mux.ServeHTTP(sw, r)
 	}
 	a.log.Info("request", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "status", sw.status,
 		"duration_ms", time.Since(start).Milliseconds())
