@@ -94,3 +94,41 @@ func listOf[T any, PT interface {
 	}
 	return listObj(c, op, items, pg, url, func(o PT) (*Obj, error) { return c.render(op, o) })
 }
+
+// listOfWhere is listOf for filters the store cannot express: it keeps only
+// the objects keep accepts, reading further rows until the page is full.
+func listOfWhere[T any, PT interface {
+	*T
+	engine.Object
+}](c *call, op *engine.Op, url, what string, filter func(q *store.ListObjectsParams), keep func(PT) bool) (*Obj, error) {
+	var zero PT = new(T)
+	q, pg, err := c.listQuery(func(id string) (int64, error) { return op.SeqOf(zero.ObjectType(), id) }, what)
+	if err != nil {
+		return nil, err
+	}
+	if filter != nil {
+		filter(&q)
+	}
+	var items []PT
+	for {
+		batch, err := engine.List[T, PT](op, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range batch {
+			if keep(o) {
+				items = append(items, o)
+			}
+		}
+		if len(items) >= q.Limit || len(batch) < q.Limit {
+			break
+		}
+		if last := seqOf(batch[len(batch)-1]); q.Ascending {
+			q.BeforeSeq = last
+		} else {
+			q.AfterSeq = last
+		}
+	}
+	items = items[:min(len(items), q.Limit)]
+	return listObj(c, op, items, pg, url, func(o PT) (*Obj, error) { return c.render(op, o) })
+}
