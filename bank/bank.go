@@ -62,4 +62,15 @@ type Network interface {
 	// PlanRefund tells whether a refund to the account will be credited; a
 	// non-empty failure code means it will fail.
 	PlanRefund(iban string) (failureCode string)
+	// SofortPayer returns the account a Sofort payer in country authorises from.
+	SofortPayer(country, ownerName string) Payer
+}
+
+// Payer is the bank account behind an authenticated bank payment.
+type Payer struct {
+	IBAN         string
+	BIC          string
+	BankName     string
+	BankCode     string
+	VerifiedName string
 }

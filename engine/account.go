@@ -30,6 +30,8 @@ type AccountSettings struct {
 	CreditorID          string          `json:"creditor_id"`
 	APIVersion          string          `json:"api_version,omitempty"`
 	PaymentMethods      map[string]bool `json:"payment_methods"`
+	// Fees overrides DefaultFees per payment method type.
+	Fees map[string]Fee `json:"fees,omitempty"`
 }
 
 // PaymentMethodTypes lists the payment method types an account can enable.

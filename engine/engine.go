@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kontorpay/kontor/bank"
+	"github.com/kontorpay/kontor/bank/sim"
 	"github.com/kontorpay/kontor/clock"
 	"github.com/kontorpay/kontor/store"
 )
@@ -38,6 +40,8 @@ type Config struct {
 	SandboxDelay time.Duration
 	// DataKey seals full IBANs and secrets; nil means a key kept in the store's settings.
 	DataKey []byte
+	// Bank is the bank network; nil means the simulator.
+	Bank bank.Network
 }
 
 // Engine is the payment engine. It is safe for concurrent use.
@@ -48,6 +52,7 @@ type Engine struct {
 	timing Timing
 	strict bool
 	delay  time.Duration
+	bank   bank.Network
 
 	keys     *keyring
 	handlers map[string]TimerHandler
@@ -69,6 +74,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		timing:   cfg.Timing,
 		strict:   cfg.StrictKeys,
 		delay:    cfg.SandboxDelay,
+		bank:     cfg.Bank,
 		handlers: map[string]TimerHandler{},
 	}
 	if e.clock == nil {
@@ -76,6 +82,9 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.bank == nil {
+		e.bank = sim.New()
 	}
 	if e.timing == "" {
 		e.timing = TimingSandbox

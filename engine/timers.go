@@ -12,7 +12,10 @@ import (
 // TimerHandler carries out the transition a timer stands for, inside the
 // transaction that also deletes the timer. It must be idempotent with respect
 // to the object's state: a timer that finds its object already moved on does nothing.
-type TimerHandler func(op *Op, t *store.Timer) error
+type TimerHandler func(op *Op, t *Timer) error
+
+// Timer is a due transition handed to a TimerHandler.
+type Timer = store.Timer
 
 const (
 	timerAdvanceClock     = "test_clock.advance"

@@ -148,3 +148,29 @@ func (n *Network) PlanRefund(iban string) string {
 	}
 	return ""
 }
+
+// sofortPayers are the accounts simulated Sofort payers pay from: the
+// succeeding test IBAN of each Sofort country (Italy has no Stripe test IBAN,
+// so a valid Italian one is used), so that a SEPA debit created from the
+// payment collects successfully.
+var sofortPayers = map[string]bank.Payer{
+	"AT": {IBAN: "AT611904300234573201", BIC: "BKAUATWWXXX", BankName: "Test Bank Austria", BankCode: "19043"},
+	"BE": {IBAN: "BE62510007547061", BIC: "GEBABEBBXXX", BankName: "Test Bank Belgium", BankCode: "510"},
+	"DE": {IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX", BankName: "Test Bank Germany", BankCode: "37040044"},
+	"ES": {IBAN: "ES0700120345030000067890", BIC: "BSCHESMMXXX", BankName: "Test Bank Spain", BankCode: "0012"},
+	"IT": {IBAN: "IT60X0542811101000000123456", BIC: "BPMOIT22XXX", BankName: "Test Bank Italy", BankCode: "05428"},
+	"NL": {IBAN: "NL39RABO0300065264", BIC: "RABONL2UXXX", BankName: "Test Bank Netherlands", BankCode: "RABO"},
+}
+
+// SofortPayer returns the simulated payer account for country.
+func (n *Network) SofortPayer(country, ownerName string) bank.Payer {
+	p, ok := sofortPayers[country]
+	if !ok {
+		p = sofortPayers["DE"]
+	}
+	p.VerifiedName = ownerName
+	if p.VerifiedName == "" || p.VerifiedName == "succeeding_charge" || p.VerifiedName == "failing_charge" {
+		p.VerifiedName = "Jenny Rosen"
+	}
+	return p
+}

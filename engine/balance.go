@@ -1,0 +1,131 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/kontorpay/kontor/sepa"
+)
+
+// BalanceTransaction is one movement of the account's balance.
+type BalanceTransaction struct {
+	Meta
+	Amount            int64       `json:"amount"`
+	Currency          string      `json:"currency"`
+	Fee               int64       `json:"fee"`
+	FeeDetails        []FeeDetail `json:"fee_details"`
+	Net               int64       `json:"net"`
+	Type              string      `json:"type"`
+	ReportingCategory string      `json:"reporting_category"`
+	Source            string      `json:"source"`
+	Description       *string     `json:"description"`
+	AvailableOn       int64       `json:"available_on"`
+}
+
+// FeeDetail is one component of a fee.
+type FeeDetail struct {
+	Amount      int64  `json:"amount"`
+	Currency    string `json:"currency"`
+	Description string `json:"description"`
+	Type        string `json:"type"`
+}
+
+func init() { register(&BalanceTransaction{}) }
+
+// ObjectType implements Object.
+func (*BalanceTransaction) ObjectType() string { return "balance_transaction" }
+
+// Index implements Object: lists filter by type and by the object that caused it.
+func (b *BalanceTransaction) Index() Index { return Index{Kind: b.Type, Parent: b.Source} }
+
+// Fee is a percentage in basis points plus a fixed amount in minor units.
+type Fee struct {
+	BPS   int64 `json:"bps"`
+	Fixed int64 `json:"fixed"`
+}
+
+// Of returns the fee on amount, rounded half up.
+func (f Fee) Of(amount int64) int64 { return (amount*f.BPS+5000)/10000 + f.Fixed }
+
+// DefaultFees is the fee schedule of a new account, per payment method type.
+var DefaultFees = map[string]Fee{
+	"sepa_debit":           {Fixed: 35},
+	"sofort":               {BPS: 140, Fixed: 25},
+	"sepa_credit_transfer": {BPS: 80},
+}
+
+// DisputeFees is the SEPA Direct Debit dispute fee per settlement currency.
+var DisputeFees = map[string]int64{"chf": 850, "dkk": 6000, "eur": 750, "gbp": 700, "nok": 7000, "sek": 7500, "usd": 850}
+
+// feeFor returns the account's fee for a payment method type.
+func (op *Op) feeFor(method string) (Fee, error) {
+	acct, err := op.Account()
+	if err != nil {
+		return Fee{}, err
+	}
+	if f, ok := acct.Settings.Fees[method]; ok {
+		return f, nil
+	}
+	return DefaultFees[method], nil
+}
+
+// availableOn tells when funds moved at t become available.
+func (op *Op) availableOn(t time.Time) int64 {
+	if op.e.timing == TimingRealistic {
+		return sepa.AddTargetDays(t, 2).Unix()
+	}
+	return t.Unix()
+}
+
+// addBalanceTransaction records a movement caused by source (a charge, refund or dispute id).
+func (op *Op) addBalanceTransaction(clockID, typ, category, source, currency string, amount int64, fees []FeeDetail, desc string) (*BalanceTransaction, error) {
+	now := op.Now(clockID)
+	b := &BalanceTransaction{Meta: Meta{ID: NewID("txn_"), Created: now.Unix(), ClockID: clockID}, Amount: amount,
+		Currency: currency, FeeDetails: fees, Type: typ, ReportingCategory: category, Source: source,
+		AvailableOn: op.availableOn(now)}
+	if b.FeeDetails == nil {
+		b.FeeDetails = []FeeDetail{}
+	}
+	for _, f := range fees {
+		b.Fee += f.Amount
+	}
+	b.Net = amount - b.Fee
+	if desc != "" {
+		b.Description = &desc
+	}
+	return b, op.insert(b)
+}
+
+// Balance is the account's balance per currency.
+type Balance struct {
+	Available map[string]int64
+	Pending   map[string]int64
+}
+
+// Balance sums the account's balance transactions as of now.
+func (op *Op) Balance() (*Balance, error) {
+	b := &Balance{Available: map[string]int64{}, Pending: map[string]int64{}}
+	acct, err := op.Account()
+	if err != nil {
+		return nil, err
+	}
+	b.Available[acct.Settings.SettlementCurrency] = 0
+	b.Pending[acct.Settings.SettlementCurrency] = 0
+	var after int64
+	for {
+		page, err := List[BalanceTransaction](op, ListParams{AfterSeq: after, Limit: 1000})
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range page {
+			if t.AvailableOn <= op.Now(t.ClockID).Unix() {
+				b.Available[t.Currency] += t.Net
+			} else {
+				b.Pending[t.Currency] += t.Net
+			}
+			after = t.seq
+		}
+		if len(page) < 1000 {
+			return b, nil
+		}
+	}
+}

@@ -1,0 +1,499 @@
+package engine
+
+import (
+	"regexp"
+	"time"
+
+	"github.com/kontorpay/kontor/bank"
+	"github.com/kontorpay/kontor/sepa"
+)
+
+// Charge is one payment: a SEPA Direct Debit collection, a Sofort payment or
+// a charge against funds received by credit transfer. Checkout.com payments
+// are charges too (Origin "cko").
+type Charge struct {
+	Meta
+	Origin              string            `json:"origin,omitempty"`
+	Amount              int64             `json:"amount"`
+	Currency            string            `json:"currency"`
+	AmountRefunded      int64             `json:"amount_refunded"`
+	Status              string            `json:"status"` // pending, succeeded, failed
+	Canceled            bool              `json:"canceled,omitempty"`
+	Method              ChargeMethod      `json:"method"`
+	Customer            string            `json:"customer,omitempty"`
+	Source              string            `json:"source,omitempty"`
+	PaymentMethod       string            `json:"payment_method,omitempty"`
+	PaymentIntent       string            `json:"payment_intent,omitempty"`
+	Mandate             string            `json:"mandate,omitempty"`
+	Description         *string           `json:"description"`
+	Metadata            map[string]string `json:"metadata"`
+	StatementDescriptor *string           `json:"statement_descriptor"`
+	Reference           string            `json:"reference,omitempty"`
+	ReceiptEmail        *string           `json:"receipt_email"`
+	Billing             Billing           `json:"billing"`
+	FailureCode         *string           `json:"failure_code"`
+	FailureMessage      *string           `json:"failure_message"`
+	Disputed            bool              `json:"disputed"`
+	Dispute             string            `json:"dispute,omitempty"`
+	BalanceTransaction  *string           `json:"balance_transaction"`
+	Plan                bank.Plan         `json:"plan"`
+	SettleAt            int64             `json:"settle_at,omitempty"`
+	SettledAt           int64             `json:"settled_at,omitempty"`
+}
+
+// Billing is the payer's name and contact on a charge.
+type Billing struct {
+	Name    *string  `json:"name"`
+	Email   *string  `json:"email"`
+	Phone   *string  `json:"phone"`
+	Address *Address `json:"address"`
+}
+
+// ChargeMethod is a snapshot of how a charge is paid.
+type ChargeMethod struct {
+	Type           string                `json:"type"`
+	SepaDebit      *SepaDebitDetails     `json:"sepa_debit,omitempty"`
+	Sofort         *SofortDetails        `json:"sofort,omitempty"`
+	CreditTransfer *CreditTransferDetail `json:"sepa_credit_transfer,omitempty"`
+}
+
+// SepaDebitDetails describe the debited account.
+type SepaDebitDetails struct {
+	BankCode          string `json:"bank_code"`
+	BranchCode        string `json:"branch_code"`
+	Country           string `json:"country"`
+	Fingerprint       string `json:"fingerprint"`
+	Last4             string `json:"last4"`
+	Mandate           string `json:"mandate"`
+	MandateReference  string `json:"mandate_reference"`
+	ExpectedDebitDate int64  `json:"expected_debit_date"`
+}
+
+// SofortDetails describe the payer's bank on a Sofort charge.
+type SofortDetails struct {
+	Country                   string  `json:"country"`
+	BankCode                  *string `json:"bank_code"`
+	BankName                  *string `json:"bank_name"`
+	BIC                       *string `json:"bic"`
+	IBANLast4                 *string `json:"iban_last4"`
+	PreferredLanguage         *string `json:"preferred_language"`
+	VerifiedName              *string `json:"verified_name"`
+	GeneratedSepaDebit        *string `json:"generated_sepa_debit"`
+	GeneratedSepaDebitMandate *string `json:"generated_sepa_debit_mandate"`
+}
+
+// CreditTransferDetail describes the receiver account of a credit transfer charge.
+type CreditTransferDetail struct {
+	BankName string `json:"bank_name"`
+	BIC      string `json:"bic"`
+	IBAN     string `json:"iban"`
+}
+
+func init() { register(&Charge{}) }
+
+// ObjectType implements Object.
+func (*Charge) ObjectType() string { return "charge" }
+
+// Index implements Object.
+func (c *Charge) Index() Index {
+	parent := c.PaymentIntent
+	if parent == "" {
+		parent = c.Source
+	}
+	return Index{Kind: c.Origin, Customer: c.Customer, Parent: parent, Status: c.Status, Lookup: c.Mandate}
+}
+
+// Refundable is what may still be refunded.
+func (c *Charge) Refundable() int64 { return c.Amount - c.AmountRefunded }
+
+const (
+	timerChargeSettle = "charge.settle"
+	timerChargeCutoff = "charge.sofort_cutoff"
+)
+
+// failureMessages explain the failure codes the bank network reports.
+var failureMessages = map[string]string{
+	"account_closed":              "The customer's bank account has been closed.",
+	"insufficient_funds":          "The customer's account has insufficient funds to cover this payment.",
+	"charge_exceeds_source_limit": "This payment would exceed the account's weekly SEPA Direct Debit volume limit. Retry it later.",
+	"charge_exceeds_weekly_limit": "This payment exceeds the account's weekly SEPA Direct Debit transaction limit.",
+	"generic_decline":             "The payment was declined by the payer's bank.",
+	"payment_not_confirmed":       "The payment was not confirmed by the payer's bank before the cut-off date.",
+	"debit_canceled":              "The collection was canceled before the debtor's account was debited.",
+}
+
+// settleAt tells when the bank's answer for a collection made at now arrives.
+func (e *Engine) settleAt(method string, plan bank.Plan, now time.Time) time.Time {
+	var t time.Time
+	if e.timing == TimingRealistic {
+		switch method {
+		case "sofort":
+			t = sepa.AddTargetDays(now, 2)
+		default:
+			// SEPA DD: about five TARGET days, and never before the payer's
+			// 14-day pre-notification has run.
+			t = sepa.AddTargetDays(now, 5)
+			if pre := now.AddDate(0, 0, sepa.PreNotificationDays); pre.After(t) {
+				t = pre
+			}
+		}
+	} else {
+		t = now.Add(e.delay)
+	}
+	if plan.Delayed && t.Before(now.Add(3*time.Minute)) {
+		t = now.Add(3 * time.Minute)
+	}
+	return t
+}
+
+// debit is what every kind of collection needs to create its charge.
+type debit struct {
+	ID                  string
+	Origin              string
+	Amount              int64
+	Currency            string
+	Method              ChargeMethod
+	Customer            string
+	Source              string
+	PaymentMethod       string
+	PaymentIntent       string
+	Mandate             *Mandate
+	Description         Opt[string]
+	Metadata            MetadataUpdate
+	StatementDescriptor Opt[string]
+	Reference           string
+	ReceiptEmail        Opt[string]
+	Billing             Billing
+	ClockID             string
+	Plan                bank.Plan
+}
+
+// startDebit creates a pending charge, books the mandate's use and schedules
+// the bank's answer. Credit transfer charges succeed at once instead.
+func (op *Op) startDebit(d debit) (*Charge, error) {
+	now := op.Now(d.ClockID)
+	c := &Charge{Meta: Meta{ID: d.ID, Created: now.Unix(), ClockID: d.ClockID}, Origin: d.Origin, Amount: d.Amount,
+		Currency: d.Currency, Status: "pending", Method: d.Method, Customer: d.Customer, Source: d.Source,
+		PaymentMethod: d.PaymentMethod, PaymentIntent: d.PaymentIntent, Metadata: d.Metadata.apply(nil),
+		Reference: d.Reference, Billing: d.Billing, Plan: d.Plan}
+	applyPtr(&c.Description, d.Description)
+	applyPtr(&c.StatementDescriptor, d.StatementDescriptor)
+	applyPtr(&c.ReceiptEmail, d.ReceiptEmail)
+	if d.Mandate != nil {
+		c.Mandate = d.Mandate.ID
+		if err := op.useMandate(d.Mandate); err != nil {
+			return nil, err
+		}
+	}
+	if d.Method.Type == "sepa_credit_transfer" {
+		if err := op.insert(c); err != nil {
+			return nil, err
+		}
+		return c, op.succeed(c)
+	}
+	settle := op.e.settleAt(d.Method.Type, d.Plan, now)
+	c.SettleAt = settle.Unix()
+	if c.Method.SepaDebit != nil {
+		c.Method.SepaDebit.ExpectedDebitDate = settle.Unix()
+	}
+	if err := op.insert(c); err != nil {
+		return nil, err
+	}
+	if err := op.emit("charge.pending", c, nil); err != nil {
+		return nil, err
+	}
+	if d.Plan.Outcome != bank.Pending {
+		if err := op.Schedule(settle, c.ClockID, timerChargeSettle, c.ID, nil); err != nil {
+			return nil, err
+		}
+	}
+	if d.Method.Type == "sofort" {
+		// A Sofort payment not confirmed within 14 days fails.
+		if err := op.Schedule(now.AddDate(0, 0, 14), c.ClockID, timerChargeCutoff, c.ID, nil); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// chargeHooks are told when a charge settles (payment intents follow their charges).
+var chargeHooks []func(op *Op, c *Charge) error
+
+// OnChargeSettled registers a function called inside the transaction when a charge succeeds or fails.
+func OnChargeSettled(f func(op *Op, c *Charge) error) { chargeHooks = append(chargeHooks, f) }
+
+// succeed books a successful charge.
+func (op *Op) succeed(c *Charge) error {
+	prev := clone(c)
+	now := op.Now(c.ClockID)
+	fee, err := op.feeFor(c.Method.Type)
+	if err != nil {
+		return err
+	}
+	f := fee.Of(c.Amount)
+	desc := "Payment"
+	if c.Description != nil {
+		desc = *c.Description
+	}
+	bt, err := op.addBalanceTransaction(c.ClockID, "payment", "charge", c.ID, c.Currency, c.Amount,
+		[]FeeDetail{{Amount: f, Currency: c.Currency, Description: "Kontor processing fees", Type: "stripe_fee"}}, desc)
+	if err != nil {
+		return err
+	}
+	c.Status, c.SettledAt, c.BalanceTransaction = "succeeded", now.Unix(), &bt.ID
+	if err := op.CancelTimers(c.ID, timerChargeCutoff); err != nil {
+		return err
+	}
+	if err := op.save(c); err != nil {
+		return err
+	}
+	if c.Method.Type == "sepa_credit_transfer" {
+		prev = nil // created and succeeded in one step
+	}
+	if err := op.emit("charge.succeeded", c, prev); err != nil {
+		return err
+	}
+	for _, h := range chargeHooks {
+		if err := h(op, c); err != nil {
+			return err
+		}
+	}
+	if err := op.carryOutPendingRefunds(c); err != nil {
+		return err
+	}
+	if c.Plan.Chargeback != nil && c.Dispute == "" {
+		_, err := op.openDispute(c, c.Plan.Chargeback.Reason, c.Plan.Chargeback, false)
+		return err
+	}
+	return nil
+}
+
+// fail books a failed charge with the bank's failure code.
+func (op *Op) fail(c *Charge, code string, canceled bool) error {
+	prev := clone(c)
+	msg := failureMessages[code]
+	if msg == "" {
+		msg = "The payment failed."
+	}
+	c.Status, c.FailureCode, c.FailureMessage, c.Canceled = "failed", &code, &msg, canceled
+	if err := op.CancelTimers(c.ID, ""); err != nil {
+		return err
+	}
+	if err := op.save(c); err != nil {
+		return err
+	}
+	if err := op.emit("charge.failed", c, prev); err != nil {
+		return err
+	}
+	for _, h := range chargeHooks {
+		if err := h(op, c); err != nil {
+			return err
+		}
+	}
+	return op.cancelPendingRefunds(c)
+}
+
+// SettleCharge forces the bank's answer for a pending charge (test helper):
+// succeed, or fail with failureCode.
+func (op *Op) SettleCharge(id string, succeed bool, failureCode string) (*Charge, error) {
+	c, err := op.GetCharge("", id)
+	if err != nil {
+		return nil, err
+	}
+	if c.Status != "pending" {
+		return nil, Errorf(KindState, "charge_not_pending", "charge", "The charge %s is %s; only pending charges can be settled.", c.ID, c.Status)
+	}
+	if err := op.CancelTimers(c.ID, timerChargeSettle); err != nil {
+		return nil, err
+	}
+	if succeed {
+		c.Plan.Outcome = bank.Succeeds
+		return c, op.succeed(c)
+	}
+	if failureCode == "" {
+		failureCode = "generic_decline"
+	}
+	return c, op.fail(c, failureCode, false)
+}
+
+// GetCharge returns a charge of the given origin.
+func (op *Op) GetCharge(origin, id string) (*Charge, error) {
+	c, err := GetForUpdate[Charge](op, id)
+	if err != nil || c.Origin != origin {
+		return nil, NotFound("charge", "charge", id)
+	}
+	return c, nil
+}
+
+func init() {
+	timerHandlers[timerChargeSettle] = func(op *Op, t *Timer) error {
+		c, err := Get[Charge](op, t.ObjectID)
+		if err != nil || c.Status != "pending" {
+			return nil
+		}
+		switch c.Plan.Outcome {
+		case bank.Succeeds:
+			return op.succeed(c)
+		case bank.Canceled:
+			return op.fail(c, "debit_canceled", true)
+		case bank.Fails:
+			return op.fail(c, c.Plan.FailureCode, false)
+		}
+		return nil
+	}
+	timerHandlers[timerChargeCutoff] = func(op *Op, t *Timer) error {
+		c, err := Get[Charge](op, t.ObjectID)
+		if err != nil || c.Status != "pending" {
+			return nil
+		}
+		return op.fail(c, "payment_not_confirmed", false)
+	}
+}
+
+// ChargeParams create a charge against a source.
+type ChargeParams struct {
+	Amount              int64
+	Currency            string
+	Source              string
+	Customer            string
+	Description         Opt[string]
+	Metadata            MetadataUpdate
+	StatementDescriptor Opt[string]
+	ReceiptEmail        Opt[string]
+}
+
+var sddDescriptorForbidden = regexp.MustCompile(`[<>'"]`)
+
+// CreateSourceCharge charges a source (or the customer's default source).
+func (op *Op) CreateSourceCharge(p ChargeParams) (*Charge, error) {
+	if p.Amount <= 0 {
+		return nil, Invalid("invalid_charge_amount", "amount", "The amount must be a positive integer in the currency's smallest unit.")
+	}
+	var cust *Customer
+	if p.Customer != "" {
+		var err error
+		if cust, err = op.LiveCustomer(p.Customer, "customer"); err != nil {
+			return nil, err
+		}
+	}
+	srcID := p.Source
+	if srcID == "" {
+		if cust == nil {
+			return nil, Invalid("parameter_missing", "source", "Must provide source or customer.")
+		}
+		if cust.DefaultSource == nil {
+			return nil, Invalid("missing", "source", "Cannot charge a customer that has no default source.")
+		}
+		srcID = *cust.DefaultSource
+	}
+	s, err := op.GetSource(srcID, "source")
+	if err != nil {
+		return nil, err
+	}
+	if s.Customer != "" && (cust == nil || cust.ID != s.Customer) {
+		return nil, Invalid("invalid_source_customer", "customer",
+			"The source %s is attached to customer %s; pass customer=%s to charge it.", s.ID, s.Customer, s.Customer)
+	}
+	if s.Status != "chargeable" {
+		return nil, Errorf(KindState, "invalid_source_usage", "source",
+			"The source %s is %s and cannot be used to create a charge; only chargeable sources can be charged.", s.ID, s.Status)
+	}
+	if p.Currency != deref(s.Currency) {
+		return nil, Invalid("invalid_currency", "currency", "The charge's currency (%s) must match the source's (%s).", p.Currency, deref(s.Currency))
+	}
+	if err := op.methodAvailable(s.Type, "source"); err != nil {
+		return nil, err
+	}
+	d := debit{Amount: p.Amount, Currency: p.Currency, Customer: p.Customer, Source: s.ID, Description: p.Description,
+		Metadata: p.Metadata, ReceiptEmail: p.ReceiptEmail, ClockID: s.ClockID,
+		Billing: Billing{Name: s.Owner.Name, Email: s.Owner.Email, Phone: s.Owner.Phone, Address: s.Owner.Address}}
+	if cust != nil && d.ClockID == "" {
+		d.ClockID = cust.ClockID
+	}
+	coll := op.collectionFor(s)
+	switch s.Type {
+	case "sofort":
+		if p.Amount > *s.Amount {
+			return nil, Invalid("amount_too_large", "amount", "The charge amount (%d) exceeds the amount the payer authorised (%d).", p.Amount, *s.Amount)
+		}
+		// The charge's statement descriptor has no effect on Sofort: the source's is used.
+		d.ID, d.StatementDescriptor = NewID("py_"), Opt[string]{}
+		if s.StatementDescriptor != nil {
+			d.StatementDescriptor = Some(*s.StatementDescriptor)
+		}
+		so := s.Sofort
+		d.Method = ChargeMethod{Type: "sofort", Sofort: &SofortDetails{Country: so.Country, BankCode: so.BankCode, BankName: so.BankName,
+			BIC: so.BIC, IBANLast4: so.IBANLast4, PreferredLanguage: so.PreferredLanguage, VerifiedName: so.VerifiedName}}
+	case "sepa_debit":
+		if p.StatementDescriptor.Set && !p.StatementDescriptor.Null {
+			sd := p.StatementDescriptor.V
+			if len([]rune(sd)) > 22 || sddDescriptorForbidden.MatchString(sd) {
+				return nil, Invalid("invalid_statement_descriptor", "statement_descriptor", "Statement descriptors are limited to 22 characters and cannot use the special characters <, >, ', or \".")
+			}
+		}
+		m, err := Get[Mandate](op, s.SepaDebit.Mandate)
+		if err != nil {
+			return nil, err
+		}
+		if err := m.checkCollectable("source"); err != nil {
+			return nil, err
+		}
+		d.ID, d.Mandate, d.StatementDescriptor = NewID("py_"), m, p.StatementDescriptor
+		a := s.SepaDebit.Account
+		d.Method = ChargeMethod{Type: "sepa_debit", SepaDebit: &SepaDebitDetails{BankCode: a.BankCode, BranchCode: a.BranchCode,
+			Country: a.Country, Fingerprint: a.Fingerprint, Last4: a.Last4, MandateReference: m.Reference}}
+	case "sepa_credit_transfer":
+		if avail := s.CreditTransfer.Available(); p.Amount > avail {
+			return nil, Errorf(KindState, "amount_too_large", "amount", "The source has %d available to charge (received %d, charged %d); the charge asks for %d.",
+				avail, s.CreditTransfer.AmountReceived, s.CreditTransfer.AmountCharged, p.Amount)
+		}
+		d.ID, d.StatementDescriptor = NewID("ch_"), p.StatementDescriptor
+		ct := s.CreditTransfer
+		d.Method = ChargeMethod{Type: "sepa_credit_transfer", CreditTransfer: &CreditTransferDetail{BankName: ct.BankName, BIC: ct.BIC, IBAN: ct.IBAN}}
+	}
+	d.Plan = op.e.bank.PlanCollection(coll)
+	c, err := op.startDebit(d)
+	if err != nil {
+		return nil, err
+	}
+	if err := op.afterSourceCharged(s, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// collectionFor describes a collection from source s to the bank network.
+func (op *Op) collectionFor(s *Source) bank.Collection {
+	coll := bank.Collection{Scheme: s.Type, OwnerName: ownerName(s), OwnerEmail: deref(s.Owner.Email)}
+	if s.SepaDebit != nil {
+		if iban, err := op.IBAN(s.SepaDebit.Account); err == nil {
+			coll.IBAN = string(iban)
+		}
+	}
+	return coll
+}
+
+// afterSourceCharged consumes single-use and unattached sources, draws down
+// credit transfer funds and notifies SEPA Direct Debit payers.
+func (op *Op) afterSourceCharged(s *Source, c *Charge) error {
+	switch {
+	case s.CreditTransfer != nil:
+		prev := clone(s)
+		s.CreditTransfer.AmountCharged += c.Amount
+		if s.CreditTransfer.Available() == 0 {
+			s.Status = "pending"
+		}
+		if s.Customer == "" {
+			return op.consumeSource(s)
+		}
+		return op.saveChanged(s, prev, "source.updated")
+	case s.Usage == "single_use" || s.Customer == "":
+		if err := op.consumeSource(s); err != nil {
+			return err
+		}
+	}
+	if s.SepaDebit != nil {
+		return op.notifyMandateDebit(s, c)
+	}
+	return nil
+}

@@ -1,0 +1,226 @@
+package engine
+
+import (
+	"strings"
+	"time"
+
+	"github.com/kontorpay/kontor/sepa"
+)
+
+// Mandate is a debtor's authorisation to collect from a bank account: the
+// engine's one notion behind a Stripe SEPA Debit source, a Stripe Mandate and
+// a Checkout.com SEPA source.
+type Mandate struct {
+	Meta
+	Origin         string            `json:"origin,omitempty"` // "" for Stripe, "cko" for Checkout.com
+	Reference      string            `json:"reference"`
+	Status         string            `json:"status"` // active, inactive, pending
+	Type           string            `json:"type"`   // multi_use, single_use
+	Account        BankAccount       `json:"account"`
+	HolderName     string            `json:"holder_name"`
+	FirstName      string            `json:"first_name,omitempty"`
+	LastName       string            `json:"last_name,omitempty"`
+	Email          string            `json:"email,omitempty"`
+	Address        *Address          `json:"address,omitempty"`
+	Customer       string            `json:"customer,omitempty"`
+	Source         string            `json:"source,omitempty"`
+	PaymentMethod  string            `json:"payment_method,omitempty"`
+	CreditorID     string            `json:"creditor_id"`
+	CreditorName   string            `json:"creditor_name"`
+	Descriptor     string            `json:"descriptor,omitempty"`
+	Acceptance     Acceptance        `json:"acceptance"`
+	Collections    int               `json:"collections"`
+	LastCollection int64             `json:"last_collection,omitempty"`
+	EndedAt        int64             `json:"ended_at,omitempty"`
+	EndReason      string            `json:"end_reason,omitempty"` // canceled, lapsed, consumed, detached
+	Metadata       map[string]string `json:"metadata,omitempty"`
+	ClientSecret   string            `json:"client_secret,omitempty"`
+}
+
+// Acceptance records how the debtor accepted the mandate.
+type Acceptance struct {
+	Type       string `json:"type"` // online, offline
+	AcceptedAt int64  `json:"accepted_at"`
+	IPAddress  string `json:"ip_address,omitempty"`
+	UserAgent  string `json:"user_agent,omitempty"`
+}
+
+func init() { register(&Mandate{}) }
+
+// ObjectType implements Object.
+func (*Mandate) ObjectType() string { return "mandate" }
+
+// Index implements Object.
+func (m *Mandate) Index() Index {
+	parent := m.Source
+	if parent == "" {
+		parent = m.PaymentMethod
+	}
+	return Index{Kind: m.Origin, Customer: m.Customer, Parent: parent, Status: m.Status, Lookup: m.Reference}
+}
+
+// Active reports whether collections may be made under the mandate.
+func (m *Mandate) Active() bool { return m.Status == "active" }
+
+const timerMandateLapse = "mandate.lapse"
+
+// MandateParams creates a mandate.
+type MandateParams struct {
+	ID         string // chosen by the caller (the dialect's id format)
+	Origin     string
+	IBAN       sepa.IBAN
+	BIC        string
+	HolderName string
+	FirstName  string
+	LastName   string
+	Email      string
+	Address    *Address
+	Customer   string
+	Source     string
+	PM         string
+	SingleUse  bool
+	Acceptance Acceptance
+	ClockID    string
+	Descriptor string
+	// NumericReference asks for a 7-digit reference (Checkout.com's style)
+	// instead of 16 upper-case characters (Stripe's).
+	NumericReference bool
+}
+
+// CreateMandate records an accepted mandate. The bank network may reject the
+// account (a KindInvalid error with code account_invalid).
+func (op *Op) CreateMandate(p MandateParams) (*Mandate, error) {
+	if err := op.e.bank.CheckAccount(string(p.IBAN)); err != nil {
+		return nil, Invalid("account_invalid", "iban", "%s", err.Error())
+	}
+	acct, err := op.Account()
+	if err != nil {
+		return nil, err
+	}
+	now := op.Now(p.ClockID)
+	m := &Mandate{Meta: Meta{ID: p.ID, Created: now.Unix(), ClockID: p.ClockID}, Origin: p.Origin, Status: "active",
+		Type: "multi_use", Account: op.newBankAccount(p.IBAN), HolderName: p.HolderName, FirstName: p.FirstName,
+		LastName: p.LastName, Email: p.Email, Address: p.Address, Customer: p.Customer, Source: p.Source,
+		PaymentMethod: p.PM, CreditorID: acct.Settings.CreditorID, CreditorName: acct.Settings.BusinessName,
+		Descriptor: p.Descriptor, Acceptance: p.Acceptance, ClientSecret: RandomString(24)}
+	m.Account.BIC = p.BIC
+	if m.ID == "" {
+		m.ID = NewID("mandate_")
+	}
+	if p.SingleUse {
+		m.Type = "single_use"
+	}
+	if m.Acceptance.AcceptedAt == 0 {
+		m.Acceptance.AcceptedAt = now.Unix()
+	}
+	if m.Acceptance.Type == "" {
+		m.Acceptance.Type = "online"
+	}
+	if p.NumericReference {
+		m.Reference = strings.TrimLeft(RandomDigits(7), "0")
+		for len(m.Reference) < 7 {
+			m.Reference = "1" + m.Reference
+		}
+	} else {
+		m.Reference = strings.ToUpper(RandomString(16))
+	}
+	if err := op.insert(m); err != nil {
+		return nil, err
+	}
+	return m, op.scheduleLapse(m, now)
+}
+
+// scheduleLapse (re)arms the 36-month lapse of a multi-use mandate from t.
+func (op *Op) scheduleLapse(m *Mandate, t time.Time) error {
+	if m.Type != "multi_use" {
+		return nil
+	}
+	if err := op.CancelTimers(m.ID, timerMandateLapse); err != nil {
+		return err
+	}
+	return op.Schedule(sepa.MandateLapse(t), m.ClockID, timerMandateLapse, m.ID, nil)
+}
+
+// GetMandate returns a mandate of the given origin.
+func (op *Op) GetMandate(origin, id string) (*Mandate, error) {
+	m, err := Get[Mandate](op, id)
+	if err != nil || m.Origin != origin {
+		return nil, NotFound("mandate", "mandate", id)
+	}
+	return m, nil
+}
+
+// EndMandate makes a mandate inactive for reason (canceled, lapsed, consumed, detached).
+// Ending an inactive mandate changes nothing and reports false.
+func (op *Op) EndMandate(m *Mandate, reason string) (bool, error) {
+	if !m.Active() {
+		return false, nil
+	}
+	m.Status, m.EndReason, m.EndedAt = "inactive", reason, op.Now(m.ClockID).Unix()
+	if err := op.save(m); err != nil {
+		return false, err
+	}
+	if err := op.CancelTimers(m.ID, timerMandateLapse); err != nil {
+		return false, err
+	}
+	for _, h := range mandateHooks {
+		if err := h(op, m); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// mandateHooks are told when a mandate ends (dialects' sources follow it).
+var mandateHooks []func(op *Op, m *Mandate) error
+
+// OnMandateEnded registers a function called inside the transaction when a mandate ends.
+func OnMandateEnded(f func(op *Op, m *Mandate) error) { mandateHooks = append(mandateHooks, f) }
+
+// useMandate records a collection: a single-use mandate is then spent and the
+// lapse of a multi-use one restarts.
+func (op *Op) useMandate(m *Mandate) error {
+	now := op.Now(m.ClockID)
+	m.Collections++
+	m.LastCollection = now.Unix()
+	if err := op.save(m); err != nil {
+		return err
+	}
+	if m.Type == "single_use" {
+		_, err := op.EndMandate(m, "consumed")
+		return err
+	}
+	return op.scheduleLapse(m, now)
+}
+
+// checkCollectable tells whether a new collection may be made under m.
+func (m *Mandate) checkCollectable(param string) error {
+	if m.Active() {
+		return nil
+	}
+	return Errorf(KindState, "mandate_inactive", param, "The mandate %s is no longer active (%s); no further payments can be collected under it.", m.Reference, m.EndReason)
+}
+
+func init() {
+	timerHandlers[timerMandateLapse] = func(op *Op, t *Timer) error {
+		m, err := Get[Mandate](op, t.ObjectID)
+		if err != nil {
+			return nil
+		}
+		_, err = op.EndMandate(m, "lapsed")
+		return err
+	}
+}
+
+// RandomDigits returns n random decimal digits.
+func RandomDigits(n int) string {
+	s := []byte(RandomString(n * 2))
+	out := make([]byte, 0, n)
+	for _, c := range s {
+		out = append(out, '0'+c%10)
+		if len(out) == n {
+			break
+		}
+	}
+	return string(out)
+}

@@ -1,0 +1,40 @@
+package engine
+
+// MandateNotification tells a SEPA Direct Debit payer that a debit is coming,
+// with the mandate reference, amount and creditor identifier.
+type MandateNotification struct {
+	Meta
+	Source             string `json:"source"`
+	Charge             string `json:"charge"`
+	Amount             int64  `json:"amount"`
+	Reason             string `json:"reason"`
+	Status             string `json:"status"`
+	CreditorIdentifier string `json:"creditor_identifier"`
+	Last4              string `json:"last4"`
+	MandateReference   string `json:"mandate_reference"`
+	DebitDate          int64  `json:"debit_date"`
+}
+
+func init() { register(&MandateNotification{}) }
+
+// ObjectType implements Object.
+func (*MandateNotification) ObjectType() string { return "source_mandate_notification" }
+
+// Index implements Object.
+func (n *MandateNotification) Index() Index { return Index{Parent: n.Source, Status: n.Status} }
+
+// notifyMandateDebit records the pre-notification of a debit on a SEPA Direct Debit source.
+func (op *Op) notifyMandateDebit(s *Source, c *Charge) error {
+	acct, err := op.Account()
+	if err != nil {
+		return err
+	}
+	n := &MandateNotification{Meta: Meta{ID: NewID("srcmn_"), Created: op.Now(c.ClockID).Unix(), ClockID: c.ClockID},
+		Source: s.ID, Charge: c.ID, Amount: c.Amount, Reason: "debit_initiated", Status: "submitted",
+		CreditorIdentifier: acct.Settings.CreditorID, Last4: s.SepaDebit.Account.Last4,
+		MandateReference: s.SepaDebit.MandateReference, DebitDate: c.SettleAt}
+	if err := op.insert(n); err != nil {
+		return err
+	}
+	return op.emit("source.mandate_notification", n, nil)
+}

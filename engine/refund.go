@@ -1,0 +1,355 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/kontorpay/kontor/sepa"
+)
+
+// Refund returns money of a charge to the payer.
+type Refund struct {
+	Meta
+	Origin                    string            `json:"origin,omitempty"`
+	Charge                    string            `json:"charge"`
+	PaymentIntent             string            `json:"payment_intent,omitempty"`
+	Customer                  string            `json:"customer,omitempty"`
+	Amount                    int64             `json:"amount"`
+	Currency                  string            `json:"currency"`
+	Status                    string            `json:"status"` // pending, succeeded, failed, canceled
+	Reason                    *string           `json:"reason"`
+	Metadata                  map[string]string `json:"metadata"`
+	Reference                 string            `json:"reference,omitempty"`
+	PendingReason             *string           `json:"pending_reason"`
+	FailureReason             *string           `json:"failure_reason"`
+	BalanceTransaction        *string           `json:"balance_transaction"`
+	FailureBalanceTransaction *string           `json:"failure_balance_transaction"`
+	AwaitingAttributes        bool              `json:"awaiting_attributes,omitempty"`
+	SettleAt                  int64             `json:"settle_at,omitempty"`
+}
+
+func init() { register(&Refund{}) }
+
+// ObjectType implements Object.
+func (*Refund) ObjectType() string { return "refund" }
+
+// Index implements Object.
+func (r *Refund) Index() Index {
+	return Index{Kind: r.Origin, Parent: r.Charge, Status: r.Status, Customer: r.Customer, Lookup: r.PaymentIntent}
+}
+
+const timerRefundSettle = "refund.settle"
+
+// RefundParams create a refund.
+type RefundParams struct {
+	Origin    string
+	IDPrefix  string
+	Charge    string
+	Amount    *int64
+	Reason    Opt[string]
+	Metadata  MetadataUpdate
+	Reference string
+}
+
+// RefundWindow tells until when a charge of the origin can be refunded:
+// 180 days after the charge at Stripe, eight weeks after the debit at Checkout.com.
+func refundDeadline(c *Charge) time.Time {
+	if c.Origin == "cko" {
+		return sepa.RefundWindowEnd(time.Unix(c.SettledAt, 0), true)
+	}
+	return time.Unix(c.Created, 0).AddDate(0, 0, 180)
+}
+
+// CreateRefund refunds all or part of a charge. A refund of a pending charge
+// waits for it; the charge failing cancels the refund.
+func (op *Op) CreateRefund(p RefundParams) (*Refund, error) {
+	c, err := op.GetCharge(p.Origin, p.Charge)
+	if err != nil {
+		return nil, err
+	}
+	if c.Status == "failed" {
+		return nil, Errorf(KindState, "charge_not_refundable", "charge", "The charge %s failed, so there is nothing to refund.", c.ID)
+	}
+	if c.Origin == "cko" && c.Status != "succeeded" {
+		return nil, Errorf(KindState, "refund_not_allowed", "charge", "Only captured payments can be refunded.")
+	}
+	if c.Disputed {
+		return nil, Errorf(KindState, "charge_disputed", "charge", "The charge %s has been disputed; a disputed SEPA Direct Debit cannot be refunded as well.", c.ID)
+	}
+	now := op.Now(c.ClockID)
+	if now.After(refundDeadline(c)) {
+		return nil, Errorf(KindState, "charge_expired_for_refund", "charge", "The charge %s can no longer be refunded: the refund window ended on %s.",
+			c.ID, refundDeadline(c).UTC().Format("2006-01-02"))
+	}
+	amount := c.Refundable()
+	if p.Amount != nil {
+		amount = *p.Amount
+		if amount <= 0 {
+			return nil, Invalid("invalid_refund_amount", "amount", "The refund amount must be a positive integer.")
+		}
+	}
+	if amount > c.Refundable() || amount == 0 {
+		return nil, Errorf(KindState, "amount_too_large", "amount", "Refund amount (%d) is greater than the unrefunded amount of the charge (%d).", amount, c.Refundable())
+	}
+	prefix := p.IDPrefix
+	if prefix == "" {
+		prefix = "re_"
+	}
+	r := &Refund{Meta: Meta{ID: NewID(prefix), Created: now.Unix(), ClockID: c.ClockID}, Origin: c.Origin, Charge: c.ID,
+		PaymentIntent: c.PaymentIntent, Customer: c.Customer, Amount: amount, Currency: c.Currency, Status: "pending",
+		Metadata: p.Metadata.apply(nil), Reference: p.Reference}
+	applyPtr(&r.Reason, p.Reason)
+	prevCharge := clone(c)
+	c.AmountRefunded += amount
+	if err := op.save(c); err != nil {
+		return nil, err
+	}
+	if c.Status == "pending" {
+		reason := "charge_pending"
+		r.PendingReason = &reason
+		if err := op.insert(r); err != nil {
+			return nil, err
+		}
+	} else if err := op.startRefund(c, r, true); err != nil {
+		return nil, err
+	}
+	if err := op.emit("refund.created", r, nil); err != nil {
+		return nil, err
+	}
+	return r, op.emit("charge.refunded", c, prevCharge)
+}
+
+// startRefund books the refund's withdrawal and schedules its completion; for
+// credit transfer sources without refund attributes it waits for them.
+func (op *Op) startRefund(c *Charge, r *Refund, insert bool) error {
+	bt, err := op.addBalanceTransaction(c.ClockID, "payment_refund", "refund", r.ID, r.Currency, -r.Amount, nil, "REFUND FOR CHARGE")
+	if err != nil {
+		return err
+	}
+	r.BalanceTransaction, r.PendingReason = &bt.ID, nil
+	wait := false
+	if c.Method.Type == "sepa_credit_transfer" {
+		s, err := op.GetSource(c.Source, "source")
+		if err != nil {
+			return err
+		}
+		if s.CreditTransfer.RefundTo == nil && s.CreditTransfer.RefundMethod == "manual" {
+			wait = true
+			r.AwaitingAttributes = true
+			prev := clone(s)
+			s.CreditTransfer.RefundAsked = true
+			if err := op.save(s); err != nil {
+				return err
+			}
+			if err := op.emit("source.refund_attributes_required", s, prev); err != nil {
+				return err
+			}
+		}
+	}
+	if insert {
+		if err := op.insert(r); err != nil {
+			return err
+		}
+	} else if err := op.save(r); err != nil {
+		return err
+	}
+	if wait {
+		return nil
+	}
+	return op.scheduleRefundSettle(c, r)
+}
+
+func (op *Op) scheduleRefundSettle(c *Charge, r *Refund) error {
+	now := op.Now(r.ClockID)
+	at := now.Add(op.e.delay)
+	if op.e.timing == TimingRealistic {
+		at = sepa.AddTargetDays(now, 4)
+	}
+	r.SettleAt = at.Unix()
+	if err := op.save(r); err != nil {
+		return err
+	}
+	return op.Schedule(at, r.ClockID, timerRefundSettle, r.ID, nil)
+}
+
+// carryOutPendingRefunds starts the refunds made while c was pending.
+func (op *Op) carryOutPendingRefunds(c *Charge) error {
+	rs, err := List[Refund](op, ListParams{Parent: c.ID, Status: "pending", Limit: 1000})
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		if r.BalanceTransaction != nil {
+			continue
+		}
+		prev := clone(r)
+		if err := op.startRefund(c, r, false); err != nil {
+			return err
+		}
+		if err := op.emitRefundUpdated(r, prev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cancelPendingRefunds cancels the refunds of a charge that failed.
+func (op *Op) cancelPendingRefunds(c *Charge) error {
+	rs, err := List[Refund](op, ListParams{Parent: c.ID, Status: "pending", Limit: 1000})
+	if err != nil {
+		return err
+	}
+	if len(rs) == 0 {
+		return nil
+	}
+	for _, r := range rs {
+		prev := clone(r)
+		r.Status, r.PendingReason = "canceled", nil
+		c.AmountRefunded -= r.Amount
+		if err := op.save(r); err != nil {
+			return err
+		}
+		if err := op.emitRefundUpdated(r, prev); err != nil {
+			return err
+		}
+	}
+	return op.save(c)
+}
+
+func (op *Op) emitRefundUpdated(r, prev *Refund) error {
+	if err := op.emit("refund.updated", r, prev); err != nil {
+		return err
+	}
+	return op.emit("charge.refund.updated", r, prev)
+}
+
+// retryRefundsAwaitingAttributes schedules the refunds that waited for a
+// credit transfer source's refund attributes.
+func (op *Op) retryRefundsAwaitingAttributes(s *Source) error {
+	cs, err := List[Charge](op, ListParams{Parent: s.ID, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		rs, err := List[Refund](op, ListParams{Parent: c.ID, Status: "pending", Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if r.AwaitingAttributes {
+				r.AwaitingAttributes = false
+				if err := op.scheduleRefundSettle(c, r); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// refundAccount returns the IBAN a refund of c is credited to.
+func (op *Op) refundAccount(c *Charge) string {
+	var acct *BankAccount
+	switch {
+	case c.Mandate != "":
+		if m, err := Get[Mandate](op, c.Mandate); err == nil {
+			acct = &m.Account
+		}
+	case c.Source != "":
+		s, err := Get[Source](op, c.Source)
+		if err != nil {
+			break
+		}
+		if s.Sofort != nil {
+			acct = s.Sofort.Payer
+		}
+		if s.CreditTransfer != nil && s.CreditTransfer.RefundTo != nil {
+			acct = &s.CreditTransfer.RefundTo.Account
+		}
+	}
+	if acct == nil {
+		return ""
+	}
+	iban, err := op.IBAN(*acct)
+	if err != nil {
+		return ""
+	}
+	return string(iban)
+}
+
+func init() {
+	timerHandlers[timerRefundSettle] = func(op *Op, t *Timer) error {
+		r, err := Get[Refund](op, t.ObjectID)
+		if err != nil || r.Status != "pending" {
+			return nil
+		}
+		c, err := Get[Charge](op, r.Charge)
+		if err != nil {
+			return err
+		}
+		prev := clone(r)
+		if code := op.e.bank.PlanRefund(op.refundAccount(c)); code != "" {
+			reason := "declined"
+			r.Status, r.FailureReason = "failed", &reason
+			bt, err := op.addBalanceTransaction(r.ClockID, "payment_failure_refund", "refund_failure", r.ID, r.Currency, r.Amount, nil, "REFUND FAILURE")
+			if err != nil {
+				return err
+			}
+			r.FailureBalanceTransaction = &bt.ID
+			c.AmountRefunded -= r.Amount
+			if err := op.save(c); err != nil {
+				return err
+			}
+			if err := op.save(r); err != nil {
+				return err
+			}
+			if err := op.emit("refund.failed", r, prev); err != nil {
+				return err
+			}
+			return op.emitRefundUpdated(r, prev)
+		}
+		r.Status = "succeeded"
+		if err := op.save(r); err != nil {
+			return err
+		}
+		if c.Method.Type == "sepa_credit_transfer" && c.Source != "" {
+			if s, err := op.GetSource(c.Source, "source"); err == nil {
+				s.CreditTransfer.AmountReturned += r.Amount
+				if err := op.save(s); err != nil {
+					return err
+				}
+			}
+		}
+		for _, h := range refundHooks {
+			if err := h(op, r); err != nil {
+				return err
+			}
+		}
+		return op.emitRefundUpdated(r, prev)
+	}
+}
+
+// refundHooks are told when a refund succeeds.
+var refundHooks []func(op *Op, r *Refund) error
+
+// OnRefundSucceeded registers a function called inside the transaction when a refund succeeds.
+func OnRefundSucceeded(f func(op *Op, r *Refund) error) { refundHooks = append(refundHooks, f) }
+
+// GetRefund returns a refund of the origin.
+func (op *Op) GetRefund(origin, id string) (*Refund, error) {
+	r, err := Get[Refund](op, id)
+	if err != nil || r.Origin != origin {
+		return nil, NotFound("refund", "refund", id)
+	}
+	return r, nil
+}
+
+// UpdateRefund changes a refund's metadata.
+func (op *Op) UpdateRefund(id string, md MetadataUpdate) (*Refund, error) {
+	r, err := op.GetRefund("", id)
+	if err != nil {
+		return nil, err
+	}
+	prev := clone(r)
+	r.Metadata = md.apply(r.Metadata)
+	return r, op.saveChanged(r, prev, "refund.updated")
+}

@@ -1,0 +1,728 @@
+package engine
+
+import (
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kontorpay/kontor/sepa"
+)
+
+// Source is a Stripe-style payment source: a Sofort payment the payer
+// authorises by redirect, a SEPA Direct Debit mandate, or a SEPA Credit
+// Transfer receiver account.
+type Source struct {
+	Meta
+	Type                string            `json:"type"`
+	Status              string            `json:"status"`
+	Amount              *int64            `json:"amount"`
+	Currency            *string           `json:"currency"`
+	Flow                string            `json:"flow"`
+	Usage               string            `json:"usage"`
+	ClientSecret        string            `json:"client_secret"`
+	Customer            string            `json:"customer,omitempty"`
+	Metadata            map[string]string `json:"metadata"`
+	Owner               Owner             `json:"owner"`
+	StatementDescriptor *string           `json:"statement_descriptor"`
+	Redirect            *Redirect         `json:"redirect,omitempty"`
+	Sofort              *SofortSource     `json:"sofort,omitempty"`
+	SepaDebit           *SepaDebitSource  `json:"sepa_debit,omitempty"`
+	CreditTransfer      *CreditTransfer   `json:"sepa_credit_transfer,omitempty"`
+	ChargeableAt        int64             `json:"chargeable_at,omitempty"`
+}
+
+// Owner is the payer's identity on a source.
+type Owner struct {
+	Address         *Address `json:"address"`
+	Email           *string  `json:"email"`
+	Name            *string  `json:"name"`
+	Phone           *string  `json:"phone"`
+	VerifiedAddress *Address `json:"verified_address"`
+	VerifiedEmail   *string  `json:"verified_email"`
+	VerifiedName    *string  `json:"verified_name"`
+	VerifiedPhone   *string  `json:"verified_phone"`
+}
+
+// Redirect is the state of a redirect flow.
+type Redirect struct {
+	ReturnURL     string  `json:"return_url"`
+	Status        string  `json:"status"` // pending, succeeded, failed, not_required
+	FailureReason *string `json:"failure_reason"`
+}
+
+// SofortSource holds what a Sofort source knows; the payer's bank details are
+// filled in when the payer authorises.
+type SofortSource struct {
+	Country             string       `json:"country"`
+	PreferredLanguage   *string      `json:"preferred_language"`
+	StatementDescriptor *string      `json:"statement_descriptor"`
+	BankCode            *string      `json:"bank_code"`
+	BankName            *string      `json:"bank_name"`
+	BIC                 *string      `json:"bic"`
+	IBANLast4           *string      `json:"iban_last4"`
+	VerifiedName        *string      `json:"verified_name"`
+	Payer               *BankAccount `json:"payer,omitempty"`
+}
+
+// SepaDebitSource links a SEPA Direct Debit source to its mandate.
+type SepaDebitSource struct {
+	Account          BankAccount `json:"account"`
+	Mandate          string      `json:"mandate"`
+	MandateReference string      `json:"mandate_reference"`
+	FromSofort       string      `json:"from_sofort,omitempty"`
+}
+
+// CreditTransfer is the receiver side of a SEPA Credit Transfer source.
+type CreditTransfer struct {
+	IBAN           string            `json:"iban"`
+	BIC            string            `json:"bic"`
+	BankName       string            `json:"bank_name"`
+	AmountReceived int64             `json:"amount_received"`
+	AmountCharged  int64             `json:"amount_charged"`
+	AmountReturned int64             `json:"amount_returned"`
+	RefundMethod   string            `json:"refund_attributes_method"`
+	RefundTo       *RefundAttributes `json:"refund_attributes,omitempty"`
+	RefundAsked    bool              `json:"refund_attributes_requested,omitempty"`
+}
+
+// RefundAttributes name the account refunds of a credit transfer source go to.
+type RefundAttributes struct {
+	Account    BankAccount `json:"account"`
+	HolderName string      `json:"holder_name"`
+	Address    Address     `json:"address"`
+}
+
+// RefundStatus derives receiver.refund_attributes_status.
+func (c *CreditTransfer) RefundStatus() string {
+	switch {
+	case c.RefundTo != nil:
+		return "available"
+	case c.RefundAsked:
+		return "requested"
+	}
+	return "missing"
+}
+
+// Available is what may still be charged.
+func (c *CreditTransfer) Available() int64 { return c.AmountReceived - c.AmountCharged }
+
+func init() { register(&Source{}) }
+
+// ObjectType implements Object.
+func (*Source) ObjectType() string { return "source" }
+
+// Index implements Object.
+func (s *Source) Index() Index { return Index{Kind: s.Type, Customer: s.Customer, Status: s.Status} }
+
+// SourceTypes are the source types Kontor implements.
+var SourceTypes = []string{"sofort", "sepa_debit", "sepa_credit_transfer"}
+
+// SofortCountries and SofortLanguages are Sofort's documented values.
+var (
+	SofortCountries = []string{"AT", "BE", "DE", "IT", "NL", "ES"}
+	SofortLanguages = []string{"de", "en", "es", "it", "fr", "nl", "pl"}
+)
+
+// OwnerParams are the owner fields given on creation or update.
+type OwnerParams struct {
+	Name, Email, Phone Opt[string]
+	Address            Opt[AddressUpdate]
+}
+
+// SourceParams creates a source.
+type SourceParams struct {
+	Type                string
+	Amount              *int64
+	Currency            string
+	Usage               string
+	Owner               OwnerParams
+	ReturnURL           string
+	StatementDescriptor Opt[string]
+	Metadata            MetadataUpdate
+	SofortCountry       string
+	SofortLanguage      string
+	IBAN                string
+	FromSofort          string
+	RefundMethod        string
+	TestClock           Opt[string]
+	Acceptance          Acceptance
+}
+
+var sofortDescriptorForbidden = regexp.MustCompile(`[/(){}]`)
+
+// ValidateReturnURL accepts http(s) URLs and app URI schemes, and refuses
+// schemes that would run code in the payer's browser.
+func ValidateReturnURL(raw, param string) error {
+	u, err := url.Parse(raw)
+	if err == nil && u.Scheme != "" {
+		switch strings.ToLower(u.Scheme) {
+		case "javascript", "data", "vbscript", "file":
+		case "http", "https":
+			if u.Host != "" {
+				return nil
+			}
+		default:
+			return nil
+		}
+	}
+	return Invalid("url_invalid", param, "Invalid URL: %s. A return URL must be an absolute http(s) URL or an app URI (myapp://…).", raw)
+}
+
+func (op *Op) methodAvailable(method, param string) error {
+	acct, err := op.Account()
+	if err != nil {
+		return err
+	}
+	if !acct.MethodEnabled(method) {
+		return Errorf(KindUnavailable, "payment_method_not_available", param,
+			"The payment method %s is currently not available on this account. Invite your customer to use another payment method.", method)
+	}
+	return nil
+}
+
+func (op *Op) clockFor(o Opt[string]) (string, error) {
+	if !o.Set || o.Null {
+		return "", nil
+	}
+	tc, err := op.GetTestClock(o.V)
+	if err != nil {
+		return "", err
+	}
+	return tc.ID, nil
+}
+
+func applyOwner(o *Owner, p OwnerParams) {
+	applyPtr(&o.Name, p.Name)
+	applyPtr(&o.Email, p.Email)
+	applyPtr(&o.Phone, p.Phone)
+	applyAddress(&o.Address, p.Address)
+}
+
+// CreateSource validates and creates a source of any implemented type.
+func (op *Op) CreateSource(p SourceParams) (*Source, error) {
+	if !slices.Contains(SourceTypes, p.Type) {
+		return nil, Invalid("payment_method_not_available", "type", "Kontor implements sources of types sofort, sepa_debit and sepa_credit_transfer; %q is not available.", p.Type)
+	}
+	if err := op.methodAvailable(p.Type, "type"); err != nil {
+		return nil, err
+	}
+	if p.Currency == "" {
+		return nil, Invalid("parameter_missing", "currency", "Missing required param: currency.")
+	}
+	if p.Currency != "eur" {
+		return nil, Invalid("invalid_currency", "currency", "%s sources must use eur, not %s.", p.Type, p.Currency)
+	}
+	clockID, err := op.clockFor(p.TestClock)
+	if err != nil {
+		return nil, err
+	}
+	now := op.Now(clockID)
+	cur := "eur"
+	s := &Source{Meta: Meta{ID: NewID("src_"), Created: now.Unix(), ClockID: clockID}, Type: p.Type, Status: "pending",
+		Currency: &cur, ClientSecret: "src_client_secret_" + RandomString(24), Metadata: map[string]string{}}
+	applyOwner(&s.Owner, p.Owner)
+	s.Metadata = p.Metadata.apply(s.Metadata)
+	switch p.Type {
+	case "sofort":
+		err = op.newSofort(s, p)
+	case "sepa_debit":
+		err = op.newSepaDebitSource(s, p)
+	case "sepa_credit_transfer":
+		err = op.newCreditTransferSource(s, p)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := op.insert(s); err != nil {
+		return nil, err
+	}
+	if p.Type == "sepa_credit_transfer" {
+		amount, ref := creditTransferTestValues(s.Owner.Email)
+		if _, err := op.receiveCreditTransfer(s, amount, ref, "DE89370400440532013000", ownerName(s)); err != nil {
+			return nil, err
+		}
+	}
+	if s.Status == "chargeable" && p.Type == "sepa_debit" {
+		if err := op.emit("source.chargeable", s, nil); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func ownerName(s *Source) string {
+	if s.Owner.Name != nil {
+		return *s.Owner.Name
+	}
+	return ""
+}
+
+func (op *Op) newSofort(s *Source, p SourceParams) error {
+	if p.Amount == nil {
+		return Invalid("parameter_missing", "amount", "Missing required param: amount.")
+	}
+	if *p.Amount < 100 {
+		return Invalid("invalid_amount", "amount", "The source amount is invalid. Sofort enforces a minimum payment amount of 1 EUR (100).")
+	}
+	if p.Usage != "" && p.Usage != "single_use" {
+		return Invalid("invalid_source_usage", "usage", "Sofort sources are single_use; usage %q is not supported.", p.Usage)
+	}
+	if p.ReturnURL == "" {
+		return Invalid("parameter_missing", "redirect.return_url", "Missing required param: redirect[return_url].")
+	}
+	if err := ValidateReturnURL(p.ReturnURL, "redirect.return_url"); err != nil {
+		return err
+	}
+	if p.SofortCountry == "" {
+		return Invalid("parameter_missing", "sofort.country", "Missing required param: sofort[country].")
+	}
+	country := strings.ToUpper(p.SofortCountry)
+	if !slices.Contains(SofortCountries, country) {
+		return Invalid("invalid_sofort_country", "sofort.country", "The owner's country is not supported by Sofort. The countries supported are AT, BE, DE, IT, NL and ES.")
+	}
+	if p.SofortLanguage != "" && !slices.Contains(SofortLanguages, p.SofortLanguage) {
+		return Invalid("parameter_invalid_enum", "sofort.preferred_language", "Invalid sofort[preferred_language]: must be one of de, en, es, it, fr, nl, or pl")
+	}
+	if p.StatementDescriptor.Set && !p.StatementDescriptor.Null {
+		d := p.StatementDescriptor.V
+		if len([]rune(d)) > 35 || sofortDescriptorForbidden.MatchString(d) {
+			return Invalid("invalid_statement_descriptor", "statement_descriptor", "Sofort statement descriptors have at most 35 characters and cannot contain / ( ) { or }.")
+		}
+	}
+	applyPtr(&s.StatementDescriptor, p.StatementDescriptor)
+	amount := *p.Amount
+	s.Amount, s.Flow, s.Usage = &amount, "redirect", "single_use"
+	s.Redirect = &Redirect{ReturnURL: p.ReturnURL, Status: "pending"}
+	s.Sofort = &SofortSource{Country: country, StatementDescriptor: s.StatementDescriptor}
+	if p.SofortLanguage != "" {
+		l := p.SofortLanguage
+		s.Sofort.PreferredLanguage = &l
+	}
+	now := op.Now(s.ClockID)
+	if err := op.Schedule(now.Add(op.e.sourcePendingLifetime()), s.ClockID, timerSourceExpire, s.ID, nil); err != nil {
+		return err
+	}
+	if s.Owner.Email != nil && chargeableEmail(*s.Owner.Email) {
+		return op.Schedule(now.Add(op.e.delay), s.ClockID, timerSofortAuthorize, s.ID, nil)
+	}
+	return nil
+}
+
+// chargeableEmail matches the test value xxx_chargeable@example.com.
+func chargeableEmail(email string) bool {
+	local, domain, ok := strings.Cut(strings.ToLower(email), "@")
+	return ok && domain == "example.com" && strings.HasSuffix(local, "_chargeable")
+}
+
+func (op *Op) newSepaDebitSource(s *Source, p SourceParams) error {
+	if s.Owner.Name == nil || len([]rune(strings.TrimSpace(*s.Owner.Name))) < 3 {
+		return Invalid("invalid_owner_name", "owner.name", "The owner name is invalid. It must be at least three characters in length.")
+	}
+	if p.Usage != "" && p.Usage != "reusable" {
+		return Invalid("invalid_source_usage", "usage", "SEPA Direct Debit sources are reusable; usage %q is not supported.", p.Usage)
+	}
+	var iban sepa.IBAN
+	sd := &SepaDebitSource{}
+	switch {
+	case p.IBAN != "" && p.FromSofort != "":
+		return Invalid("parameters_exclusive", "sepa_debit.sofort", "You may only specify one of these parameters: sepa_debit[iban], sepa_debit[sofort].")
+	case p.FromSofort != "":
+		so, err := Get[Source](op, p.FromSofort)
+		if err != nil || so.Type != "sofort" {
+			return NotFound("sepa_debit.sofort", "source", p.FromSofort)
+		}
+		if so.Sofort.Payer == nil {
+			return Errorf(KindState, "source_not_authorized", "sepa_debit.sofort",
+				"The Sofort source %s has not been authorised by the payer, so it carries no bank account to debit.", so.ID)
+		}
+		v, err := op.IBAN(*so.Sofort.Payer)
+		if err != nil {
+			return err
+		}
+		iban, sd.FromSofort = v, so.ID
+	case p.IBAN != "":
+		v, err := ParseIBAN(p.IBAN, "invalid_bank_account_iban", "sepa_debit.iban")
+		if err != nil {
+			return err
+		}
+		iban = v
+	default:
+		return Invalid("parameter_missing", "sepa_debit.iban", "Missing required param: sepa_debit[iban].")
+	}
+	m, err := op.CreateMandate(MandateParams{IBAN: iban, HolderName: *s.Owner.Name, Source: s.ID, ClockID: s.ClockID,
+		Acceptance: p.Acceptance, Email: deref(s.Owner.Email)})
+	if err != nil {
+		if e, ok := AsError(err); ok && e.Code == "account_invalid" {
+			return Invalid("invalid_bank_account_iban", "sepa_debit.iban", "%s", e.Message)
+		}
+		return err
+	}
+	sd.Account, sd.Mandate, sd.MandateReference = m.Account, m.ID, m.Reference
+	s.SepaDebit = sd
+	s.Flow, s.Usage, s.Status = "none", "reusable", "chargeable"
+	s.ChargeableAt = s.Created
+	return nil
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func (op *Op) newCreditTransferSource(s *Source, p SourceParams) error {
+	if s.Owner.Email == nil {
+		return Invalid("parameter_missing", "owner.email", "Missing required param: owner[email].")
+	}
+	if p.Usage != "" && p.Usage != "reusable" {
+		return Invalid("invalid_source_usage", "usage", "SEPA Credit Transfer sources are reusable; usage %q is not supported.", p.Usage)
+	}
+	method := p.RefundMethod
+	if method == "" {
+		method = "email"
+	}
+	if !slices.Contains([]string{"email", "manual", "none"}, method) {
+		return Invalid("parameter_invalid_enum", "receiver.refund_attributes_method", "Invalid receiver[refund_attributes_method]: must be one of email, manual, or none")
+	}
+	s.Flow, s.Usage = "receiver", "reusable"
+	s.CreditTransfer = &CreditTransfer{IBAN: virtualIBAN(s.ID), BIC: "TESTDE00", BankName: "TEST BANK", RefundMethod: method}
+	return nil
+}
+
+// virtualIBAN derives a stable, valid German IBAN for a receiver source from its id.
+func virtualIBAN(id string) string {
+	var acct uint64
+	for _, c := range id {
+		acct = acct*131 + uint64(c)
+	}
+	bban := "11110000" + leftPad(strconv.FormatUint(acct%10000000000, 10), 10)
+	return ibanWithCheck("DE", bban)
+}
+
+func leftPad(s string, n int) string {
+	for len(s) < n {
+		s = "0" + s
+	}
+	return s
+}
+
+// ibanWithCheck computes the ISO 7064 check digits of country+bban.
+func ibanWithCheck(country, bban string) string {
+	rearranged := bban + country + "00"
+	rem := 0
+	for _, c := range rearranged {
+		var v int
+		if c >= '0' && c <= '9' {
+			v = int(c - '0')
+			rem = (rem*10 + v) % 97
+		} else {
+			v = int(c-'A') + 10
+			rem = (rem*100 + v) % 97
+		}
+	}
+	check := 98 - rem
+	return country + leftPad(strconv.Itoa(check), 2) + bban
+}
+
+// GetSource returns a source.
+func (op *Op) GetSource(id, param string) (*Source, error) {
+	s, err := GetForUpdate[Source](op, id)
+	if err != nil {
+		return nil, NotFound(param, "source", id)
+	}
+	return s, nil
+}
+
+// SourceUpdate changes a source.
+type SourceUpdate struct {
+	Owner    OwnerParams
+	Metadata MetadataUpdate
+	Refund   *RefundAttributesParams
+}
+
+// RefundAttributesParams set the refund account of a credit transfer source.
+type RefundAttributesParams struct {
+	IBAN, HolderName                               string
+	Line1, Line2, City, State, PostalCode, Country string
+}
+
+// UpdateSource changes owner details, metadata or refund attributes. A new
+// owner e-mail on a credit transfer source is a test value that pushes funds.
+func (op *Op) UpdateSource(id string, u SourceUpdate) (*Source, error) {
+	s, err := op.GetSource(id, "source")
+	if err != nil {
+		return nil, err
+	}
+	prev := clone(s)
+	oldEmail := deref(s.Owner.Email)
+	applyOwner(&s.Owner, u.Owner)
+	s.Metadata = u.Metadata.apply(s.Metadata)
+	if u.Refund != nil {
+		if s.CreditTransfer == nil {
+			return nil, Invalid("parameter_unknown", "sepa_credit_transfer", "Refund attributes can only be set on sepa_credit_transfer sources.")
+		}
+		if s.CreditTransfer.RefundTo != nil {
+			return nil, Errorf(KindState, "refund_attributes_already_set", "sepa_credit_transfer.refund_iban",
+				"Refund attributes can only be added to a source once; refunds of this source go to the account provided first.")
+		}
+		iban, err := ParseIBAN(u.Refund.IBAN, "invalid_bank_account_iban", "sepa_credit_transfer.refund_iban")
+		if err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(u.Refund.HolderName) == "" {
+			return nil, Invalid("parameter_missing", "sepa_credit_transfer.refund_account_holder_name", "Missing required param: sepa_credit_transfer[refund_account_holder_name].")
+		}
+		ra := &RefundAttributes{Account: op.newBankAccount(iban), HolderName: u.Refund.HolderName}
+		set := func(dst **string, v string) {
+			if v != "" {
+				*dst = &v
+			}
+		}
+		set(&ra.Address.Line1, u.Refund.Line1)
+		set(&ra.Address.Line2, u.Refund.Line2)
+		set(&ra.Address.City, u.Refund.City)
+		set(&ra.Address.State, u.Refund.State)
+		set(&ra.Address.PostalCode, u.Refund.PostalCode)
+		set(&ra.Address.Country, u.Refund.Country)
+		s.CreditTransfer.RefundTo = ra
+	}
+	if err := op.saveChanged(s, prev, "source.updated"); err != nil {
+		return nil, err
+	}
+	if s.CreditTransfer != nil && u.Owner.Email.Set && deref(s.Owner.Email) != oldEmail && s.Owner.Email != nil {
+		amount, ref := creditTransferTestValues(s.Owner.Email)
+		if _, err := op.receiveCreditTransfer(s, amount, ref, "DE89370400440532013000", ownerName(s)); err != nil {
+			return nil, err
+		}
+	}
+	if u.Refund != nil {
+		if err := op.retryRefundsAwaitingAttributes(s); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+var (
+	amountEmail    = regexp.MustCompile(`(?:^|[-_.])amount_([0-9]+)(?:$|-)`)
+	referenceEmail = regexp.MustCompile(`(?:^|-)reference_([A-Za-z0-9 ._]+)$`)
+)
+
+// creditTransferTestValues reads amount_X / reference_Y test e-mails; the default transfer is €10.00.
+func creditTransferTestValues(email *string) (int64, string) {
+	amount, ref := int64(1000), ""
+	if email == nil {
+		return amount, ref
+	}
+	local, domain, ok := strings.Cut(*email, "@")
+	if !ok || !strings.EqualFold(domain, "example.com") {
+		return amount, ref
+	}
+	if m := amountEmail.FindStringSubmatch(local); m != nil {
+		if n, err := strconv.ParseInt(m[1], 10, 64); err == nil && n > 0 {
+			amount = n
+		}
+	}
+	if m := referenceEmail.FindStringSubmatch(local); m != nil {
+		ref = m[1]
+	}
+	return amount, ref
+}
+
+// SourceTransaction is one incoming transfer to a credit transfer source.
+type SourceTransaction struct {
+	Meta
+	Source     string      `json:"source"`
+	Amount     int64       `json:"amount"`
+	Currency   string      `json:"currency"`
+	Status     string      `json:"status"`
+	Reference  string      `json:"reference"`
+	Sender     BankAccount `json:"sender"`
+	SenderName string      `json:"sender_name"`
+}
+
+func init() { register(&SourceTransaction{}) }
+
+// ObjectType implements Object.
+func (*SourceTransaction) ObjectType() string { return "source_transaction" }
+
+// Index implements Object.
+func (t *SourceTransaction) Index() Index { return Index{Parent: t.Source, Status: t.Status} }
+
+// DeliverCreditTransfer pushes a transfer of amount to a credit transfer source
+// (the test helper and the bank network's incoming credits).
+func (op *Op) DeliverCreditTransfer(sourceID string, amount int64, reference, senderIBAN, senderName string) (*SourceTransaction, error) {
+	s, err := op.GetSource(sourceID, "source")
+	if err != nil {
+		return nil, err
+	}
+	if s.CreditTransfer == nil {
+		return nil, Errorf(KindState, "source_not_receiver", "source", "Credit transfers can only be delivered to sepa_credit_transfer sources.")
+	}
+	if amount <= 0 {
+		return nil, Invalid("invalid_amount", "amount", "The amount of a transfer must be a positive integer in cents.")
+	}
+	if senderIBAN == "" {
+		senderIBAN = "DE89370400440532013000"
+	} else if _, err := ParseIBAN(senderIBAN, "invalid_bank_account_iban", "sender_iban"); err != nil {
+		return nil, err
+	}
+	if senderName == "" {
+		senderName = ownerName(s)
+	}
+	return op.receiveCreditTransfer(s, amount, reference, senderIBAN, senderName)
+}
+
+func (op *Op) receiveCreditTransfer(s *Source, amount int64, reference, senderIBAN, senderName string) (*SourceTransaction, error) {
+	iban, err := sepa.ParseIBAN(senderIBAN)
+	if err != nil {
+		return nil, err
+	}
+	now := op.Now(s.ClockID)
+	t := &SourceTransaction{Meta: Meta{ID: NewID("srctxn_"), Created: now.Unix(), ClockID: s.ClockID}, Source: s.ID,
+		Amount: amount, Currency: "eur", Status: "succeeded", Reference: reference, Sender: op.newBankAccount(iban), SenderName: senderName}
+	if err := op.insert(t); err != nil {
+		return nil, err
+	}
+	prev := clone(s)
+	s.CreditTransfer.AmountReceived += amount
+	becameChargeable := s.Status == "pending"
+	if becameChargeable {
+		s.Status, s.ChargeableAt = "chargeable", now.Unix()
+	}
+	if err := op.save(s); err != nil {
+		return nil, err
+	}
+	if err := op.emit("source.transaction.created", t, nil); err != nil {
+		return nil, err
+	}
+	if becameChargeable {
+		if err := op.emit("source.chargeable", s, prev); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// ListSourceTransactions lists the transfers received by a source.
+func (op *Op) ListSourceTransactions(sourceID string, p ListParams) ([]*SourceTransaction, error) {
+	p.Parent = sourceID
+	return List[SourceTransaction](op, p)
+}
+
+const (
+	timerSourceExpire    = "source.expire"
+	timerSofortAuthorize = "source.sofort_authorize"
+)
+
+// sourcePendingLifetime is how long a Sofort source may wait for the payer.
+func (e *Engine) sourcePendingLifetime() time.Duration { return time.Hour }
+
+// sourceChargeableLifetime is how long an authorised Sofort source may wait for its charge.
+const sourceChargeableLifetime = 6 * time.Hour
+
+// AuthorizeSofort records the payer's answer on the authorisation page (or a
+// test value or helper): approve makes the source chargeable, otherwise it
+// fails. A source that is no longer pending is returned unchanged.
+func (op *Op) AuthorizeSofort(id string, approve bool) (*Source, error) {
+	s, err := op.GetSource(id, "source")
+	if err != nil {
+		return nil, err
+	}
+	if s.Type != "sofort" {
+		return nil, Errorf(KindState, "source_not_redirect", "source", "Only sofort sources are authorised by redirect.")
+	}
+	if s.Status != "pending" {
+		return s, nil
+	}
+	prev := clone(s)
+	now := op.Now(s.ClockID)
+	if !approve {
+		reason := "user_abort"
+		s.Status, s.Redirect.Status, s.Redirect.FailureReason = "failed", "failed", &reason
+		if err := op.CancelTimers(s.ID, ""); err != nil {
+			return nil, err
+		}
+		if err := op.save(s); err != nil {
+			return nil, err
+		}
+		return s, op.emit("source.failed", s, prev)
+	}
+	payer := op.e.bank.SofortPayer(s.Sofort.Country, ownerName(s))
+	iban, err := sepa.ParseIBAN(payer.IBAN)
+	if err != nil {
+		return nil, err
+	}
+	acct := op.newBankAccount(iban)
+	acct.BIC = payer.BIC
+	last4, bankCode, bankName, bic, verified := iban.Last4(), payer.BankCode, payer.BankName, payer.BIC, payer.VerifiedName
+	s.Sofort.Payer = &acct
+	s.Sofort.IBANLast4, s.Sofort.BankCode, s.Sofort.BankName, s.Sofort.BIC, s.Sofort.VerifiedName = &last4, &bankCode, &bankName, &bic, &verified
+	s.Owner.VerifiedName = &verified
+	s.Status, s.Redirect.Status, s.ChargeableAt = "chargeable", "succeeded", now.Unix()
+	if err := op.CancelTimers(s.ID, ""); err != nil {
+		return nil, err
+	}
+	if err := op.Schedule(now.Add(sourceChargeableLifetime), s.ClockID, timerSourceExpire, s.ID, nil); err != nil {
+		return nil, err
+	}
+	if err := op.save(s); err != nil {
+		return nil, err
+	}
+	return s, op.emit("source.chargeable", s, prev)
+}
+
+// CheckClientSecret verifies a source's client secret (hosted pages and publishable-key retrieval).
+func (s *Source) CheckClientSecret(secret string) bool {
+	return secret != "" && secret == s.ClientSecret
+}
+
+func init() {
+	timerHandlers[timerSofortAuthorize] = func(op *Op, t *Timer) error {
+		_, err := op.AuthorizeSofort(t.ObjectID, true)
+		return err
+	}
+	timerHandlers[timerSourceExpire] = func(op *Op, t *Timer) error {
+		s, err := op.GetSource(t.ObjectID, "source")
+		if err != nil || (s.Status != "pending" && s.Status != "chargeable") {
+			return nil
+		}
+		prev := clone(s)
+		s.Status = "canceled"
+		if s.Redirect != nil && s.Redirect.Status == "pending" {
+			reason := "user_abort"
+			s.Redirect.Status, s.Redirect.FailureReason = "failed", &reason
+		}
+		if err := op.save(s); err != nil {
+			return err
+		}
+		// An authorised payment that is never charged goes back to the payer:
+		// no funds reach the account, so there is nothing to book.
+		return op.emit("source.canceled", s, prev)
+	}
+}
+
+// ConsumeSource marks a source as used up (charged single-use, charged
+// unattached, or detached from its customer).
+func (op *Op) consumeSource(s *Source) error {
+	if s.Status == "consumed" {
+		return nil
+	}
+	s.Status = "consumed"
+	if err := op.CancelTimers(s.ID, timerSourceExpire); err != nil {
+		return err
+	}
+	if s.SepaDebit != nil {
+		m, err := Get[Mandate](op, s.SepaDebit.Mandate)
+		if err == nil {
+			if _, err := op.EndMandate(m, "consumed"); err != nil {
+				return err
+			}
+		}
+	}
+	return op.save(s)
+}
