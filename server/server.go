@@ -14,11 +14,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kontorpay/kontor/ckoapi"
 	"github.com/kontorpay/kontor/clock"
 	"github.com/kontorpay/kontor/engine"
 	"github.com/kontorpay/kontor/store"
 	"github.com/kontorpay/kontor/store/sqlite"
 	"github.com/kontorpay/kontor/stripeapi"
+	"github.com/kontorpay/kontor/web"
 	"github.com/kontorpay/kontor/webhook"
 )
 
@@ -50,6 +52,7 @@ type Server struct {
 	ln      net.Listener
 	http    *http.Server
 	stripe  *stripeapi.API
+	cko     *ckoapi.API
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	ownDB   bool
@@ -120,8 +123,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.baseURL = "http://" + ln.Addr().String()
 	}
 	s.stripe = stripeapi.New(eng, stripeapi.Options{Logger: s.log, PublicURL: s.baseURL, WebhookRetries: cfg.WebhookRetries})
+	s.cko = ckoapi.New(eng, ckoapi.Options{Logger: s.log, PublicURL: s.baseURL})
+	// One port serves both dialects: Stripe's API lives under /v1/, the
+	// hosted pages under /hosted/, and Checkout.com's paths everywhere else.
 	mux := http.NewServeMux()
-	mux.Handle("/", s.stripe)
+	mux.Handle("/v1/", s.stripe)
+	mux.Handle("/hosted/", web.New(eng, s.log))
+	mux.Handle("/", s.cko)
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	return s, nil
 }
@@ -154,7 +162,7 @@ func (s *Server) Start() {
 		default:
 		}
 	})
-	disp := webhook.New(s.engine, s.log, map[string]webhook.Dialect{"": s.stripe.WebhookDialect()})
+	disp := webhook.New(s.engine, s.log, map[string]webhook.Dialect{"": s.stripe.WebhookDialect(), "cko": s.cko.WebhookDialect()})
 	s.wg.Add(4)
 	go func() { defer s.wg.Done(); s.engine.RunScheduler(ctx, schedKick) }()
 	go func() { defer s.wg.Done(); disp.Run(ctx, hookKick) }()
