@@ -2,7 +2,6 @@ package stripeapi
 
 import (
 	"github.com/kontorpay/kontor/engine"
-	"github.com/kontorpay/kontor/store"
 )
 
 func init() { registerRenderer("test_helpers.test_clock", renderTestClock) }
@@ -61,6 +60,6 @@ func (a *API) testClockRoutes() {
 			return c.renderExpanded(op, tc)
 		}})
 	a.handle("GET /v1/test_helpers/test_clocks", route{specs: listSpecs(), h: func(c *call, op *engine.Op) (any, error) {
-		return listOf[engine.TestClock](c, op, "/v1/test_helpers/test_clocks", "test clock", func(q *store.ListObjectsParams) {})
+		return listOfWhere(c, op, "/v1/test_helpers/test_clocks", "test clock", nil, func(tc *engine.TestClock) bool { return !tc.Deleted })
 	}})
 }
