@@ -124,8 +124,9 @@ func dsns(path, drv string) (writer, reader, sqlDriver string, err error) {
 	switch drv {
 	case DriverModernc:
 		q := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
+		// query_only makes View read-only: modernc ignores sql.TxOptions.ReadOnly.
 		return "file:" + url.PathEscape(path) + "?" + q + "&_txlock=immediate",
-			"file:" + url.PathEscape(path) + "?" + q, "sqlite", nil
+			"file:" + url.PathEscape(path) + "?" + q + "&_pragma=query_only(1)", "sqlite", nil
 	case DriverMattn:
 		q := "_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_foreign_keys=on"
 		return "file:" + path + "?" + q + "&_txlock=immediate", "file:" + path + "?" + q + "&mode=ro", "sqlite3", nil

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"unicode/utf8"
 
 	"github.com/kontorpay/kontor/store"
 )
@@ -35,7 +36,9 @@ func (t *Tx) ListEvents(ctx context.Context, p store.ListEventsParams) ([]store.
 	w.eq("type", p.Type)
 	w.eq("object_id", p.ObjectID)
 	if p.TypePrefix != "" {
-		w.add("substr(type, 1, ?) = ?", len(p.TypePrefix), p.TypePrefix)
+		// substr counts characters on both engines, not bytes; a prefix match
+		// with substr needs no escaping of LIKE wildcards and ignores collations.
+		w.add("substr(type, 1, ?) = ?", utf8.RuneCountInString(p.TypePrefix), p.TypePrefix)
 	}
 	if len(p.Types) > 0 {
 		cond := "type IN ("
