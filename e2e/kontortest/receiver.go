@@ -1,0 +1,143 @@
+package kontortest
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stripe/stripe-go/v85"
+	"github.com/stripe/stripe-go/v85/webhook"
+)
+
+// Delivery is one webhook request the Receiver got.
+type Delivery struct {
+	At        time.Time
+	Payload   []byte
+	Signature string // the Stripe-Signature header
+	// Status is what the receiver answered.
+	Status int
+	// Event is the verified event; Err is why verification failed.
+	Event stripe.Event
+	Err   error
+}
+
+// Receiver is a local webhook endpoint. It verifies every delivery with
+// stripe-go's webhook.ConstructEvent and the secret given to SetSecret,
+// answers 200 for a verified event (or what Fail/Down ask for), and records
+// everything it got.
+type Receiver struct {
+	// URL is where to point a webhook endpoint.
+	URL string
+
+	srv     *httptest.Server
+	mu      sync.Mutex
+	secret  string
+	fail    int // answer 500 to this many more verified deliveries
+	down    bool
+	got     []Delivery
+	changed chan struct{}
+}
+
+// NewReceiver starts a receiver that is closed when the test ends.
+func NewReceiver(t testing.TB) *Receiver {
+	r := &Receiver{changed: make(chan struct{})}
+	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
+	r.URL = r.srv.URL + "/webhooks"
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+// SetSecret sets the whsec_ secret deliveries are verified with.
+func (r *Receiver) SetSecret(secret string) {
+	r.mu.Lock()
+	r.secret = secret
+	r.mu.Unlock()
+}
+
+// Fail makes the receiver answer 500 to the next n deliveries.
+func (r *Receiver) Fail(n int) {
+	r.mu.Lock()
+	r.fail = n
+	r.mu.Unlock()
+}
+
+// Down makes the receiver answer 503 to everything until Up.
+func (r *Receiver) Down() { r.mu.Lock(); r.down = true; r.mu.Unlock() }
+
+// Up ends Down.
+func (r *Receiver) Up() { r.mu.Lock(); r.down = false; r.mu.Unlock() }
+
+func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
+	d := Delivery{At: time.Now(), Payload: body, Signature: req.Header.Get("Stripe-Signature")}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d.Event, d.Err = webhook.ConstructEvent(body, d.Signature, r.secret)
+	switch {
+	case r.down:
+		d.Status = http.StatusServiceUnavailable
+	case d.Err != nil:
+		d.Status = http.StatusBadRequest
+	case r.fail > 0:
+		r.fail--
+		d.Status = http.StatusInternalServerError
+	default:
+		d.Status = http.StatusOK
+	}
+	r.got = append(r.got, d)
+	close(r.changed)
+	r.changed = make(chan struct{})
+	w.WriteHeader(d.Status)
+}
+
+// Deliveries returns every request received so far.
+func (r *Receiver) Deliveries() []Delivery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Delivery(nil), r.got...)
+}
+
+// Wait waits until a delivery satisfying match has arrived and returns it;
+// it fails the test after WaitTimeout.
+func (r *Receiver) Wait(t testing.TB, what string, match func(Delivery) bool) Delivery {
+	t.Helper()
+	timeout := time.After(WaitTimeout)
+	seen := 0
+	for {
+		r.mu.Lock()
+		got, changed := r.got, r.changed
+		r.mu.Unlock()
+		for ; seen < len(got); seen++ {
+			if match(got[seen]) {
+				return got[seen]
+			}
+		}
+		select {
+		case <-changed:
+		case <-timeout:
+			t.Fatalf("kontortest: timed out after %s waiting for webhook %s (got %d deliveries)", WaitTimeout, what, len(got))
+		}
+	}
+}
+
+// WaitEvent waits for a verified, acknowledged delivery of event type typ
+// about object id ("" for any) and returns the event.
+func (r *Receiver) WaitEvent(t testing.TB, typ, id string) stripe.Event {
+	t.Helper()
+	d := r.Wait(t, typ+" "+id, func(d Delivery) bool {
+		return d.Err == nil && d.Status == http.StatusOK && string(d.Event.Type) == typ &&
+			(id == "" || objectID(d.Event) == id)
+	})
+	return d.Event
+}
+
+func objectID(ev stripe.Event) string {
+	if ev.Data == nil {
+		return ""
+	}
+	s, _ := ev.Data.Object["id"].(string)
+	return s
+}
