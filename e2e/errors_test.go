@@ -228,7 +228,9 @@ func TestTenantIsolation(t *testing.T) {
 	mine := mustCustomer(t, a, &stripe.CustomerCreateParams{Email: stripe.String("mine@example.com")})
 	missing := "cus_" + strings.Repeat("Z", len(mine.ID)-4)
 
-	normalise := func(r interface{ Error(testing.TB) map[string]any }, id string) map[string]any {
+	normalise := func(r interface {
+		Error(testing.TB) map[string]any
+	}, id string) map[string]any {
 		e := r.Error(t)
 		e["message"] = strings.ReplaceAll(e["message"].(string), id, "ID")
 		return e
