@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stripe/stripe-go/v85"
+
+	"github.com/kontorpay/kontor/e2e/kontortest"
 )
 
 func TestParameterErrors(t *testing.T) {
@@ -228,9 +230,7 @@ func TestTenantIsolation(t *testing.T) {
 	mine := mustCustomer(t, a, &stripe.CustomerCreateParams{Email: stripe.String("mine@example.com")})
 	missing := "cus_" + strings.Repeat("Z", len(mine.ID)-4)
 
-	normalise := func(r interface {
-		Error(testing.TB) map[string]any
-	}, id string) map[string]any {
+	normalise := func(r *kontortest.Response, id string) map[string]any {
 		e := r.Error(t)
 		e["message"] = strings.ReplaceAll(e["message"].(string), id, "ID")
 		return e
