@@ -64,6 +64,9 @@ type Network interface {
 	PlanRefund(iban string) (failureCode string)
 	// SofortPayer returns the account a Sofort payer in country authorises from.
 	SofortPayer(country, ownerName string) Payer
+	// TestToken resolves a test payment method token (pm_success_de, …) to
+	// its account and behaviour; real networks know no tokens.
+	TestToken(token string) (iban string, plan Plan, ok bool)
 }
 
 // Payer is the bank account behind an authenticated bank payment.

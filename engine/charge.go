@@ -216,6 +216,9 @@ func (op *Op) startDebit(d debit) (*Charge, error) {
 	return c, nil
 }
 
+// chargeSucceeding may complete a charge that is about to succeed, before it is saved and announced.
+var chargeSucceeding []func(op *Op, c *Charge) error
+
 // chargeHooks are told when a charge settles (payment intents follow their charges).
 var chargeHooks []func(op *Op, c *Charge) error
 
@@ -243,6 +246,11 @@ func (op *Op) succeed(c *Charge) error {
 	c.Status, c.SettledAt, c.BalanceTransaction = "succeeded", now.Unix(), &bt.ID
 	if err := op.CancelTimers(c.ID, timerChargeCutoff); err != nil {
 		return err
+	}
+	for _, h := range chargeSucceeding {
+		if err := h(op, c); err != nil {
+			return err
+		}
 	}
 	if err := op.save(c); err != nil {
 		return err

@@ -86,8 +86,8 @@ func New() *Network {
 	return n
 }
 
-// TokenIBAN resolves a PaymentMethod test token (pm_success_de, …) to its IBAN and behaviour.
-func (n *Network) TokenIBAN(token string) (iban string, plan bank.Plan, ok bool) {
+// TestToken resolves a PaymentMethod test token (pm_success_de, …) to its IBAN and behaviour.
+func (n *Network) TestToken(token string) (iban string, plan bank.Plan, ok bool) {
 	for _, r := range StripeTestIBANs() {
 		if r.Token == token {
 			return r.IBAN, stripeBehaviours[r.Behaviour], true

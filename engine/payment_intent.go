@@ -1,0 +1,663 @@
+package engine
+
+import (
+	"slices"
+	"time"
+
+	"github.com/kontorpay/kontor/bank"
+	"github.com/kontorpay/kontor/sepa"
+)
+
+// PaymentIntent guides one payment from creation through confirmation to its outcome.
+type PaymentIntent struct {
+	Meta
+	Amount              int64             `json:"amount"`
+	Currency            string            `json:"currency"`
+	Status              string            `json:"status"`
+	Customer            string            `json:"customer,omitempty"`
+	Description         *string           `json:"description"`
+	Metadata            map[string]string `json:"metadata"`
+	StatementDescriptor *string           `json:"statement_descriptor"`
+	ReceiptEmail        *string           `json:"receipt_email"`
+	PaymentMethod       *string           `json:"payment_method"`
+	PaymentMethodTypes  []string          `json:"payment_method_types"`
+	Options             PIOptions         `json:"payment_method_options"`
+	SetupFutureUsage    *string           `json:"setup_future_usage"`
+	ClientSecret        string            `json:"client_secret"`
+	LatestCharge        *string           `json:"latest_charge"`
+	AmountReceived      int64             `json:"amount_received"`
+	LastPaymentError    *PaymentError     `json:"last_payment_error"`
+	NextAction          *NextAction       `json:"next_action"`
+	ReturnURL           *string           `json:"return_url"`
+	Mandate             *string           `json:"mandate"`
+	CanceledAt          *int64            `json:"canceled_at"`
+	CancellationReason  *string           `json:"cancellation_reason"`
+	OffSession          bool              `json:"off_session,omitempty"`
+	CheckoutSession     string            `json:"checkout_session,omitempty"`
+}
+
+// PIOptions are the payment method options of an intent.
+type PIOptions struct {
+	SepaDebitSFU       *string `json:"sepa_debit_setup_future_usage,omitempty"`
+	SepaDebitReference *string `json:"sepa_debit_reference_prefix,omitempty"`
+	SofortLanguage     *string `json:"sofort_preferred_language,omitempty"`
+	SofortSFU          *string `json:"sofort_setup_future_usage,omitempty"`
+}
+
+// PaymentError is the last error of an intent's payment or setup attempt.
+type PaymentError struct {
+	Type              string `json:"type"`
+	Code              string `json:"code"`
+	Message           string `json:"message"`
+	DeclineCode       string `json:"decline_code,omitempty"`
+	Charge            string `json:"charge,omitempty"`
+	PaymentMethodID   string `json:"payment_method_id,omitempty"`
+	PaymentMethodType string `json:"payment_method_type,omitempty"`
+}
+
+// NextAction is what the payer must do next; for Sofort, visit the hosted authorisation page.
+type NextAction struct {
+	Type      string `json:"type"` // redirect_to_url
+	ReturnURL string `json:"return_url"`
+}
+
+func init() { register(&PaymentIntent{}) }
+
+// ObjectType implements Object.
+func (*PaymentIntent) ObjectType() string { return "payment_intent" }
+
+// Index implements Object.
+func (pi *PaymentIntent) Index() Index { return Index{Customer: pi.Customer, Status: pi.Status} }
+
+// CheckClientSecret reports whether secret is the intent's client secret.
+func (pi *PaymentIntent) CheckClientSecret(secret string) bool {
+	return secret != "" && secret == pi.ClientSecret
+}
+
+// MandateData is the customer's acceptance given with a confirmation.
+type MandateData struct {
+	Type      string // online, offline
+	IPAddress string
+	UserAgent string
+}
+
+// PaymentIntentParams create, update or confirm a payment intent.
+type PaymentIntentParams struct {
+	Amount              *int64
+	Currency            string
+	Customer            Opt[string]
+	Description         Opt[string]
+	Metadata            MetadataUpdate
+	StatementDescriptor Opt[string]
+	ReceiptEmail        Opt[string]
+	PaymentMethod       Opt[string]
+	PaymentMethodData   *PaymentMethodParams
+	PaymentMethodTypes  []string
+	SetupFutureUsage    Opt[string]
+	SepaDebitSFU        Opt[string]
+	SofortSFU           Opt[string]
+	SofortLanguage      Opt[string]
+	MandateData         *MandateData
+	Mandate             string
+	ReturnURL           Opt[string]
+	OffSession          bool
+	Confirm             bool
+	TestClock           Opt[string]
+	CheckoutSession     string
+}
+
+// minimumAmount is the smallest payment amount in cents (€0.50).
+const minimumAmount = 50
+
+func (op *Op) validatePMTypes(types []string, param string) error {
+	for i, t := range types {
+		if !slices.Contains(PMTypes, t) {
+			return Invalid("payment_intent_invalid_parameter", param+"."+itoa(i),
+				"The payment method type %q is invalid. Kontor implements sepa_debit and sofort.", t)
+		}
+		if err := op.methodAvailable(t, param+"."+itoa(i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// defaultPMTypes are the enabled PaymentMethod-era types of the account.
+func (op *Op) defaultPMTypes() ([]string, error) {
+	acct, err := op.Account()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, t := range PMTypes {
+		if acct.MethodEnabled(t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// CreatePaymentIntent creates an intent and, with Confirm, confirms it.
+func (op *Op) CreatePaymentIntent(p PaymentIntentParams) (*PaymentIntent, error) {
+	if p.Amount == nil {
+		return nil, Invalid("parameter_missing", "amount", "Missing required param: amount.")
+	}
+	if *p.Amount < minimumAmount {
+		return nil, Invalid("amount_too_small", "amount", "Amount must be at least €0.50 eur")
+	}
+	if p.Currency == "" {
+		return nil, Invalid("parameter_missing", "currency", "Missing required param: currency.")
+	}
+	if p.Currency != "eur" {
+		return nil, Invalid("payment_intent_invalid_parameter", "currency", "SEPA Direct Debit and Sofort payments must be in eur, not %s.", p.Currency)
+	}
+	clockID, err := op.clockFor(p.TestClock)
+	if err != nil {
+		return nil, err
+	}
+	var cust *Customer
+	if p.Customer.Set && !p.Customer.Null {
+		if cust, err = op.LiveCustomer(p.Customer.V, "customer"); err != nil {
+			return nil, err
+		}
+		if clockID == "" {
+			clockID = cust.ClockID
+		}
+	}
+	types := p.PaymentMethodTypes
+	if len(types) == 0 {
+		if types, err = op.defaultPMTypes(); err != nil {
+			return nil, err
+		}
+	} else if err := op.validatePMTypes(types, "payment_method_types"); err != nil {
+		return nil, err
+	}
+	now := op.Now(clockID)
+	pi := &PaymentIntent{Meta: Meta{ID: NewID("pi_"), Created: now.Unix(), ClockID: clockID}, Amount: *p.Amount,
+		Currency: p.Currency, Status: "requires_payment_method", Metadata: p.Metadata.apply(nil), PaymentMethodTypes: types,
+		CheckoutSession: p.CheckoutSession}
+	pi.ClientSecret = pi.ID + "_secret_" + RandomString(25)
+	if cust != nil {
+		pi.Customer = cust.ID
+	}
+	if err := op.applyPIParams(pi, p); err != nil {
+		return nil, err
+	}
+	if err := op.insert(pi); err != nil {
+		return nil, err
+	}
+	if err := op.emit("payment_intent.created", pi, nil); err != nil {
+		return nil, err
+	}
+	if p.Confirm {
+		return op.confirmPI(pi, p)
+	}
+	return pi, nil
+}
+
+func (op *Op) applyPIParams(pi *PaymentIntent, p PaymentIntentParams) error {
+	applyPtr(&pi.Description, p.Description)
+	applyPtr(&pi.StatementDescriptor, p.StatementDescriptor)
+	applyPtr(&pi.ReceiptEmail, p.ReceiptEmail)
+	applyPtr(&pi.ReturnURL, p.ReturnURL)
+	if p.ReturnURL.Set && !p.ReturnURL.Null {
+		if err := ValidateReturnURL(p.ReturnURL.V, "return_url"); err != nil {
+			return err
+		}
+	}
+	if p.SetupFutureUsage.Set {
+		if !p.SetupFutureUsage.Null && p.SetupFutureUsage.V != "off_session" && p.SetupFutureUsage.V != "on_session" {
+			return Invalid("parameter_invalid_enum", "setup_future_usage", "Invalid setup_future_usage: must be one of off_session, or on_session")
+		}
+		applyPtr(&pi.SetupFutureUsage, p.SetupFutureUsage)
+	}
+	applyPtr(&pi.Options.SepaDebitSFU, p.SepaDebitSFU)
+	applyPtr(&pi.Options.SofortSFU, p.SofortSFU)
+	applyPtr(&pi.Options.SofortLanguage, p.SofortLanguage)
+	if p.SofortLanguage.Set && !p.SofortLanguage.Null && !slices.Contains(SofortLanguages, p.SofortLanguage.V) {
+		return Invalid("parameter_invalid_enum", "payment_method_options.sofort.preferred_language", "Invalid payment_method_options[sofort][preferred_language]: must be one of de, en, es, fr, it, nl, or pl")
+	}
+	if p.PaymentMethod.Set {
+		if p.PaymentMethod.Null {
+			pi.PaymentMethod = nil
+		} else {
+			pm, err := op.ResolvePaymentMethod(p.PaymentMethod.V, "payment_method", pi.ClockID)
+			if err != nil {
+				return err
+			}
+			pi.PaymentMethod = &pm.ID
+		}
+	}
+	if p.PaymentMethodData != nil {
+		pd := *p.PaymentMethodData
+		pd.Param, pd.ClockID = "payment_method_data", pi.ClockID
+		pm, err := op.CreatePaymentMethod(pd)
+		if err != nil {
+			return err
+		}
+		pi.PaymentMethod = &pm.ID
+	}
+	if pi.PaymentMethod != nil && pi.Status == "requires_payment_method" {
+		pi.Status = "requires_confirmation"
+	}
+	return nil
+}
+
+// GetPaymentIntent returns a payment intent.
+func (op *Op) GetPaymentIntent(id string) (*PaymentIntent, error) {
+	pi, err := GetForUpdate[PaymentIntent](op, id)
+	if err != nil {
+		return nil, NotFound("intent", "payment_intent", id)
+	}
+	return pi, nil
+}
+
+func unexpectedState(kind, id, status, action string) error {
+	return Errorf(KindState, kind+"_unexpected_state", "", "You cannot %s this %s because it has a status of %s.", action, stripeKind(kind), status)
+}
+
+func stripeKind(kind string) string {
+	if kind == "setup_intent" {
+		return "SetupIntent"
+	}
+	return "PaymentIntent"
+}
+
+// UpdatePaymentIntent changes an intent that has not started processing.
+func (op *Op) UpdatePaymentIntent(id string, p PaymentIntentParams) (*PaymentIntent, error) {
+	pi, err := op.GetPaymentIntent(id)
+	if err != nil {
+		return nil, err
+	}
+	switch pi.Status {
+	case "requires_payment_method", "requires_confirmation", "requires_action":
+	default:
+		return nil, unexpectedState("payment_intent", pi.ID, pi.Status, "update")
+	}
+	prev := clone(pi)
+	if p.Amount != nil {
+		if *p.Amount < minimumAmount {
+			return nil, Invalid("amount_too_small", "amount", "Amount must be at least €0.50 eur")
+		}
+		pi.Amount = *p.Amount
+	}
+	if p.Currency != "" && p.Currency != "eur" {
+		return nil, Invalid("payment_intent_invalid_parameter", "currency", "SEPA Direct Debit and Sofort payments must be in eur, not %s.", p.Currency)
+	}
+	if p.Customer.Set {
+		if p.Customer.Null {
+			pi.Customer = ""
+		} else {
+			c, err := op.LiveCustomer(p.Customer.V, "customer")
+			if err != nil {
+				return nil, err
+			}
+			pi.Customer = c.ID
+		}
+	}
+	if len(p.PaymentMethodTypes) > 0 {
+		if err := op.validatePMTypes(p.PaymentMethodTypes, "payment_method_types"); err != nil {
+			return nil, err
+		}
+		pi.PaymentMethodTypes = p.PaymentMethodTypes
+	}
+	pi.Metadata = p.Metadata.apply(pi.Metadata)
+	if err := op.applyPIParams(pi, p); err != nil {
+		return nil, err
+	}
+	return pi, op.saveChanged(pi, prev, "payment_intent.updated")
+}
+
+// ConfirmPaymentIntent confirms an intent with its payment method.
+func (op *Op) ConfirmPaymentIntent(id string, p PaymentIntentParams) (*PaymentIntent, error) {
+	pi, err := op.GetPaymentIntent(id)
+	if err != nil {
+		return nil, err
+	}
+	switch pi.Status {
+	case "requires_payment_method", "requires_confirmation", "requires_action":
+	default:
+		return nil, unexpectedState("payment_intent", pi.ID, pi.Status, "confirm")
+	}
+	if err := op.applyPIParams(pi, p); err != nil {
+		return nil, err
+	}
+	return op.confirmPI(pi, p)
+}
+
+// confirmPI starts the payment: a SEPA debit is collected under a mandate at
+// once; a Sofort payment first needs the payer's authorisation by redirect.
+func (op *Op) confirmPI(pi *PaymentIntent, p PaymentIntentParams) (*PaymentIntent, error) {
+	if pi.PaymentMethod == nil {
+		return nil, Invalid("payment_intent_unexpected_state", "payment_method",
+			"You cannot confirm this PaymentIntent because it's missing a payment method. To confirm the PaymentIntent with %s, specify a payment method attached to this customer along with the customer ID.", pi.Customer)
+	}
+	pm, err := GetForUpdate[PaymentMethod](op, *pi.PaymentMethod)
+	if err != nil {
+		return nil, NotFound("payment_method", "PaymentMethod", *pi.PaymentMethod)
+	}
+	if !slices.Contains(pi.PaymentMethodTypes, pm.Type) {
+		return nil, Invalid("payment_intent_incompatible_payment_method", "payment_method",
+			"The PaymentMethod provided (%s) is not allowed for this PaymentIntent; allowed types are %v.", pm.Type, pi.PaymentMethodTypes)
+	}
+	if err := op.methodAvailable(pm.Type, "payment_method"); err != nil {
+		return nil, err
+	}
+	if pm.Customer != "" && pm.Customer != pi.Customer {
+		return nil, Invalid("payment_intent_invalid_parameter", "payment_method",
+			"The provided PaymentMethod belongs to a customer; pass that customer (%s) with the PaymentIntent.", pm.Customer)
+	}
+	if p.OffSession {
+		pi.OffSession = true
+	}
+	if p.ReturnURL.Set && !p.ReturnURL.Null {
+		pi.ReturnURL = &p.ReturnURL.V
+	}
+	prev := clone(pi)
+	pi.LastPaymentError = nil
+	switch pm.Type {
+	case "sepa_debit":
+		m, err := op.mandateForConfirm(pm, pi.Customer, pi.wantsReuse(pm.Type), p, pi.ClockID)
+		if err != nil {
+			return nil, err
+		}
+		pi.Mandate = &m.ID
+		if pi.wantsReuse(pm.Type) && pi.Customer != "" {
+			c, err := op.LiveCustomer(pi.Customer, "customer")
+			if err != nil {
+				return nil, err
+			}
+			if err := op.attachPM(pm, c); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := op.collectPI(pi, pm, m); err != nil {
+			return nil, err
+		}
+		pi.Status, pi.NextAction = "processing", nil
+		if err := op.save(pi); err != nil {
+			return nil, err
+		}
+		return pi, op.emit("payment_intent.processing", pi, prev)
+	case "sofort":
+		if pi.ReturnURL == nil && !pi.OffSession {
+			if pi.CheckoutSession == "" {
+				return nil, Invalid("parameter_missing", "return_url", "A return_url is required to confirm a Sofort PaymentIntent: the customer is redirected to authorise the payment.")
+			}
+		}
+		if pi.OffSession {
+			return nil, Invalid("payment_intent_invalid_parameter", "off_session", "Sofort payments need the customer to authorise each payment; they cannot be confirmed off_session.")
+		}
+		pi.Status = "requires_action"
+		pi.NextAction = &NextAction{Type: "redirect_to_url", ReturnURL: deref(pi.ReturnURL)}
+		if err := op.save(pi); err != nil {
+			return nil, err
+		}
+		return pi, op.emit("payment_intent.requires_action", pi, prev)
+	}
+	return nil, Invalid("payment_intent_invalid_parameter", "payment_method", "Unsupported payment method type %s.", pm.Type)
+}
+
+// wantsReuse reports whether the payment also sets the method up for later use.
+func (pi *PaymentIntent) wantsReuse(pmType string) bool {
+	if pmType == "sofort" && pi.Options.SofortSFU != nil {
+		return *pi.Options.SofortSFU == "off_session"
+	}
+	if pmType == "sepa_debit" && pi.Options.SepaDebitSFU != nil {
+		return *pi.Options.SepaDebitSFU != "none"
+	}
+	return pi.SetupFutureUsage != nil
+}
+
+// mandateForConfirm finds or creates the mandate a SEPA debit needs: from
+// mandate_data, a named mandate, or the payment method's active mandate.
+func (op *Op) mandateForConfirm(pm *PaymentMethod, customer string, reuse bool, p PaymentIntentParams, clockID string) (*Mandate, error) {
+	if p.Mandate != "" {
+		m, err := Get[Mandate](op, p.Mandate)
+		if err != nil || m.Origin != "" {
+			return nil, NotFound("mandate", "mandate", p.Mandate)
+		}
+		if m.PaymentMethod != pm.ID {
+			return nil, Invalid("payment_intent_mandate_invalid", "mandate", "The mandate %s belongs to another payment method.", m.ID)
+		}
+		return m, m.checkCollectable("mandate")
+	}
+	if p.MandateData != nil {
+		iban, err := op.IBAN(pm.SepaDebit.Account)
+		if err != nil {
+			return nil, err
+		}
+		return op.CreateMandate(MandateParams{IBAN: iban, HolderName: deref(pm.Billing.Name), Email: deref(pm.Billing.Email),
+			Customer: customer, PM: pm.ID, SingleUse: !reuse, ClockID: clockID,
+			Acceptance: Acceptance{Type: p.MandateData.Type, IPAddress: p.MandateData.IPAddress, UserAgent: p.MandateData.UserAgent}})
+	}
+	m, err := op.activeMandateFor(pm)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, Invalid("parameter_missing", "mandate_data",
+			"A mandate is required to collect a SEPA Direct Debit: pass mandate_data[customer_acceptance] (or a payment method set up with a mandate).")
+	}
+	return m, nil
+}
+
+// collectPI creates the charge of a SEPA Direct Debit intent.
+func (op *Op) collectPI(pi *PaymentIntent, pm *PaymentMethod, m *Mandate) (*Charge, error) {
+	if pm.Billing.Name == nil || len([]rune(*pm.Billing.Name)) == 0 {
+		return nil, Invalid("parameter_missing", "payment_method_data.billing_details.name",
+			"SEPA Direct Debit payments require the account holder's name in billing_details[name].")
+	}
+	a := pm.SepaDebit.Account
+	d := debit{ID: NewID("py_"), Amount: pi.Amount, Currency: pi.Currency, Customer: pi.Customer, PaymentMethod: pm.ID,
+		PaymentIntent: pi.ID, Mandate: m, ClockID: pi.ClockID, Plan: op.planFor(pm, pi.Amount), Billing: pm.Billing,
+		Metadata: MetadataUpdate{Set: pi.Metadata}, Description: optOf(pi.Description), StatementDescriptor: optOf(pi.StatementDescriptor),
+		ReceiptEmail: optOf(pi.ReceiptEmail),
+		Method: ChargeMethod{Type: "sepa_debit", SepaDebit: &SepaDebitDetails{BankCode: a.BankCode, BranchCode: a.BranchCode,
+			Country: a.Country, Fingerprint: a.Fingerprint, Last4: a.Last4, Mandate: m.ID, MandateReference: m.Reference}}}
+	c, err := op.startDebit(d)
+	if err != nil {
+		return nil, err
+	}
+	pi.LatestCharge = &c.ID
+	return c, nil
+}
+
+func optOf(p *string) Opt[string] {
+	if p == nil {
+		return Opt[string]{}
+	}
+	return Some(*p)
+}
+
+// CancelPaymentIntent cancels an intent that has not started processing.
+func (op *Op) CancelPaymentIntent(id string, reason Opt[string]) (*PaymentIntent, error) {
+	pi, err := op.GetPaymentIntent(id)
+	if err != nil {
+		return nil, err
+	}
+	switch pi.Status {
+	case "requires_payment_method", "requires_confirmation", "requires_action":
+	default:
+		return nil, unexpectedState("payment_intent", pi.ID, pi.Status, "cancel")
+	}
+	prev := clone(pi)
+	now := op.Now(pi.ClockID).Unix()
+	pi.Status, pi.CanceledAt, pi.NextAction = "canceled", &now, nil
+	applyPtr(&pi.CancellationReason, reason)
+	if err := op.save(pi); err != nil {
+		return nil, err
+	}
+	return pi, op.emit("payment_intent.canceled", pi, prev)
+}
+
+// ListPaymentIntents lists intents, optionally of one customer.
+func (op *Op) ListPaymentIntents(customer string, p ListParams) ([]*PaymentIntent, error) {
+	p.Customer = customer
+	return List[PaymentIntent](op, p)
+}
+
+// sofortSettleDelay: in the sandbox a Sofort PaymentIntent stays processing for three minutes.
+func (op *Op) sofortPIPlan(plan bank.Plan) bank.Plan {
+	if op.e.timing == TimingSandbox {
+		plan.Delayed = true
+	}
+	return plan
+}
+
+// AnswerSofortIntent records the payer's answer on the authorisation page for a payment intent.
+func (op *Op) AnswerSofortIntent(id string, approve bool) (*PaymentIntent, error) {
+	pi, err := op.GetPaymentIntent(id)
+	if err != nil {
+		return nil, err
+	}
+	if pi.Status != "requires_action" || pi.PaymentMethod == nil {
+		return pi, nil
+	}
+	pm, err := Get[PaymentMethod](op, *pi.PaymentMethod)
+	if err != nil {
+		return nil, err
+	}
+	prev := clone(pi)
+	pi.NextAction = nil
+	if !approve {
+		pi.Status = "requires_payment_method"
+		pi.LastPaymentError = &PaymentError{Type: "invalid_request_error", Code: "payment_intent_authentication_failure",
+			Message:         "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.",
+			PaymentMethodID: pm.ID, PaymentMethodType: pm.Type}
+		pi.PaymentMethod = nil
+		if err := op.save(pi); err != nil {
+			return nil, err
+		}
+		return pi, op.emit("payment_intent.payment_failed", pi, prev)
+	}
+	c, err := op.sofortCharge(pm, pi.Amount, pi.Customer, pi.ID, pi.ClockID, pi.Description, pi.Metadata, pi.Options.SofortLanguage)
+	if err != nil {
+		return nil, err
+	}
+	pi.LatestCharge = &c.ID
+	pi.Status = "processing"
+	if err := op.save(pi); err != nil {
+		return nil, err
+	}
+	if err := op.emit("payment_intent.processing", pi, prev); err != nil {
+		return nil, err
+	}
+	return pi, op.sofortIntentProcessing(pi)
+}
+
+// sofortCharge creates the pending charge of an authorised Sofort payment.
+func (op *Op) sofortCharge(pm *PaymentMethod, amount int64, customer, piID, clockID string, desc *string, md map[string]string, lang *string) (*Charge, error) {
+	payer := op.e.bank.SofortPayer(pm.Sofort.Country, deref(pm.Billing.Name))
+	iban, err := sepa.ParseIBAN(payer.IBAN)
+	if err != nil {
+		return nil, err
+	}
+	last4, bankCode, bankName, bic, verified := iban.Last4(), payer.BankCode, payer.BankName, payer.BIC, payer.VerifiedName
+	plan := op.sofortPIPlan(op.e.bank.PlanCollection(bank.Collection{Scheme: "sofort", Amount: amount, Currency: "eur",
+		OwnerName: deref(pm.Billing.Name), OwnerEmail: deref(pm.Billing.Email)}))
+	d := debit{ID: NewID("py_"), Amount: amount, Currency: "eur", Customer: customer, PaymentMethod: pm.ID, PaymentIntent: piID,
+		ClockID: clockID, Plan: plan, Billing: pm.Billing, Metadata: MetadataUpdate{Set: md}, Description: optOf(desc),
+		Method: ChargeMethod{Type: "sofort", Sofort: &SofortDetails{Country: pm.Sofort.Country, BankCode: &bankCode, BankName: &bankName,
+			BIC: &bic, IBANLast4: &last4, PreferredLanguage: lang, VerifiedName: &verified}}}
+	return op.startDebit(d)
+}
+
+// generateSepaDebit creates the SEPA Direct Debit payment method and mandate
+// that an authorised Sofort payment yields, attached to the customer.
+func (op *Op) generateSepaDebit(sofortPM *PaymentMethod, customer, clockID string, fromCharge, fromAttempt *string, acceptedAt time.Time) (*PaymentMethod, *Mandate, error) {
+	payer := op.e.bank.SofortPayer(sofortPM.Sofort.Country, deref(sofortPM.Billing.Name))
+	iban, err := sepa.ParseIBAN(payer.IBAN)
+	if err != nil {
+		return nil, nil, err
+	}
+	name := deref(sofortPM.Billing.Name)
+	if name == "" {
+		name = payer.VerifiedName
+	}
+	pm := &PaymentMethod{Meta: Meta{ID: NewID("pm_"), Created: op.Now(clockID).Unix(), ClockID: clockID}, Type: "sepa_debit",
+		Metadata: map[string]string{}, Billing: Billing{Name: &name, Email: sofortPM.Billing.Email, Phone: sofortPM.Billing.Phone,
+			Address: sofortPM.Billing.Address},
+		SepaDebit: &PMSepaDebit{Account: op.newBankAccount(iban), GeneratedFromCharge: fromCharge, GeneratedFromSetupAttempt: fromAttempt}}
+	if err := op.insert(pm); err != nil {
+		return nil, nil, err
+	}
+	m, err := op.CreateMandate(MandateParams{IBAN: iban, HolderName: name, Email: deref(pm.Billing.Email), Customer: customer,
+		PM: pm.ID, ClockID: clockID, Acceptance: Acceptance{Type: "online", AcceptedAt: acceptedAt.Unix()}})
+	if err != nil {
+		return nil, nil, err
+	}
+	if customer != "" {
+		c, err := op.LiveCustomer(customer, "customer")
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := op.attachPM(pm, c); err != nil {
+			return nil, nil, err
+		}
+	}
+	return pm, m, op.emit("mandate.updated", m, nil)
+}
+
+func init() {
+	// A Sofort payment made to set up future payments yields a SEPA Direct
+	// Debit payment method; the charge names it.
+	chargeSucceeding = append(chargeSucceeding, func(op *Op, c *Charge) error {
+		if c.PaymentIntent == "" || c.Method.Sofort == nil || c.Method.Sofort.GeneratedSepaDebit != nil {
+			return nil
+		}
+		pi, err := op.GetPaymentIntent(c.PaymentIntent)
+		if err != nil || !pi.wantsReuse("sofort") || pi.Customer == "" || pi.PaymentMethod == nil {
+			return nil
+		}
+		spm, err := Get[PaymentMethod](op, *pi.PaymentMethod)
+		if err != nil {
+			return err
+		}
+		gpm, gm, err := op.generateSepaDebit(spm, pi.Customer, pi.ClockID, &c.ID, nil, op.Now(c.ClockID))
+		if err != nil {
+			return err
+		}
+		c.Method.Sofort.GeneratedSepaDebit, c.Method.Sofort.GeneratedSepaDebitMandate = &gpm.ID, &gm.ID
+		return nil
+	})
+	OnChargeSettled(func(op *Op, c *Charge) error {
+		if c.PaymentIntent == "" {
+			return nil
+		}
+		pi, err := op.GetPaymentIntent(c.PaymentIntent)
+		if err != nil || pi.Status != "processing" {
+			return nil
+		}
+		prev := clone(pi)
+		if c.Status == "succeeded" {
+			pi.Status, pi.AmountReceived = "succeeded", c.Amount
+			if err := op.save(pi); err != nil {
+				return err
+			}
+			if err := op.emit("payment_intent.succeeded", pi, prev); err != nil {
+				return err
+			}
+		} else {
+			pi.Status = "requires_payment_method"
+			pi.LastPaymentError = &PaymentError{Type: "card_error", Code: deref(c.FailureCode), Message: deref(c.FailureMessage),
+				Charge: c.ID, PaymentMethodID: deref(pi.PaymentMethod), PaymentMethodType: c.Method.Type}
+			pi.PaymentMethod = nil
+			if err := op.save(pi); err != nil {
+				return err
+			}
+			if err := op.emit("payment_intent.payment_failed", pi, prev); err != nil {
+				return err
+			}
+		}
+		for _, h := range intentHooks {
+			if err := h(op, pi); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// intentHooks are told when a payment intent reaches an outcome (checkout sessions follow them).
+var intentHooks []func(op *Op, pi *PaymentIntent) error

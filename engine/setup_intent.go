@@ -1,0 +1,439 @@
+package engine
+
+import "slices"
+
+// SetupIntent sets a payment method up for later payments without charging it
+// (except Sofort's 1 EUR verification payment, refunded at once).
+type SetupIntent struct {
+	Meta
+	Status             string            `json:"status"`
+	Customer           string            `json:"customer,omitempty"`
+	Description        *string           `json:"description"`
+	Metadata           map[string]string `json:"metadata"`
+	PaymentMethod      *string           `json:"payment_method"`
+	PaymentMethodTypes []string          `json:"payment_method_types"`
+	Usage              string            `json:"usage"`
+	ClientSecret       string            `json:"client_secret"`
+	LatestAttempt      *string           `json:"latest_attempt"`
+	Mandate            *string           `json:"mandate"`
+	NextAction         *NextAction       `json:"next_action"`
+	LastSetupError     *PaymentError     `json:"last_setup_error"`
+	CancellationReason *string           `json:"cancellation_reason"`
+	ReturnURL          *string           `json:"return_url"`
+	SofortLanguage     *string           `json:"sofort_preferred_language,omitempty"`
+	CheckoutSession    string            `json:"checkout_session,omitempty"`
+}
+
+// SetupAttempt is one attempt to confirm a setup intent.
+type SetupAttempt struct {
+	Meta
+	SetupIntent   string         `json:"setup_intent"`
+	Customer      string         `json:"customer,omitempty"`
+	PaymentMethod string         `json:"payment_method"`
+	Status        string         `json:"status"`
+	Usage         string         `json:"usage"`
+	Type          string         `json:"type"`
+	Sofort        *AttemptSofort `json:"sofort,omitempty"`
+	SetupError    *PaymentError  `json:"setup_error"`
+}
+
+// AttemptSofort are the Sofort details of a setup attempt.
+type AttemptSofort struct {
+	BankCode                  *string `json:"bank_code"`
+	BankName                  *string `json:"bank_name"`
+	BIC                       *string `json:"bic"`
+	IBANLast4                 *string `json:"iban_last4"`
+	PreferredLanguage         *string `json:"preferred_language"`
+	VerifiedName              *string `json:"verified_name"`
+	GeneratedSepaDebit        *string `json:"generated_sepa_debit"`
+	GeneratedSepaDebitMandate *string `json:"generated_sepa_debit_mandate"`
+}
+
+func init() {
+	register(&SetupIntent{})
+	register(&SetupAttempt{})
+}
+
+// ObjectType implements Object.
+func (*SetupIntent) ObjectType() string { return "setup_intent" }
+
+// Index implements Object.
+func (si *SetupIntent) Index() Index { return Index{Customer: si.Customer, Status: si.Status} }
+
+// ObjectType implements Object.
+func (*SetupAttempt) ObjectType() string { return "setup_attempt" }
+
+// Index implements Object.
+func (a *SetupAttempt) Index() Index {
+	return Index{Parent: a.SetupIntent, Customer: a.Customer, Status: a.Status, Kind: a.Type}
+}
+
+// CheckClientSecret reports whether secret is the intent's client secret.
+func (si *SetupIntent) CheckClientSecret(secret string) bool {
+	return secret != "" && secret == si.ClientSecret
+}
+
+// SetupIntentParams create, update or confirm a setup intent.
+type SetupIntentParams struct {
+	Customer           Opt[string]
+	Description        Opt[string]
+	Metadata           MetadataUpdate
+	PaymentMethod      Opt[string]
+	PaymentMethodData  *PaymentMethodParams
+	PaymentMethodTypes []string
+	Usage              string
+	MandateData        *MandateData
+	ReturnURL          Opt[string]
+	SofortLanguage     Opt[string]
+	Confirm            bool
+	TestClock          Opt[string]
+	CheckoutSession    string
+}
+
+// CreateSetupIntent creates a setup intent and, with Confirm, confirms it.
+func (op *Op) CreateSetupIntent(p SetupIntentParams) (*SetupIntent, error) {
+	clockID, err := op.clockFor(p.TestClock)
+	if err != nil {
+		return nil, err
+	}
+	si := &SetupIntent{Status: "requires_payment_method", Metadata: p.Metadata.apply(nil), Usage: "off_session",
+		CheckoutSession: p.CheckoutSession}
+	if p.Usage != "" {
+		if p.Usage != "off_session" && p.Usage != "on_session" {
+			return nil, Invalid("parameter_invalid_enum", "usage", "Invalid usage: must be one of off_session, or on_session")
+		}
+		si.Usage = p.Usage
+	}
+	if p.Customer.Set && !p.Customer.Null {
+		c, err := op.LiveCustomer(p.Customer.V, "customer")
+		if err != nil {
+			return nil, err
+		}
+		si.Customer = c.ID
+		if clockID == "" {
+			clockID = c.ClockID
+		}
+	}
+	si.ClockID = clockID
+	si.ID = NewID("seti_")
+	si.Created = op.Now(clockID).Unix()
+	si.ClientSecret = si.ID + "_secret_" + RandomString(25)
+	if len(p.PaymentMethodTypes) == 0 {
+		if si.PaymentMethodTypes, err = op.defaultPMTypes(); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := op.validatePMTypes(p.PaymentMethodTypes, "payment_method_types"); err != nil {
+			return nil, err
+		}
+		si.PaymentMethodTypes = p.PaymentMethodTypes
+	}
+	if err := op.applySIParams(si, p); err != nil {
+		return nil, err
+	}
+	if err := op.insert(si); err != nil {
+		return nil, err
+	}
+	if err := op.emit("setup_intent.created", si, nil); err != nil {
+		return nil, err
+	}
+	if p.Confirm {
+		return op.confirmSI(si, p)
+	}
+	return si, nil
+}
+
+func (op *Op) applySIParams(si *SetupIntent, p SetupIntentParams) error {
+	applyPtr(&si.Description, p.Description)
+	if p.ReturnURL.Set && !p.ReturnURL.Null {
+		if err := ValidateReturnURL(p.ReturnURL.V, "return_url"); err != nil {
+			return err
+		}
+	}
+	applyPtr(&si.ReturnURL, p.ReturnURL)
+	if p.SofortLanguage.Set && !p.SofortLanguage.Null && !slices.Contains([]string{"de", "en", "fr", "nl"}, p.SofortLanguage.V) {
+		return Invalid("parameter_invalid_enum", "payment_method_options.sofort.preferred_language", "Invalid payment_method_options[sofort][preferred_language]: must be one of de, en, fr, or nl")
+	}
+	applyPtr(&si.SofortLanguage, p.SofortLanguage)
+	if p.PaymentMethod.Set && !p.PaymentMethod.Null {
+		pm, err := op.ResolvePaymentMethod(p.PaymentMethod.V, "payment_method", si.ClockID)
+		if err != nil {
+			return err
+		}
+		si.PaymentMethod = &pm.ID
+	}
+	if p.PaymentMethodData != nil {
+		pd := *p.PaymentMethodData
+		pd.Param, pd.ClockID = "payment_method_data", si.ClockID
+		pm, err := op.CreatePaymentMethod(pd)
+		if err != nil {
+			return err
+		}
+		si.PaymentMethod = &pm.ID
+	}
+	if si.PaymentMethod != nil && si.Status == "requires_payment_method" {
+		si.Status = "requires_confirmation"
+	}
+	return nil
+}
+
+// GetSetupIntent returns a setup intent.
+func (op *Op) GetSetupIntent(id string) (*SetupIntent, error) {
+	si, err := GetForUpdate[SetupIntent](op, id)
+	if err != nil {
+		return nil, NotFound("intent", "setup_intent", id)
+	}
+	return si, nil
+}
+
+// UpdateSetupIntent changes an intent that has not succeeded.
+func (op *Op) UpdateSetupIntent(id string, p SetupIntentParams) (*SetupIntent, error) {
+	si, err := op.GetSetupIntent(id)
+	if err != nil {
+		return nil, err
+	}
+	switch si.Status {
+	case "requires_payment_method", "requires_confirmation", "requires_action":
+	default:
+		return nil, unexpectedState("setup_intent", si.ID, si.Status, "update")
+	}
+	prev := clone(si)
+	if p.Customer.Set && !p.Customer.Null {
+		c, err := op.LiveCustomer(p.Customer.V, "customer")
+		if err != nil {
+			return nil, err
+		}
+		si.Customer = c.ID
+	}
+	if len(p.PaymentMethodTypes) > 0 {
+		if err := op.validatePMTypes(p.PaymentMethodTypes, "payment_method_types"); err != nil {
+			return nil, err
+		}
+		si.PaymentMethodTypes = p.PaymentMethodTypes
+	}
+	si.Metadata = p.Metadata.apply(si.Metadata)
+	if err := op.applySIParams(si, p); err != nil {
+		return nil, err
+	}
+	return si, op.saveChanged(si, prev, "setup_intent.updated")
+}
+
+// ConfirmSetupIntent confirms a setup intent.
+func (op *Op) ConfirmSetupIntent(id string, p SetupIntentParams) (*SetupIntent, error) {
+	si, err := op.GetSetupIntent(id)
+	if err != nil {
+		return nil, err
+	}
+	switch si.Status {
+	case "requires_payment_method", "requires_confirmation", "requires_action":
+	default:
+		return nil, unexpectedState("setup_intent", si.ID, si.Status, "confirm")
+	}
+	if err := op.applySIParams(si, p); err != nil {
+		return nil, err
+	}
+	return op.confirmSI(si, p)
+}
+
+func (op *Op) confirmSI(si *SetupIntent, p SetupIntentParams) (*SetupIntent, error) {
+	if si.PaymentMethod == nil {
+		return nil, Invalid("setup_intent_unexpected_state", "payment_method",
+			"You cannot confirm this SetupIntent because it's missing a payment method.")
+	}
+	pm, err := GetForUpdate[PaymentMethod](op, *si.PaymentMethod)
+	if err != nil {
+		return nil, NotFound("payment_method", "PaymentMethod", *si.PaymentMethod)
+	}
+	if !slices.Contains(si.PaymentMethodTypes, pm.Type) {
+		return nil, Invalid("setup_intent_invalid_parameter", "payment_method",
+			"The PaymentMethod provided (%s) is not allowed for this SetupIntent; allowed types are %v.", pm.Type, si.PaymentMethodTypes)
+	}
+	if err := op.methodAvailable(pm.Type, "payment_method"); err != nil {
+		return nil, err
+	}
+	prev := clone(si)
+	now := op.Now(si.ClockID)
+	att := &SetupAttempt{Meta: Meta{ID: NewID("setatt_"), Created: now.Unix(), ClockID: si.ClockID}, SetupIntent: si.ID,
+		Customer: si.Customer, PaymentMethod: pm.ID, Usage: si.Usage, Type: pm.Type}
+	si.LatestAttempt, si.LastSetupError = &att.ID, nil
+	switch pm.Type {
+	case "sepa_debit":
+		if p.MandateData == nil {
+			return nil, Invalid("parameter_missing", "mandate_data",
+				"mandate_data[customer_acceptance] is required to set up a SEPA Direct Debit payment method.")
+		}
+		iban, err := op.IBAN(pm.SepaDebit.Account)
+		if err != nil {
+			return nil, err
+		}
+		m, err := op.CreateMandate(MandateParams{IBAN: iban, HolderName: deref(pm.Billing.Name), Email: deref(pm.Billing.Email),
+			Customer: si.Customer, PM: pm.ID, ClockID: si.ClockID,
+			Acceptance: Acceptance{Type: p.MandateData.Type, IPAddress: p.MandateData.IPAddress, UserAgent: p.MandateData.UserAgent}})
+		if err != nil {
+			return nil, err
+		}
+		att.Status = "succeeded"
+		if err := op.insert(att); err != nil {
+			return nil, err
+		}
+		if si.Customer != "" {
+			c, err := op.LiveCustomer(si.Customer, "customer")
+			if err != nil {
+				return nil, err
+			}
+			if err := op.attachPM(pm, c); err != nil {
+				return nil, err
+			}
+		}
+		si.Status, si.Mandate, si.NextAction = "succeeded", &m.ID, nil
+		if err := op.save(si); err != nil {
+			return nil, err
+		}
+		if err := op.emit("mandate.updated", m, nil); err != nil {
+			return nil, err
+		}
+		return si, op.siSucceeded(si, prev)
+	case "sofort":
+		if si.ReturnURL == nil && si.CheckoutSession == "" {
+			return nil, Invalid("parameter_missing", "return_url", "A return_url is required to confirm a Sofort SetupIntent: the customer is redirected to authorise a 1 EUR payment.")
+		}
+		att.Status = "requires_action"
+		if err := op.insert(att); err != nil {
+			return nil, err
+		}
+		si.Status = "requires_action"
+		si.NextAction = &NextAction{Type: "redirect_to_url", ReturnURL: deref(si.ReturnURL)}
+		if err := op.save(si); err != nil {
+			return nil, err
+		}
+		return si, op.emit("setup_intent.requires_action", si, prev)
+	}
+	return nil, Invalid("setup_intent_invalid_parameter", "payment_method", "Unsupported payment method type %s.", pm.Type)
+}
+
+func (op *Op) siSucceeded(si *SetupIntent, prev *SetupIntent) error {
+	if err := op.emit("setup_intent.succeeded", si, prev); err != nil {
+		return err
+	}
+	for _, h := range setupHooks {
+		if err := h(op, si); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setupHooks are told when a setup intent succeeds or fails (checkout sessions follow them).
+var setupHooks []func(op *Op, si *SetupIntent) error
+
+// sofortVerificationAmount is what a Sofort setup charges and refunds: 1 EUR.
+const sofortVerificationAmount = 100
+
+// AnswerSofortSetup records the payer's answer for a Sofort setup intent: on
+// approval 1 EUR is charged through Sofort and refunded at once, and the
+// payer's account becomes a SEPA Direct Debit payment method with a mandate.
+func (op *Op) AnswerSofortSetup(id string, approve bool) (*SetupIntent, error) {
+	si, err := op.GetSetupIntent(id)
+	if err != nil {
+		return nil, err
+	}
+	if si.Status != "requires_action" || si.LatestAttempt == nil {
+		return si, nil
+	}
+	att, err := GetForUpdate[SetupAttempt](op, *si.LatestAttempt)
+	if err != nil {
+		return nil, err
+	}
+	pm, err := Get[PaymentMethod](op, att.PaymentMethod)
+	if err != nil {
+		return nil, err
+	}
+	prev := clone(si)
+	si.NextAction = nil
+	if !approve {
+		perr := &PaymentError{Type: "invalid_request_error", Code: "setup_intent_authentication_failure",
+			Message:         "The latest attempt to set up the payment method has failed because authentication failed.",
+			PaymentMethodID: pm.ID, PaymentMethodType: pm.Type}
+		att.Status, att.SetupError = "failed", perr
+		if err := op.save(att); err != nil {
+			return nil, err
+		}
+		si.Status, si.LastSetupError, si.PaymentMethod = "requires_payment_method", perr, nil
+		if err := op.save(si); err != nil {
+			return nil, err
+		}
+		if err := op.emit("setup_intent.setup_failed", si, prev); err != nil {
+			return nil, err
+		}
+		for _, h := range setupHooks {
+			if err := h(op, si); err != nil {
+				return nil, err
+			}
+		}
+		return si, nil
+	}
+	c, err := op.sofortCharge(pm, sofortVerificationAmount, si.Customer, "", si.ClockID, nil, nil, si.SofortLanguage)
+	if err != nil {
+		return nil, err
+	}
+	reason := "requested_by_customer"
+	if _, err := op.CreateRefund(RefundParams{Charge: c.ID, IDPrefix: "pyr_", Reason: Some(reason)}); err != nil {
+		return nil, err
+	}
+	gpm, gm, err := op.generateSepaDebit(pm, si.Customer, si.ClockID, nil, &att.ID, op.Now(si.ClockID))
+	if err != nil {
+		return nil, err
+	}
+	so := c.Method.Sofort
+	att.Status = "succeeded"
+	att.Sofort = &AttemptSofort{BankCode: so.BankCode, BankName: so.BankName, BIC: so.BIC, IBANLast4: so.IBANLast4,
+		PreferredLanguage: so.PreferredLanguage, VerifiedName: so.VerifiedName, GeneratedSepaDebit: &gpm.ID, GeneratedSepaDebitMandate: &gm.ID}
+	if err := op.save(att); err != nil {
+		return nil, err
+	}
+	si.Status, si.Mandate = "succeeded", &gm.ID
+	if err := op.save(si); err != nil {
+		return nil, err
+	}
+	return si, op.siSucceeded(si, prev)
+}
+
+// CancelSetupIntent cancels a setup intent that has not succeeded.
+func (op *Op) CancelSetupIntent(id string, reason Opt[string]) (*SetupIntent, error) {
+	si, err := op.GetSetupIntent(id)
+	if err != nil {
+		return nil, err
+	}
+	switch si.Status {
+	case "requires_payment_method", "requires_confirmation", "requires_action":
+	default:
+		return nil, unexpectedState("setup_intent", si.ID, si.Status, "cancel")
+	}
+	prev := clone(si)
+	si.Status, si.NextAction = "canceled", nil
+	applyPtr(&si.CancellationReason, reason)
+	if si.LatestAttempt != nil {
+		if att, err := Get[SetupAttempt](op, *si.LatestAttempt); err == nil && att.Status == "requires_action" {
+			att.Status = "abandoned"
+			if err := op.save(att); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := op.save(si); err != nil {
+		return nil, err
+	}
+	return si, op.emit("setup_intent.canceled", si, prev)
+}
+
+// ListSetupIntents lists setup intents, optionally of one customer.
+func (op *Op) ListSetupIntents(customer string, p ListParams) ([]*SetupIntent, error) {
+	p.Customer = customer
+	return List[SetupIntent](op, p)
+}
+
+// ListSetupAttempts lists the attempts of a setup intent.
+func (op *Op) ListSetupAttempts(setupIntent string, p ListParams) ([]*SetupAttempt, error) {
+	p.Parent = setupIntent
+	return List[SetupAttempt](op, p)
+}
