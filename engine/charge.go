@@ -486,7 +486,6 @@ func (op *Op) collectionFor(s *Source) bank.Collection {
 func (op *Op) afterSourceCharged(s *Source, c *Charge) error {
 	switch {
 	case s.CreditTransfer != nil:
-		prev := clone(s)
 		s.CreditTransfer.AmountCharged += c.Amount
 		if s.CreditTransfer.Available() == 0 {
 			s.Status = "pending"
@@ -494,7 +493,8 @@ func (op *Op) afterSourceCharged(s *Source, c *Charge) error {
 		if s.Customer == "" {
 			return op.consumeSource(s)
 		}
-		return op.saveChanged(s, prev, "source.updated")
+		// Drawing on the funds is no change Stripe announces by an event.
+		return op.save(s)
 	case s.Usage == "single_use" || s.Customer == "":
 		if err := op.consumeSource(s); err != nil {
 			return err

@@ -490,7 +490,7 @@ func (op *Op) UpdateSource(id string, u SourceUpdate) (*Source, error) {
 		set(&ra.Address.Country, u.Refund.Country)
 		s.CreditTransfer.RefundTo = ra
 	}
-	if err := op.saveChanged(s, prev, "source.updated"); err != nil {
+	if err := op.saveSourceChanged(s, prev); err != nil {
 		return nil, err
 	}
 	if s.CreditTransfer != nil && u.Owner.Email.Set && deref(s.Owner.Email) != oldEmail && s.Owner.Email != nil {
@@ -704,6 +704,16 @@ func init() {
 		// no funds reach the account, so there is nothing to book.
 		return op.emit("source.canceled", s, prev)
 	}
+}
+
+// saveSourceChanged saves s and, when it changed and is attached to a
+// customer, emits customer.source.updated. Stripe has no event for changes
+// of a source that is not attached (there is no source.updated).
+func (op *Op) saveSourceChanged(s, prev *Source) error {
+	if s.Customer == "" {
+		return op.save(s)
+	}
+	return op.saveChanged(s, prev, "customer.source.updated")
 }
 
 // ConsumeSource marks a source as used up (charged single-use, charged
