@@ -629,6 +629,30 @@ const sourceChargeableLifetime = 6 * time.Hour
 // test value or helper): approve makes the source chargeable, otherwise it
 // fails. A source that is no longer pending is returned unchanged.
 func (op *Op) AuthorizeSofort(id string, approve bool) (*Source, error) {
+	reason := ""
+	if !approve {
+		reason = "user_abort"
+	}
+	return op.decideSofort(id, reason)
+}
+
+// SofortFailureReasons are the redirect failure reasons a Sofort source can fail with.
+var SofortFailureReasons = []string{"user_abort", "declined", "processing_error"}
+
+// FailSofort fails a pending Sofort source with a redirect failure reason
+// (one of SofortFailureReasons); a source that is no longer pending is
+// returned unchanged.
+func (op *Op) FailSofort(id, reason string) (*Source, error) {
+	if !slices.Contains(SofortFailureReasons, reason) {
+		return nil, Invalid("parameter_invalid_enum", "failure_reason", "Invalid failure_reason: must be one of user_abort, declined, or processing_error")
+	}
+	return op.decideSofort(id, reason)
+}
+
+// decideSofort makes a pending Sofort source chargeable (failReason "") or
+// fails it with failReason.
+func (op *Op) decideSofort(id, failReason string) (*Source, error) {
+	approve := failReason == ""
 	s, err := op.GetSource(id, "source")
 	if err != nil {
 		return nil, err
@@ -642,7 +666,7 @@ func (op *Op) AuthorizeSofort(id string, approve bool) (*Source, error) {
 	prev := clone(s)
 	now := op.Now(s.ClockID)
 	if !approve {
-		reason := "user_abort"
+		reason := failReason
 		s.Status, s.Redirect.Status, s.Redirect.FailureReason = "failed", "failed", &reason
 		if err := op.CancelTimers(s.ID, ""); err != nil {
 			return nil, err
