@@ -117,7 +117,9 @@ func (op *Op) DeleteTestClock(id string) (*TestClock, error) {
 
 // advanceClock drains the clock's timers due by its target time, each in its
 // own transaction, then marks the clock ready. It is idempotent: a crash in
-// between leaves the advance timer in place and the next run continues.
+// between leaves the advance timer in place and the next run continues. The
+// clock becomes ready only when no timer due by the target is left, including
+// timers another node is firing at that moment.
 func (e *Engine) advanceClock(ctx context.Context, t store.Timer) error {
 	mu, _ := e.clockMu.LoadOrStore(t.ObjectID, &sync.Mutex{})
 	mu.(*sync.Mutex).Lock()
@@ -129,47 +131,67 @@ func (e *Engine) advanceClock(ctx context.Context, t store.Timer) error {
 		if err != nil {
 			return err
 		}
-		target = c.TargetTime
-		if c.Status != "advancing" || c.Deleted {
-			target = 0
+		if c.Status == "advancing" && !c.Deleted {
+			target = c.TargetTime
 		}
 		return nil
 	})
 	if err != nil && !isNotFound(err) {
 		return err
 	}
-	if target != 0 {
-		for {
-			fired, err := e.fireDue(ctx, t.ObjectID, time.Unix(target, 0).UnixMilli())
+	targetMS := time.Unix(target, 0).UnixMilli()
+	for {
+		if target != 0 {
+			for {
+				fired, err := e.fireDue(ctx, t.ObjectID, targetMS)
+				if err != nil {
+					return err
+				}
+				if !fired {
+					break
+				}
+			}
+		}
+		done := true
+		err := e.Update(ctx, t.Account, RequestInfo{}, func(op *Op) error {
+			done = true
+			if target != 0 {
+				if due, ok, err := op.tx.NextTimerDue(op.ctx, t.ObjectID); err != nil {
+					return err
+				} else if ok && due <= targetMS {
+					done = false
+					return nil
+				}
+			}
+			if err := op.tx.DeleteTimer(op.ctx, t.ID); err != nil && !isNotFound(err) {
+				return err
+			}
+			c, err := Get[TestClock](op, t.ObjectID)
+			if isNotFound(err) {
+				return nil
+			}
 			if err != nil {
 				return err
 			}
-			if !fired {
-				break
+			if c.Status != "advancing" || c.Deleted {
+				return nil
 			}
+			c.FrozenTime, c.Status, c.TargetTime = c.TargetTime, "ready", 0
+			op.clocks = nil
+			if err := op.save(c); err != nil {
+				return err
+			}
+			return op.emit("test_helpers.test_clock.ready", c, nil)
+		})
+		if err != nil || done {
+			return err
 		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// Another node is still firing a due timer of this clock: wait for it.
+		time.Sleep(20 * time.Millisecond)
 	}
-	return e.Update(ctx, t.Account, RequestInfo{}, func(op *Op) error {
-		if err := op.tx.DeleteTimer(op.ctx, t.ID); err != nil {
-			return err
-		}
-		c, err := Get[TestClock](op, t.ObjectID)
-		if isNotFound(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if c.Status != "advancing" || c.Deleted {
-			return nil
-		}
-		c.FrozenTime, c.Status, c.TargetTime = c.TargetTime, "ready", 0
-		op.clocks = nil
-		if err := op.save(c); err != nil {
-			return err
-		}
-		return op.emit("test_helpers.test_clock.ready", c, nil)
-	})
 }
 
 func (c *TestClock) String() string { return fmt.Sprintf("%s@%d(%s)", c.ID, c.FrozenTime, c.Status) }
