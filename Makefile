@@ -1,0 +1,39 @@
+# Kontor development tasks. `make` (or `make help`) lists them.
+
+GO         ?= go
+SOAK_COUNT ?= 20
+BENCHTIME  ?= 2s
+
+.DEFAULT_GOAL := help
+.PHONY: help run test race e2e node-deps bench lint soak ci
+
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+
+run: ## run the server on 127.0.0.1:12111 with ./kontor.db
+	$(GO) run ./cmd/kontor serve
+
+test: ## run every test (the README's command, as CI runs it)
+	$(GO) test -race -count=1 ./...
+
+race: ## run every test under the race detector, twice, in random order
+	$(GO) test -race -count=2 -shuffle=on ./...
+
+e2e: node-deps ## run the end-to-end suite (stripe-go and the npm stripe smoke test)
+	$(GO) test -race -count=1 -v ./e2e/...
+
+node-deps: ## install the pinned npm clients into e2e/node/node_modules
+	cd e2e/node && npm ci --no-audit --no-fund
+
+bench: ## run the benchmarks (HTTP and store throughput; see docs/benchmarks.md)
+	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./...
+
+lint: ## check formatting (gofmt) and run go vet
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+soak: ## repeat the end-to-end suite SOAK_COUNT times under -race to shake out flaky timing
+	$(GO) test -race -count=$(SOAK_COUNT) -shuffle=on ./e2e/...
+
+ci: ## what CI runs: install the test dependencies, then `make test` (needs root or sudo)
+	bash .ci/run
