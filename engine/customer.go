@@ -13,6 +13,9 @@ type Customer struct {
 	InvoicePrefix   string            `json:"invoice_prefix"`
 	DefaultSource   *string           `json:"default_source"`
 	Deleted         bool              `json:"deleted,omitempty"`
+	// Origin is "" for Stripe's customers and a dialect's name ("cko") for
+	// the customers another dialect created (see CreateOriginCustomer).
+	Origin string `json:"origin,omitempty"`
 }
 
 // InvoiceSettings are the customer's invoice defaults.
@@ -36,9 +39,14 @@ func (*Customer) ObjectType() string { return "customer" }
 
 // Index implements Object: lists filter customers by email and hide deleted ones.
 func (c *Customer) Index() Index {
-	ix := Index{Status: "active"}
+	ix := Index{Kind: c.Origin, Status: "active"}
 	if c.Deleted {
 		ix.Status = "deleted"
+	}
+	if c.Origin != "" {
+		// Stripe's lists ask for status "active": another dialect's
+		// customers stay out of them.
+		ix.Status = c.Origin + "_" + ix.Status
 	}
 	if c.Email != nil {
 		ix.Lookup = *c.Email

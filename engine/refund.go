@@ -41,7 +41,10 @@ const timerRefundSettle = "refund.settle"
 
 // RefundParams create a refund.
 type RefundParams struct {
-	Origin    string
+	Origin string
+	// ID is the refund's id when the dialect chooses it; "" means IDPrefix
+	// followed by random characters.
+	ID        string
 	IDPrefix  string
 	Charge    string
 	Amount    *int64
@@ -94,7 +97,11 @@ func (op *Op) CreateRefund(p RefundParams) (*Refund, error) {
 	if prefix == "" {
 		prefix = "re_"
 	}
-	r := &Refund{Meta: Meta{ID: NewID(prefix), Created: now.Unix(), ClockID: c.ClockID}, Origin: c.Origin, Charge: c.ID,
+	id := p.ID
+	if id == "" {
+		id = NewID(prefix)
+	}
+	r := &Refund{Meta: Meta{ID: id, Created: now.Unix(), ClockID: c.ClockID}, Origin: c.Origin, Charge: c.ID,
 		PaymentIntent: c.PaymentIntent, Customer: c.Customer, Amount: amount, Currency: c.Currency, Status: "pending",
 		Metadata: p.Metadata.apply(nil), Reference: p.Reference}
 	applyPtr(&r.Reason, p.Reason)
