@@ -86,25 +86,10 @@ func (a *API) webhookEndpointRoutes() {
 		return c.render(op, h)
 	}})
 	a.handle("GET /v1/webhook_endpoints", route{specs: listSpecs(), h: func(c *call, op *engine.Op) (any, error) {
-		q, pg, err := c.listQuery(func(id string) (int64, error) { return op.SeqOf("webhook_endpoint", id) }, "webhook endpoint")
-		if err != nil {
-			return nil, err
-		}
-		var all []*engine.WebhookEndpoint
-		for _, st := range []string{"enabled", "disabled"} {
-			q2 := q
-			q2.Status = st
-			hs, err := op.ListWebhookEndpoints("", q2)
-			if err != nil {
-				return nil, err
-			}
-			all = append(all, hs...)
-		}
-		sortBySeq(all, q.Ascending)
-		if len(all) > q.Limit {
-			all = all[:q.Limit]
-		}
-		return listObj(c, op, all, pg, "/v1/webhook_endpoints", func(h *engine.WebhookEndpoint) (*Obj, error) { return c.render(op, h) })
+		// Enabled and disabled Stripe endpoints; other dialects' endpoints
+		// (Kind is their dialect) and deleted ones stay out.
+		return listOfWhere(c, op, "/v1/webhook_endpoints", "webhook endpoint", nil,
+			func(h *engine.WebhookEndpoint) bool { return h.Dialect == "" && !h.Deleted })
 	}})
 	_ = store.ErrNotFound
 }
