@@ -13,6 +13,7 @@ import (
 	"github.com/stripe/stripe-go/v85"
 
 	"github.com/kontorpay/kontor/e2e/kontortest"
+	"github.com/kontorpay/kontor/engine"
 	"github.com/kontorpay/kontor/store"
 )
 
@@ -32,7 +33,7 @@ func endpoint(t *testing.T, a *kontortest.Account, rcv *kontortest.Receiver, eve
 }
 
 func TestWebhookEndpointsCRUD(t *testing.T) {
-	_, a, ctx := setup(t)
+	s, a, ctx := setup(t)
 	sc := a.Client
 
 	we, err := sc.V1WebhookEndpoints.Create(ctx, &stripe.WebhookEndpointCreateParams{
@@ -139,6 +140,23 @@ func TestWebhookEndpointsCRUD(t *testing.T) {
 	if ids := webhookIDs(t, a); !slices.Equal(ids, []string{star.ID}) {
 		t.Errorf("after delete: %v", ids)
 	}
+
+	// Another dialect's endpoint in the same account is not a Stripe endpoint.
+	var cko *engine.WebhookEndpoint
+	err = s.Srv.Engine().Update(ctx, accountID(t, a), engine.RequestInfo{}, func(op *engine.Op) error {
+		var err error
+		cko, _, err = op.CreateWebhookEndpoint(engine.WebhookEndpointParams{Dialect: "cko", IDPrefix: "wh_",
+			URL: engine.Some("https://example.com/cko"), EnabledEvents: engine.Some([]string{"*"})})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := webhookIDs(t, a); !slices.Equal(ids, []string{star.ID}) {
+		t.Errorf("with a cko endpoint %s, the Stripe list = %v, want [%s]", cko.ID, ids, star.ID)
+	}
+	_, err = sc.V1WebhookEndpoints.Retrieve(ctx, cko.ID, nil)
+	stripeErr(t, err, http.StatusNotFound, stripe.ErrorTypeInvalidRequest, stripe.ErrorCodeResourceMissing)
 }
 
 func webhookIDs(t *testing.T, a *kontortest.Account) []string {
