@@ -89,6 +89,16 @@ func TestCustomerLifecycle(t *testing.T) {
 		t.Errorf("description on the wire = %#v (present %v), want null", v, ok)
 	}
 
+	// invoice_settings fields clear with an empty value, the others stay.
+	r := a.Do(t, "POST", "/v1/customers/"+created.ID, "invoice_settings[custom_fields]=", nil)
+	if inv, _ := r.JSON(t)["invoice_settings"].(map[string]any); r.Status != 200 || inv["custom_fields"] != nil || inv["footer"] != "Thank you" {
+		t.Errorf("clearing custom_fields: %d %s", r.Status, r.Body)
+	}
+	r = a.Do(t, "POST", "/v1/customers/"+created.ID, "invoice_settings[footer]=", nil)
+	if inv, _ := r.JSON(t)["invoice_settings"].(map[string]any); r.Status != 200 || inv["footer"] != nil {
+		t.Errorf("clearing footer: %d %s", r.Status, r.Body)
+	}
+
 	// A partial address update keeps the other lines.
 	upd, err = sc.V1Customers.Update(ctx, created.ID, &stripe.CustomerUpdateParams{Address: &stripe.AddressParams{City: stripe.String("Hamburg")}})
 	if err != nil {

@@ -417,3 +417,31 @@ func TestWebhookSurvivesRestart(t *testing.T) {
 		t.Errorf("%d attempts recorded, want 2 (one before, one after the restart)", n)
 	}
 }
+
+// TestSlowReceiverDoesNotBlockAPI holds every webhook request open and
+// checks that the API answers meanwhile, then that everything is delivered.
+func TestSlowReceiverDoesNotBlockAPI(t *testing.T) {
+	_, a, ctx := setup(t)
+	rcv := kontortest.NewReceiver(t)
+	endpoint(t, a, rcv, "customer.created")
+	release := rcv.Hold(t)
+
+	first := mustCustomer(t, a, nil)
+	rcv.WaitHeld(t, 1)
+	start := time.Now()
+	ids := []string{first.ID}
+	for range 20 {
+		ids = append(ids, mustCustomer(t, a, nil).ID)
+		if _, err := a.Client.V1Customers.Retrieve(ctx, first.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Held deliveries wait up to the 10 s delivery timeout; the API must not.
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("40 API calls took %s while the receiver held its requests", el)
+	}
+	release()
+	for _, id := range ids {
+		rcv.WaitEvent(t, "customer.created", id)
+	}
+}

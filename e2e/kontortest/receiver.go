@@ -37,6 +37,8 @@ type Receiver struct {
 	secret  string
 	fail    int // answer 500 to this many more verified deliveries
 	down    bool
+	hold    chan struct{} // while non-nil, requests wait for it to close
+	held    int           // requests that waited on hold so far
 	got     []Delivery
 	changed chan struct{}
 }
@@ -70,10 +72,61 @@ func (r *Receiver) Down() { r.mu.Lock(); r.down = true; r.mu.Unlock() }
 // Up ends Down.
 func (r *Receiver) Up() { r.mu.Lock(); r.down = false; r.mu.Unlock() }
 
+// Hold makes the receiver keep every request open, unanswered, until
+// release is called (it is called when the test ends at the latest): a
+// receiver as slow as the delivery timeout.
+func (r *Receiver) Hold(t testing.TB) (release func()) {
+	ch := make(chan struct{})
+	r.mu.Lock()
+	r.hold = ch
+	r.mu.Unlock()
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			r.mu.Lock()
+			r.hold = nil
+			r.mu.Unlock()
+			close(ch)
+		})
+	}
+	t.Cleanup(release)
+	return release
+}
+
+// WaitHeld waits until at least n requests have been held by Hold.
+func (r *Receiver) WaitHeld(t testing.TB, n int) {
+	t.Helper()
+	timeout := time.After(WaitTimeout)
+	for {
+		r.mu.Lock()
+		held, changed := r.held, r.changed
+		r.mu.Unlock()
+		if held >= n {
+			return
+		}
+		select {
+		case <-changed:
+		case <-timeout:
+			t.Fatalf("kontortest: timed out after %s waiting for %d held webhook requests (got %d)", WaitTimeout, n, held)
+		}
+	}
+}
+
 func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
-	d := Delivery{At: time.Now(), Payload: body, Signature: req.Header.Get("Stripe-Signature")}
 	r.mu.Lock()
+	if hold := r.hold; hold != nil {
+		r.held++
+		r.notify()
+		r.mu.Unlock()
+		select {
+		case <-hold:
+		case <-req.Context().Done():
+			return // the sender gave up
+		}
+		r.mu.Lock()
+	}
+	d := Delivery{At: time.Now(), Payload: body, Signature: req.Header.Get("Stripe-Signature")}
 	defer r.mu.Unlock()
 	d.Event, d.Err = webhook.ConstructEvent(body, d.Signature, r.secret)
 	switch {
@@ -88,9 +141,14 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 		d.Status = http.StatusOK
 	}
 	r.got = append(r.got, d)
+	r.notify()
+	w.WriteHeader(d.Status)
+}
+
+// notify wakes the waiters; r.mu must be held.
+func (r *Receiver) notify() {
 	close(r.changed)
 	r.changed = make(chan struct{})
-	w.WriteHeader(d.Status)
 }
 
 // Deliveries returns every request received so far.
