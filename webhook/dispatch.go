@@ -119,6 +119,7 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) {
 		return err
 	})
 	if ctx.Err() != nil {
+		d.release(dl)
 		return
 	}
 	if err != nil {
@@ -149,7 +150,8 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) {
 		att.Error = err.Error()
 	}
 	if ctx.Err() != nil {
-		return // shutting down: the lease expires and the delivery is retried
+		d.release(dl) // shutting down: the delivery is retried at the next start
+		return
 	}
 	ok := err == nil && att.StatusCode >= 200 && att.StatusCode < 300
 	if !ok && att.Error == "" {
@@ -158,6 +160,18 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) {
 	d.log.Info("webhook attempt", "delivery", dl.ID, "event", dl.EventID, "endpoint", ep.ID, "status", att.StatusCode,
 		"duration_ms", att.DurationMS, "ok", ok)
 	d.finish(ctx, dl, att, dialect, ok)
+}
+
+// release gives up the lease on a delivery interrupted by shutdown, so that
+// the next start (or another node) retries it at once instead of after
+// leaseFor. The interrupted attempt is not recorded; the receiver may have
+// seen it, which at-least-once delivery allows.
+func (d *Dispatcher) release(dl store.Delivery) {
+	dl.LeaseUntil = 0
+	ctx := context.Background()
+	if err := d.e.Store().Update(ctx, func(tx store.Tx) error { return tx.UpdateDelivery(ctx, &dl) }); err != nil {
+		d.log.Warn("release webhook lease", "delivery", dl.ID, "err", err)
+	}
 }
 
 // finish records an attempt and schedules the next one or closes the delivery.
