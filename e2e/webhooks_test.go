@@ -445,3 +445,26 @@ func TestSlowReceiverDoesNotBlockAPI(t *testing.T) {
 		rcv.WaitEvent(t, "customer.created", id)
 	}
 }
+
+// TestWebhookInFlightAtShutdown stops the server while a delivery is in
+// flight: the new server must retry it promptly, not after the lease the
+// stopped one held (at least once: the receiver may see it twice).
+func TestWebhookInFlightAtShutdown(t *testing.T) {
+	t.Parallel()
+	s1 := kontortest.Start(t, kontortest.Options{})
+	a := s1.NewAccount(t)
+	rcv := kontortest.NewReceiver(t)
+	endpoint(t, a, rcv, "customer.created")
+	release := rcv.Hold(t)
+	c := mustCustomer(t, a, nil)
+	rcv.WaitHeld(t, 1)
+	s1.Stop()
+	release()
+
+	start := time.Now()
+	kontortest.Start(t, kontortest.Options{DBPath: s1.DBPath})
+	rcv.WaitEvent(t, "customer.created", c.ID)
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("the delivery interrupted by the shutdown came %s after the restart", el)
+	}
+}
