@@ -273,3 +273,28 @@ func TestTenantIsolation(t *testing.T) {
 	_, err = b.Client.V1Customers.Create(ctx, &stripe.CustomerCreateParams{TestClock: stripe.String("clock_x")})
 	stripeErr(t, err, http.StatusNotFound, "", stripe.ErrorCodeResourceMissing)
 }
+
+func TestStrictKeys(t *testing.T) {
+	t.Parallel()
+	s := kontortest.Start(t, kontortest.Options{StrictKeys: true})
+	_, err := s.NewClient(kontortest.NewKey()).V1Customers.Create(t.Context(), nil)
+	se := stripeErr(t, err, http.StatusUnauthorized, stripe.ErrorTypeInvalidRequest, "")
+	if !strings.Contains(se.Msg, "Invalid API Key") {
+		t.Errorf("message %q", se.Msg)
+	}
+	na, err := s.Srv.Engine().CreateAccount(t.Context(), "Acme GmbH")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := s.NewClient(na.SecretKey)
+	if _, err := sc.V1Customers.Create(t.Context(), nil); err != nil {
+		t.Errorf("a created account's key: %v", err)
+	}
+	acct, err := sc.V1Accounts.Retrieve(t.Context(), nil)
+	if err != nil || acct.ID != na.Account.ID || acct.BusinessProfile == nil || acct.BusinessProfile.Name != "Acme GmbH" {
+		t.Errorf("account: %v %+v", err, acct)
+	}
+	if na.PublishableKey != "pk_"+strings.TrimPrefix(na.SecretKey, "sk_") {
+		t.Errorf("publishable key %q is not the secret key's twin", na.PublishableKey)
+	}
+}
