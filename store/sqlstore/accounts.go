@@ -8,9 +8,12 @@ import (
 
 // InsertAccount inserts a; an existing id answers store.ErrConflict.
 func (t *Tx) InsertAccount(ctx context.Context, a store.Account) error {
-	_, err := t.exec(ctx, `INSERT INTO accounts (id, name, created, settings) VALUES (?, ?, ?, ?)`,
+	res, err := t.exec(ctx, `INSERT INTO accounts (id, name, created, settings) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		a.ID, a.Name, a.Created, a.Settings)
-	return err
+	if err != nil {
+		return err
+	}
+	return affectedOne(res, conflict("account %s", a.ID))
 }
 
 // GetAccount returns the account with id, or store.ErrNotFound.
@@ -50,9 +53,13 @@ func (t *Tx) ListAccounts(ctx context.Context) ([]store.Account, error) {
 
 // InsertAPIKey stores k; a key already stored answers store.ErrConflict.
 func (t *Tx) InsertAPIKey(ctx context.Context, k store.APIKey) error {
-	_, err := t.exec(ctx, `INSERT INTO api_keys (hash, account, kind, prefix, sealed, created) VALUES (?, ?, ?, ?, ?, ?)`,
+	res, err := t.exec(ctx, `INSERT INTO api_keys (hash, account, kind, prefix, sealed, created) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`,
 		k.Hash, k.Account, k.Kind, k.Prefix, k.Sealed, k.Created)
-	return err
+	if err != nil {
+		return err
+	}
+	return affectedOne(res, conflict("API key %s…", k.Prefix))
 }
 
 // GetAPIKey returns the key whose hash is hash, or store.ErrNotFound.
@@ -91,8 +98,11 @@ func (t *Tx) GetSetting(ctx context.Context, name string) ([]byte, error) {
 // PutSetting stores a server-wide setting; an existing name answers store.ErrConflict,
 // so two nodes racing to create the same setting keep the first.
 func (t *Tx) PutSetting(ctx context.Context, name string, value []byte) error {
-	_, err := t.exec(ctx, `INSERT INTO settings (name, value) VALUES (?, ?)`, name, value)
-	return err
+	res, err := t.exec(ctx, `INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING`, name, value)
+	if err != nil {
+		return err
+	}
+	return affectedOne(res, conflict("setting %s", name))
 }
 
 func affectedOne(res interface{ RowsAffected() (int64, error) }, none error) error {

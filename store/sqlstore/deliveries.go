@@ -12,11 +12,14 @@ func scanDelivery(s interface{ Scan(...any) error }, d *store.Delivery) error {
 	return s.Scan(&d.ID, &d.Account, &d.EventID, &d.EndpointID, &d.Status, &d.Attempts, &d.NextAttemptAt, &d.LeaseUntil, &d.Created)
 }
 
-// InsertDelivery inserts d.
+// InsertDelivery inserts d; an id already used answers store.ErrConflict.
 func (t *Tx) InsertDelivery(ctx context.Context, d *store.Delivery) error {
-	_, err := t.exec(ctx, `INSERT INTO deliveries (`+deliveryColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	res, err := t.exec(ctx, `INSERT INTO deliveries (`+deliveryColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		d.ID, d.Account, d.EventID, d.EndpointID, d.Status, d.Attempts, d.NextAttemptAt, d.LeaseUntil, d.Created)
-	return err
+	if err != nil {
+		return err
+	}
+	return affectedOne(res, conflict("delivery %s", d.ID))
 }
 
 // ClaimDeliveries leases up to p.Limit pending deliveries that are due and not

@@ -13,12 +13,13 @@ func scanEvent(s interface{ Scan(...any) error }, e *store.Event) error {
 	return s.Scan(&e.Seq, &e.Account, &e.ID, &e.Dialect, &e.Type, &e.ObjectID, &e.Created, &e.PendingWebhooks, &e.Data)
 }
 
-// InsertEvent inserts e and sets e.Seq.
+// InsertEvent inserts e and sets e.Seq; an id already used in the account
+// answers store.ErrConflict.
 func (t *Tx) InsertEvent(ctx context.Context, e *store.Event) error {
 	err := t.row(ctx, `INSERT INTO events (account, id, dialect, type, object_id, created, pending_webhooks, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`,
 		e.Account, e.ID, e.Dialect, e.Type, e.ObjectID, e.Created, e.PendingWebhooks, e.Data).Scan(&e.Seq)
-	return t.err(err)
+	return t.insertErr(err, conflict("event %s", e.ID))
 }
 
 // GetEvent returns one event of the account, or store.ErrNotFound.

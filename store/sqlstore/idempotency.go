@@ -16,9 +16,13 @@ func (t *Tx) GetIdempotency(ctx context.Context, account, key string) (store.Ide
 
 // PutIdempotency stores r; a key already stored answers store.ErrConflict.
 func (t *Tx) PutIdempotency(ctx context.Context, r store.Idempotency) error {
-	_, err := t.exec(ctx, `INSERT INTO idempotency (account, key, request_hash, method, path, status_code, body, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	res, err := t.exec(ctx, `INSERT INTO idempotency (account, key, request_hash, method, path, status_code, body, created)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		r.Account, r.Key, r.RequestHash, r.Method, r.Path, r.StatusCode, r.Body, r.Created)
-	return err
+	if err != nil {
+		return err
+	}
+	return affectedOne(res, conflict("idempotency key %s", r.Key))
 }
 
 // DeleteIdempotencyBefore removes records created before the given unix second and returns how many.

@@ -19,10 +19,10 @@ func scanObject(s interface{ Scan(...any) error }, o *store.Object) error {
 func (t *Tx) InsertObject(ctx context.Context, o *store.Object) error {
 	o.Version = 1
 	err := t.row(ctx, `INSERT INTO objects (account, id, type, kind, customer, parent, status, clock_id, lookup, created, version, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`,
 		o.Account, o.ID, o.Type, o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, o.Created, o.Version, o.Data).
 		Scan(&o.Seq)
-	return t.err(err)
+	return t.insertErr(err, conflict("%s %s", o.Type, o.ID))
 }
 
 // UpdateObject writes o over the stored row with the same account and id if

@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -84,6 +85,26 @@ func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 
 func (t *Tx) row(ctx context.Context, query string, args ...any) *sql.Row {
 	return t.q.QueryRowContext(ctx, t.rebind(query), args...)
+}
+
+// conflict returns a store.ErrConflict naming the row that already exists.
+//
+// Inserts say ON CONFLICT DO NOTHING and report a skipped row as a conflict
+// rather than letting the unique violation fail the statement: PostgreSQL
+// aborts a transaction after any failed statement, and a caller that meets a
+// conflict may want to go on in the same transaction (read the row that won,
+// write something else), as it can on SQLite.
+func conflict(format string, args ...any) error {
+	return fmt.Errorf("%w: %s already exists", store.ErrConflict, fmt.Sprintf(format, args...))
+}
+
+// insertErr translates the error of an INSERT … ON CONFLICT DO NOTHING
+// RETURNING: no row back means the row already existed.
+func (t *Tx) insertErr(err, conflict error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return conflict
+	}
+	return t.err(err)
 }
 
 // where accumulates conditions and their arguments.
