@@ -123,6 +123,10 @@ func (n *Network) PlanCollection(c bank.Collection) bank.Plan {
 		switch c.OwnerName {
 		case "failing_charge":
 			return bank.Plan{Outcome: bank.Fails, FailureCode: "generic_decline", ReturnReason: "MS03"}
+		case "pending_charge":
+			// Kontor's own test value: the payer's bank never confirms, so
+			// the charge fails at Sofort's 14-day cut-off.
+			return bank.Plan{Outcome: bank.Pending}
 		default:
 			return bank.Plan{Outcome: bank.Succeeds}
 		}
