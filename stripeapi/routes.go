@@ -13,6 +13,18 @@ func (a *API) routes() {
 	a.eventRoutes()
 	a.webhookEndpointRoutes()
 	a.testClockRoutes()
+	a.paymentMethodRoutes()
+	a.paymentIntentRoutes()
+	a.setupIntentRoutes()
+	a.mandateRoutes()
+	a.checkoutSessionRoutes()
+	a.sourceRoutes()
+	a.customerSourceRoutes()
+	a.chargeRoutes()
+	a.refundRoutes()
+	a.disputeRoutes()
+	a.balanceRoutes()
+	a.testHelperRoutes()
 }
 
 // sortBySeq orders objects newest first (or oldest first when ascending).
