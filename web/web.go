@@ -23,6 +23,7 @@ func New(e *engine.Engine, log *slog.Logger) *Pages {
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
+	p.routes()
 	return p
 }
 
