@@ -1,43 +1,74 @@
 // Package ckoapi is the Checkout.com dialect: JSON in and out, its error
 // shape, its links, and its SEPA Direct Debit sources, payments, mandates and
 // webhooks over the same engine as the Stripe dialect.
+//
+// A Checkout.com SEPA source is an engine mandate of origin "cko" whose id is
+// the source's id; a payment is an engine charge of origin "cko" collected
+// under that mandate; its refunds and chargebacks are the engine's refunds
+// and disputes. The dialect derives Checkout.com's statuses, actions and
+// events from them (payment.go, events.go) and keeps no state of its own.
 package ckoapi
 
 import (
 	"log/slog"
 	"net/http"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/kontorpay/kontor/engine"
-	"github.com/kontorpay/kontor/webhook"
 )
+
+// Version is sent in the Cko-Version header of every response.
+const Version = "1.0.0"
 
 // Options configure the dialect.
 type Options struct {
-	Logger    *slog.Logger
+	Logger *slog.Logger
+	// PublicURL is the base URL of the links in webhook deliveries; API
+	// responses build their links from the request's own host.
 	PublicURL string
+	// WebhookRetries, when set, replaces Checkout.com's retry schedule of
+	// failed webhook deliveries (5, 10, 15, 30 and 60 minutes after the
+	// failed attempts), so that tests can shorten it.
+	WebhookRetries []time.Duration
 }
 
 // API serves the Checkout.com dialect.
 type API struct {
-	e      *engine.Engine
-	log    *slog.Logger
-	mux    *http.ServeMux
-	public string
+	e       *engine.Engine
+	log     *slog.Logger
+	mux     *http.ServeMux
+	public  string
+	retries []time.Duration
 }
 
-// New returns the Checkout.com dialect over e.
+// mandateHook registers the package's mandate hook once per process: the
+// engine's hooks are package-wide, while engines (and APIs) may be many.
+var mandateHook sync.Once
+
+// New returns the Checkout.com dialect over e. It registers the dialect's
+// event sink and timer with e, so it must be called before e serves.
 func New(e *engine.Engine, opt Options) *API {
-	a := &API{e: e, log: opt.Logger, mux: http.NewServeMux(), public: opt.PublicURL}
+	a := &API{e: e, log: opt.Logger, mux: http.NewServeMux(), public: strings.TrimRight(opt.PublicURL, "/"),
+		retries: opt.WebhookRetries}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
+	if a.public == "" {
+		a.public = "http://127.0.0.1:12111"
+	}
+	a.routes()
+	e.AddEventSink(deriveEvents)
+	e.HandleTimer(timerPaidOut, paidOut)
+	mandateHook.Do(func() { engine.OnMandateEnded(mandateEnded) })
 	return a
 }
 
-// ServeHTTP answers Checkout.com API requests; unknown paths answer 404 with an empty body.
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.WriteHeader(http.StatusNotFound)
+func (a *API) routes() {
+	a.sourceRoutes()
+	a.mandateRoutes()
+	a.paymentRoutes()
+	a.webhookRoutes()
+	a.eventRoutes()
 }
-
-// WebhookDialect returns how Checkout.com events are rendered, signed and retried.
-func (a *API) WebhookDialect() webhook.Dialect { return webhook.Dialect{} }

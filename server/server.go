@@ -39,6 +39,9 @@ type Config struct {
 	// followed by giving up. Nil keeps the profile's schedule (sandbox: the
 	// first retry after 10 s, growing to an hour).
 	WebhookRetries []time.Duration
+	// CkoWebhookRetries, when set, replaces Checkout.com's webhook retry
+	// schedule (5, 10, 15, 30 and 60 minutes); nil keeps it.
+	CkoWebhookRetries []time.Duration
 	// Store, when set, is used instead of opening DB (tests inject drivers this way).
 	Store store.Store
 }
@@ -123,7 +126,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.baseURL = "http://" + ln.Addr().String()
 	}
 	s.stripe = stripeapi.New(eng, stripeapi.Options{Logger: s.log, PublicURL: s.baseURL, WebhookRetries: cfg.WebhookRetries})
-	s.cko = ckoapi.New(eng, ckoapi.Options{Logger: s.log, PublicURL: s.baseURL})
+	s.cko = ckoapi.New(eng, ckoapi.Options{Logger: s.log, PublicURL: s.baseURL, WebhookRetries: cfg.CkoWebhookRetries})
 	// One port serves both dialects: Stripe's API lives under /v1/, the
 	// hosted pages under /hosted/, and Checkout.com's paths everywhere else.
 	mux := http.NewServeMux()

@@ -1,0 +1,285 @@
+package ckoapi
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kontorpay/kontor/engine"
+	"github.com/kontorpay/kontor/store"
+)
+
+// MaxBodyBytes bounds a request body.
+const MaxBodyBytes = 1 << 20
+
+// idempotencyNamespace keeps Checkout.com's idempotency keys apart from
+// Stripe's in the account's shared store of outcomes.
+const idempotencyNamespace = "cko:"
+
+// route describes one endpoint. h returns the HTTP status and the value to
+// send as JSON (nil sends no body).
+type route struct {
+	write bool
+	h     func(c *call, op *engine.Op) (int, any, error)
+}
+
+// call is one request in flight.
+type call struct {
+	a       *API
+	r       *http.Request
+	w       http.ResponseWriter
+	reqID   string
+	account string
+	body    object
+	idemKey string
+}
+
+type reqIDKey struct{}
+
+func (a *API) handle(pattern string, rt route) {
+	a.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.serve(w, r, rt) }))
+}
+
+// ServeHTTP answers Checkout.com API requests. Every response carries
+// Cko-Request-Id and Cko-Version; unknown paths answer 404 with no body.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := newRequestID()
+	w.Header().Set("Cko-Request-Id", reqID)
+	w.Header().Set("Cko-Version", Version)
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	if _, pattern := a.mux.Handler(r); pattern == "" {
+		sw.WriteHeader(http.StatusNotFound)
+	} else {
+		// The mux itself must serve the request so that {id} path values are set.
+		a.mux.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), reqIDKey{}, reqID)))
+	}
+	a.log.Info("request", "dialect", "cko", "request_id", reqID, "method", r.Method, "path", r.URL.Path,
+		"status", sw.status, "duration_ms", time.Since(start).Milliseconds())
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// newRequestID returns a random UUID, the shape of Checkout.com's request ids.
+func newRequestID() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic("ckoapi: crypto/rand failed: " + err.Error())
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+func (a *API) serve(w http.ResponseWriter, r *http.Request, rt route) {
+	c := &call{a: a, r: r, w: w, reqID: r.Context().Value(reqIDKey{}).(string)}
+	if err := c.authenticate(); err != nil {
+		c.fail(err)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodDelete {
+		body, err := readBody(r)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		c.body = body
+	}
+	if !rt.write {
+		var (
+			status int
+			out    []byte
+		)
+		err := a.e.View(r.Context(), c.account, func(op *engine.Op) error {
+			var err error
+			status, out, err = c.run(rt, op)
+			return err
+		})
+		c.respond(status, out, err)
+		return
+	}
+	c.idemKey = r.Header.Get("Cko-Idempotency-Key")
+	if c.idemKey == "" || r.Method != http.MethodPost {
+		status, out, err := c.execute(rt, "")
+		c.respond(status, out, err)
+		return
+	}
+	c.idempotent(rt)
+}
+
+// run calls the route's handler and encodes its result.
+func (c *call) run(rt route, op *engine.Op) (int, []byte, error) {
+	status, v, err := rt.h(c, op)
+	if err != nil || v == nil {
+		return status, nil, err
+	}
+	out, err := json.Marshal(v)
+	return status, out, err
+}
+
+// execute runs a write route in one transaction; with hash set it stores a
+// successful outcome under the idempotency key in the same transaction.
+func (c *call) execute(rt route, hash string) (int, []byte, error) {
+	var (
+		status int
+		out    []byte
+	)
+	err := c.a.e.Update(c.r.Context(), c.account, engine.RequestInfo{ID: c.reqID, IdempotencyKey: c.idemKey}, func(op *engine.Op) error {
+		var err error
+		if status, out, err = c.run(rt, op); err != nil {
+			return err
+		}
+		if hash == "" {
+			return nil
+		}
+		return op.SaveIdempotency(store.Idempotency{Key: idempotencyNamespace + c.idemKey, RequestHash: hash,
+			Method: c.r.Method, Path: c.r.URL.Path, StatusCode: status, Body: out})
+	})
+	return status, out, err
+}
+
+// idempotent executes a keyed POST at most once and replays its outcome.
+// As at Checkout.com, only requests that succeeded are stored: a request
+// that failed may be retried with the same key. A key reused with another
+// path or body is refused (422 idempotency_key_reused), and a key whose
+// first request is still executing answers 409.
+func (c *call) idempotent(rt route) {
+	a := c.a
+	if len(c.idemKey) > 255 {
+		c.fail(invalid("idempotency_key_invalid"))
+		return
+	}
+	canon, _ := json.Marshal(c.body)
+	sum := sha256.Sum256(append([]byte(c.r.Method+" "+c.r.URL.Path+"\n"), canon...))
+	hash := hex.EncodeToString(sum[:])
+	key := idempotencyNamespace + c.idemKey
+	release, ok := a.e.ClaimIdempotencyKey(c.account, key)
+	if !ok {
+		c.fail(&apiError{status: http.StatusConflict, typ: "request_invalid", codes: []string{"idempotency_key_in_use"}})
+		return
+	}
+	defer release()
+	for attempt := 0; ; attempt++ {
+		rec, err := a.e.LookupIdempotency(c.r.Context(), c.account, key)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		if rec != nil {
+			if rec.RequestHash != hash {
+				c.fail(invalid("idempotency_key_reused"))
+				return
+			}
+			c.w.Header().Set("Cko-Idempotent-Replayed", "true")
+			c.writeBody(rec.StatusCode, rec.Body)
+			return
+		}
+		status, out, err := c.execute(rt, hash)
+		if errors.Is(err, store.ErrConflict) && attempt == 0 {
+			continue // another node stored the key first: replay its outcome
+		}
+		c.respond(status, out, err)
+		return
+	}
+}
+
+func (c *call) respond(status int, body []byte, err error) {
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.writeBody(status, body)
+}
+
+// writeBody sends status with body as JSON, or with no body when body is nil.
+func (c *call) writeBody(status int, body []byte) {
+	if body == nil {
+		c.w.WriteHeader(status)
+		return
+	}
+	c.w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	c.w.WriteHeader(status)
+	c.w.Write(body)
+}
+
+// fail answers an error in Checkout.com's shape (see errors.go).
+func (c *call) fail(err error) {
+	e := toAPIError(err)
+	if e.status >= 500 {
+		c.a.log.Error("request failed", "dialect", "cko", "request_id", c.reqID, "err", err)
+	}
+	if !e.hasBody() {
+		c.w.WriteHeader(e.status)
+		return
+	}
+	body, _ := json.Marshal(errorBody{RequestID: c.reqID, ErrorType: e.typ, ErrorCodes: e.codes})
+	c.writeBody(e.status, body)
+}
+
+// authenticate reads the secret key, sent raw (previous platform) or as a
+// Bearer token, and resolves its account; unknown well-formed sandbox keys
+// get a fresh account, as in the Stripe dialect.
+func (c *call) authenticate() error {
+	key := strings.TrimSpace(c.r.Header.Get("Authorization"))
+	if scheme, rest, ok := strings.Cut(key, " "); ok && strings.EqualFold(scheme, "bearer") {
+		key = strings.TrimSpace(rest)
+	}
+	if !strings.HasPrefix(key, "sk_") || !engine.WellFormedKey(key) {
+		return errUnauthorized
+	}
+	cred, err := c.a.e.Authenticate(c.r.Context(), key)
+	if err != nil {
+		if e, ok := engine.AsError(err); ok && e.Kind == engine.KindAuth {
+			return errUnauthorized
+		}
+		return err
+	}
+	if cred.Kind != engine.SecretKey {
+		return errUnauthorized
+	}
+	c.account = cred.Account
+	return nil
+}
+
+// readBody parses a JSON object body. An empty body and the literal null
+// (which the SDKs send for refunds and mandate cancellations without
+// parameters) read as an empty object.
+func readBody(r *http.Request) (object, error) {
+	if r.Body == nil {
+		return object{}, nil
+	}
+	raw, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		return nil, invalid("request_body_unreadable")
+	}
+	if len(raw) > MaxBodyBytes {
+		return nil, invalid("request_body_too_large")
+	}
+	return parseObject(raw)
+}
+
+// baseURL returns the scheme and host the request was addressed to, the
+// base of the links in API responses.
+func (c *call) baseURL() string {
+	scheme := "http"
+	if c.r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + c.r.Host
+}
