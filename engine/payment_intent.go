@@ -274,7 +274,6 @@ func (op *Op) UpdatePaymentIntent(id string, p PaymentIntentParams) (*PaymentInt
 	default:
 		return nil, unexpectedState("payment_intent", pi.ID, pi.Status, "update")
 	}
-	prev := clone(pi)
 	if p.Amount != nil {
 		if *p.Amount < minimumAmount {
 			return nil, Invalid("amount_too_small", "amount", "Amount must be at least €0.50 eur")
@@ -305,7 +304,8 @@ func (op *Op) UpdatePaymentIntent(id string, p PaymentIntentParams) (*PaymentInt
 	if err := op.applyPIParams(pi, p); err != nil {
 		return nil, err
 	}
-	return pi, op.saveChanged(pi, prev, "payment_intent.updated")
+	// Stripe has no payment_intent.updated event: an update is announced by nothing.
+	return pi, op.save(pi)
 }
 
 // ConfirmPaymentIntent confirms an intent with its payment method.

@@ -197,7 +197,6 @@ func (op *Op) UpdateSetupIntent(id string, p SetupIntentParams) (*SetupIntent, e
 	default:
 		return nil, unexpectedState("setup_intent", si.ID, si.Status, "update")
 	}
-	prev := clone(si)
 	if p.Customer.Set && !p.Customer.Null {
 		c, err := op.LiveCustomer(p.Customer.V, "customer")
 		if err != nil {
@@ -215,7 +214,8 @@ func (op *Op) UpdateSetupIntent(id string, p SetupIntentParams) (*SetupIntent, e
 	if err := op.applySIParams(si, p); err != nil {
 		return nil, err
 	}
-	return si, op.saveChanged(si, prev, "setup_intent.updated")
+	// Stripe has no setup_intent.updated event: an update is announced by nothing.
+	return si, op.save(si)
 }
 
 // ConfirmSetupIntent confirms a setup intent.
