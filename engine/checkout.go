@@ -238,6 +238,9 @@ type CheckoutSubmission struct {
 	Country   string
 	IPAddress string
 	UserAgent string
+	// ReturnURL is where the payer comes back to after authorising a
+	// redirect payment method (Sofort): the hosted page's own return handler.
+	ReturnURL string
 }
 
 // SubmitCheckout carries out the payer's submission. It returns the session and,
@@ -292,7 +295,7 @@ func (op *Op) SubmitCheckout(id string, sub CheckoutSubmission) (*CheckoutSessio
 	case "setup":
 		si, err := op.CreateSetupIntent(SetupIntentParams{Customer: optOf(nonEmpty(s.Customer)), PaymentMethod: Some(pm.ID),
 			PaymentMethodTypes: s.PaymentMethodTypes, MandateData: md, Confirm: true, CheckoutSession: s.ID,
-			TestClock: optOf(nonEmpty(s.ClockID))})
+			TestClock: optOf(nonEmpty(s.ClockID)), ReturnURL: optOf(nonEmpty(sub.ReturnURL))})
 		if err != nil {
 			return nil, "", err
 		}
@@ -305,7 +308,7 @@ func (op *Op) SubmitCheckout(id string, sub CheckoutSubmission) (*CheckoutSessio
 	case "payment":
 		pp := PaymentIntentParams{Amount: s.AmountTotal, Currency: "eur", Customer: optOf(nonEmpty(s.Customer)),
 			PaymentMethod: Some(pm.ID), PaymentMethodTypes: s.PaymentMethodTypes, MandateData: md, Confirm: true,
-			CheckoutSession: s.ID, TestClock: optOf(nonEmpty(s.ClockID))}
+			CheckoutSession: s.ID, TestClock: optOf(nonEmpty(s.ClockID)), ReturnURL: optOf(nonEmpty(sub.ReturnURL))}
 		pi, err := op.CreatePaymentIntent(pp)
 		if err != nil {
 			return nil, "", err

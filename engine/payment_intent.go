@@ -79,6 +79,13 @@ type MandateData struct {
 	Type      string // online, offline
 	IPAddress string
 	UserAgent string
+	// AcceptedAt is when the customer accepted (Unix seconds); 0 means now.
+	AcceptedAt int64
+}
+
+// acceptance returns the mandate's record of the customer's acceptance.
+func (md *MandateData) acceptance() Acceptance {
+	return Acceptance{Type: md.Type, IPAddress: md.IPAddress, UserAgent: md.UserAgent, AcceptedAt: md.AcceptedAt}
 }
 
 // PaymentIntentParams create, update or confirm a payment intent.
@@ -319,6 +326,12 @@ func (op *Op) ConfirmPaymentIntent(id string, p PaymentIntentParams) (*PaymentIn
 	default:
 		return nil, unexpectedState("payment_intent", pi.ID, pi.Status, "confirm")
 	}
+	if len(p.PaymentMethodTypes) > 0 {
+		if err := op.validatePMTypes(p.PaymentMethodTypes, "payment_method_types"); err != nil {
+			return nil, err
+		}
+		pi.PaymentMethodTypes = p.PaymentMethodTypes
+	}
 	if err := op.applyPIParams(pi, p); err != nil {
 		return nil, err
 	}
@@ -429,7 +442,7 @@ func (op *Op) mandateForConfirm(pm *PaymentMethod, customer string, reuse bool, 
 		}
 		return op.CreateMandate(MandateParams{IBAN: iban, HolderName: deref(pm.Billing.Name), Email: deref(pm.Billing.Email),
 			Customer: customer, PM: pm.ID, SingleUse: !reuse, ClockID: clockID,
-			Acceptance: Acceptance{Type: p.MandateData.Type, IPAddress: p.MandateData.IPAddress, UserAgent: p.MandateData.UserAgent}})
+			Acceptance: p.MandateData.acceptance()})
 	}
 	m, err := op.activeMandateFor(pm)
 	if err != nil {

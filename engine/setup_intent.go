@@ -229,6 +229,12 @@ func (op *Op) ConfirmSetupIntent(id string, p SetupIntentParams) (*SetupIntent, 
 	default:
 		return nil, unexpectedState("setup_intent", si.ID, si.Status, "confirm")
 	}
+	if len(p.PaymentMethodTypes) > 0 {
+		if err := op.validatePMTypes(p.PaymentMethodTypes, "payment_method_types"); err != nil {
+			return nil, err
+		}
+		si.PaymentMethodTypes = p.PaymentMethodTypes
+	}
 	if err := op.applySIParams(si, p); err != nil {
 		return nil, err
 	}
@@ -268,7 +274,7 @@ func (op *Op) confirmSI(si *SetupIntent, p SetupIntentParams) (*SetupIntent, err
 		}
 		m, err := op.CreateMandate(MandateParams{IBAN: iban, HolderName: deref(pm.Billing.Name), Email: deref(pm.Billing.Email),
 			Customer: si.Customer, PM: pm.ID, ClockID: si.ClockID,
-			Acceptance: Acceptance{Type: p.MandateData.Type, IPAddress: p.MandateData.IPAddress, UserAgent: p.MandateData.UserAgent}})
+			Acceptance: p.MandateData.acceptance()})
 		if err != nil {
 			return nil, err
 		}
