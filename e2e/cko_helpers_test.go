@@ -45,14 +45,13 @@ func newCkoKey() string {
 
 // cko is a plain net/http client of the Checkout.com dialect for one key.
 type cko struct {
-	s    *kontortest.Server
 	base string
 	key  string
 	// bearer sends the key as "Bearer <key>" instead of raw.
 	bearer bool
 }
 
-func newCko(s *kontortest.Server, key string) *cko { return &cko{s: s, base: s.URL, key: key} }
+func newCko(s *kontortest.Server, key string) *cko { return &cko{base: s.URL, key: key} }
 
 // ckoResp is a response with its body read.
 type ckoResp struct {

@@ -35,14 +35,14 @@ func TestCkoAuthentication(t *testing.T) {
 		{"bearer without key", "Bearer "},
 		{"live key", "sk_live_0b9b5db6-f223-49d0-b68f-f6643dd4f808"},
 	} {
-		r := (&cko{s: s, base: s.URL}).do(t, "GET", "/webhooks", nil, map[string]string{"Authorization": tc.auth})
+		r := (&cko{base: s.URL}).do(t, "GET", "/webhooks", nil, map[string]string{"Authorization": tc.auth})
 		if r.Status != http.StatusUnauthorized || len(r.Body) != 0 {
 			t.Errorf("%s: %d %q, want 401 with no body", tc.name, r.Status, r.Body)
 		}
 	}
 	// Raw previous-platform keys and Bearer sandbox keys both work.
 	c.do(t, "GET", "/webhooks", nil, nil).want(t, http.StatusOK)
-	sbox := &cko{s: s, base: s.URL, key: "sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e", bearer: true}
+	sbox := &cko{base: s.URL, key: "sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e", bearer: true}
 	sbox.do(t, "GET", "/webhooks", nil, nil).want(t, http.StatusOK)
 	// Unknown paths answer 404 with no body, and a request id.
 	r := c.do(t, "GET", "/no-such-thing", nil, nil)
