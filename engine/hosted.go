@@ -72,3 +72,19 @@ func (e *Engine) HostedSourceMandate(ctx context.Context, account, id, secret st
 	})
 	return m, s, err
 }
+
+// HostedMandate returns the Mandate of a PaymentMethod of account, for the
+// mandate page, after checking the mandate's client secret. The mandates of
+// sources and of another dialect answer KindNotFound like unknown ones.
+func (e *Engine) HostedMandate(ctx context.Context, account, id, secret string) (*Mandate, error) {
+	var m *Mandate
+	err := e.View(ctx, account, func(op *Op) error {
+		var err error
+		m, err = Get[Mandate](op, id)
+		if err != nil || m.Origin != "" || m.PaymentMethod == "" || secret == "" || m.ClientSecret != secret {
+			return NotFound("mandate", "mandate", id)
+		}
+		return nil
+	})
+	return m, err
+}

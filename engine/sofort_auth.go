@@ -12,6 +12,12 @@ type SofortRequest struct {
 	ReturnURL    string
 	ClientSecret string
 	Pending      bool
+	// Status is the intent's status: requires_action while the payer can
+	// still decide, processing or succeeded once authorised,
+	// requires_payment_method once refused.
+	Status string
+	// CheckoutSession names the Checkout Session the intent belongs to, if any.
+	CheckoutSession string
 }
 
 // SofortRequestFor returns the authorisation request of a Sofort payment intent
@@ -23,17 +29,18 @@ func (op *Op) SofortRequestFor(id, secret string) (*SofortRequest, error) {
 	switch {
 	case strings.HasPrefix(id, "pi_"):
 		pi, err := Get[PaymentIntent](op, id)
-		if err != nil || !pi.CheckClientSecret(secret) || pi.PaymentMethod == nil {
+		if err != nil || !pi.CheckClientSecret(secret) {
 			return nil, NotFound("id", "payment", id)
 		}
-		r.Amount, r.ReturnURL, r.Pending, pmID = pi.Amount, deref(pi.ReturnURL), pi.Status == "requires_action", *pi.PaymentMethod
-		r.Descriptor = deref(pi.StatementDescriptor)
+		r.Amount, r.ReturnURL, r.Pending, pmID = pi.Amount, deref(pi.ReturnURL), pi.Status == "requires_action", attemptedPM(pi.PaymentMethod, pi.LastPaymentError)
+		r.Descriptor, r.Status, r.CheckoutSession = deref(pi.StatementDescriptor), pi.Status, pi.CheckoutSession
 	case strings.HasPrefix(id, "seti_"):
 		si, err := Get[SetupIntent](op, id)
-		if err != nil || !si.CheckClientSecret(secret) || si.PaymentMethod == nil {
+		if err != nil || !si.CheckClientSecret(secret) {
 			return nil, NotFound("id", "payment", id)
 		}
-		r.Amount, r.ReturnURL, r.Pending, pmID = sofortVerificationAmount, deref(si.ReturnURL), si.Status == "requires_action", *si.PaymentMethod
+		r.Amount, r.ReturnURL, r.Pending, pmID = sofortVerificationAmount, deref(si.ReturnURL), si.Status == "requires_action", attemptedPM(si.PaymentMethod, si.LastSetupError)
+		r.Status, r.CheckoutSession = si.Status, si.CheckoutSession
 	default:
 		return nil, NotFound("id", "payment", id)
 	}
@@ -48,6 +55,19 @@ func (op *Op) SofortRequestFor(id, secret string) (*SofortRequest, error) {
 		}
 	}
 	return r, nil
+}
+
+// attemptedPM returns the payment method an intent uses or, after a failed
+// attempt (which clears it), the one that failed, so that the page can still
+// say what became of the payment.
+func attemptedPM(pm *string, last *PaymentError) string {
+	if pm != nil {
+		return *pm
+	}
+	if last != nil {
+		return last.PaymentMethodID
+	}
+	return ""
 }
 
 // AnswerSofortRequest records the payer's answer for a payment intent or setup intent.
