@@ -35,11 +35,23 @@ func maskedIBAN(a engine.BankAccount) string {
 func (p *Pages) mandateRoutes() {
 	p.mux.HandleFunc("GET "+mandatePath+"{account}/{id}", func(w http.ResponseWriter, r *http.Request) {
 		account, id, secret := r.PathValue("account"), r.PathValue("id"), r.URL.Query().Get("client_secret")
-		if !strings.HasPrefix(id, "src_") || secret == "" {
+		var (
+			m   *engine.Mandate
+			err error
+		)
+		switch {
+		case secret == "":
+			p.notFound(w)
+			return
+		case strings.HasPrefix(id, "src_"):
+			m, _, err = p.e.HostedSourceMandate(r.Context(), account, id, secret)
+		case strings.HasPrefix(id, "mandate_"):
+			// The Mandate of a SEPA Direct Debit PaymentMethod.
+			m, err = p.e.HostedMandate(r.Context(), account, id, secret)
+		default:
 			p.notFound(w)
 			return
 		}
-		m, _, err := p.e.HostedSourceMandate(r.Context(), account, id, secret)
 		if err != nil {
 			p.fail(w, err)
 			return
