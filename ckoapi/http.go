@@ -55,6 +55,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cko-Request-Id", reqID)
 	w.Header().Set("Cko-Version", Version)
 	start := time.Now()
+	// checkout-sdk-node sends PATCH as "patch", which fetch does not
+	// normalise (it does for GET, POST, PUT and DELETE).
+	r.Method = strings.ToUpper(r.Method)
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	if _, pattern := a.mux.Handler(r); pattern == "" {
 		sw.WriteHeader(http.StatusNotFound)
@@ -236,11 +239,8 @@ func (c *call) fail(err error) {
 // Bearer token, and resolves its account; unknown well-formed sandbox keys
 // get a fresh account, as in the Stripe dialect.
 func (c *call) authenticate() error {
-	key := strings.TrimSpace(c.r.Header.Get("Authorization"))
-	if scheme, rest, ok := strings.Cut(key, " "); ok && strings.EqualFold(scheme, "bearer") {
-		key = strings.TrimSpace(rest)
-	}
-	if !strings.HasPrefix(key, "sk_") || !engine.WellFormedKey(key) {
+	key := secretKey(c.r.Header.Get("Authorization"))
+	if key == "" {
 		return errUnauthorized
 	}
 	cred, err := c.a.e.Authenticate(c.r.Context(), key)
@@ -255,6 +255,24 @@ func (c *call) authenticate() error {
 	}
 	c.account = cred.Account
 	return nil
+}
+
+// secretKey returns the secret key an Authorization header carries, or "".
+// The header may hold several comma-separated values: checkout-sdk-node
+// merges a webhook registration's custom headers into the request's own, so
+// registering {"headers": {"authorization": "…"}} sends
+// "Authorization: sk_test_…, …". The first well-formed secret key counts.
+func secretKey(header string) string {
+	for _, v := range strings.Split(header, ",") {
+		v = strings.TrimSpace(v)
+		if scheme, rest, ok := strings.Cut(v, " "); ok && strings.EqualFold(scheme, "bearer") {
+			v = strings.TrimSpace(rest)
+		}
+		if strings.HasPrefix(v, "sk_") && engine.WellFormedKey(v) {
+			return v
+		}
+	}
+	return ""
 }
 
 // readBody parses a JSON object body. An empty body and the literal null
