@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -194,8 +193,8 @@ func (c *call) idempotent(rt route) {
 			return
 		}
 		status, out, err := c.execute(rt, hash)
-		if errors.Is(err, store.ErrConflict) && attempt == 0 {
-			continue // another node stored the key first: replay its outcome
+		if attempt == 0 && a.e.ExecutedElsewhere(c.r.Context(), c.account, key, err) {
+			continue // another node executed the key at the same moment: replay its outcome
 		}
 		c.respond(status, out, err)
 		return

@@ -221,15 +221,19 @@ func (c *call) idempotent(rt route, t tree) {
 			return
 		}
 		body, err := c.execute(rt, t, hash)
-		if errors.Is(err, store.ErrConflict) && attempt == 0 {
-			continue // another node stored the key first: replay its outcome
+		if attempt == 0 && a.e.ExecutedElsewhere(c.r.Context(), c.account, c.idemKey, err) {
+			continue // another node executed the key at the same moment: replay its outcome
 		}
 		c.w.Header().Set("Idempotency-Key", c.idemKey)
 		if err != nil && storesOutcome(err) {
 			ae := toAPIError(err)
 			eb, _ := json.Marshal(map[string]any{"error": ae})
-			if serr := a.e.SaveIdempotencyOutcome(c.r.Context(), store.Idempotency{Account: c.account, Key: c.idemKey,
-				RequestHash: hash, Method: c.r.Method, Path: c.r.URL.Path, StatusCode: ae.status, Body: eb}); serr != nil && !errors.Is(serr, store.ErrConflict) {
+			serr := a.e.SaveIdempotencyOutcome(c.r.Context(), store.Idempotency{Account: c.account, Key: c.idemKey,
+				RequestHash: hash, Method: c.r.Method, Path: c.r.URL.Path, StatusCode: ae.status, Body: eb})
+			if errors.Is(serr, store.ErrConflict) && attempt == 0 {
+				continue // another node stored an outcome first: replay it
+			}
+			if serr != nil && !errors.Is(serr, store.ErrConflict) {
 				a.log.Error("store idempotent outcome", "request_id", c.reqID, "err", serr)
 			}
 		}
