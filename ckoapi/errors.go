@@ -119,5 +119,9 @@ func toAPIError(err error) *apiError {
 	if errors.Is(err, store.ErrNotFound) {
 		return errNotFound
 	}
+	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrRetry) {
+		// A concurrent change of the same object won the race: worth a retry.
+		return &apiError{status: http.StatusTooManyRequests}
+	}
 	return &apiError{status: http.StatusInternalServerError}
 }

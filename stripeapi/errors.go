@@ -68,6 +68,13 @@ func toAPIError(err error) *apiError {
 	if errors.Is(err, store.ErrNotFound) {
 		return &apiError{status: http.StatusNotFound, Type: "invalid_request_error", Code: "resource_missing", Message: "No such object."}
 	}
+	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrRetry) {
+		// A concurrent change of the same object (on this node or another)
+		// won the race. Stripe answers such collisions with lock_timeout,
+		// which its SDKs retry.
+		return &apiError{status: http.StatusTooManyRequests, Type: "invalid_request_error", Code: "lock_timeout",
+			Message: "This object cannot be accessed right now because another API request or Kontor process is currently accessing it. If you see this error intermittently, retry the request."}
+	}
 	return &apiError{status: http.StatusInternalServerError, Type: "api_error",
 		Message: "An unexpected error occurred on the server. The request was logged with its Request-Id; please retry."}
 }
