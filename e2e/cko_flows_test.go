@@ -400,6 +400,8 @@ func TestCkoWebhookRegistration(t *testing.T) {
 	if patched["url"] != url+"/updated" || patched["active"] != false || len(patched["event_types"].([]any)) != 2 {
 		t.Errorf("PATCH = %v", patched)
 	}
+	// checkout-sdk-node sends PATCH in lower case.
+	c.do(t, "patch", "/webhooks/"+id, map[string]any{"active": false}, nil).want(t, http.StatusOK)
 	put := c.do(t, "PUT", "/webhooks/"+id, map[string]any{"url": url + "/put"}, nil).want(t, http.StatusOK).obj(t)
 	if put["url"] != url+"/put" || put["active"] != true || len(put["headers"].(map[string]any)) != 0 {
 		t.Errorf("PUT = %v", put)

@@ -1,0 +1,144 @@
+package ckoapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"testing"
+
+	"github.com/kontorpay/kontor/engine"
+)
+
+func TestSecretKey(t *testing.T) {
+	for _, tc := range []struct{ header, want string }{
+		{"sk_test_0b9b5db6-f223-49d0-b68f-f6643dd4f808", "sk_test_0b9b5db6-f223-49d0-b68f-f6643dd4f808"},
+		{"Bearer sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e", "sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e"},
+		{"bearer  sk_test_abc ", "sk_test_abc"},
+		// checkout-sdk-node merges a registration's custom authorization header into its own.
+		{"sk_test_abc, node-1234", "sk_test_abc"},
+		{"node-1234", ""},
+		{"pk_test_abc", ""},
+		{"sk_live_abc", ""},
+		{"", ""},
+		{"Basic c2tfdGVzdF9hYmM6", ""},
+	} {
+		if got := secretKey(tc.header); got != tc.want {
+			t.Errorf("secretKey(%q) = %q, want %q", tc.header, got, tc.want)
+		}
+	}
+}
+
+func TestParseObject(t *testing.T) {
+	for _, raw := range []string{"", "  ", "null", " null\n", "{}"} {
+		o, err := parseObject([]byte(raw))
+		if err != nil || len(o) != 0 {
+			t.Errorf("parseObject(%q) = %v, %v; want an empty object", raw, o, err)
+		}
+	}
+	for _, raw := range []string{"[]", `"x"`, "1", "{", `{"a":1}{"b":2}`, "nul"} {
+		if _, err := parseObject([]byte(raw)); toAPIError(err).status != http.StatusUnprocessableEntity {
+			t.Errorf("parseObject(%q) = %v, want a 422", raw, err)
+		}
+	}
+	o, err := parseObject([]byte(`{"amount": 12345678901, "half": 1.5, "exp": 1e3, "s": "x"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := o.int("amount"); !ok || n != 12345678901 {
+		t.Errorf("amount = %d, %v", n, ok)
+	}
+	for _, k := range []string{"half", "exp", "s", "missing"} {
+		if _, ok := o.int(k); ok {
+			t.Errorf("int(%q) accepted", k)
+		}
+	}
+}
+
+func FuzzParseObject(f *testing.F) {
+	for _, s := range []string{"", "null", "{}", `{"source":{"type":"id","id":"src_x"},"amount":5600,"currency":"EUR"}`, "[1]", "{"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		o, err := parseObject(raw)
+		if err != nil {
+			return // errors are fine, panics are not
+		}
+		// Every validator must cope with whatever parsed.
+		parseCreateSource(o)
+		parseCreatePayment(o)
+		parseWebhook(o, true)
+		parseWebhook(o, false)
+	})
+}
+
+func TestPaymentStatus(t *testing.T) {
+	failed := "insufficient_funds"
+	for _, tc := range []struct {
+		name     string
+		c        engine.Charge
+		refunded int64
+		paidOut  bool
+		want     string
+	}{
+		{"pending", engine.Charge{Status: "pending", Amount: 100}, 0, false, statusPending},
+		{"canceled", engine.Charge{Status: "failed", Canceled: true, Amount: 100}, 0, false, statusCanceled},
+		{"declined", engine.Charge{Status: "failed", FailureCode: &failed, Amount: 100}, 0, false, statusDeclined},
+		{"captured", engine.Charge{Status: "succeeded", Amount: 100}, 0, false, statusCaptured},
+		{"paid", engine.Charge{Status: "succeeded", Amount: 100}, 0, true, statusPaid},
+		{"partially refunded", engine.Charge{Status: "succeeded", Amount: 100}, 40, true, statusPartiallyRefunded},
+		{"refunded before payout", engine.Charge{Status: "succeeded", Amount: 100}, 100, false, statusRefunded},
+	} {
+		if got := paymentStatus(&tc.c, tc.refunded, tc.paidOut); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestIDs(t *testing.T) {
+	shape := regexp.MustCompile(`^act_[a-z2-7]{26}$`)
+	a, b := actionID("pay_x", actionCapture), actionID("pay_x", actionCapture)
+	if a != b || !shape.MatchString(a) {
+		t.Errorf("actionID = %q, %q", a, b)
+	}
+	if actionID("pay_x", actionVoid) == a || actionID("pay_y", actionCapture) == a {
+		t.Error("action ids collide")
+	}
+	if id := engine.NewCkoID("pay_"); !regexp.MustCompile(`^pay_[a-z2-7]{26}$`).MatchString(id) {
+		t.Errorf("NewCkoID = %q", id)
+	}
+	if id := newRequestID(); !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(id) {
+		t.Errorf("request id = %q", id)
+	}
+}
+
+func TestErrorMapping(t *testing.T) {
+	for _, tc := range []struct {
+		err    error
+		status int
+		code   string
+	}{
+		{engine.Invalid("account_invalid", "iban", "x"), 422, "account_iban_invalid"},
+		{engine.NotFound("source.id", "source", "src_x"), 422, "source_id_invalid"},
+		{engine.NotFound("charge", "charge", "pay_x"), 404, ""},
+		{engine.Errorf(engine.KindState, "refund_not_allowed", "charge", "x"), 403, "refund_not_allowed"},
+		{engine.Errorf(engine.KindState, "charge_expired_for_refund", "charge", "x"), 403, "refund_period_expired"},
+		{engine.Errorf(engine.KindState, "amount_too_large", "amount", "x"), 422, "refund_amount_exceeds_balance"},
+		{engine.Errorf(engine.KindState, "mandate_lapsed", "source.id", "x"), 422, "mandate_expired"},
+		{engine.Errorf(engine.KindState, "something_new", "", "x"), 422, "something_new"},
+		{&engine.Error{Kind: engine.KindAuth}, 401, ""},
+		{&engine.Error{Kind: engine.KindInternal, Code: "x"}, 500, ""},
+		{json.Unmarshal([]byte("{"), new(any)), 500, ""},
+	} {
+		e := toAPIError(tc.err)
+		code := ""
+		if len(e.codes) > 0 {
+			code = e.codes[0]
+		}
+		if e.status != tc.status || code != tc.code {
+			t.Errorf("%v: %d %q, want %d %q", tc.err, e.status, code, tc.status, tc.code)
+		}
+		if (e.status == 401 || e.status == 404 || e.status == 500) && e.hasBody() {
+			t.Errorf("%v: a %d has a body", tc.err, e.status)
+		}
+	}
+}

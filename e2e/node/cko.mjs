@@ -1,0 +1,352 @@
+// End-to-end suite of Kontor's Checkout.com dialect with the official
+// checkout-sdk-node client.
+//
+//   KONTOR_URL=http://127.0.0.1:12111 [KONTOR_CKO_KEY=sk_test_<uuid>] node cko.mjs
+//
+// Prints one line per check and a closing "N passed, M failed" line; exits
+// non-zero when a check fails. e2e/cko_node_test.go runs it against an
+// in-process server. Do not set CKO_SECRET_KEY or CKO_SECRET: the SDK
+// prefers them to the key it is given.
+//
+// The SDK calls /sepa-external/ mandate paths when its host contains
+// "sandbox" and /sepa/ otherwise. The suite drives both: one client points
+// at 127.0.0.1, the other at sandbox.localhost, which this script resolves
+// to 127.0.0.1 itself (no /etc/hosts entry needed).
+import crypto from 'node:crypto';
+import dns from 'node:dns';
+import http from 'node:http';
+import { Checkout } from 'checkout-sdk-node';
+
+const lookup = dns.lookup;
+dns.lookup = function (host, options, callback) {
+  if (typeof host === 'string' && host.endsWith('.localhost')) host = '127.0.0.1';
+  return lookup.call(this, host, options, callback);
+};
+
+const base = new URL(process.env.KONTOR_URL || 'http://127.0.0.1:12111');
+const uuid = () => crypto.randomUUID();
+const key = process.env.KONTOR_CKO_KEY || `sk_test_${uuid()}`;
+const host = `${base.protocol}//${base.host}`;
+const sandboxHost = `${base.protocol}//sandbox.localhost:${base.port}`;
+const cko = new Checkout(key, { host });
+const ckoSandbox = new Checkout(key, { host: sandboxHost });
+
+const IBAN = {
+  rejected: 'DE09100100101234567890',
+  pending: 'DE79100100101234567891',
+  canceled: 'DE52100100101234567892',
+  paid: 'DE25100100101234567893',
+};
+const CHARGEBACKS = [
+  ['DE95100100101234567894', 'RFND'],
+  ['DE68100100101234567895', 'ACT'],
+  ['DE41100100101234567896', 'NSF'],
+  ['DE14100100101234567897', 'OTHR'],
+  ['DE84100100101234567898', 'FRM'],
+];
+
+let passed = 0;
+let failed = 0;
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+async function check(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`ok - ${name}`);
+  } catch (err) {
+    failed++;
+    const body = err && err.body ? ` ${JSON.stringify(err.body)}` : '';
+    console.log(`not ok - ${name}: ${err && err.message ? err.message : err}${body}`);
+  }
+}
+
+// expectError runs fn and checks that it fails with the SDK error name,
+// HTTP status and (for 4xx with a body) error code.
+async function expectError(fn, name, status, code) {
+  try {
+    await fn();
+  } catch (err) {
+    assert(err.name === name, `error ${err.name}, want ${name}: ${err.message}`);
+    assert(err.http_code === status, `http_code ${err.http_code}, want ${status}`);
+    if (code) {
+      const codes = (err.body && err.body.error_codes) || [];
+      assert(codes.includes(code), `error_codes ${JSON.stringify(codes)}, want ${code}`);
+      assert(err.body.error_type && err.body.request_id, `error body ${JSON.stringify(err.body)}`);
+    }
+    return err;
+  }
+  throw new Error(`no ${name} thrown`);
+}
+
+// A webhook receiver that verifies Cko-Signature: the hex HMAC-SHA256 of
+// the raw body keyed with the account's secret key.
+const received = [];
+const waiters = [];
+const receiver = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks).toString('utf8');
+    const want = crypto.createHmac('sha256', key).update(body).digest('hex');
+    const got = req.headers['cko-signature'] || '';
+    const verified = got.length === want.length && crypto.timingSafeEqual(Buffer.from(got), Buffer.from(want));
+    let event = {};
+    try {
+      event = JSON.parse(body);
+    } catch {}
+    received.push({ event, verified, headers: req.headers });
+    res.writeHead(verified ? 200 : 400).end();
+    for (const w of waiters.splice(0)) w();
+  });
+});
+await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+const receiverURL = `http://127.0.0.1:${receiver.address().port}/cko`;
+
+function waitEvent(type, paymentId, ms = 30000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${type} webhook for ${paymentId} within ${ms} ms`)), ms);
+    const look = () => {
+      const hit = received.find((d) => d.verified && d.event.type === type && d.event.data && d.event.data.id === paymentId);
+      if (hit) {
+        clearTimeout(timer);
+        resolve(hit);
+      } else {
+        waiters.push(look);
+      }
+    };
+    look();
+  });
+}
+
+function sourceRequest(iban, mandateType = 'recurring') {
+  return {
+    type: 'sepa',
+    reference: 'X-080957-N34',
+    source_data: {
+      first_name: 'Sophie',
+      last_name: 'Bonneville',
+      account_iban: iban,
+      bic: 'PBNKDEFFXXX',
+      billing_descriptor: 'Thanks for shopping',
+      mandate_type: mandateType,
+    },
+    billing_address: { address_line1: '101 Avenue de Gaulle', city: 'Paris', zip: '75013', country: 'FR' },
+    phone: { country_code: '+33', number: '6 78 91 01 11' },
+    customer: { email: 'sophie.bonneville@ckomail.com' },
+  };
+}
+
+async function newSource(iban, mandateType) {
+  const src = await cko.sources.add(sourceRequest(iban, mandateType));
+  assert(/^src_[a-z2-7]{26}$/.test(src.id), `source id ${src.id}`);
+  return src;
+}
+
+async function pay(sourceId, amount = 5600) {
+  const p = await cko.payments.request({ source: { type: 'id', id: sourceId }, amount, currency: 'EUR', reference: `ORD-${uuid()}` });
+  assert(p.status === 'Pending' && /^pay_[a-z2-7]{26}$/.test(p.id), `payment ${JSON.stringify(p)}`);
+  assert(p.requiresRedirect === false, 'a SEPA payment needs no redirect');
+  return p;
+}
+
+const poll = async (fn, ms = 30000) => {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('timed out polling');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+let webhookId;
+await check('webhooks.registerWebhook, retrieveWebhook(s), partiallyUpdateWebhook, updateWebhook, removeWebhook', async () => {
+  const hook = await cko.webhooks.registerWebhook({
+    url: receiverURL,
+    active: true,
+    headers: { authorization: 'node-1234' },
+    content_type: 'json',
+  });
+  assert(hook.id.startsWith('wh_') && hook.url === receiverURL && hook.active === true, JSON.stringify(hook));
+  assert(hook.event_types.includes('payment_chargeback') && hook.event_types.includes('source_updated'), 'all event types by default');
+  webhookId = hook.id;
+  const list = await cko.webhooks.retrieveWebhooks();
+  assert(Array.isArray(list) && list.some((h) => h.id === hook.id), 'listed');
+  const spare = await cko.webhooks.registerWebhook({ url: 'https://example.com/spare', event_types: ['payment_approved', 'payment_captured'] });
+  await expectError(() => cko.webhooks.registerWebhook({ url: 'https://example.com/spare' }), 'UrlAlreadyRegistered', 409);
+  const patched = await cko.webhooks.partiallyUpdateWebhook(spare.id, { url: 'https://example.com/spare/updated' });
+  assert(patched.url === 'https://example.com/spare/updated' && patched.event_types.length === 2, JSON.stringify(patched));
+  const put = await cko.webhooks.updateWebhook(spare.id, { url: 'https://example.com/spare/put', active: false, content_type: 'json', event_types: ['payment_paid'] });
+  assert(put.active === false && put.event_types[0] === 'payment_paid', JSON.stringify(put));
+  assert((await cko.webhooks.retrieveWebhook(spare.id)).url === 'https://example.com/spare/put', 'retrieve');
+  await cko.webhooks.removeWebhook(spare.id);
+  await expectError(() => cko.webhooks.retrieveWebhook(spare.id), 'NotFoundError', 404);
+  await expectError(() => cko.webhooks.registerWebhook({ url: '' }), 'ValidationError', 422, 'url_required');
+});
+
+await check('sources.add rejects the invalid-bank-details IBAN (…890) with 422', async () => {
+  await expectError(() => cko.sources.add(sourceRequest(IBAN.rejected)), 'ValidationError', 422, 'account_iban_invalid');
+});
+
+await check('sources.add validates BIC, billing address and mandate type', async () => {
+  const bad = sourceRequest(IBAN.paid);
+  bad.source_data.bic = 'COBADEFFXXX';
+  await expectError(() => cko.sources.add(bad), 'ValidationError', 422, 'bic_invalid');
+  const noAddress = sourceRequest(IBAN.paid);
+  delete noAddress.billing_address;
+  await expectError(() => cko.sources.add(noAddress), 'ValidationError', 422, 'billing_address_required');
+  const badType = sourceRequest(IBAN.paid, 'weekly');
+  await expectError(() => cko.sources.add(badType), 'ValidationError', 422, 'mandate_type_invalid');
+});
+
+// Start every test IBAN's payment at once; the checks below wait for their outcomes.
+const flows = {};
+await check('sources.add and payments.request for every test IBAN', async () => {
+  for (const [name, iban] of Object.entries({ pending: IBAN.pending, canceled: IBAN.canceled, paid: IBAN.paid })) {
+    const src = await newSource(iban);
+    assert(src.type === 'Sepa' && src.response_code === '10000', JSON.stringify(src));
+    assert(typeof src.response_data.mandate_reference === 'string', 'mandate_reference is a string');
+    assert(Object.keys(src._links).length === 2 && src._links['sepa:mandate-get'].href === `${host}/sepa/mandates/${src.id}`, JSON.stringify(src._links));
+    flows[name] = { src, payment: await pay(src.id) };
+  }
+  for (const [iban, token] of CHARGEBACKS) {
+    const src = await newSource(iban);
+    flows[token] = { src, payment: await pay(src.id), token };
+  }
+});
+
+await check('…893: payment_captured then payment_paid; status Paid; actions newest first', async () => {
+  const id = flows.paid.payment.id;
+  const captured = await waitEvent('payment_captured', id);
+  assert(captured.event.data.status === 'Captured', `captured status ${captured.event.data.status}`);
+  const paid = await waitEvent('payment_paid', id);
+  assert(paid.event.data.status === 'Paid', `paid status ${paid.event.data.status}`);
+  const p = await cko.payments.get(id);
+  assert(p.status === 'Paid' && p.amount === 5600 && p.currency === 'EUR' && p.approved === true, JSON.stringify(p));
+  assert(p.source.id === flows.paid.src.id, 'source');
+  const actions = await cko.payments.getActions(id);
+  assert(Array.isArray(actions), 'actions is an array');
+  assert(actions.map((a) => a.type).join() === 'Capture,Authorization', actions.map((a) => a.type).join());
+});
+
+await check('…891: stays Pending', async () => {
+  const id = flows.pending.payment.id;
+  await waitEvent('payment_pending', id);
+  await waitEvent('payment_paid', flows.paid.payment.id); // later than …891's collection would have been
+  const p = await cko.payments.get(id);
+  assert(p.status === 'Pending', `status ${p.status}`);
+  assert(!received.some((d) => d.event.data && d.event.data.id === id && d.event.type !== 'payment_pending'), 'only payment_pending');
+});
+
+await check('…892: payment_canceled; status Canceled', async () => {
+  const id = flows.canceled.payment.id;
+  const ev = await waitEvent('payment_canceled', id);
+  assert(ev.event.data.status === 'Canceled', ev.event.data.status);
+  assert((await cko.payments.get(id)).status === 'Canceled', 'status');
+});
+
+for (const [, token] of CHARGEBACKS) {
+  await check(`…89x: captured, paid, then payment_chargeback with token ${token}`, async () => {
+    const id = flows[token].payment.id;
+    await waitEvent('payment_captured', id);
+    await waitEvent('payment_paid', id);
+    const cb = await waitEvent('payment_chargeback', id);
+    assert(cb.event.data.reason === token, `reason ${cb.event.data.reason}`);
+  });
+}
+
+await check('refunds: pending refused (403), partial, over-refund refused (422), full with no body, payment_refunded', async () => {
+  await expectError(() => cko.payments.refund(flows.pending.payment.id, { amount: 100 }), 'ActionNotAllowed', 403, 'refund_not_allowed');
+  const id = flows.paid.payment.id;
+  const partial = await cko.payments.refund(id, { amount: 1600, reference: 'ORD-5023-4E89' });
+  assert(/^act_[a-z2-7]{26}$/.test(partial.action_id) && partial.reference === 'ORD-5023-4E89', JSON.stringify(partial));
+  assert(partial._links.payment.href === `${host}/payments/${id}`, JSON.stringify(partial._links));
+  await expectError(() => cko.payments.refund(id, { amount: 4001 }), 'ValidationError', 422, 'refund_amount_exceeds_balance');
+  const ev = await waitEvent('payment_refunded', id);
+  assert(ev.event.data.action_id === partial.action_id && ev.event.data.status === 'Partially Refunded', JSON.stringify(ev.event.data));
+  const rest = await cko.payments.refund(id);
+  await poll(async () => (await cko.payments.get(id)).status === 'Refunded');
+  const actions = await cko.payments.getActions(id);
+  assert(actions[0].id === rest.action_id && actions[1].id === partial.action_id, actions.map((a) => a.id).join());
+});
+
+await check('mandates: get and cancel through /sepa/ and /sepa-external/ (host with "sandbox") and the PPRO paths', async () => {
+  const a = await newSource(IBAN.paid);
+  const viaLive = await cko.sepa.getMandate(a.id);
+  assert(viaLive.mandate_state === 'Active' && viaLive.mandate_type === 'Recurring', JSON.stringify(viaLive));
+  assert(viaLive._links.self.href === `${host}/sepa/mandates/${a.id}`, viaLive._links.self.href);
+  assert(viaLive.masked_account_iban === '******************7893' && viaLive.mandate_reference === a.response_data.mandate_reference, 'fields');
+  const viaSandbox = await ckoSandbox.sepa.getMandate(a.id);
+  assert(viaSandbox._links.self.href === `${sandboxHost}/sepa-external/mandates/${a.id}`, viaSandbox._links.self.href);
+  const pproLive = await cko.sepa.getPPROMandate(a.id);
+  assert(pproLive._links.self.href === `${host}/ppro/sepa/mandates/${a.id}`, pproLive._links.self.href);
+  const pproSandbox = await ckoSandbox.sepa.getPPROMandate(a.id);
+  assert(pproSandbox._links.self.href === `${sandboxHost}/ppro/sepa-external/mandates/${a.id}`, pproSandbox._links.self.href);
+
+  const canceled = await ckoSandbox.sepa.cancelMandate(a.id);
+  assert(canceled._links['sepa:mandate-get'].href === `${sandboxHost}/sepa-external/mandates/${a.id}`, JSON.stringify(canceled));
+  assert((await cko.sepa.getMandate(a.id)).mandate_state === 'Canceled', 'canceled');
+  const ev = await poll(async () => received.find((d) => d.verified && d.event.type === 'source_updated' && d.event.data.id === a.id));
+  assert(ev.event.data.mandate_state === 'Canceled', JSON.stringify(ev.event.data));
+  await expectError(() => pay(a.id), 'ValidationError', 422, 'mandate_canceled');
+
+  const b = await newSource(IBAN.paid);
+  await cko.sepa.cancelPPROMandate(b.id);
+  assert((await ckoSandbox.sepa.getPPROMandate(b.id)).mandate_state === 'Canceled', 'PPRO cancel');
+  const c = await newSource(IBAN.paid);
+  await cko.sepa.cancelMandate(c.id);
+  await ckoSandbox.sepa.cancelPPROMandate(c.id);
+  await expectError(() => cko.sepa.getMandate('src_aaaaaaaaaaaaaaaaaaaaaaaaaa'), 'NotFoundError', 404);
+  await expectError(() => ckoSandbox.sepa.cancelMandate('src_aaaaaaaaaaaaaaaaaaaaaaaaaa'), 'NotFoundError', 404);
+});
+
+await check('a single mandate allows exactly one payment', async () => {
+  const src = await newSource(IBAN.paid, 'single');
+  await pay(src.id);
+  await expectError(() => pay(src.id), 'ValidationError', 422, 'mandate_already_used');
+});
+
+await check('idempotency: Cko-Idempotency-Key replays; another body is refused', async () => {
+  const src = await newSource(IBAN.paid);
+  const idem = `node-${uuid()}`;
+  const body = () => ({ source: { type: 'id', id: src.id }, amount: 700, currency: 'EUR', reference: 'IDEM' });
+  const a = await cko.payments.request(body(), idem);
+  const b = await cko.payments.request(body(), idem);
+  assert(a.id === b.id, `${a.id} != ${b.id}`);
+  await expectError(() => cko.payments.request({ ...body(), amount: 701 }, idem), 'ValidationError', 422, 'idempotency_key_reused');
+});
+
+await check('401 for a bad key, 404 for unknown and other accounts\' ids, 422 for bad payments', async () => {
+  const bad = new Checkout('not-a-key', { host });
+  await expectError(() => bad.payments.get('pay_aaaaaaaaaaaaaaaaaaaaaaaaaa'), 'AuthenticationError', 401);
+  await expectError(() => cko.payments.get('pay_aaaaaaaaaaaaaaaaaaaaaaaaaa'), 'NotFoundError', 404);
+  const other = new Checkout(`sk_test_${uuid()}`, { host });
+  await expectError(() => other.payments.get(flows.paid.payment.id), 'NotFoundError', 404);
+  await expectError(() => other.sepa.getMandate(flows.paid.src.id), 'NotFoundError', 404);
+  await expectError(() => other.payments.request({ source: { type: 'id', id: flows.paid.src.id }, amount: 100, currency: 'EUR' }), 'ValidationError', 422, 'source_id_invalid');
+  await expectError(() => cko.payments.request({ source: { type: 'id', id: flows.paid.src.id }, amount: 100, currency: 'USD' }), 'ValidationError', 422, 'currency_invalid');
+});
+
+await check('events.retrieveEvent answers a delivered event', async () => {
+  const d = received.find((x) => x.verified && x.event.type === 'payment_paid');
+  const ev = await cko.events.retrieveEvent(d.event.id);
+  assert(ev.id === d.event.id && ev.type === 'payment_paid' && ev.data.id === d.event.data.id, JSON.stringify(ev));
+  await expectError(() => cko.events.retrieveEvent('evt_aaaaaaaaaaaaaaaaaaaaaaaaaa'), 'NotFoundError', 404);
+});
+
+await check('every delivery verified and carried the registration\'s header', async () => {
+  assert(received.length > 0, 'no deliveries');
+  const bad = received.filter((d) => !d.verified);
+  assert(bad.length === 0, `${bad.length} deliveries failed Cko-Signature verification`);
+  assert(received.every((d) => d.headers.authorization === 'node-1234'), 'custom header missing');
+  assert(received.every((d) => d.event.version === '2.0' && /^evt_[a-z2-7]{26}$/.test(d.event.id)), 'envelope');
+});
+
+await cko.webhooks.removeWebhook(webhookId).catch(() => {});
+receiver.close();
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
