@@ -173,7 +173,11 @@ func (e *Engine) advanceClock(ctx context.Context, t store.Timer) error {
 			if err != nil {
 				return err
 			}
-			if c.Status != "advancing" || c.Deleted {
+			// A run whose lease ran out may finish after another node
+			// completed this advance and the clock was advanced again: it
+			// drained timers up to its own target only, so it must not
+			// complete the newer advance.
+			if c.Status != "advancing" || c.Deleted || c.TargetTime != target {
 				return nil
 			}
 			c.FrozenTime, c.Status, c.TargetTime = c.TargetTime, "ready", 0
