@@ -33,6 +33,7 @@ func (p *Pages) routes() {
 	p.mux.Handle("GET "+staticPath, http.StripPrefix(staticPath, http.FileServerFS(static)))
 	p.authorizeRoutes()
 	p.mandateRoutes()
+	p.checkoutRoutes()
 	p.mux.HandleFunc("/hosted/", func(w http.ResponseWriter, r *http.Request) { p.notFound(w) })
 }
 
