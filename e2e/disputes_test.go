@@ -11,7 +11,11 @@ import (
 // openDispute opens a dispute on a charge with Kontor's test helper.
 func (e *payEnv) openDispute(charge, reason string) *stripe.Dispute {
 	e.t.Helper()
-	r := e.post("/v1/test_helpers/charges/"+charge+"/dispute", url.Values{"reason": {reason}})
+	form := url.Values{}
+	if reason != "" {
+		form.Set("reason", reason)
+	}
+	r := e.post("/v1/test_helpers/charges/"+charge+"/dispute", form)
 	if r.Status != http.StatusOK {
 		e.t.Fatalf("open dispute on %s: %d %s", charge, r.Status, r.Body)
 	}
