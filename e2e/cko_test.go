@@ -253,8 +253,10 @@ func TestCkoTestIBANs(t *testing.T) {
 		t.Parallel()
 		pay := c.pay(t, c.source(t, ibanPending, "recurring", nil), 5600)
 		rcv.wait(t, "payment_pending", pay)
-		// Twice the sandbox's delay of a collection: nothing happens.
-		time.Sleep(5 * time.Second)
+		// A later payment that went through to Paid settled after this one
+		// would have: nothing happened to this one.
+		later := c.pay(t, c.source(t, ibanPaid, "recurring", nil), 100)
+		rcv.wait(t, "payment_paid", later)
 		if st := c.payment(t, pay)["status"]; st != "Pending" {
 			t.Errorf("status = %v, want Pending", st)
 		}
