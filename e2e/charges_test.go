@@ -199,3 +199,43 @@ func TestSourcePaymentMethodNotAvailable(t *testing.T) {
 	_, err := e.srv.NewClient(e.acct.PublishableKey).V1Sources.Create(e.ctx, sofortParams(1099))
 	invalid(t, err, "payment_method_not_available", "type")
 }
+
+// TestChargeIdempotency: the order id as the charge's idempotency key (as
+// Stripe's best practices advise) creates one charge however often it is sent.
+func TestChargeIdempotency(t *testing.T) {
+	e := newPayEnv(t)
+	s := e.sepaDebit("DE89370400440532013000", "")
+	cus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Source: stripe.String(s.ID)})
+	charge := func(key string, amount int64) (*stripe.Charge, error) {
+		p := &stripe.ChargeCreateParams{Amount: stripe.Int64(amount), Currency: stripe.String("eur"), Customer: stripe.String(cus.ID)}
+		p.SetIdempotencyKey(key)
+		return e.sc.V1Charges.Create(e.ctx, p)
+	}
+	first, err := charge("order-42", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := charge("order-42", 1000)
+	if err != nil || again.ID != first.ID || again.LastResponse.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("replay: %v %s %v", err, again.ID, again.LastResponse.Header)
+	}
+	if ids := e.chargeIDs(nil); len(ids) != 1 {
+		t.Errorf("%d charges after a replay", len(ids))
+	}
+	_, err = charge("order-42", 2000)
+	stripeErr(t, err, http.StatusBadRequest, stripe.ErrorTypeIdempotency, "idempotency_key_reused")
+	// A refusal that depends on state is replayed too, even after the state changed.
+	so := e.sofort(500, "", "")
+	p := &stripe.ChargeCreateParams{Amount: stripe.Int64(500), Currency: stripe.String("eur")}
+	p.SetSource(so.ID)
+	p.SetIdempotencyKey("order-43")
+	_, err = e.sc.V1Charges.Create(e.ctx, p)
+	invalid(t, err, "invalid_source_usage", "source")
+	jsonObj(t, e.post("/v1/test_helpers/sources/"+so.ID+"/authorize", nil))
+	_, err = e.sc.V1Charges.Create(e.ctx, p)
+	invalid(t, err, "invalid_source_usage", "source")
+	p.SetIdempotencyKey("order-43b")
+	if ch, err := e.sc.V1Charges.Create(e.ctx, p); err != nil || ch.Status != "pending" {
+		t.Errorf("with a new key: %v", err)
+	}
+}
