@@ -421,14 +421,7 @@ func TestCkoWebhookRegistration(t *testing.T) {
 // GET /events/{id} and retries on failure with a shortened schedule.
 func TestCkoWebhookDelivery(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	srv, err := server.New(ctx, server.Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "cko.db"),
-		CkoWebhookRetries: []time.Duration{200 * time.Millisecond, 200 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Start()
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	srv := startCkoServer(t, filepath.Join(t.TempDir(), "cko.db"), []time.Duration{200 * time.Millisecond, 200 * time.Millisecond})
 	c := &cko{base: srv.URL(), key: newCkoKey()}
 
 	flaky := newCkoReceiver(t, c.key)
@@ -468,4 +461,44 @@ func TestCkoWebhookDelivery(t *testing.T) {
 		t.Errorf("self = %v", self)
 	}
 	c.do(t, "GET", "/events/evt_aaaaaaaaaaaaaaaaaaaaaaaaaa", nil, nil).want(t, http.StatusNotFound)
+}
+
+// startCkoServer starts a server on db whose Checkout.com webhook retries
+// follow retries (kontortest.Options sets only Stripe's schedule). The
+// server is shut down when the test ends, unless the test did so first.
+func startCkoServer(t *testing.T, db string, retries []time.Duration) *server.Server {
+	t.Helper()
+	srv, err := server.New(context.Background(), server.Config{Addr: "127.0.0.1:0", DB: db, CkoWebhookRetries: retries})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	return srv
+}
+
+// TestCkoWebhookRestart checks that a delivery that failed before a restart
+// is retried by the restarted server.
+func TestCkoWebhookRestart(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "cko.db")
+	first := startCkoServer(t, db, []time.Duration{2 * time.Second})
+	c := &cko{base: first.URL(), key: newCkoKey()}
+	rcv := newCkoReceiver(t, c.key)
+	rcv.Fail(1)
+	c.do(t, "POST", "/webhooks", map[string]any{"url": rcv.URL, "event_types": []string{"payment_pending"}}, nil).want(t, http.StatusCreated)
+	pay := c.pay(t, c.source(t, ibanPending, "recurring", nil), 100)
+	kontortest.Eventually(t, "a failed first attempt", func() bool { return len(rcv.deliveries()) == 1 })
+	if err := first.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	second := startCkoServer(t, db, []time.Duration{2 * time.Second})
+	c.base = second.URL()
+	d := rcv.wait(t, "payment_pending", pay)
+	if n := len(rcv.deliveries()); n != 2 || rcv.deliveries()[0].Event.ID != d.Event.ID {
+		t.Errorf("%d deliveries, want the failed one and its retry of the same event", n)
+	}
+	if st := c.payment(t, pay)["status"]; st != "Pending" {
+		t.Errorf("status after restart = %v", st)
+	}
 }
