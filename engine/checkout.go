@@ -366,8 +366,13 @@ func init() {
 		if si.CheckoutSession == "" || si.Status != "succeeded" {
 			return nil
 		}
+		// Only a set-up the session already records completes it here (Sofort,
+		// authorised later). One that succeeds while SubmitCheckout creates it
+		// (SEPA Direct Debit) is completed by SubmitCheckout, which holds the
+		// session with its new customer and intent; completing a stale copy
+		// here lost both and collided with SubmitCheckout's save.
 		s, err := op.GetCheckoutSession(si.CheckoutSession)
-		if err != nil || s.Status != "open" {
+		if err != nil || s.Status != "open" || deref(s.SetupIntent) != si.ID {
 			return nil
 		}
 		return op.completeCheckout(s, clone(s))
@@ -377,7 +382,7 @@ func init() {
 			return nil
 		}
 		s, err := op.GetCheckoutSession(pi.CheckoutSession)
-		if err != nil || s.Status != "complete" {
+		if err != nil || s.Status != "complete" || deref(s.PaymentIntent) != pi.ID {
 			return nil
 		}
 		prev := clone(s)
@@ -401,7 +406,7 @@ func (op *Op) sofortIntentProcessing(pi *PaymentIntent) error {
 		return nil
 	}
 	s, err := op.GetCheckoutSession(pi.CheckoutSession)
-	if err != nil || s.Status != "open" {
+	if err != nil || s.Status != "open" || deref(s.PaymentIntent) != pi.ID {
 		return nil
 	}
 	return op.completeCheckout(s, clone(s))
