@@ -113,6 +113,7 @@ func TestCustomerSources(t *testing.T) {
 
 	// Charging with the customer alone uses the default source.
 	ch := e.charge("", cus.ID, 1234)
+	e.waitCharge(ch.ID, "succeeded") // so that its events do not land amid the checks below
 	if ch.Source == nil || ch.Source.ID != first.ID || ch.Customer == nil || ch.Customer.ID != cus.ID {
 		t.Errorf("default-source charge = %s", rawJSON(ch))
 	}

@@ -246,14 +246,26 @@ func (e *payEnv) advance(clockID string, t time.Time) {
 	if _, err := e.sc.V1TestHelpersTestClocks.Advance(e.ctx, clockID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(t.Unix())}); err != nil {
 		e.t.Fatalf("advance %s: %v", clockID, err)
 	}
-	kontortest.Eventually(e.t, "test clock "+clockID+" ready", func() bool {
+	// Advancing fires every due timer, one transaction each: with many
+	// objects on the clock (and the race detector) that takes a while.
+	deadline := time.Now().Add(advanceTimeout)
+	for {
 		c, err := e.sc.V1TestHelpersTestClocks.Retrieve(e.ctx, clockID, nil)
 		if err != nil {
 			e.t.Fatalf("retrieve test clock: %v", err)
 		}
-		return c.Status == stripe.TestHelpersTestClockStatusReady && c.FrozenTime == t.Unix()
-	})
+		if c.Status == stripe.TestHelpersTestClockStatusReady && c.FrozenTime == t.Unix() {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("test clock %s not ready at %s after %s: %s", clockID, t, advanceTimeout, c.Status)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval, not synchronisation
+	}
 }
+
+// advanceTimeout bounds how long advance waits for a clock to be ready.
+const advanceTimeout = 3 * time.Minute
 
 // post sends a form-encoded POST with the secret key.
 func (e *payEnv) post(path string, form url.Values) *kontortest.Response {

@@ -55,6 +55,7 @@ func TestRefunds(t *testing.T) {
 	e.wantEvents(r1.ID, "refund.created", "refund.updated", "charge.refund.updated")
 
 	r2 := e.refund(ch.ID, 500)
+	e.waitRefund(r2.ID, "succeeded") // so that its events do not land amid the checks below
 	// Never more than what is left: 1099 − 800 = 299.
 	e.unchanged(func() {
 		_, err := e.sc.V1Refunds.Create(e.ctx, &stripe.RefundCreateParams{Charge: stripe.String(ch.ID), Amount: stripe.Int64(300)})
@@ -65,6 +66,7 @@ func TestRefunds(t *testing.T) {
 		t.Errorf("charge after two partial refunds: refunded %d %v", got.AmountRefunded, got.Refunded)
 	}
 	r3 := e.refund(ch.ID, 0) // the rest
+	e.waitRefund(r3.ID, "succeeded")
 	if r3.Amount != 299 {
 		t.Errorf("refund of the rest = %d, want 299", r3.Amount)
 	}
