@@ -182,6 +182,9 @@ func (d *Dispatcher) finish(ctx context.Context, dl store.Delivery, att store.De
 		if err := tx.InsertDeliveryAttempt(ctx, att); err != nil {
 			return err
 		}
+		if held, err := stillLeased(ctx, tx, dl); err != nil || !held {
+			return err
+		}
 		dl.Attempts++
 		dl.LeaseUntil = 0
 		switch {
@@ -203,4 +206,23 @@ func (d *Dispatcher) finish(ctx context.Context, dl store.Delivery, att store.De
 	if err != nil {
 		d.log.Error("record webhook attempt", "delivery", dl.ID, "err", err)
 	}
+}
+
+// stillLeased reports whether dl is still pending under the lease this node
+// claimed it with. A node that stalled past its lease (leaseFor) may find
+// that another node claimed the delivery meanwhile; the other node then owns
+// the outcome, and this one must neither overwrite its lease and attempt
+// count nor settle the event's pending_webhooks a second time. The attempt
+// itself is recorded all the same: the receiver may have got it.
+func stillLeased(ctx context.Context, tx store.Tx, dl store.Delivery) (bool, error) {
+	ds, err := tx.ListDeliveries(ctx, store.ListDeliveriesParams{Account: dl.Account, EventID: dl.EventID, EndpointID: dl.EndpointID})
+	if err != nil {
+		return false, err
+	}
+	for _, cur := range ds {
+		if cur.ID == dl.ID {
+			return cur.Status == "pending" && cur.LeaseUntil == dl.LeaseUntil, nil
+		}
+	}
+	return false, nil
 }
