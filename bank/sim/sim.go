@@ -173,7 +173,7 @@ func (n *Network) SofortPayer(country, ownerName string) bank.Payer {
 		p = sofortPayers["DE"]
 	}
 	p.VerifiedName = ownerName
-	if p.VerifiedName == "" || p.VerifiedName == "succeeding_charge" || p.VerifiedName == "failing_charge" {
+	if p.VerifiedName == "" || p.VerifiedName == "succeeding_charge" || p.VerifiedName == "failing_charge" || p.VerifiedName == "pending_charge" {
 		p.VerifiedName = "Jenny Rosen"
 	}
 	return p
