@@ -385,3 +385,34 @@ func TestPaymentMethodNotAvailable(t *testing.T) {
 	}
 	sepaPI(t, e.acct, "", "DE89370400440532013000")
 }
+
+// TestIntentsTenantIsolation: another account's intents, payment methods,
+// mandates and Checkout pages answer exactly like ids that do not exist.
+func TestIntentsTenantIsolation(t *testing.T) {
+	e := newPayEnv(t)
+	other := e.srv.NewAccount(t)
+	pi := sepaPI(t, e.acct, "", "DE89370400440532013000")
+	cs, err := e.sc.V1CheckoutSessions.Create(e.ctx, &stripe.CheckoutSessionCreateParams{Mode: stripe.String("setup"), Currency: stripe.String("eur"),
+		PaymentMethodTypes: []*string{stripe.String("sepa_debit")}, SuccessURL: stripe.String("https://shop.example/ok")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = other.Client.V1PaymentIntents.Retrieve(e.ctx, pi.ID, nil)
+	stripeErr(t, err, http.StatusNotFound, stripe.ErrorTypeInvalidRequest, "resource_missing")
+	_, err = other.Client.V1PaymentIntents.Cancel(e.ctx, pi.ID, nil)
+	stripeErr(t, err, http.StatusNotFound, stripe.ErrorTypeInvalidRequest, "resource_missing")
+	_, err = other.Client.V1PaymentMethods.Retrieve(e.ctx, pi.PaymentMethod.ID, nil)
+	stripeErr(t, err, http.StatusNotFound, stripe.ErrorTypeInvalidRequest, "resource_missing")
+	_, err = other.Client.V1CheckoutSessions.Expire(e.ctx, cs.ID, nil)
+	stripeErr(t, err, http.StatusNotFound, stripe.ErrorTypeInvalidRequest, "resource_missing")
+	// The hosted page under the other account's id does not exist either.
+	page := strings.Replace(cs.URL, accountID(t, e.acct), accountID(t, other), 1)
+	if resp, err := http.Get(page); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("Checkout page under another account: %v %v", err, resp)
+	} else {
+		resp.Body.Close()
+	}
+	if s, _ := e.sc.V1CheckoutSessions.Retrieve(e.ctx, cs.ID, nil); s.Status != "open" {
+		t.Errorf("another account changed the session: %s", s.Status)
+	}
+}
