@@ -224,3 +224,50 @@ func TestRefundWindow(t *testing.T) {
 		invalid(t, err, "charge_expired_for_refund", "charge")
 	})
 }
+
+// TestRefundByPaymentIntent: a refund may name the PaymentIntent instead of
+// its charge; refunds, charges and disputes list by payment_intent.
+func TestRefundByPaymentIntent(t *testing.T) {
+	e := newPayEnv(t)
+	pi := sepaPI(t, e.acct, "", "DE35370400440532013002") // succeeds, then is disputed
+	pi = piWait(t, e.acct, pi.ID, "succeeded")
+	if pi.LatestCharge == nil {
+		t.Fatalf("PaymentIntent without latest_charge: %s", rawJSON(pi))
+	}
+	chID := pi.LatestCharge.ID
+	if got := e.chargeIDs(&stripe.ChargeListParams{PaymentIntent: stripe.String(pi.ID)}); len(got) != 1 || got[0] != chID {
+		t.Errorf("charges of the PaymentIntent = %v, want [%s]", got, chID)
+	}
+	dl := jsonObj(t, e.get("/v1/disputes?payment_intent="+pi.ID))
+	if d := dl["data"].([]any); len(d) != 1 || d[0].(map[string]any)["payment_intent"] != pi.ID {
+		t.Errorf("disputes of the PaymentIntent = %v", dl)
+	}
+	// A disputed payment cannot be refunded, whichever way it is named.
+	e.unchanged(func() {
+		_, err := e.sc.V1Refunds.Create(e.ctx, &stripe.RefundCreateParams{PaymentIntent: stripe.String(pi.ID)})
+		invalid(t, err, "charge_disputed", "charge")
+	})
+
+	ok := piWait(t, e.acct, sepaPI(t, e.acct, "", "DE89370400440532013000").ID, "succeeded")
+	r, err := e.sc.V1Refunds.Create(e.ctx, &stripe.RefundCreateParams{PaymentIntent: stripe.String(ok.ID), Amount: stripe.Int64(99)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Charge == nil || r.Charge.ID != ok.LatestCharge.ID || r.PaymentIntent == nil || r.PaymentIntent.ID != ok.ID {
+		t.Errorf("refund by payment_intent = %s", rawJSON(r))
+	}
+	if _, err := e.sc.V1Refunds.Create(e.ctx, &stripe.RefundCreateParams{PaymentIntent: stripe.String(ok.ID),
+		Charge: stripe.String(ok.LatestCharge.ID), Amount: stripe.Int64(1)}); err != nil {
+		t.Errorf("refund naming both: %v", err)
+	}
+	var ids []string
+	for rf, err := range e.sc.V1Refunds.List(e.ctx, &stripe.RefundListParams{PaymentIntent: stripe.String(ok.ID)}).All(e.ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, rf.ID)
+	}
+	if len(ids) != 2 || ids[1] != r.ID {
+		t.Errorf("refunds of the PaymentIntent = %v", ids)
+	}
+}
