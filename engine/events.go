@@ -53,8 +53,12 @@ func (op *Op) emit(typ string, o Object, prev Object) error {
 	}
 	ev.Created = op.Now(o.meta().ClockID).Unix()
 	ev.ID = NewID("evt_")
-	if err := op.recordEvent("", ev, o.meta().ID); err != nil {
-		return err
+	// Objects that belong to another dialect (a Checkout.com payment) get only
+	// that dialect's events, which its sink derives below.
+	if originOf(o) == "" {
+		if err := op.recordEvent("", ev, o.meta().ID); err != nil {
+			return err
+		}
 	}
 	for _, s := range op.e.sinks {
 		if err := s(op, ev); err != nil {
@@ -145,4 +149,21 @@ func (h *WebhookEndpoint) Matches(typ string) bool {
 		return false
 	}
 	return slices.Contains(h.EnabledEvents, "*") || slices.Contains(h.EnabledEvents, typ)
+}
+
+// originOf returns the dialect an object belongs to ("" for Stripe's).
+func originOf(o Object) string {
+	switch v := o.(type) {
+	case *Charge:
+		return v.Origin
+	case *Refund:
+		return v.Origin
+	case *Dispute:
+		return v.Origin
+	case *Mandate:
+		return v.Origin
+	case *Customer:
+		return v.Origin
+	}
+	return ""
 }
