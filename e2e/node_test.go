@@ -18,35 +18,49 @@ import (
 // under CI=true, where a missing tool is a failure.
 func TestNodeSmoke(t *testing.T) {
 	t.Parallel()
+	node, dir := nodeScripts(t, "stripe")
+	s := kontortest.Start(t, kontortest.Options{})
+	runNodeScript(t, node, dir, "smoke.mjs", 2*time.Minute, append(os.Environ(), "KONTOR_URL="+s.URL, "KONTOR_KEY="+kontortest.NewKey()))
+}
+
+// nodeScripts returns the node binary and the e2e/node directory, making
+// sure the npm package pkg is installed there; it skips (or fails under
+// CI=true) when either is missing.
+func nodeScripts(t *testing.T, pkg string) (node, dir string) {
+	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		missing(t, "node is not on PATH (install Node.js 18 or newer)")
 	}
-	dir, err := filepath.Abs("node")
+	dir, err = filepath.Abs("node")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "stripe", "package.json")); err != nil {
-		missing(t, "e2e/node/node_modules is missing: run `npm ci` in e2e/node")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
+		missing(t, "e2e/node/node_modules has no "+pkg+": run `npm ci` in e2e/node")
 	}
-	s := kontortest.Start(t, kontortest.Options{})
+	return node, dir
+}
 
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+// runNodeScript runs script in dir with env, logs its output line by line
+// and fails unless it exits 0 with a "N passed, 0 failed" summary.
+func runNodeScript(t *testing.T, node, dir, script string, timeout time.Duration, env []string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "smoke.mjs")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "KONTOR_URL="+s.URL, "KONTOR_KEY="+kontortest.NewKey())
+	cmd := exec.CommandContext(ctx, node, script)
+	cmd.Dir, cmd.Env = dir, env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	err = cmd.Run()
+	err := cmd.Run()
 	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
 		t.Log(line)
 	}
 	if err != nil {
-		t.Fatalf("node smoke.mjs: %v", err)
+		t.Fatalf("node %s: %v", script, err)
 	}
 	if !strings.Contains(out.String(), " passed, 0 failed") {
-		t.Fatalf("node smoke.mjs printed no passing summary")
+		t.Fatalf("node %s printed no passing summary", script)
 	}
 }
 
@@ -54,7 +68,7 @@ func TestNodeSmoke(t *testing.T) {
 func missing(t *testing.T, why string) {
 	t.Helper()
 	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s (CI=true: the Node smoke test must run)", why)
+		t.Fatalf("%s (CI=true: the Node tests must run)", why)
 	}
 	t.Skip(why)
 }
