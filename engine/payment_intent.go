@@ -259,6 +259,16 @@ func (op *Op) GetPaymentIntent(id string) (*PaymentIntent, error) {
 	return pi, nil
 }
 
+// awaitingConfirmation reports whether an intent in status may still be
+// updated, confirmed or canceled: it has not started processing or ended.
+func awaitingConfirmation(status string) bool {
+	switch status {
+	case "requires_payment_method", "requires_confirmation", "requires_action":
+		return true
+	}
+	return false
+}
+
 func unexpectedState(kind, id, status, action string) error {
 	return Errorf(KindState, kind+"_unexpected_state", "", "You cannot %s this %s because it has a status of %s.", action, stripeKind(kind), status)
 }
@@ -276,9 +286,7 @@ func (op *Op) UpdatePaymentIntent(id string, p PaymentIntentParams) (*PaymentInt
 	if err != nil {
 		return nil, err
 	}
-	switch pi.Status {
-	case "requires_payment_method", "requires_confirmation", "requires_action":
-	default:
+	if !awaitingConfirmation(pi.Status) {
 		return nil, unexpectedState("payment_intent", pi.ID, pi.Status, "update")
 	}
 	if p.Amount != nil {
@@ -321,9 +329,7 @@ func (op *Op) ConfirmPaymentIntent(id string, p PaymentIntentParams) (*PaymentIn
 	if err != nil {
 		return nil, err
 	}
-	switch pi.Status {
-	case "requires_payment_method", "requires_confirmation", "requires_action":
-	default:
+	if !awaitingConfirmation(pi.Status) {
 		return nil, unexpectedState("payment_intent", pi.ID, pi.Status, "confirm")
 	}
 	if len(p.PaymentMethodTypes) > 0 {
@@ -489,9 +495,7 @@ func (op *Op) CancelPaymentIntent(id string, reason Opt[string]) (*PaymentIntent
 	if err != nil {
 		return nil, err
 	}
-	switch pi.Status {
-	case "requires_payment_method", "requires_confirmation", "requires_action":
-	default:
+	if !awaitingConfirmation(pi.Status) {
 		return nil, unexpectedState("payment_intent", pi.ID, pi.Status, "cancel")
 	}
 	prev := clone(pi)

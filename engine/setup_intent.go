@@ -192,9 +192,7 @@ func (op *Op) UpdateSetupIntent(id string, p SetupIntentParams) (*SetupIntent, e
 	if err != nil {
 		return nil, err
 	}
-	switch si.Status {
-	case "requires_payment_method", "requires_confirmation", "requires_action":
-	default:
+	if !awaitingConfirmation(si.Status) {
 		return nil, unexpectedState("setup_intent", si.ID, si.Status, "update")
 	}
 	if p.Customer.Set && !p.Customer.Null {
@@ -224,9 +222,7 @@ func (op *Op) ConfirmSetupIntent(id string, p SetupIntentParams) (*SetupIntent, 
 	if err != nil {
 		return nil, err
 	}
-	switch si.Status {
-	case "requires_payment_method", "requires_confirmation", "requires_action":
-	default:
+	if !awaitingConfirmation(si.Status) {
 		return nil, unexpectedState("setup_intent", si.ID, si.Status, "confirm")
 	}
 	if len(p.PaymentMethodTypes) > 0 {
@@ -410,9 +406,7 @@ func (op *Op) CancelSetupIntent(id string, reason Opt[string]) (*SetupIntent, er
 	if err != nil {
 		return nil, err
 	}
-	switch si.Status {
-	case "requires_payment_method", "requires_confirmation", "requires_action":
-	default:
+	if !awaitingConfirmation(si.Status) {
 		return nil, unexpectedState("setup_intent", si.ID, si.Status, "cancel")
 	}
 	prev := clone(si)
