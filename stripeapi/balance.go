@@ -51,6 +51,7 @@ func renderBalanceTransaction(c *call, op *engine.Op, o engine.Object) (*Obj, er
 		Set("type", b.Type), nil
 }
 
+// balanceFunds renders amounts per currency, sorted by currency, all from bank accounts.
 func balanceFunds(m map[string]int64) []*Obj {
 	curs := make([]string, 0, len(m))
 	for cur := range m {
@@ -65,6 +66,7 @@ func balanceFunds(m map[string]int64) []*Obj {
 	return out
 }
 
+// balanceRoutes registers /v1/balance and /v1/balance_transactions.
 func (a *API) balanceRoutes() {
 	a.handle("GET /v1/balance", route{specs: []spec{pExpand()}, h: func(c *call, op *engine.Op) (any, error) {
 		b, err := op.Balance()

@@ -46,6 +46,7 @@ func chargeOutcome(ch *engine.Charge) *Obj {
 		Set("seller_message", msg).Set("type", "authorized")
 }
 
+// chargeMethodDetails renders payment_method_details for the charge's method type.
 func chargeMethodDetails(ch *engine.Charge) *Obj {
 	d := &Obj{}
 	m := ch.Method
@@ -85,6 +86,7 @@ func calculatedDescriptor(op *engine.Op, ch *engine.Charge) any {
 	return nil
 }
 
+// renderCharge renders a Charge in Stripe's shape, with the Source object as source charges carry it.
 func renderCharge(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
 	ch := o.(*engine.Charge)
 	var src any
@@ -175,6 +177,7 @@ func embeddedList[T engine.Object](c *call, op *engine.Op, items []T, url string
 	return l.Set("object", "list").Set("data", data).Set("has_more", hasMore).Set("url", url), nil
 }
 
+// chargeCreateSpecs are the parameters of POST /v1/charges.
 func chargeCreateSpecs() []spec {
 	return []spec{
 		pInt("amount").req(), pStr("currency").req(), pStr("source"), pStr("customer"),
@@ -192,6 +195,7 @@ func getCharge(op *engine.Op, id string) (*engine.Charge, error) {
 	return ch, nil
 }
 
+// chargeRoutes registers the /v1/charges endpoints.
 func (a *API) chargeRoutes() {
 	a.handle("POST /v1/charges", route{specs: chargeCreateSpecs(), write: true, h: func(c *call, op *engine.Op) (any, error) {
 		if capture, ok := c.p.Bool("capture"); ok && !capture {

@@ -31,6 +31,7 @@ func liveCustomer(op *engine.Op, id string) (*engine.Customer, error) {
 	return cu, nil
 }
 
+// customerSourceRoutes registers /v1/customers/{id}/sources.
 func (a *API) customerSourceRoutes() {
 	a.handle("GET /v1/customers/{id}/sources", route{specs: listSpecs(pEnum("object", sourceObjects...)), h: func(c *call, op *engine.Op) (any, error) {
 		cu, err := liveCustomer(op, c.r.PathValue("id"))

@@ -71,6 +71,7 @@ func errDisputeFinal(id, param string) error {
 		"The dispute %s is closed (lost): SEPA Direct Debit disputes are final, take no evidence and have no appeal. Reach out to your customer to settle it.", id)
 }
 
+// disputeRoutes registers the /v1/disputes endpoints.
 func (a *API) disputeRoutes() {
 	a.handle("GET /v1/disputes/{id}", route{specs: []spec{pExpand()}, h: func(c *call, op *engine.Op) (any, error) {
 		d, err := op.GetDispute("", c.r.PathValue("id"))

@@ -12,6 +12,7 @@ func init() {
 	registerExpandable("refund", "balance_transaction", "charge", "failure_balance_transaction", "payment_intent")
 }
 
+// renderRefund renders a Refund; failure fields appear when it failed, pending_reason while pending.
 func renderRefund(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
 	r := o.(*engine.Refund)
 	obj := newObj(r.ID, "refund").
@@ -69,6 +70,7 @@ func refundedCharge(op *engine.Op, p Params) (string, error) {
 	return "", engine.Invalid("parameter_missing", "charge", "Missing required param: charge (or payment_intent).")
 }
 
+// refundRoutes registers the /v1/refunds endpoints.
 func (a *API) refundRoutes() {
 	a.handle("POST /v1/refunds", route{write: true, specs: []spec{pStr("charge"), pStr("payment_intent"), pInt("amount"),
 		pEnum("reason", "duplicate", "fraudulent", "requested_by_customer"), pMeta(), pExpand()},

@@ -16,10 +16,12 @@ func init() {
 // naming another one is refused.
 var sourceFlows = map[string]string{"sofort": "redirect", "sepa_debit": "none", "sepa_credit_transfer": "receiver"}
 
+// ownerSpec describes owner[…] of a source.
 func ownerSpec() spec {
 	return pHash("owner", addressSpec("address"), pStr("email").maxlen(800), pStr("name").maxlen(5000), pStr("phone").maxlen(5000))
 }
 
+// sourceCreateSpecs are the parameters of POST /v1/sources.
 func sourceCreateSpecs() []spec {
 	acceptance := pHash("acceptance", pInt("date"), pStr("ip"), pHash("offline", pStr("contact_email").req()),
 		pHash("online", pInt("date"), pStr("ip"), pStr("user_agent")),
@@ -42,6 +44,7 @@ func sourceCreateSpecs() []spec {
 	}
 }
 
+// sourceUpdateSpecs are the parameters of POST /v1/sources/{id}.
 func sourceUpdateSpecs() []spec {
 	return []spec{
 		pMeta(), ownerSpec(),
@@ -53,6 +56,7 @@ func sourceUpdateSpecs() []spec {
 	}
 }
 
+// ownerParams reads owner[…] as the engine's update.
 func ownerParams(p Params) engine.OwnerParams {
 	o := p.Hash("owner")
 	return engine.OwnerParams{Name: o.Str("name"), Email: o.Str("email"), Phone: o.Str("phone"), Address: o.Address("address")}
@@ -130,6 +134,7 @@ func mandateAcceptance(a Params) (engine.Acceptance, error) {
 	return acc, nil
 }
 
+// firstNonEmpty returns the first of vs that is not empty.
 func firstNonEmpty(vs ...string) string {
 	for _, v := range vs {
 		if v != "" {
@@ -139,6 +144,7 @@ func firstNonEmpty(vs ...string) string {
 	return ""
 }
 
+// int64OrNull renders a nullable integer.
 func int64OrNull(p *int64) any {
 	if p == nil {
 		return nil
@@ -146,6 +152,7 @@ func int64OrNull(p *int64) any {
 	return *p
 }
 
+// renderOwner renders a source's owner hash.
 func renderOwner(o engine.Owner) *Obj {
 	out := &Obj{}
 	return out.Set("address", renderAddress(o.Address)).Set("email", str(o.Email)).Set("name", str(o.Name)).
@@ -290,6 +297,7 @@ func (c *call) getSource(op *engine.Op, id string) (*engine.Source, error) {
 	return s, nil
 }
 
+// sourceRoutes registers the /v1/sources endpoints.
 func (a *API) sourceRoutes() {
 	a.handle("POST /v1/sources", route{specs: sourceCreateSpecs(), write: true, publishable: true, h: func(c *call, op *engine.Op) (any, error) {
 		sp, err := sourceParams(c.p)

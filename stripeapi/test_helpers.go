@@ -29,6 +29,7 @@ func pendingSofort(op *engine.Op, id string) error {
 	return nil
 }
 
+// testHelperRoutes registers the source and charge test helpers.
 func (a *API) testHelperRoutes() {
 	a.handle("POST /v1/test_helpers/sources/{id}/authorize", route{write: true, specs: []spec{pExpand()}, h: func(c *call, op *engine.Op) (any, error) {
 		id := c.r.PathValue("id")
