@@ -34,6 +34,8 @@ type Config struct {
 	PublicURL    string
 	Logger       *slog.Logger
 	Clock        clock.Clock
+	// WebhookTimeout is how long a webhook receiver has to answer; 0 means 10 s.
+	WebhookTimeout time.Duration
 	// WebhookRetries, when set, replaces the timing profile's Stripe webhook
 	// retry schedule: the delay after each failed attempt, the last one
 	// followed by giving up. Nil keeps the profile's schedule (sandbox: the
@@ -165,7 +167,7 @@ func (s *Server) Start() {
 		default:
 		}
 	})
-	disp := webhook.New(s.engine, s.log, map[string]webhook.Dialect{"": s.stripe.WebhookDialect(), "cko": s.cko.WebhookDialect()})
+	disp := webhook.New(s.engine, s.log, map[string]webhook.Dialect{"": s.stripe.WebhookDialect(), "cko": s.cko.WebhookDialect()}, s.cfg.WebhookTimeout)
 	s.wg.Add(4)
 	go func() { defer s.wg.Done(); s.engine.RunScheduler(ctx, schedKick) }()
 	go func() { defer s.wg.Done(); disp.Run(ctx, hookKick) }()

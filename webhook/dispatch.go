@@ -31,9 +31,6 @@ type Dialect struct {
 // Timeout is how long a receiver has to answer with a 2xx.
 const Timeout = 10 * time.Second
 
-// leaseFor bounds how long one node may hold a delivery before another may retry it.
-const leaseFor = 2 * Timeout
-
 // Dispatcher delivers webhooks.
 type Dispatcher struct {
 	e        *engine.Engine
@@ -41,15 +38,20 @@ type Dispatcher struct {
 	client   *http.Client
 	dialects map[string]Dialect
 	workers  int
+	lease    time.Duration
 }
 
-// New returns a Dispatcher; dialects maps a dialect name ("" for Stripe) to its Dialect.
-func New(e *engine.Engine, log *slog.Logger, dialects map[string]Dialect) *Dispatcher {
+// New returns a Dispatcher; dialects maps a dialect name ("" for Stripe) to its
+// Dialect. timeout is how long a receiver has to answer (0 means Timeout).
+func New(e *engine.Engine, log *slog.Logger, dialects map[string]Dialect, timeout time.Duration) *Dispatcher {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{e: e, log: log, dialects: dialects, workers: 16,
-		client: &http.Client{Timeout: Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	if timeout <= 0 {
+		timeout = Timeout
+	}
+	return &Dispatcher{e: e, log: log, dialects: dialects, workers: 16, lease: 2 * timeout,
+		client: &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
 // Run delivers due webhooks until ctx ends. A receiver's slowness occupies
@@ -65,7 +67,7 @@ func (d *Dispatcher) Run(ctx context.Context, kick <-chan struct{}) {
 			now := d.e.WallNow().UnixMilli()
 			err := d.e.Store().Update(ctx, func(tx store.Tx) error {
 				var err error
-				claimed, err = tx.ClaimDeliveries(ctx, store.ClaimDeliveriesParams{Now: now, LeaseUntil: now + leaseFor.Milliseconds(), Limit: free})
+				claimed, err = tx.ClaimDeliveries(ctx, store.ClaimDeliveriesParams{Now: now, LeaseUntil: now + d.lease.Milliseconds(), Limit: free})
 				return err
 			})
 			if err != nil && ctx.Err() == nil {
@@ -164,7 +166,7 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) {
 
 // release gives up the lease on a delivery interrupted by shutdown, so that
 // the next start (or another node) retries it at once instead of after
-// leaseFor. The interrupted attempt is not recorded; the receiver may have
+// the lease. The interrupted attempt is not recorded; the receiver may have
 // seen it, which at-least-once delivery allows.
 func (d *Dispatcher) release(dl store.Delivery) {
 	dl.LeaseUntil = 0
@@ -209,7 +211,7 @@ func (d *Dispatcher) finish(ctx context.Context, dl store.Delivery, att store.De
 }
 
 // stillLeased reports whether dl is still pending under the lease this node
-// claimed it with. A node that stalled past its lease (leaseFor) may find
+// claimed it with. A node that stalled past its lease (its lease) may find
 // that another node claimed the delivery meanwhile; the other node then owns
 // the outcome, and this one must neither overwrite its lease and attempt
 // count nor settle the event's pending_webhooks a second time. The attempt

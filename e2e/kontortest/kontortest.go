@@ -40,6 +40,8 @@ type Options struct {
 	// WebhookRetries replaces the Stripe webhook retry schedule (see
 	// server.Config.WebhookRetries); nil keeps the sandbox schedule.
 	WebhookRetries []time.Duration
+	// WebhookTimeout replaces the 10 s a receiver has to answer.
+	WebhookTimeout time.Duration
 	// StrictKeys turns off auto-provisioning of sk_test_ keys.
 	StrictKeys bool
 	// Clock replaces the wall clock.
@@ -78,7 +80,7 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	ctx := context.Background()
 	srv, err := server.New(ctx, server.Config{Addr: "127.0.0.1:0", DB: opts.DBPath, StrictKeys: opts.StrictKeys,
-		Clock: opts.Clock, Logger: log, WebhookRetries: opts.WebhookRetries})
+		Clock: opts.Clock, Logger: log, WebhookRetries: opts.WebhookRetries, WebhookTimeout: opts.WebhookTimeout})
 	if err != nil {
 		t.Fatalf("kontortest: start server: %v", err)
 	}
