@@ -211,7 +211,6 @@ func TestCkoTestIBANs(t *testing.T) {
 	}
 	t.Run("paid", func(t *testing.T) {
 		t.Parallel()
-		start := time.Now()
 		pay := c.pay(t, c.source(t, ibanPaid, "recurring", nil), 5600)
 		pend := rcv.wait(t, "payment_pending", pay)
 		if pend.Event.Data["status"] != "Pending" {
@@ -231,9 +230,6 @@ func TestCkoTestIBANs(t *testing.T) {
 		}
 		if p["approved"] != true || p["amount"] != float64(5600) || p["currency"] != "EUR" {
 			t.Errorf("payment = %v", p)
-		}
-		if time.Since(start) > 15*time.Second {
-			t.Errorf("sandbox outcome took %s, want seconds", time.Since(start))
 		}
 	})
 	t.Run("canceled", func(t *testing.T) {

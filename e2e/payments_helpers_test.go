@@ -40,8 +40,14 @@ func newPayEnv(t *testing.T) *payEnv {
 // newPayEnvProfile starts a server with the given timing profile.
 func newPayEnvProfile(t *testing.T, prof kontortest.Profile) *payEnv {
 	t.Helper()
+	return newPayEnvWith(t, kontortest.Options{}, prof)
+}
+
+// newPayEnvWith is newPayEnvProfile with server options (a frozen wall clock, say).
+func newPayEnvWith(t *testing.T, opts kontortest.Options, prof kontortest.Profile) *payEnv {
+	t.Helper()
 	t.Parallel()
-	s := kontortest.StartProfile(t, kontortest.Options{}, prof)
+	s := kontortest.StartProfile(t, opts, prof)
 	a := s.NewAccount(t)
 	e := &payEnv{t: t, ctx: t.Context(), srv: s, acct: a, sc: a.Client, hook: kontortest.NewReceiver(t)}
 	we, err := a.Client.V1WebhookEndpoints.Create(e.ctx, &stripe.WebhookEndpointCreateParams{

@@ -16,8 +16,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -64,30 +62,11 @@ type Server struct {
 	stopped bool
 }
 
-// Start starts a server on a free loopback port with a SQLite file and
-// stops it when the test ends.
+// Start starts a server on a free loopback port with a SQLite file, in the
+// sandbox profile, and stops it when the test ends.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
-	if opts.DBPath == "" {
-		opts.DBPath = filepath.Join(t.TempDir(), "kontor.db")
-	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-		if os.Getenv("KONTOR_TEST_LOG") != "" {
-			log = slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		}
-	}
-	ctx := context.Background()
-	srv, err := server.New(ctx, server.Config{Addr: "127.0.0.1:0", DB: opts.DBPath, StrictKeys: opts.StrictKeys,
-		Clock: opts.Clock, Logger: log, WebhookRetries: opts.WebhookRetries, WebhookTimeout: opts.WebhookTimeout})
-	if err != nil {
-		t.Fatalf("kontortest: start server: %v", err)
-	}
-	srv.Start()
-	s := &Server{URL: srv.URL(), DBPath: opts.DBPath, Srv: srv, t: t}
-	t.Cleanup(s.Stop)
-	return s
+	return StartProfile(t, opts, Profile{})
 }
 
 // Stop shuts the server down, finishing in-flight requests. It is called

@@ -23,6 +23,8 @@ type Profile struct {
 }
 
 // StartProfile starts a server like Start, with the given timing profile.
+// The server listens on a free loopback port, uses a SQLite file (a new one
+// in t.TempDir() unless opts.DBPath names one) and stops when the test ends.
 // Tests of the realistic profile (TARGET business days, pending balances)
 // and tests that want the sandbox's "within seconds" to be quicker use it.
 func StartProfile(t testing.TB, opts Options, prof Profile) *Server {
@@ -38,7 +40,8 @@ func StartProfile(t testing.TB, opts Options, prof Profile) *Server {
 		}
 	}
 	srv, err := server.New(context.Background(), server.Config{Addr: "127.0.0.1:0", DB: opts.DBPath, StrictKeys: opts.StrictKeys,
-		Clock: opts.Clock, Logger: log, WebhookRetries: opts.WebhookRetries, Timing: prof.Timing, SandboxDelay: prof.SandboxDelay})
+		Clock: opts.Clock, Logger: log, WebhookRetries: opts.WebhookRetries, WebhookTimeout: opts.WebhookTimeout,
+		Timing: prof.Timing, SandboxDelay: prof.SandboxDelay})
 	if err != nil {
 		t.Fatalf("kontortest: start server: %v", err)
 	}
