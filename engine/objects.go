@@ -26,6 +26,8 @@ func (m *Meta) Seq() int64 { return m.seq }
 // Object is implemented by every stored engine type.
 type Object interface {
 	meta() *Meta
+	// Seq returns the store's ordering number of the object (0 before it is stored).
+	Seq() int64
 	// ObjectType names the type, as stored and as used in events ("customer", …).
 	ObjectType() string
 	// Index returns the queried columns of the object (Kind, Customer, Parent, Status, Lookup).

@@ -123,7 +123,7 @@ func listOfWhere[T any, PT interface {
 		if len(items) >= q.Limit || len(batch) < q.Limit {
 			break
 		}
-		if last := seqOf(batch[len(batch)-1]); q.Ascending {
+		if last := batch[len(batch)-1].Seq(); q.Ascending {
 			q.BeforeSeq = last
 		} else {
 			q.AfterSeq = last

@@ -2,7 +2,6 @@ package stripeapi
 
 import (
 	"github.com/kontorpay/kontor/engine"
-	"github.com/kontorpay/kontor/store"
 )
 
 func init() { registerRenderer("webhook_endpoint", renderWebhookEndpoint) }
@@ -91,5 +90,4 @@ func (a *API) webhookEndpointRoutes() {
 		return listOfWhere(c, op, "/v1/webhook_endpoints", "webhook endpoint", nil,
 			func(h *engine.WebhookEndpoint) bool { return h.Dialect == "" && !h.Deleted })
 	}})
-	_ = store.ErrNotFound
 }
