@@ -211,7 +211,7 @@ func (d *Dispatcher) finish(ctx context.Context, dl store.Delivery, att store.De
 }
 
 // stillLeased reports whether dl is still pending under the lease this node
-// claimed it with. A node that stalled past its lease (its lease) may find
+// claimed it with. A node that stalled past its lease may find
 // that another node claimed the delivery meanwhile; the other node then owns
 // the outcome, and this one must neither overwrite its lease and attempt
 // count nor settle the event's pending_webhooks a second time. The attempt
