@@ -1,0 +1,123 @@
+package stripeapi
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/kontorpay/kontor/engine"
+)
+
+func TestParseForm(t *testing.T) {
+	cases := []struct {
+		raw  string
+		want string // JSON of the tree
+	}{
+		{"a=1&b=x", `{"a":"1","b":"x"}`},
+		{"a[b][c]=v", `{"a":{"b":{"c":"v"}}}`},
+		{"expand[]=x&expand[]=y", `{"expand":["x","y"]}`},
+		{"expand[0]=x&expand[1]=y", `{"expand":{"0":"x","1":"y"}}`},
+		{"metadata[k]=&description=", `{"description":"","metadata":{"k":""}}`},
+		{"a=%20b+c&d=%C3%A4", `{"a":" b c","d":"ä"}`},
+		{"a=1&a=2", `{"a":"2"}`},
+		{"&&a=1&", `{"a":"1"}`},
+		{"line_items[0][price_data][unit_amount]=5&line_items[0][quantity]=2", `{"line_items":{"0":{"price_data":{"unit_amount":"5"},"quantity":"2"}}}`},
+	}
+	for _, c := range cases {
+		got := tree{}
+		if err := parseForm(got, c.raw); err != nil {
+			t.Errorf("parseForm(%q): %v", c.raw, err)
+			continue
+		}
+		b, _ := json.Marshal(got)
+		if string(b) != c.want {
+			t.Errorf("parseForm(%q) = %s, want %s", c.raw, b, c.want)
+		}
+	}
+	for _, bad := range []string{"a[=1", "a]=1", "[a]=1", "a[b]c=1", "a=1&a[b]=2", "a[b]=1&a=2", "a[]=1&a[b]=2", "a[][b]=1", "%zz=1", "a=%zz"} {
+		if err := parseForm(tree{}, bad); err == nil {
+			t.Errorf("parseForm(%q) succeeded, want an error", bad)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	specs := []spec{pInt("amount").req(), pStr("description").nullable().maxlen(10), pEnum("kind", "a", "b"),
+		pBool("flag"), pMeta(), addressSpec("address"), pExpand(), pRange("created")}
+	cases := []struct {
+		raw, code, param string
+	}{
+		{"description=x", "parameter_missing", "amount"},
+		{"amount=12&foo=1", "parameter_unknown", "foo"},
+		{"amount=12&address[planet]=mars", "parameter_unknown", "address[planet]"},
+		{"amount=1.5", "parameter_invalid_integer", "amount"},
+		{"amount=", "parameter_invalid_empty", "amount"},
+		{"amount=1&description=" + strings.Repeat("x", 11), "parameter_invalid_string", "description"},
+		{"amount=1&kind=c", "parameter_invalid_enum", "kind"},
+		{"amount=1&flag=yes", "parameter_invalid_boolean", "flag"},
+		{"amount=1&expand[1]=x", "parameter_invalid_array", "expand"},
+		{"amount=1&created[after]=3", "parameter_unknown", "created[after]"},
+		{"amount=1&metadata[" + strings.Repeat("k", 41) + "]=v", "parameter_invalid_metadata", "metadata[" + strings.Repeat("k", 41) + "]"},
+		{"amount=1&metadata[k]=" + strings.Repeat("v", 501), "parameter_invalid_metadata", "metadata[k]"},
+	}
+	for _, c := range cases {
+		tr := tree{}
+		if err := parseForm(tr, c.raw); err != nil {
+			t.Fatal(err)
+		}
+		_, err := validate(tr, specs)
+		var e *engine.Error
+		if !errors.As(err, &e) || e.Code != c.code || e.Param != c.param {
+			t.Errorf("validate(%q) = %v, want %s on %s", c.raw, err, c.code, c.param)
+		}
+	}
+	tr := tree{}
+	parseForm(tr, "amount=12&description=&metadata[a]=1&metadata[b]=&expand[0]=x&expand[1]=y&created[gt]=5&created[lte]=9&address=")
+	p, err := validate(tr, specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := p.Int("amount"); n != 12 {
+		t.Errorf("amount = %d", n)
+	}
+	if d := p.Str("description"); !d.Set || !d.Null {
+		t.Errorf("description = %+v, want set and null", d)
+	}
+	if md := p.Metadata(); !reflect.DeepEqual(md.Set, map[string]string{"a": "1", "b": ""}) || md.Clear {
+		t.Errorf("metadata = %+v", md)
+	}
+	if got := p.Strings("expand"); !reflect.DeepEqual(got, []string{"x", "y"}) {
+		t.Errorf("expand = %v", got)
+	}
+	if gte, lte := p.Range("created"); gte == nil || *gte != 6 || lte == nil || *lte != 9 {
+		t.Errorf("created range = %v..%v, want 6..9", gte, lte)
+	}
+	if a := p.Address("address"); !a.Set || !a.Null {
+		t.Errorf("address = %+v, want cleared", a)
+	}
+	many := tree{"amount": "1", "metadata": map[string]any{}}
+	for i := range 51 {
+		many["metadata"].(map[string]any)["k"+itoa(i)] = "v"
+	}
+	if _, err := validate(many, specs); err == nil || !strings.Contains(err.Error(), "up to 50 keys") {
+		t.Errorf("51 metadata keys: %v", err)
+	}
+}
+
+// FuzzParseForm: errors are fine, panics are not, and whatever parses
+// validates against a permissive spec without panicking either.
+func FuzzParseForm(f *testing.F) {
+	for _, s := range []string{"a=1", "a[b][c]=v", "expand[]=x&expand[0]=y", "a[0][b]=1&a[1][b]=2", "%zz", "a[=", "metadata[x]=&metadata=", "a[][]=1"} {
+		f.Add(s)
+	}
+	specs := []spec{pStr("a"), pArr("expand", pStr("")), pMeta(), pAny("sofort"), pRange("created"), pArr("items", pHash("", pInt("q")))}
+	f.Fuzz(func(t *testing.T, raw string) {
+		tr := tree{}
+		if err := parseForm(tr, raw); err != nil {
+			return
+		}
+		validate(tr, specs)
+	})
+}
