@@ -65,7 +65,8 @@ func checkOnce(t *testing.T, round int, rs [2]*response, want int, replayHeader 
 // instant, many times, in both dialects: each key executes once, and the
 // node that lost the race replays the winner's answer byte for byte. The
 // sources charged are single-use, so a second execution could not even
-// succeed: without the replay the loser would answer a 400.
+// succeed: without the replay the loser would answer a 400. Two unkeyed
+// changes of one object on two nodes at once never answer a 500.
 func TestSameKeyOnTwoNodes(t *testing.T) {
 	c := startCluster(t, 3, sandboxDelay)
 
@@ -101,5 +102,34 @@ func TestSameKeyOnTwoNodes(t *testing.T) {
 			rs := twice(t, a, i%3, (i+1)%3, "/payments", body, map[string]string{"Cko-Idempotency-Key": fmt.Sprintf("same-%d", i)})
 			checkOnce(t, i, rs, http.StatusAccepted, "Cko-Idempotent-Replayed")
 		}
+	})
+	// Two nodes changing one object at once, without keys: one wins, the
+	// other answers what Stripe would (the clock is advancing already, or
+	// 429 lock_timeout for a lost race, which the SDKs retry), never a 500.
+	t.Run("one object, two nodes", func(t *testing.T) {
+		a := &api{key: newKey(), nodes: c.nodes}
+		lost := map[string]int{}
+		for i := range 20 {
+			clk := a.must(t, i%3, http.MethodPost, "/v1/test_helpers/test_clocks", url.Values{"frozen_time": {"1767225600"}}, nil, http.StatusOK).field("id")
+			rs := twice(t, a, i%3, (i+1)%3, "/v1/test_helpers/test_clocks/"+clk+"/advance", url.Values{"frozen_time": {"1767229200"}}, nil)
+			won := 0
+			for _, r := range rs {
+				e, _ := r.json()["error"].(map[string]any)
+				code, _ := e["code"].(string)
+				switch {
+				case r.Status == http.StatusOK:
+					won++
+				case r.Status == http.StatusBadRequest && code == "test_clock_not_ready",
+					r.Status == http.StatusTooManyRequests && code == "lock_timeout":
+					lost[code]++
+				default:
+					t.Errorf("round %d: node %d answered %d: %s", i, r.Node, r.Status, r.Body)
+				}
+			}
+			if won != 1 {
+				t.Errorf("round %d: %d advances won, want 1", i, won)
+			}
+		}
+		t.Logf("losers answered %v", lost)
 	})
 }
