@@ -24,7 +24,36 @@ type keyring struct {
 	fpKey []byte
 }
 
-const dataKeySetting = "data_key"
+const (
+	dataKeySetting      = "data_key"
+	dataKeyCheckSetting = "data_key_check"
+)
+
+// checkGivenKey makes sure a data key given from outside is the one the
+// database's sealed values were written with: a database that keeps its own
+// key, or that was first used with another given key, refuses it.
+func checkGivenKey(ctx context.Context, st store.Store, key []byte) error {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("kontor data key check"))
+	check := m.Sum(nil)
+	return st.Update(ctx, func(tx store.Tx) error {
+		if _, err := tx.GetSetting(ctx, dataKeySetting); err == nil {
+			return errors.New("engine: this database keeps its own data key in its settings; it cannot switch to a given key (start it without one)")
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		stored, err := tx.GetSetting(ctx, dataKeyCheckSetting)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return tx.PutSetting(ctx, dataKeyCheckSetting, check)
+		case err != nil:
+			return err
+		case !hmac.Equal(stored, check):
+			return errors.New("engine: the given data key is not the one this database was first used with")
+		}
+		return nil
+	})
+}
 
 // loadKeyring uses key when given, else the data key kept in the store's
 // settings, creating it on first start. Concurrent first starts keep one key.
@@ -35,9 +64,10 @@ func loadKeyring(ctx context.Context, st store.Store, key []byte) (*keyring, err
 		if err != nil {
 			return nil, err
 		}
-	}
-	if len(key) != 32 {
+	} else if len(key) != 32 {
 		return nil, fmt.Errorf("engine: data key must be 32 bytes, got %d", len(key))
+	} else if err := checkGivenKey(ctx, st, key); err != nil {
+		return nil, err
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {

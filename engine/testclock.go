@@ -46,7 +46,17 @@ func (op *Op) CreateTestClock(frozenTime int64, name Opt[string]) (*TestClock, e
 
 // GetTestClock returns a live test clock.
 func (op *Op) GetTestClock(id string) (*TestClock, error) {
-	c, err := Get[TestClock](op, id)
+	return op.testClockFor(id, false)
+}
+
+// testClockFor loads a live test clock, locking its row when lock is set so
+// that concurrent advances and deletions of one clock take turns.
+func (op *Op) testClockFor(id string, lock bool) (*TestClock, error) {
+	get := Get[TestClock]
+	if lock {
+		get = GetForUpdate[TestClock]
+	}
+	c, err := get(op, id)
 	if err != nil || c.Deleted {
 		return nil, NotFound("test_clock", "test clock", id)
 	}
@@ -72,7 +82,7 @@ func (op *Op) ListTestClocks(p ListParams) ([]*TestClock, error) {
 // "advancing" until every timer due by then has fired, in due order; then it
 // is "ready" again (event test_helpers.test_clock.ready).
 func (op *Op) AdvanceTestClock(id string, frozenTime int64) (*TestClock, error) {
-	c, err := op.GetTestClock(id)
+	c, err := op.testClockFor(id, true)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +105,7 @@ func (op *Op) AdvanceTestClock(id string, frozenTime int64) (*TestClock, error) 
 
 // DeleteTestClock deletes the clock, cancels its timers and deletes the customers bound to it.
 func (op *Op) DeleteTestClock(id string) (*TestClock, error) {
-	c, err := op.GetTestClock(id)
+	c, err := op.testClockFor(id, true)
 	if err != nil {
 		return nil, err
 	}

@@ -34,6 +34,9 @@ type Config struct {
 	PublicURL    string
 	Logger       *slog.Logger
 	Clock        clock.Clock
+	// DataKey seals full IBANs and secrets (32 bytes); nil keeps a key in the
+	// database's settings, created on first start.
+	DataKey []byte
 	// WebhookTimeout is how long a webhook receiver has to answer; 0 means 10 s.
 	WebhookTimeout time.Duration
 	// WebhookRetries, when set, replaces the timing profile's Stripe webhook
@@ -111,7 +114,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.store = st
 	eng, err := engine.New(ctx, engine.Config{Store: st, Clock: cfg.Clock, Logger: s.log, Timing: cfg.Timing,
-		StrictKeys: cfg.StrictKeys, SandboxDelay: cfg.SandboxDelay})
+		StrictKeys: cfg.StrictKeys, SandboxDelay: cfg.SandboxDelay, DataKey: cfg.DataKey})
 	if err != nil {
 		s.closeStore()
 		return nil, err

@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -68,6 +69,8 @@ type flags struct {
 	strictKeys   bool
 	publicURL    string
 	sandboxDelay time.Duration
+	dataKey      string
+	hookTimeout  time.Duration
 }
 
 func newFlags(name string, stderr io.Writer) *flags {
@@ -82,7 +85,22 @@ func newFlags(name string, stderr io.Writer) *flags {
 	f.fs.StringVar(&f.publicURL, "public-url", env("KONTOR_PUBLIC_URL", ""), "base URL of hosted pages, if not http://ADDR (KONTOR_PUBLIC_URL)")
 	d, _ := time.ParseDuration(env("KONTOR_SANDBOX_DELAY", "2s"))
 	f.fs.DurationVar(&f.sandboxDelay, "sandbox-delay", d, "how long 'within seconds' outcomes take in the sandbox profile (KONTOR_SANDBOX_DELAY)")
+	f.fs.StringVar(&f.dataKey, "data-key", env("KONTOR_DATA_KEY", ""), "base64 of the 32-byte key that seals IBANs and secrets; empty keeps a key in the database (KONTOR_DATA_KEY)")
+	wt, _ := time.ParseDuration(env("KONTOR_WEBHOOK_TIMEOUT", "10s"))
+	f.fs.DurationVar(&f.hookTimeout, "webhook-timeout", wt, "how long a webhook receiver has to answer (KONTOR_WEBHOOK_TIMEOUT)")
 	return f
+}
+
+// key decodes --data-key; nil when none is given.
+func (f *flags) key() ([]byte, error) {
+	if f.dataKey == "" {
+		return nil, nil
+	}
+	k, err := base64.StdEncoding.DecodeString(f.dataKey)
+	if err != nil || len(k) != 32 {
+		return nil, errors.New("--data-key must be the base64 encoding of 32 bytes (for example: openssl rand -base64 32)")
+	}
+	return k, nil
 }
 
 func env(name, def string) string {
@@ -112,8 +130,12 @@ func (f *flags) config(log *slog.Logger) (server.Config, error) {
 	if t != engine.TimingSandbox && t != engine.TimingRealistic {
 		return server.Config{}, fmt.Errorf("--timing must be sandbox or realistic, not %q", f.timing)
 	}
+	key, err := f.key()
+	if err != nil {
+		return server.Config{}, err
+	}
 	return server.Config{Addr: f.addr, DB: f.db, Timing: t, StrictKeys: f.strictKeys, PublicURL: f.publicURL,
-		SandboxDelay: f.sandboxDelay, Logger: log}, nil
+		SandboxDelay: f.sandboxDelay, Logger: log, DataKey: key, WebhookTimeout: f.hookTimeout}, nil
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -171,12 +193,16 @@ func accounts(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := f.fs.Parse(args[1:]); err != nil {
 		return err
 	}
+	key, err := f.key()
+	if err != nil {
+		return err
+	}
 	st, err := server.OpenStore(ctx, f.db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	eng, err := engine.New(ctx, engine.Config{Store: st})
+	eng, err := engine.New(ctx, engine.Config{Store: st, DataKey: key})
 	if err != nil {
 		return err
 	}
