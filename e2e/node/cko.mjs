@@ -16,6 +16,7 @@ import crypto from 'node:crypto';
 import dns from 'node:dns';
 import http from 'node:http';
 import { Checkout } from 'checkout-sdk-node';
+import { assert, check, finish, startReceiver } from './harness.mjs';
 
 const lookup = dns.lookup;
 dns.lookup = function (host, options, callback) {
@@ -45,25 +46,6 @@ const CHARGEBACKS = [
   ['DE84100100101234567898', 'FRM'],
 ];
 
-let passed = 0;
-let failed = 0;
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (err) {
-    failed++;
-    const body = err && err.body ? ` ${JSON.stringify(err.body)}` : '';
-    console.log(`not ok - ${name}: ${err && err.message ? err.message : err}${body}`);
-  }
-}
-
 // expectError runs fn and checks that it fails with the SDK error name,
 // HTTP status and (for 4xx with a body) error code.
 async function expectError(fn, name, status, code) {
@@ -84,42 +66,22 @@ async function expectError(fn, name, status, code) {
 
 // A webhook receiver that verifies Cko-Signature: the hex HMAC-SHA256 of
 // the raw body keyed with the account's secret key.
-const received = [];
-const waiters = [];
-const receiver = http.createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const body = Buffer.concat(chunks).toString('utf8');
-    const want = crypto.createHmac('sha256', key).update(body).digest('hex');
-    const got = req.headers['cko-signature'] || '';
-    const verified = got.length === want.length && crypto.timingSafeEqual(Buffer.from(got), Buffer.from(want));
-    let event = {};
-    try {
-      event = JSON.parse(body);
-    } catch {}
-    received.push({ event, verified, headers: req.headers });
-    res.writeHead(verified ? 200 : 400).end();
-    for (const w of waiters.splice(0)) w();
-  });
+const receiver = await startReceiver(http, (body, headers) => {
+  const want = crypto.createHmac('sha256', key).update(body).digest('hex');
+  const got = headers['cko-signature'] || '';
+  const verified = got.length === want.length && crypto.timingSafeEqual(Buffer.from(got), Buffer.from(want));
+  let event = {};
+  try {
+    event = JSON.parse(body);
+  } catch {}
+  return [{ event, verified, headers }, verified ? 200 : 400];
 });
-await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-const receiverURL = `http://127.0.0.1:${receiver.address().port}/cko`;
+const { received } = receiver;
+const receiverURL = receiver.url('/cko');
 
 function waitEvent(type, paymentId, ms = 30000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${type} webhook for ${paymentId} within ${ms} ms`)), ms);
-    const look = () => {
-      const hit = received.find((d) => d.verified && d.event.type === type && d.event.data && d.event.data.id === paymentId);
-      if (hit) {
-        clearTimeout(timer);
-        resolve(hit);
-      } else {
-        waiters.push(look);
-      }
-    };
-    look();
-  });
+  return receiver.waitFor((d) => d.verified && d.event.type === type && d.event.data && d.event.data.id === paymentId, ms,
+    `${type} webhook for ${paymentId}`);
 }
 
 function sourceRequest(iban, mandateType = 'recurring') {
@@ -347,6 +309,4 @@ await check('every delivery verified and carried the registration\'s header', as
 });
 
 await cko.webhooks.removeWebhook(webhookId).catch(() => {});
-receiver.close();
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish(receiver);

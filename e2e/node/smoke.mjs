@@ -8,64 +8,13 @@
 import http from 'node:http';
 import crypto from 'node:crypto';
 import Stripe from 'stripe';
+import { assert, check, finish, stripeClient, stripeReceiver } from './harness.mjs';
 
 const base = new URL(process.env.KONTOR_URL || 'http://127.0.0.1:12111');
 const key = process.env.KONTOR_KEY || `sk_test_node${crypto.randomBytes(12).toString('hex')}`;
-const stripe = new Stripe(key, {
-  host: base.hostname,
-  port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)),
-  protocol: base.protocol.replace(':', ''),
-  maxNetworkRetries: 0,
-  telemetry: false,
-});
-
-let passed = 0;
-let failed = 0;
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (err) {
-    failed++;
-    console.log(`not ok - ${name}: ${err && err.message ? err.message : err}`);
-  }
-}
-
-// A local webhook receiver; resolves deliveries through waitFor.
-const received = [];
-const waiters = [];
-const receiver = http.createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    received.push({ body: Buffer.concat(chunks).toString('utf8'), signature: req.headers['stripe-signature'] });
-    res.writeHead(200).end();
-    for (const w of waiters.splice(0)) w();
-  });
-});
-await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-
-function waitFor(pred, ms = 30000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no matching webhook within ${ms} ms`)), ms);
-    const look = () => {
-      const hit = received.find(pred);
-      if (hit) {
-        clearTimeout(timer);
-        resolve(hit);
-      } else {
-        waiters.push(look);
-      }
-    };
-    look();
-  });
-}
+const stripe = stripeClient(Stripe, base, key);
+const receiver = await stripeReceiver(http);
+const waitFor = (pred, ms) => receiver.waitFor(pred, ms);
 
 let customer;
 let endpoint;
@@ -92,7 +41,7 @@ await check('customers.retrieve', async () => {
 
 await check('webhookEndpoints.create', async () => {
   endpoint = await stripe.webhookEndpoints.create({
-    url: `http://127.0.0.1:${receiver.address().port}/hooks`,
+    url: receiver.url('/hooks'),
     enabled_events: ['customer.updated'],
   });
   assert(endpoint.id.startsWith('we_'), `id ${endpoint.id}`);
@@ -182,6 +131,4 @@ await check('webhookEndpoints.del', async () => {
   assert(d.deleted === true, JSON.stringify(d));
 });
 
-receiver.close();
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish(receiver);
