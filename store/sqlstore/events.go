@@ -52,18 +52,7 @@ func (t *Tx) ListEvents(ctx context.Context, p store.ListEventsParams) ([]store.
 		}
 		w.conds = append(w.conds, cond+")")
 	}
-	if p.CreatedGTE != nil {
-		w.add("created >= ?", *p.CreatedGTE)
-	}
-	if p.CreatedLTE != nil {
-		w.add("created <= ?", *p.CreatedLTE)
-	}
-	if p.AfterSeq > 0 {
-		w.add("seq < ?", p.AfterSeq)
-	}
-	if p.BeforeSeq > 0 {
-		w.add("seq > ?", p.BeforeSeq)
-	}
+	w.window(p.CreatedGTE, p.CreatedLTE, p.AfterSeq, p.BeforeSeq)
 	order := " ORDER BY seq DESC"
 	if p.Ascending {
 		order = " ORDER BY seq ASC"

@@ -75,18 +75,7 @@ func objectFilter(p store.ListObjectsParams) *where {
 	w.eq("status", p.Status)
 	w.eq("clock_id", p.ClockID)
 	w.eq("lookup", p.Lookup)
-	if p.CreatedGTE != nil {
-		w.add("created >= ?", *p.CreatedGTE)
-	}
-	if p.CreatedLTE != nil {
-		w.add("created <= ?", *p.CreatedLTE)
-	}
-	if p.AfterSeq > 0 {
-		w.add("seq < ?", p.AfterSeq)
-	}
-	if p.BeforeSeq > 0 {
-		w.add("seq > ?", p.BeforeSeq)
-	}
+	w.window(p.CreatedGTE, p.CreatedLTE, p.AfterSeq, p.BeforeSeq)
 	return w
 }
 

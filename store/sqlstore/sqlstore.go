@@ -124,6 +124,22 @@ func (w *where) eq(col, v string) {
 	}
 }
 
+// window adds a list's created bounds (inclusive) and seq cursors (exclusive).
+func (w *where) window(createdGTE, createdLTE *int64, afterSeq, beforeSeq int64) {
+	if createdGTE != nil {
+		w.add("created >= ?", *createdGTE)
+	}
+	if createdLTE != nil {
+		w.add("created <= ?", *createdLTE)
+	}
+	if afterSeq > 0 {
+		w.add("seq < ?", afterSeq)
+	}
+	if beforeSeq > 0 {
+		w.add("seq > ?", beforeSeq)
+	}
+}
+
 func (w *where) String() string {
 	if len(w.conds) == 0 {
 		return ""
