@@ -1,14 +1,102 @@
 package sim
 
 import (
-	"github.com/kontorpay/kontor/sepa"
 	"testing"
+
+	"github.com/kontorpay/kontor/bank"
+	"github.com/kontorpay/kontor/sepa"
 )
 
-func TestPayersValid(t *testing.T) {
+func TestSofortPayersHaveValidIBANs(t *testing.T) {
 	for c, p := range sofortPayers {
 		if _, err := sepa.ParseIBAN(p.IBAN); err != nil {
 			t.Errorf("%s %s: %v", c, p.IBAN, err)
 		}
+	}
+	n := New()
+	if got := n.SofortPayer("NL", "succeeding_charge"); got.VerifiedName != "Jenny Rosen" || got.IBAN != sofortPayers["NL"].IBAN {
+		t.Errorf("SofortPayer(NL, succeeding_charge) = %+v; a test value is no verified name", got)
+	}
+	if got := n.SofortPayer("XX", "Erika Mustermann"); got.IBAN != sofortPayers["DE"].IBAN || got.VerifiedName != "Erika Mustermann" {
+		t.Errorf("SofortPayer(XX) = %+v", got)
+	}
+}
+
+func TestStripeTestIBANs(t *testing.T) {
+	n := New()
+	rows := StripeTestIBANs()
+	if len(rows) != 152 {
+		t.Fatalf("%d rows, want 152", len(rows))
+	}
+	seen := map[string]string{}
+	for _, r := range rows {
+		if _, err := sepa.ParseIBAN(r.IBAN); err != nil {
+			t.Errorf("%s: %v", r.IBAN, err)
+		}
+		want := stripeBehaviours[r.Behaviour]
+		// The token always selects its row's behaviour.
+		iban, plan, ok := n.TestToken(r.Token)
+		if !ok || iban != r.IBAN || !samePlan(plan, want) {
+			t.Errorf("TestToken(%s) = %s %+v %v, want %s %+v", r.Token, iban, plan, ok, r.IBAN, want)
+		}
+		// The IBAN selects the behaviour of its first row (NL and NO list one IBAN twice).
+		if _, dup := seen[r.IBAN]; dup {
+			continue
+		}
+		seen[r.IBAN] = r.Behaviour
+		if got := n.PlanCollection(bank.Collection{Scheme: "sepa_debit", IBAN: r.IBAN}); !samePlan(got, want) {
+			t.Errorf("PlanCollection(%s) = %+v, want %s %+v", r.IBAN, got, r.Behaviour, want)
+		}
+	}
+	if _, _, ok := n.TestToken("pm_card_visa"); ok {
+		t.Error("an unknown token resolved")
+	}
+}
+
+func samePlan(a, b bank.Plan) bool {
+	if a.Outcome != b.Outcome || a.Delayed != b.Delayed || a.FailureCode != b.FailureCode || (a.Chargeback == nil) != (b.Chargeback == nil) {
+		return false
+	}
+	return a.Chargeback == nil || *a.Chargeback == *b.Chargeback
+}
+
+func TestOtherTestValues(t *testing.T) {
+	n := New()
+	cases := []struct {
+		name string
+		c    bank.Collection
+		want bank.Outcome
+		code string
+		cb   string
+	}{
+		{"any valid account", bank.Collection{Scheme: "sepa_debit", IBAN: "FR1420041010050500013M02606"}, bank.Succeeds, "", ""},
+		{"sofort succeeding_charge", bank.Collection{Scheme: "sofort", OwnerName: "succeeding_charge"}, bank.Succeeds, "", ""},
+		{"sofort failing_charge", bank.Collection{Scheme: "sofort", OwnerName: "failing_charge"}, bank.Fails, "generic_decline", ""},
+		{"sofort pending_charge", bank.Collection{Scheme: "sofort", OwnerName: "pending_charge"}, bank.Pending, "", ""},
+		{"generated SEPA debit fails", bank.Collection{Scheme: "sepa_debit", IBAN: "AT611904300234573201", OwnerEmail: "test_1_generatedSepaDebitIntentsFailAustria@example.com"}, bank.Fails, "account_closed", ""},
+		{"generated SEPA debit disputed", bank.Collection{Scheme: "sepa_debit", IBAN: "AT611904300234573201", OwnerEmail: "generatedSepaDebitIntentsSucceedDisputedGermany@example.com"}, bank.Succeeds, "", "general"},
+		{"markers only count at example.com", bank.Collection{Scheme: "sepa_debit", IBAN: "AT611904300234573201", OwnerEmail: "generatedSepaDebitIntentsFailAustria@example.org"}, bank.Succeeds, "", ""},
+		{"Checkout.com pending", bank.Collection{Scheme: "sepa_debit", IBAN: "DE79100100101234567891"}, bank.Pending, "", ""},
+		{"Checkout.com canceled", bank.Collection{Scheme: "sepa_debit", IBAN: "DE52100100101234567892"}, bank.Canceled, "", ""},
+		{"Checkout.com paid", bank.Collection{Scheme: "sepa_debit", IBAN: "DE25100100101234567893"}, bank.Succeeds, "", ""},
+		{"Checkout.com ACT chargeback", bank.Collection{Scheme: "sepa_debit", IBAN: "DE68100100101234567895"}, bank.Succeeds, "", "debit_not_authorized"},
+	}
+	for _, c := range cases {
+		p := n.PlanCollection(c.c)
+		if p.Outcome != c.want || p.FailureCode != c.code || (c.cb == "") != (p.Chargeback == nil) || (p.Chargeback != nil && p.Chargeback.Reason != c.cb) {
+			t.Errorf("%s: plan = %+v", c.name, p)
+		}
+	}
+	if err := n.CheckAccount("DE09100100101234567890"); err == nil {
+		t.Error("Checkout.com's invalid account was accepted")
+	}
+	if err := n.CheckAccount("DE89370400440532013000"); err != nil {
+		t.Errorf("a valid account was rejected: %v", err)
+	}
+	if code := n.PlanRefund("DE62370400440532013001"); code == "" {
+		t.Error("a refund to the closed test account succeeds")
+	}
+	if code := n.PlanRefund("DE89370400440532013000"); code != "" {
+		t.Errorf("a refund to the succeeding test account fails: %s", code)
 	}
 }
