@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -150,6 +149,7 @@ func (e *Engine) advanceClock(ctx context.Context, t store.Timer) error {
 		return err
 	}
 	targetMS := time.Unix(target, 0).UnixMilli()
+	renewAt := e.clock.Now().Add(advanceLease / 2)
 	for {
 		if target != 0 {
 			for {
@@ -159,6 +159,14 @@ func (e *Engine) advanceClock(ctx context.Context, t store.Timer) error {
 				}
 				if !fired {
 					break
+				}
+				if now := e.clock.Now(); now.After(renewAt) {
+					// A long advance keeps its lease, so that no other node
+					// starts draining the same clock beside this one.
+					renewAt = now.Add(advanceLease / 2)
+					if err := e.renewAdvance(ctx, t, now); err != nil {
+						return err
+					}
 				}
 			}
 		}
@@ -208,4 +216,16 @@ func (e *Engine) advanceClock(ctx context.Context, t store.Timer) error {
 	}
 }
 
-func (c *TestClock) String() string { return fmt.Sprintf("%s@%d(%s)", c.ID, c.FrozenTime, c.Status) }
+// renewAdvance extends the lease of a running advance from now. A timer
+// already gone (another node finished the advance) is not an error: the
+// drain's final step checks the clock's state anyway.
+func (e *Engine) renewAdvance(ctx context.Context, t store.Timer, now time.Time) error {
+	return e.store.Update(ctx, func(tx store.Tx) error {
+		lease := t
+		lease.Due = now.Add(advanceLease).UnixMilli()
+		if err := tx.UpdateTimer(ctx, &lease); err != nil && !isNotFound(err) {
+			return err
+		}
+		return nil
+	})
+}
