@@ -21,10 +21,12 @@ func TestChargeRetrieveUpdateList(t *testing.T) {
 	e.advance(clk.ID, t0.Add(24*time.Hour))
 	a2 := e.charge(src.ID, cusA.ID, 200)
 	a3 := e.charge(src.ID, cusA.ID, 300)
-	srcB := e.sepaDebit("AT611904300234573201", "")
+	// Every charge lives on the test clock, so that none settles on the wall
+	// clock while the checks below compare counts before and after.
+	srcB := e.sepaDebit("AT611904300234573201", clk.ID)
 	cusB := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Source: stripe.String(srcB.ID)})
 	b1 := e.charge(srcB.ID, cusB.ID, 400)
-	loose := e.chargeableSofort(500, "", "")
+	loose := e.chargeableSofort(500, "", clk.ID)
 	l1 := e.charge(loose.ID, "", 500)
 
 	if a1.Created != t0.Unix() || a2.Created != t0.Add(24*time.Hour).Unix() {
