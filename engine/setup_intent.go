@@ -33,20 +33,8 @@ type SetupAttempt struct {
 	Status        string         `json:"status"`
 	Usage         string         `json:"usage"`
 	Type          string         `json:"type"`
-	Sofort        *AttemptSofort `json:"sofort,omitempty"`
+	Sofort        *SofortDetails `json:"sofort,omitempty"`
 	SetupError    *PaymentError  `json:"setup_error"`
-}
-
-// AttemptSofort are the Sofort details of a setup attempt.
-type AttemptSofort struct {
-	BankCode                  *string `json:"bank_code"`
-	BankName                  *string `json:"bank_name"`
-	BIC                       *string `json:"bic"`
-	IBANLast4                 *string `json:"iban_last4"`
-	PreferredLanguage         *string `json:"preferred_language"`
-	VerifiedName              *string `json:"verified_name"`
-	GeneratedSepaDebit        *string `json:"generated_sepa_debit"`
-	GeneratedSepaDebitMandate *string `json:"generated_sepa_debit_mandate"`
 }
 
 func init() {
@@ -386,10 +374,10 @@ func (op *Op) AnswerSofortSetup(id string, approve bool) (*SetupIntent, error) {
 	if err != nil {
 		return nil, err
 	}
-	so := c.Method.Sofort
 	att.Status = "succeeded"
-	att.Sofort = &AttemptSofort{BankCode: so.BankCode, BankName: so.BankName, BIC: so.BIC, IBANLast4: so.IBANLast4,
-		PreferredLanguage: so.PreferredLanguage, VerifiedName: so.VerifiedName, GeneratedSepaDebit: &gpm.ID, GeneratedSepaDebitMandate: &gm.ID}
+	details := *c.Method.Sofort
+	details.GeneratedSepaDebit, details.GeneratedSepaDebitMandate = &gpm.ID, &gm.ID
+	att.Sofort = &details
 	if err := op.save(att); err != nil {
 		return nil, err
 	}

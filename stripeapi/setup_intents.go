@@ -78,7 +78,7 @@ func renderSetupAttempt(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
 		so := &Obj{}
 		s := a.Sofort
 		if s == nil {
-			s = &engine.AttemptSofort{}
+			s = &engine.SofortDetails{}
 		}
 		so.Set("bank_code", str(s.BankCode)).
 			Set("bank_name", str(s.BankName)).
