@@ -195,26 +195,29 @@ func (e *payEnv) getCharge(id string, expand ...string) *stripe.Charge {
 	return ch
 }
 
+// pollUntil fetches with get until done accepts the result, and returns it.
+func pollUntil[T any](e *payEnv, what string, get func() T, done func(T) bool) T {
+	e.t.Helper()
+	var v T
+	kontortest.Eventually(e.t, what, func() bool {
+		v = get()
+		return done(v)
+	})
+	return v
+}
+
 // waitCharge polls the charge until it has status.
 func (e *payEnv) waitCharge(id string, status stripe.ChargeStatus) *stripe.Charge {
 	e.t.Helper()
-	var ch *stripe.Charge
-	kontortest.Eventually(e.t, "charge "+id+" "+string(status), func() bool {
-		ch = e.getCharge(id)
-		return ch.Status == status
-	})
-	return ch
+	return pollUntil(e, "charge "+id+" "+string(status), func() *stripe.Charge { return e.getCharge(id) },
+		func(ch *stripe.Charge) bool { return ch.Status == status })
 }
 
 // waitSource polls the source until it has status.
 func (e *payEnv) waitSource(id string, status stripe.SourceStatus) *stripe.Source {
 	e.t.Helper()
-	var s *stripe.Source
-	kontortest.Eventually(e.t, "source "+id+" "+string(status), func() bool {
-		s = e.source(id)
-		return s.Status == status
-	})
-	return s
+	return pollUntil(e, "source "+id+" "+string(status), func() *stripe.Source { return e.source(id) },
+		func(s *stripe.Source) bool { return s.Status == status })
 }
 
 func (e *payEnv) getRefund(id string) *stripe.Refund {
@@ -228,12 +231,8 @@ func (e *payEnv) getRefund(id string) *stripe.Refund {
 
 func (e *payEnv) waitRefund(id string, status stripe.RefundStatus) *stripe.Refund {
 	e.t.Helper()
-	var r *stripe.Refund
-	kontortest.Eventually(e.t, "refund "+id+" "+string(status), func() bool {
-		r = e.getRefund(id)
-		return r.Status == status
-	})
-	return r
+	return pollUntil(e, "refund "+id+" "+string(status), func() *stripe.Refund { return e.getRefund(id) },
+		func(r *stripe.Refund) bool { return r.Status == status })
 }
 
 // testClock creates a test clock frozen at t0.
