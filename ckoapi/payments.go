@@ -183,12 +183,18 @@ type paymentJSON struct {
 	Links             links              `json:"_links"`
 }
 
-func getPayment(c *call, op *engine.Op) (int, any, error) {
+// pathPayment loads the payment the request path names, with its state.
+func pathPayment(c *call, op *engine.Op) (*engine.Charge, *payment, error) {
 	ch, err := op.GetCharge(engine.OriginCko, c.r.PathValue("id"))
 	if err != nil {
-		return 0, nil, err
+		return nil, nil, err
 	}
 	p, err := loadPayment(op, ch)
+	return ch, p, err
+}
+
+func getPayment(c *call, op *engine.Op) (int, any, error) {
+	ch, p, err := pathPayment(c, op)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -215,11 +221,7 @@ func getPayment(c *call, op *engine.Op) (int, any, error) {
 // getActions answers the payment's actions as a top-level JSON array,
 // newest first (an object would break the Go SDK).
 func getActions(c *call, op *engine.Op) (int, any, error) {
-	ch, err := op.GetCharge(engine.OriginCko, c.r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	p, err := loadPayment(op, ch)
+	ch, p, err := pathPayment(c, op)
 	if err != nil {
 		return 0, nil, err
 	}
