@@ -3,9 +3,11 @@
 GO         ?= go
 SOAK_COUNT ?= 20
 BENCHTIME  ?= 2s
+MODE       ?= http
+SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test race e2e node-deps bench lint soak ci
+.PHONY: help run test race e2e node-deps bench bench-compare lint soak ci
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,6 +29,10 @@ node-deps: ## install the pinned npm clients into e2e/node/node_modules
 
 bench: ## run the benchmarks (HTTP and store throughput; see docs/benchmarks.md)
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./...
+
+bench-compare: ## Kontor beside stripe-mock v0.203.0 under wrk (MODE=http, background or all; docs/benchmarks.md)
+	@command -v wrk >/dev/null || { echo "installing wrk"; $(SUDO) apt-get install -y --no-install-recommends wrk; }
+	bench/compare/run.sh $(MODE)
 
 lint: ## check formatting (gofmt) and run go vet
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
