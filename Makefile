@@ -27,8 +27,8 @@ e2e: node-deps ## run the end-to-end suite (stripe-go and the npm stripe smoke t
 node-deps: ## install the pinned npm clients into e2e/node/node_modules
 	cd e2e/node && npm ci --no-audit --no-fund
 
-bench: ## run the benchmarks (HTTP and store throughput; see docs/benchmarks.md)
-	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./...
+bench: ## run the benchmarks, modernc and mattn (cgo) side by side (see docs/benchmarks.md)
+	$(GO) test -tags mattn -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./...
 
 bench-compare: ## Kontor beside stripe-mock v0.203.0 under wrk (MODE=http, background or all; docs/benchmarks.md)
 	@command -v wrk >/dev/null || { echo "installing wrk"; $(SUDO) apt-get install -y --no-install-recommends wrk; }

@@ -25,8 +25,9 @@ import (
 	"github.com/kontorpay/kontor/store/sqlite"
 )
 
-// drivers are the SQLite implementations compared; the first is the default.
-var drivers = []string{sqlite.DriverModernc, sqlite.DriverMattn}
+// drivers are the SQLite implementations compared (mattn with -tags mattn);
+// the first is the default.
+var drivers = sqlite.Drivers()
 
 // dbPath returns a fresh database file path. KONTOR_BENCH_DIR, when set, names
 // the directory to create it under (the file system matters: fsync on a tmpfs

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kontorpay/kontor/ckoapi"
@@ -65,6 +66,8 @@ type Server struct {
 	wg      sync.WaitGroup
 	ownDB   bool
 	baseURL string
+	// draining is set when Shutdown begins; /readyz then answers 503.
+	draining atomic.Bool
 }
 
 // OpenStore opens the store named by a --db value.
@@ -133,8 +136,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.stripe = stripeapi.New(eng, stripeapi.Options{Logger: s.log, PublicURL: s.baseURL, WebhookRetries: cfg.WebhookRetries})
 	s.cko = ckoapi.New(eng, ckoapi.Options{Logger: s.log, PublicURL: s.baseURL, WebhookRetries: cfg.CkoWebhookRetries})
 	// One port serves both dialects: Stripe's API lives under /v1/, the
-	// hosted pages under /hosted/, and Checkout.com's paths everywhere else.
+	// hosted pages under /hosted/, the probes at /healthz and /readyz, and
+	// Checkout.com's paths everywhere else.
 	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", s.healthz)
+	mux.HandleFunc("/readyz", s.readyz)
 	mux.Handle("/v1/", s.stripe)
 	mux.Handle("/hosted/", web.New(eng, s.log))
 	mux.Handle("/", s.cko)
@@ -203,6 +209,7 @@ func (s *Server) sweep(ctx context.Context) {
 // Shutdown stops accepting requests, finishes in-flight ones, stops the
 // background services and closes the store.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.draining.Store(true)
 	err := s.http.Shutdown(ctx)
 	if s.cancel != nil {
 		s.cancel()

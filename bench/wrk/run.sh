@@ -26,7 +26,7 @@ binary)
 	"$dir/kontor" serve --addr "$addr" --db "$dir/kontor.db" --log-level warn >"$dir/server.log" 2>&1 &
 	;;
 modernc | mattn)
-	go test -c -o "$dir/bench.test" ./bench/
+	go test -tags mattn -c -o "$dir/bench.test" ./bench/
 	KONTOR_BENCH_SERVE=$mode KONTOR_BENCH_ADDR=$addr KONTOR_BENCH_DIR=$dir KONTOR_BENCH_FOR=10m \
 		"$dir/bench.test" -test.run '^TestServeForLoad$' -test.v -test.timeout 11m >"$dir/server.log" 2>&1 &
 	;;

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -27,8 +26,10 @@ Usage:
   kontor migrate [--db DB]          apply the database migrations and exit
   kontor accounts create [--name N] create an account and print its keys as JSON
   kontor accounts list              list the accounts as JSON
+  kontor version                    print the version, commit and Go version (also --version)
 
-Run "kontor serve -h" for the server's flags; every flag also reads KONTOR_<FLAG>.
+Run "kontor COMMAND -h" for a command's flags; most flags also read an
+environment variable, named in the flag's help (e.g. --db and KONTOR_DB).
 `
 
 func main() {
@@ -50,7 +51,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return migrate(ctx, args[1:], stdout, stderr)
 	case "accounts":
 		return accounts(ctx, args[1:], stdout, stderr)
-	case "help", "-h", "--help":
+	case "version", "--version", "-version":
+		return printVersion(args[1:], stdout, stderr)
+	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
@@ -58,59 +61,71 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return fmt.Errorf("unknown command %q", args[0])
 }
 
-// flags holds the common options; every flag falls back to a KONTOR_ variable.
-type flags struct {
-	fs           *flag.FlagSet
-	addr         string
-	db           string
-	logFormat    string
-	logLevel     string
-	timing       string
-	strictKeys   bool
-	publicURL    string
-	sandboxDelay time.Duration
-	dataKey      string
-	hookTimeout  time.Duration
+// storeFlags are the flags of every command that opens the database.
+type storeFlags struct {
+	db      string
+	dataKey string
 }
 
-func newFlags(name string, stderr io.Writer) *flags {
-	f := &flags{fs: flag.NewFlagSet(name, flag.ContinueOnError)}
-	f.fs.SetOutput(stderr)
-	f.fs.StringVar(&f.addr, "addr", env("KONTOR_ADDR", "127.0.0.1:12111"), "listen address (KONTOR_ADDR)")
-	f.fs.StringVar(&f.db, "db", env("KONTOR_DB", "./kontor.db"), "database: sqlite:///path/file.db, a bare path, or postgres://… (KONTOR_DB)")
-	f.fs.StringVar(&f.logFormat, "log-format", env("KONTOR_LOG_FORMAT", "text"), "log format: text or json (KONTOR_LOG_FORMAT)")
-	f.fs.StringVar(&f.logLevel, "log-level", env("KONTOR_LOG_LEVEL", "info"), "log level: debug, info, warn, error (KONTOR_LOG_LEVEL)")
-	f.fs.StringVar(&f.timing, "timing", env("KONTOR_TIMING", "sandbox"), "timing profile: sandbox or realistic (KONTOR_TIMING)")
-	f.fs.BoolVar(&f.strictKeys, "strict-keys", env("KONTOR_STRICT_KEYS", "") == "true", "do not provision accounts for unknown sk_test_ keys (KONTOR_STRICT_KEYS)")
-	f.fs.StringVar(&f.publicURL, "public-url", env("KONTOR_PUBLIC_URL", ""), "base URL of hosted pages, if not http://ADDR (KONTOR_PUBLIC_URL)")
-	d, _ := time.ParseDuration(env("KONTOR_SANDBOX_DELAY", "2s"))
-	f.fs.DurationVar(&f.sandboxDelay, "sandbox-delay", d, "how long 'within seconds' outcomes take in the sandbox profile (KONTOR_SANDBOX_DELAY)")
-	f.fs.StringVar(&f.dataKey, "data-key", env("KONTOR_DATA_KEY", ""), "base64 of the 32-byte key that seals IBANs and secrets; empty keeps a key in the database (KONTOR_DATA_KEY)")
-	wt, _ := time.ParseDuration(env("KONTOR_WEBHOOK_TIMEOUT", "10s"))
-	f.fs.DurationVar(&f.hookTimeout, "webhook-timeout", wt, "how long a webhook receiver has to answer (KONTOR_WEBHOOK_TIMEOUT)")
-	return f
+func (s *storeFlags) register(c *command, withKey bool) {
+	c.fs.StringVar(&s.db, "db", "./kontor.db", "database: sqlite:///path/file.db, a bare path, or postgres://…")
+	c.env("db", "KONTOR_DB")
+	if withKey {
+		c.fs.StringVar(&s.dataKey, "data-key", "", "base64 of the 32-byte key that seals IBANs and secrets; empty keeps a key in the database")
+		c.env("data-key", "KONTOR_DATA_KEY")
+	}
 }
 
 // key decodes --data-key; nil when none is given.
-func (f *flags) key() ([]byte, error) {
-	if f.dataKey == "" {
+func (s *storeFlags) key() ([]byte, error) {
+	if s.dataKey == "" {
 		return nil, nil
 	}
-	k, err := base64.StdEncoding.DecodeString(f.dataKey)
+	k, err := base64.StdEncoding.DecodeString(s.dataKey)
 	if err != nil || len(k) != 32 {
 		return nil, errors.New("--data-key must be the base64 encoding of 32 bytes (for example: openssl rand -base64 32)")
 	}
 	return k, nil
 }
 
-func env(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return def
+// serveFlags are the server's options.
+type serveFlags struct {
+	storeFlags
+	addr         string
+	logFormat    string
+	logLevel     string
+	timing       string
+	strictKeys   bool
+	publicURL    string
+	sandboxDelay time.Duration
+	hookTimeout  time.Duration
 }
 
-func (f *flags) logger(w io.Writer) (*slog.Logger, error) {
+func newServeFlags() (*command, *serveFlags) {
+	c := newCommand("serve", "kontor serve [flags]")
+	f := &serveFlags{}
+	fs := c.fs
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:12111", "listen address")
+	c.env("addr", "KONTOR_ADDR")
+	f.storeFlags.register(c, true)
+	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	c.env("log-format", "KONTOR_LOG_FORMAT")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	c.env("log-level", "KONTOR_LOG_LEVEL")
+	fs.StringVar(&f.timing, "timing", "sandbox", "timing profile: sandbox or realistic")
+	c.env("timing", "KONTOR_TIMING")
+	fs.BoolVar(&f.strictKeys, "strict-keys", false, "do not provision accounts for unknown sk_test_ keys")
+	c.env("strict-keys", "KONTOR_STRICT_KEYS")
+	fs.StringVar(&f.publicURL, "public-url", "", "base URL of hosted pages, if not http://ADDR")
+	c.env("public-url", "KONTOR_PUBLIC_URL")
+	fs.DurationVar(&f.sandboxDelay, "sandbox-delay", 2*time.Second, "how long 'within seconds' outcomes take in the sandbox profile")
+	c.env("sandbox-delay", "KONTOR_SANDBOX_DELAY")
+	fs.DurationVar(&f.hookTimeout, "webhook-timeout", 10*time.Second, "how long a webhook receiver has to answer")
+	c.env("webhook-timeout", "KONTOR_WEBHOOK_TIMEOUT")
+	return c, f
+}
+
+func (f *serveFlags) logger(w io.Writer) (*slog.Logger, error) {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return nil, fmt.Errorf("--log-level: %w", err)
@@ -125,7 +140,7 @@ func (f *flags) logger(w io.Writer) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format must be text or json, not %q", f.logFormat)
 }
 
-func (f *flags) config(log *slog.Logger) (server.Config, error) {
+func (f *serveFlags) config(log *slog.Logger) (server.Config, error) {
 	t := engine.Timing(f.timing)
 	if t != engine.TimingSandbox && t != engine.TimingRealistic {
 		return server.Config{}, fmt.Errorf("--timing must be sandbox or realistic, not %q", f.timing)
@@ -139,8 +154,8 @@ func (f *flags) config(log *slog.Logger) (server.Config, error) {
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	f := newFlags("serve", stderr)
-	if err := f.fs.Parse(args); err != nil {
+	c, f := newServeFlags()
+	if help, err := c.parse(args, stdout, stderr, false); help || err != nil {
 		return err
 	}
 	log, err := f.logger(stderr)
@@ -158,12 +173,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	srv.Start()
-	fmt.Fprintf(stdout, "kontor listening on %s (database: %s, %s; timing: %s)\n", srv.URL(), server.RedactDSN(f.db), srv.Store().Driver(), cfg.Timing)
-	if cfg.StrictKeys {
-		fmt.Fprintln(stdout, "authenticate with a key from `kontor accounts create` (Authorization: Bearer sk_test_…)")
-	} else {
-		fmt.Fprintln(stdout, "authenticate with any sk_test_… key (Authorization: Bearer sk_test_…); a new key gets its own account")
-	}
+	banner(stdout, log, f, srv, cfg)
 	<-ctx.Done()
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -171,9 +181,30 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return srv.Shutdown(sctx)
 }
 
+// banner says where the server listens and how to authenticate: a few
+// lines for a person with --log-format text, one log record with
+// --log-format json so that a log pipeline reads it like every other line.
+func banner(stdout io.Writer, log *slog.Logger, f *serveFlags, srv *server.Server, cfg server.Config) {
+	auth := "authenticate with any sk_test_… key (Authorization: Bearer sk_test_…); a new key gets its own account"
+	if cfg.StrictKeys {
+		auth = "authenticate with a key from `kontor accounts create` (Authorization: Bearer sk_test_…)"
+	}
+	v := buildVersion()
+	if f.logFormat == "json" {
+		attrs := []any{"url", srv.URL(), "database", server.RedactDSN(f.db), "driver", srv.Store().Driver(),
+			"timing", string(cfg.Timing), "strict_keys", cfg.StrictKeys, "version", v.Version, "commit", v.Commit}
+		log.Info("kontor listening", attrs...)
+		return
+	}
+	fmt.Fprintf(stdout, "kontor %s listening on %s (database: %s, %s; timing: %s)\n", v.Version, srv.URL(), server.RedactDSN(f.db), srv.Store().Driver(), cfg.Timing)
+	fmt.Fprintln(stdout, auth)
+}
+
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	f := newFlags("migrate", stderr)
-	if err := f.fs.Parse(args); err != nil {
+	c := newCommand("migrate", "kontor migrate [flags]")
+	var f storeFlags
+	f.register(c, false)
+	if help, err := c.parse(args, stdout, stderr, false); help || err != nil {
 		return err
 	}
 	st, err := server.OpenStore(ctx, f.db)
@@ -188,9 +219,14 @@ func accounts(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) == 0 || (args[0] != "create" && args[0] != "list") {
 		return errors.New(`usage: kontor accounts create [--name N] | kontor accounts list`)
 	}
-	f := newFlags("accounts "+args[0], stderr)
-	name := f.fs.String("name", "", "business name of the new account")
-	if err := f.fs.Parse(args[1:]); err != nil {
+	c := newCommand("accounts "+args[0], "kontor accounts "+args[0]+" [flags]")
+	var f storeFlags
+	f.register(c, true)
+	var name *string
+	if args[0] == "create" {
+		name = c.fs.String("name", "", "business name of the new account")
+	}
+	if help, err := c.parse(args[1:], stdout, stderr, false); help || err != nil {
 		return err
 	}
 	key, err := f.key()
@@ -208,7 +244,7 @@ func accounts(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
-	if args[0] == "create" {
+	if name != nil {
 		na, err := eng.CreateAccount(ctx, strings.TrimSpace(*name))
 		if err != nil {
 			return err

@@ -6,8 +6,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestAccountsCommands(t *testing.T) {
@@ -58,10 +60,98 @@ func TestFlagErrors(t *testing.T) {
 		{"serve", "--log-format", "xml", "--db", filepath.Join(t.TempDir(), "b.db")},
 		{"serve", "--data-key", "short", "--db", filepath.Join(t.TempDir(), "c.db")},
 		{"serve", "--db", "mysql://localhost/x"},
+		{"serve", "extra"},
+		{"serve", "--no-such-flag"},
+		{"migrate", "--addr", ":0"},
 		{"accounts", "delete"},
 	} {
 		if err := run(ctx, args, &out, &errOut); err == nil {
 			t.Errorf("kontor %v succeeded, want an error", args)
 		}
+	}
+}
+
+func TestHelpExitsCleanlyAndListsOnlyTheCommandsFlags(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		args      []string
+		want, not []string
+	}{
+		{[]string{"serve", "-h"}, []string{"-addr", "-db", "-strict-keys", "KONTOR_SANDBOX_DELAY", "-sandbox-delay"}, nil},
+		{[]string{"serve", "--help"}, []string{"-timing"}, nil},
+		{[]string{"migrate", "-h"}, []string{"-db", "KONTOR_DB"}, []string{"-addr", "-timing", "-strict-keys", "-data-key"}},
+		{[]string{"accounts", "create", "-h"}, []string{"-db", "-data-key", "-name"}, []string{"-addr", "-timing"}},
+		{[]string{"accounts", "list", "-h"}, []string{"-db", "-data-key"}, []string{"-name", "-addr"}},
+		{[]string{"version", "-h"}, []string{"kontor version"}, []string{"-db"}},
+	} {
+		var out, errOut bytes.Buffer
+		if err := run(ctx, tc.args, &out, &errOut); err != nil {
+			t.Errorf("kontor %v: %v, want success", tc.args, err)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("kontor %v printed %q, want it to mention %s", tc.args, out.String(), w)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(out.String(), n+" ") {
+				t.Errorf("kontor %v lists %s, which is not its flag:\n%s", tc.args, n, out.String())
+			}
+		}
+	}
+}
+
+func TestEnvironmentTwinsAreParsedStrictly(t *testing.T) {
+	t.Setenv("KONTOR_STRICT_KEYS", "1")
+	t.Setenv("KONTOR_SANDBOX_DELAY", "150ms")
+	c, f := newServeFlags()
+	var out, errOut bytes.Buffer
+	if _, err := c.parse(nil, &out, &errOut, false); err != nil {
+		t.Fatal(err)
+	}
+	if !f.strictKeys || f.sandboxDelay != 150*time.Millisecond {
+		t.Fatalf("KONTOR_STRICT_KEYS=1, KONTOR_SANDBOX_DELAY=150ms gave strict=%v delay=%v", f.strictKeys, f.sandboxDelay)
+	}
+	// The flag wins over its twin.
+	c, f = newServeFlags()
+	if _, err := c.parse([]string{"--strict-keys=false", "--sandbox-delay", "3s"}, &out, &errOut, false); err != nil {
+		t.Fatal(err)
+	}
+	if f.strictKeys || f.sandboxDelay != 3*time.Second {
+		t.Fatalf("flags did not override the environment: strict=%v delay=%v", f.strictKeys, f.sandboxDelay)
+	}
+
+	for _, tc := range []struct{ variable, value string }{
+		{"KONTOR_SANDBOX_DELAY", "abc"},
+		{"KONTOR_STRICT_KEYS", "yes please"},
+		{"KONTOR_WEBHOOK_TIMEOUT", "10"},
+	} {
+		t.Run(tc.variable, func(t *testing.T) {
+			t.Setenv(tc.variable, tc.value)
+			err := run(context.Background(), []string{"serve", "--db", filepath.Join(t.TempDir(), "k.db"), "--addr", "127.0.0.1:0"}, &out, &errOut)
+			if err == nil || !strings.Contains(err.Error(), tc.variable) || !strings.Contains(err.Error(), tc.value) {
+				t.Fatalf("%s=%q: err = %v, want an error naming the variable and its value", tc.variable, tc.value, err)
+			}
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), args, &out, &errOut); err != nil {
+			t.Fatalf("kontor %v: %v", args, err)
+		}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		if len(lines) != 3 || !strings.HasPrefix(lines[0], "kontor ") || !strings.HasPrefix(lines[1], "commit ") ||
+			!strings.HasPrefix(lines[2], runtime.Version()+" ") {
+			t.Fatalf("kontor %v printed %q, want version, commit and Go version lines", args, out.String())
+		}
+	}
+	version, commit = "v9.9.9", "0123abcd"
+	defer func() { version, commit = "", "" }()
+	if v := buildVersion(); v.Version != "v9.9.9" || v.Commit != "0123abcd" {
+		t.Fatalf("ldflags values not used: %+v", v)
 	}
 }

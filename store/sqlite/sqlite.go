@@ -17,9 +17,8 @@ import (
 	"sync"
 	"time"
 
-	// Both drivers are linked so that they can be compared (docs/benchmarks.md);
-	// DriverModernc is the default.
-	_ "github.com/mattn/go-sqlite3"
+	// DriverModernc, the default, is always linked; DriverMattn only with
+	// -tags mattn (mattn.go).
 	_ "modernc.org/sqlite"
 
 	"github.com/kontorpay/kontor/store"
@@ -32,8 +31,16 @@ var migrations embed.FS
 // Driver names accepted by Options.Driver.
 const (
 	DriverModernc = "modernc" // modernc.org/sqlite, pure Go
-	DriverMattn   = "mattn"   // github.com/mattn/go-sqlite3, cgo
+	DriverMattn   = "mattn"   // github.com/mattn/go-sqlite3, cgo; linked only with -tags mattn
 )
+
+// Drivers returns the drivers linked into this build, the default first.
+func Drivers() []string {
+	if mattnLinked {
+		return []string{DriverModernc, DriverMattn}
+	}
+	return []string{DriverModernc}
+}
 
 // Options configure Open.
 type Options struct {
@@ -128,6 +135,9 @@ func dsns(path, drv string) (writer, reader, sqlDriver string, err error) {
 		return "file:" + url.PathEscape(path) + "?" + q + "&_txlock=immediate",
 			"file:" + url.PathEscape(path) + "?" + q + "&_pragma=query_only(1)", "sqlite", nil
 	case DriverMattn:
+		if !mattnLinked {
+			return "", "", "", fmt.Errorf("sqlite: driver %s is not linked into this build (build with -tags mattn and CGO_ENABLED=1)", DriverMattn)
+		}
 		q := "_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_foreign_keys=on"
 		return "file:" + path + "?" + q + "&_txlock=immediate", "file:" + path + "?" + q + "&mode=ro", "sqlite3", nil
 	}

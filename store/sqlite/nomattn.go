@@ -1,0 +1,5 @@
+//go:build !mattn
+
+package sqlite
+
+const mattnLinked = false

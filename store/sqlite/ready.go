@@ -1,0 +1,29 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/kontorpay/kontor/store"
+	"github.com/kontorpay/kontor/store/sqlstore"
+)
+
+// Ready reports whether the database answers on a reader connection and
+// every embedded migration is applied.
+func (s *Store) Ready(ctx context.Context) error {
+	s.closeMu.RLock()
+	closed := s.closed
+	s.closeMu.RUnlock()
+	if closed {
+		return store.ErrClosed
+	}
+	missing, err := sqlstore.MissingMigrations(ctx, s.readers, migrations, "migration")
+	if err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("sqlite: migrations not applied: %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
