@@ -1,6 +1,7 @@
 package stripeapi
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"regexp"
@@ -43,6 +44,25 @@ var statusOf = map[engine.Kind]struct {
 	engine.KindUnavailable: {http.StatusBadRequest, "invalid_request_error"},
 	engine.KindRateLimit:   {http.StatusTooManyRequests, "invalid_request_error"},
 	engine.KindInternal:    {http.StatusInternalServerError, "api_error"},
+}
+
+// MarshalJSON writes the envelope with the doc_url Stripe links from every coded error.
+func (e *apiError) MarshalJSON() ([]byte, error) {
+	type plain apiError
+	p := plain(*e)
+	if p.DocURL == "" {
+		p.DocURL = docURL(p.Code)
+	}
+	return json.Marshal(p)
+}
+
+// docURL returns the page of Stripe's error-code reference that explains
+// code, as Stripe links it from every coded error ("" for no code).
+func docURL(code string) string {
+	if code == "" {
+		return ""
+	}
+	return "https://stripe.com/docs/error-codes/" + strings.ReplaceAll(code, "_", "-")
 }
 
 var dotted = regexp.MustCompile(`\.([A-Za-z0-9_]+)`)

@@ -106,6 +106,42 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// TestBooleansInAnyCase: booleans, and enums that take a boolean, read true
+// and false in any case (stripe-python sends True and False); other words
+// stay refused.
+func TestBooleansInAnyCase(t *testing.T) {
+	specs := []spec{pBool("flag"), pEnum("off_session", "true", "false", "one_off", "recurring")}
+	for raw, want := range map[string]bool{"flag=True": true, "flag=FALSE": false, "flag=tRuE": true, "flag=false": false} {
+		tr := tree{}
+		if err := parseForm(tr, raw); err != nil {
+			t.Fatal(err)
+		}
+		p, err := validate(tr, specs)
+		if err != nil {
+			t.Errorf("validate(%q): %v", raw, err)
+			continue
+		}
+		if got, ok := p.Bool("flag"); !ok || got != want {
+			t.Errorf("validate(%q) flag = %v %v, want %v", raw, got, ok, want)
+		}
+	}
+	for raw, want := range map[string]bool{"off_session=True": true, "off_session=False": false, "off_session=one_off": true} {
+		tr := tree{}
+		parseForm(tr, raw)
+		p, err := validate(tr, specs)
+		if err != nil || offSession(p) != want {
+			t.Errorf("validate(%q) off_session = %v (%v), want %v", raw, err == nil && offSession(p), err, want)
+		}
+	}
+	for _, raw := range []string{"flag=yes", "flag=1", "flag=truee", "off_session=One_off"} {
+		tr := tree{}
+		parseForm(tr, raw)
+		if _, err := validate(tr, specs); err == nil {
+			t.Errorf("validate(%q) succeeded, want an error", raw)
+		}
+	}
+}
+
 // FuzzParseForm: errors are fine, panics are not, and whatever parses
 // validates against a permissive spec without panicking either.
 func FuzzParseForm(f *testing.F) {
@@ -120,4 +156,27 @@ func FuzzParseForm(f *testing.F) {
 		}
 		validate(tr, specs)
 	})
+}
+
+// TestErrorDocURL: every coded error links its page of Stripe's error-code
+// reference; an error without a code (an internal one) links nothing.
+func TestErrorDocURL(t *testing.T) {
+	cases := map[*apiError]string{
+		toAPIError(engine.Invalid("parameter_missing", "amount", "m")): "https://stripe.com/docs/error-codes/parameter-missing",
+		{Code: "idempotency_key_in_use", Type: "idempotency_error"}:    "https://stripe.com/docs/error-codes/idempotency-key-in-use",
+		toAPIError(errors.New("disk on fire")):                         "",
+	}
+	for e, want := range cases {
+		b, err := json.Marshal(map[string]any{"error": e})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Error map[string]any `json:"error"`
+		}
+		json.Unmarshal(b, &got)
+		if url, _ := got.Error["doc_url"].(string); url != want {
+			t.Errorf("%s: doc_url %q, want %q", b, url, want)
+		}
+	}
 }

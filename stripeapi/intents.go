@@ -145,7 +145,7 @@ func (c *call) renderIntentError(op *engine.Op, e *engine.PaymentError) (any, er
 	if e.DeclineCode != "" {
 		o.Set("decline_code", e.DeclineCode)
 	}
-	o.Set("doc_url", "https://docs.stripe.com/error-codes#"+strings.ReplaceAll(e.Code, "_", "-"))
+	o.Set("doc_url", docURL(e.Code))
 	o.Set("message", e.Message)
 	if e.PaymentMethodID != "" {
 		if pm, err := engine.Get[engine.PaymentMethod](op, e.PaymentMethodID); err == nil {

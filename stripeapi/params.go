@@ -163,6 +163,10 @@ func validateValue(v any, s spec, name string) (any, error) {
 		return str, nil
 	case tEnum:
 		str, ok := v.(string)
+		if lower := strings.ToLower(str); lower == "true" || lower == "false" {
+			// An enum that takes a boolean (off_session) reads it in any case, as booleans are.
+			str = lower
+		}
 		if !ok || !slices.Contains(s.enum, str) {
 			return nil, engine.Invalid("parameter_invalid_enum", name, "Invalid %s: must be one of %s", name, oneOf(s.enum))
 		}
@@ -170,11 +174,12 @@ func validateValue(v any, s spec, name string) (any, error) {
 	case tInt:
 		return parseInt(v, s, name)
 	case tBool:
+		// Stripe reads booleans in any case: stripe-python sends True and False.
 		str, _ := v.(string)
-		switch str {
-		case "true":
+		switch {
+		case strings.EqualFold(str, "true"):
 			return true, nil
-		case "false":
+		case strings.EqualFold(str, "false"):
 			return false, nil
 		}
 		return nil, engine.Invalid("parameter_invalid_boolean", name, "Invalid boolean: %s", display(v))
