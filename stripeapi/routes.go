@@ -18,4 +18,5 @@ func (a *API) routes() {
 	a.disputeRoutes()
 	a.balanceRoutes()
 	a.testHelperRoutes()
+	a.searchRoutes()
 }
