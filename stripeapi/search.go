@@ -21,11 +21,11 @@ const maxClauses = 10
 type fieldKind int
 
 const (
-	kindString fieldKind = iota + 1 // exact match ignoring case, or ~ for a substring
-	kindToken                       // exact match (ids, statuses, currencies)
-	kindNumber                      // integers: :, >, <, >=, <=
-	kindBool                        // "true" or "false"
-	kindMetadata                    // metadata["key"]:"value"
+	kindString   fieldKind = iota + 1 // exact match ignoring case, or ~ for a substring
+	kindToken                         // exact match (ids, statuses, currencies)
+	kindNumber                        // integers: :, >, <, >=, <=
+	kindBool                          // "true" or "false"
+	kindMetadata                      // metadata["key"]:"value"
 )
 
 // searchFields lists, per searchable resource, the fields a query may name.
