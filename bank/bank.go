@@ -18,26 +18,15 @@ const (
 
 // Plan is the network's answer for one collection.
 type Plan struct {
-	Outcome Outcome
+	Outcome Outcome `json:"outcome"`
 	// Delayed outcomes arrive after at least three minutes of the object's clock.
-	Delayed bool
-	// FailureCode names why a failing collection fails, in the engine's vocabulary
-	// (account_closed, insufficient_funds, charge_exceeds_source_limit, …).
-	FailureCode string
-	// ReturnReason is the SEPA reason code (AC04, AM04, …) of a failure.
-	ReturnReason string
-	// Chargeback, when set, opens a dispute once the collection succeeded.
-	Chargeback *Chargeback
-}
-
-// Chargeback describes a dispute the debtor's bank raises after settlement.
-type Chargeback struct {
-	// Reason is the engine's dispute reason (general, insufficient_funds, debit_not_authorized, …).
-	Reason string
-	// Token is the scheme's short reason (Checkout.com's RFND, ACT, NSF, OTHR, FRM).
-	Token string
-	// ReturnReason is the SEPA reason code (MD06, AM04, …).
-	ReturnReason string
+	Delayed bool `json:"delayed,omitempty"`
+	// Reason is the reason code of a failing collection (AC04, AM04, …; see
+	// sepa.LookupReason for what it means to each dialect).
+	Reason string `json:"reason,omitempty"`
+	// ChargebackReason, when set, is the reason code of a return after the
+	// collection succeeded: it opens a dispute.
+	ChargebackReason string `json:"chargeback_reason,omitempty"`
 }
 
 // Collection describes a debit the creditor asks for.

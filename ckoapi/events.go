@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kontorpay/kontor/engine"
+	"github.com/kontorpay/kontor/sepa"
 )
 
 // Dialect is the name under which the dialect's events and webhook
@@ -182,7 +183,7 @@ func recordPayment(op *engine.Op, typ string, p *payment, actionID string) error
 
 func recordChargeback(op *engine.Op, p *payment, d *engine.Dispute) error {
 	data := p.eventData("")
-	data.Amount, data.Reason, data.ReasonCode = d.Amount, d.Token, d.ReturnReason
+	data.Amount, data.Reason, data.ReasonCode = d.Amount, sepa.ReasonOrUnspecified(d.ReturnReason).CkoToken, d.ReturnReason
 	data.ProcessedOn = timestamp(d.Created)
 	return record(op, evChargeback, p.charge.ClockID, p.charge.ID, extraKindPayment, objectTypePayment, data)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kontorpay/kontor/engine"
+	"github.com/kontorpay/kontor/sepa"
 )
 
 // This file is the one place where the engine's charge, its refunds, its
@@ -52,12 +53,18 @@ const (
 	summaryApproved = "Approved"
 )
 
-// declines maps the bank network's failure codes to Checkout.com's decline
-// response codes; others decline with 20005.
-var declines = map[string][2]string{
-	"insufficient_funds": {"20051", "Insufficient Funds"},
-	"account_closed":     {"20046", "Closed Account"},
-	"generic_decline":    {"20005", "Declined - Do Not Honour"},
+// decline returns the response code and summary of a payment declined for
+// the charge's failure reason (sepa's reason table); a charge failed before
+// reasons were recorded is looked up by its failure code.
+func decline(c *engine.Charge) (code, summary string) {
+	r, ok := sepa.LookupReason(c.FailureReason)
+	if !ok {
+		r, ok = sepa.ReasonForStripeFailure(deref(c.FailureCode))
+	}
+	if !ok {
+		r = sepa.ReasonOrUnspecified("")
+	}
+	return r.CkoResponse, r.CkoSummary
 }
 
 // action is one entry of a payment's history.
@@ -125,12 +132,9 @@ func loadPayment(op *engine.Op, c *engine.Charge) (*payment, error) {
 				at: c.SettleAt, order: 1})
 			break
 		}
-		d, ok := declines[deref(c.FailureCode)]
-		if !ok {
-			d = declines["generic_decline"]
-		}
+		code, summary := decline(c)
 		p.actions = append(p.actions, action{ID: actionID(c.ID, actionCapture), Type: actionCapture, Amount: c.Amount,
-			ResponseCode: d[0], ResponseSummary: d[1], Reference: c.Reference, at: c.SettleAt, order: 1})
+			ResponseCode: code, ResponseSummary: summary, Reference: c.Reference, at: c.SettleAt, order: 1})
 	}
 	for i, r := range refunds {
 		p.refunds[r.ID] = r
@@ -138,7 +142,8 @@ func loadPayment(op *engine.Op, c *engine.Charge) (*payment, error) {
 			ResponseCode: codeApproved, ResponseSummary: summaryApproved, Reference: r.Reference, Metadata: r.Metadata,
 			at: r.Created, order: 2 + len(refunds) - i}
 		if r.Status == "failed" {
-			a.ResponseCode, a.ResponseSummary = declines["generic_decline"][0], declines["generic_decline"][1]
+			unspecified := sepa.ReasonOrUnspecified("")
+			a.ResponseCode, a.ResponseSummary = unspecified.CkoResponse, unspecified.CkoSummary
 		}
 		if r.Status == "succeeded" {
 			p.refunded += r.Amount

@@ -202,7 +202,7 @@ func TestCkoTestClock(t *testing.T) {
 		pay := c.pay(t, c.source(t, ibanCBActive, "recurring", map[string]any{"test_clock": clock}), 5000)
 		advance(t, s, c.key, clock, t0.Add(time.Hour))
 		ev := rcv.wait(t, "payment_chargeback", pay)
-		if ev.Event.Data["reason"] != "ACT" || ev.Event.Data["reason_code"] != "MD01" {
+		if ev.Event.Data["reason"] != "ACT" || ev.Event.Data["reason_code"] != "MD06" {
 			t.Errorf("chargeback = %v", ev.Event.Data)
 		}
 		if !strings.HasPrefix(ev.Event.CreatedOn, "2031-03-03T10:00:0") {

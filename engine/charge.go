@@ -33,12 +33,14 @@ type Charge struct {
 	Billing             Billing           `json:"billing"`
 	FailureCode         *string           `json:"failure_code"`
 	FailureMessage      *string           `json:"failure_message"`
-	Disputed            bool              `json:"disputed"`
-	Dispute             string            `json:"dispute,omitempty"`
-	BalanceTransaction  *string           `json:"balance_transaction"`
-	Plan                bank.Plan         `json:"plan"`
-	SettleAt            int64             `json:"settle_at,omitempty"`
-	SettledAt           int64             `json:"settled_at,omitempty"`
+	// FailureReason is the reason code of a failed charge (see sepa.LookupReason).
+	FailureReason      string    `json:"failure_reason,omitempty"`
+	Disputed           bool      `json:"disputed"`
+	Dispute            string    `json:"dispute,omitempty"`
+	BalanceTransaction *string   `json:"balance_transaction"`
+	Plan               bank.Plan `json:"plan"`
+	SettleAt           int64     `json:"settle_at,omitempty"`
+	SettledAt          int64     `json:"settled_at,omitempty"`
 }
 
 // Billing is the payer's name and contact on a charge.
@@ -110,17 +112,6 @@ const (
 	timerChargeSettle = "charge.settle"
 	timerChargeCutoff = "charge.sofort_cutoff"
 )
-
-// failureMessages explain the failure codes the bank network reports.
-var failureMessages = map[string]string{
-	"account_closed":              "The customer's bank account has been closed.",
-	"insufficient_funds":          "The customer's account has insufficient funds to cover this payment.",
-	"charge_exceeds_source_limit": "This payment would exceed the account's weekly SEPA Direct Debit volume limit. Retry it later.",
-	"charge_exceeds_weekly_limit": "This payment exceeds the account's weekly SEPA Direct Debit transaction limit.",
-	"generic_decline":             "The payment was declined by the payer's bank.",
-	"payment_not_confirmed":       "The payment was not confirmed by the payer's bank before the cut-off date.",
-	"debit_canceled":              "The collection was canceled before the debtor's account was debited.",
-}
 
 // settleAt tells when the bank's answer for a collection made at now arrives.
 func (e *Engine) settleAt(method string, plan bank.Plan, now time.Time) time.Time {
@@ -269,21 +260,20 @@ func (op *Op) succeed(c *Charge) error {
 	if err := op.carryOutPendingRefunds(c); err != nil {
 		return err
 	}
-	if c.Plan.Chargeback != nil && c.Dispute == "" {
-		_, err := op.openDispute(c, c.Plan.Chargeback.Reason, c.Plan.Chargeback, false)
+	if c.Plan.ChargebackReason != "" && c.Dispute == "" {
+		_, err := op.openDispute(c, c.Plan.ChargebackReason, "", false)
 		return err
 	}
 	return nil
 }
 
-// fail books a failed charge with the bank's failure code.
-func (op *Op) fail(c *Charge, code string, canceled bool) error {
+// fail books a failed charge with the reason code the bank gave (see
+// sepa.LookupReason; an unknown code counts as unspecified).
+func (op *Op) fail(c *Charge, reason string, canceled bool) error {
 	prev := clone(c)
-	msg := failureMessages[code]
-	if msg == "" {
-		msg = "The payment failed."
-	}
-	c.Status, c.FailureCode, c.FailureMessage, c.Canceled = "failed", &code, &msg, canceled
+	r := sepa.ReasonOrUnspecified(reason)
+	code, msg := r.StripeFailure, r.StripeFailureMessage()
+	c.Status, c.FailureCode, c.FailureMessage, c.FailureReason, c.Canceled = "failed", &code, &msg, r.Code, canceled
 	if err := op.CancelTimers(c.ID, ""); err != nil {
 		return err
 	}
@@ -302,7 +292,7 @@ func (op *Op) fail(c *Charge, code string, canceled bool) error {
 }
 
 // SettleCharge forces the bank's answer for a pending charge (test helper):
-// succeed, or fail with failureCode.
+// succeed, or fail for the reason failureCode stands for.
 func (op *Op) SettleCharge(id string, succeed bool, failureCode string) (*Charge, error) {
 	c, err := op.GetCharge("", id)
 	if err != nil {
@@ -318,10 +308,11 @@ func (op *Op) SettleCharge(id string, succeed bool, failureCode string) (*Charge
 		c.Plan.Outcome = bank.Succeeds
 		return c, op.succeed(c)
 	}
-	if failureCode == "" {
-		failureCode = "generic_decline"
+	reason := sepa.ReasonNotSpecified
+	if r, ok := sepa.ReasonForStripeFailure(failureCode); ok {
+		reason = r.Code
 	}
-	return c, op.fail(c, failureCode, false)
+	return c, op.fail(c, reason, false)
 }
 
 // GetCharge returns a charge of the given origin.
@@ -343,9 +334,9 @@ func init() {
 		case bank.Succeeds:
 			return op.succeed(c)
 		case bank.Canceled:
-			return op.fail(c, "debit_canceled", true)
+			return op.fail(c, sepa.ReasonCanceled, true)
 		case bank.Fails:
-			return op.fail(c, c.Plan.FailureCode, false)
+			return op.fail(c, c.Plan.Reason, false)
 		}
 		return nil
 	}
@@ -354,7 +345,7 @@ func init() {
 		if err != nil || c.Status != "pending" {
 			return nil
 		}
-		return op.fail(c, "payment_not_confirmed", false)
+		return op.fail(c, sepa.ReasonNotConfirmed, false)
 	}
 }
 

@@ -3,7 +3,6 @@ package engine
 import (
 	"time"
 
-	"github.com/kontorpay/kontor/bank"
 	"github.com/kontorpay/kontor/sepa"
 )
 
@@ -11,17 +10,17 @@ import (
 // money back. SEPA disputes are final: there is no evidence and no appeal.
 type Dispute struct {
 	Meta
-	Origin              string            `json:"origin,omitempty"`
-	Charge              string            `json:"charge"`
-	PaymentIntent       string            `json:"payment_intent,omitempty"`
-	Amount              int64             `json:"amount"`
-	Currency            string            `json:"currency"`
-	Reason              string            `json:"reason"`
-	Status              string            `json:"status"`
-	BalanceTransactions []string          `json:"balance_transactions"`
-	ReturnReason        string            `json:"return_reason,omitempty"`
-	Token               string            `json:"token,omitempty"`
-	Metadata            map[string]string `json:"metadata"`
+	Origin              string   `json:"origin,omitempty"`
+	Charge              string   `json:"charge"`
+	PaymentIntent       string   `json:"payment_intent,omitempty"`
+	Amount              int64    `json:"amount"`
+	Currency            string   `json:"currency"`
+	Reason              string   `json:"reason"`
+	Status              string   `json:"status"`
+	BalanceTransactions []string `json:"balance_transactions"`
+	// ReturnReason is the reason code of the return (see sepa.LookupReason).
+	ReturnReason string            `json:"return_reason,omitempty"`
+	Metadata     map[string]string `json:"metadata"`
 }
 
 func init() { register(&Dispute{}) }
@@ -47,10 +46,20 @@ func (op *Op) OpenDispute(origin, chargeID, reason string) (*Dispute, error) {
 	if err != nil {
 		return nil, err
 	}
-	return op.openDispute(c, reason, nil, true)
+	code := sepa.ReasonRefundAuthorised
+	if reason == "debit_not_authorized" {
+		code = sepa.ReasonRefundUnauthorised
+	}
+	return op.openDispute(c, code, reason, true)
 }
 
-func (op *Op) openDispute(c *Charge, reason string, cb *bank.Chargeback, check bool) (*Dispute, error) {
+// openDispute opens a dispute for a return with the reason code; reason is
+// the dispute's reason, "" for the one the code implies. check enforces the
+// refund windows of a debtor's claim.
+func (op *Op) openDispute(c *Charge, code, reason string, check bool) (*Dispute, error) {
+	if reason == "" {
+		reason = sepa.ReasonOrUnspecified(code).StripeDispute
+	}
 	if check {
 		if c.Method.Type != "sepa_debit" {
 			return nil, Errorf(KindState, "dispute_not_possible", "charge", "Only SEPA Direct Debit payments can be disputed; %s payments are authenticated by the payer and have no disputes.", c.Method.Type)
@@ -78,16 +87,7 @@ func (op *Op) openDispute(c *Charge, reason string, cb *bank.Chargeback, check b
 	now := op.Now(c.ClockID)
 	d := &Dispute{Meta: Meta{ID: NewID("dp_"), Created: now.Unix(), ClockID: c.ClockID}, Origin: c.Origin, Charge: c.ID,
 		PaymentIntent: c.PaymentIntent, Amount: c.Amount, Currency: c.Currency, Reason: reason, Status: "needs_response",
-		Metadata: map[string]string{}}
-	if cb != nil {
-		d.ReturnReason, d.Token = cb.ReturnReason, cb.Token
-	}
-	if d.ReturnReason == "" {
-		d.ReturnReason = "MD06"
-		if reason == "debit_not_authorized" {
-			d.ReturnReason = "MD01"
-		}
-	}
+		ReturnReason: code, Metadata: map[string]string{}}
 	if err := op.insert(d); err != nil {
 		return nil, err
 	}

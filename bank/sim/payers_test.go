@@ -54,10 +54,7 @@ func TestStripeTestIBANs(t *testing.T) {
 }
 
 func samePlan(a, b bank.Plan) bool {
-	if a.Outcome != b.Outcome || a.Delayed != b.Delayed || a.FailureCode != b.FailureCode || (a.Chargeback == nil) != (b.Chargeback == nil) {
-		return false
-	}
-	return a.Chargeback == nil || *a.Chargeback == *b.Chargeback
+	return a == b
 }
 
 func TestOtherTestValues(t *testing.T) {
@@ -74,16 +71,20 @@ func TestOtherTestValues(t *testing.T) {
 		{"sofort failing_charge", bank.Collection{Scheme: "sofort", OwnerName: "failing_charge"}, bank.Fails, "generic_decline", ""},
 		{"sofort pending_charge", bank.Collection{Scheme: "sofort", OwnerName: "pending_charge"}, bank.Pending, "", ""},
 		{"generated SEPA debit fails", bank.Collection{Scheme: "sepa_debit", IBAN: "AT611904300234573201", OwnerEmail: "test_1_generatedSepaDebitIntentsFailAustria@example.com"}, bank.Fails, "account_closed", ""},
-		{"generated SEPA debit disputed", bank.Collection{Scheme: "sepa_debit", IBAN: "AT611904300234573201", OwnerEmail: "generatedSepaDebitIntentsSucceedDisputedGermany@example.com"}, bank.Succeeds, "", "general"},
+		{"generated SEPA debit disputed", bank.Collection{Scheme: "sepa_debit", IBAN: "AT611904300234573201", OwnerEmail: "generatedSepaDebitIntentsSucceedDisputedGermany@example.com"}, bank.Succeeds, "", "MD06"},
 		{"markers only count at example.com", bank.Collection{Scheme: "sepa_debit", IBAN: "AT611904300234573201", OwnerEmail: "generatedSepaDebitIntentsFailAustria@example.org"}, bank.Succeeds, "", ""},
 		{"Checkout.com pending", bank.Collection{Scheme: "sepa_debit", IBAN: "DE79100100101234567891"}, bank.Pending, "", ""},
 		{"Checkout.com canceled", bank.Collection{Scheme: "sepa_debit", IBAN: "DE52100100101234567892"}, bank.Canceled, "", ""},
 		{"Checkout.com paid", bank.Collection{Scheme: "sepa_debit", IBAN: "DE25100100101234567893"}, bank.Succeeds, "", ""},
-		{"Checkout.com ACT chargeback", bank.Collection{Scheme: "sepa_debit", IBAN: "DE68100100101234567895"}, bank.Succeeds, "", "debit_not_authorized"},
+		{"Checkout.com ACT chargeback", bank.Collection{Scheme: "sepa_debit", IBAN: "DE68100100101234567895"}, bank.Succeeds, "", "MD06"},
 	}
 	for _, c := range cases {
 		p := n.PlanCollection(c.c)
-		if p.Outcome != c.want || p.FailureCode != c.code || (c.cb == "") != (p.Chargeback == nil) || (p.Chargeback != nil && p.Chargeback.Reason != c.cb) {
+		code := ""
+		if p.Reason != "" {
+			code = sepa.ReasonOrUnspecified(p.Reason).StripeFailure
+		}
+		if p.Outcome != c.want || code != c.code || p.ChargebackReason != c.cb {
 			t.Errorf("%s: plan = %+v", c.name, p)
 		}
 	}
@@ -98,5 +99,18 @@ func TestOtherTestValues(t *testing.T) {
 	}
 	if code := n.PlanRefund("DE89370400440532013000"); code != "" {
 		t.Errorf("a refund to the succeeding test account fails: %s", code)
+	}
+}
+
+// Seed 003: the token each Checkout.com chargeback IBAN is charged back with.
+func TestCheckoutChargebackTokens(t *testing.T) {
+	n := New()
+	for iban, token := range map[string]string{"DE95100100101234567894": "RFND", "DE68100100101234567895": "ACT",
+		"DE41100100101234567896": "NSF", "DE14100100101234567897": "OTHR", "DE84100100101234567898": "FRM"} {
+		p := n.PlanCollection(bank.Collection{Scheme: "sepa_debit", IBAN: iban})
+		r, ok := sepa.LookupReason(p.ChargebackReason)
+		if p.Outcome != bank.Succeeds || !ok || r.CkoToken != token {
+			t.Errorf("%s: plan %+v, token %q, want %s", iban, p, r.CkoToken, token)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/kontorpay/kontor/bank"
+	"github.com/kontorpay/kontor/sepa"
 )
 
 //go:embed stripe_test_ibans.tsv
@@ -20,26 +21,30 @@ var stripeTable string
 var stripeBehaviours = map[string]bank.Plan{
 	"success":                          {Outcome: bank.Succeeds},
 	"success_delayed_3min":             {Outcome: bank.Succeeds, Delayed: true},
-	"failed":                           {Outcome: bank.Fails, FailureCode: "account_closed", ReturnReason: "AC04"},
-	"failed_delayed_3min":              {Outcome: bank.Fails, Delayed: true, FailureCode: "account_closed", ReturnReason: "AC04"},
-	"disputed":                         {Outcome: bank.Succeeds, Chargeback: &bank.Chargeback{Reason: "general", ReturnReason: "MD06"}},
-	"exceeds_weekly_volume_limit":      {Outcome: bank.Fails, FailureCode: "charge_exceeds_source_limit", ReturnReason: "AG01"},
-	"exceeds_weekly_transaction_limit": {Outcome: bank.Fails, FailureCode: "charge_exceeds_weekly_limit", ReturnReason: "AG01"},
-	"insufficient_funds":               {Outcome: bank.Fails, FailureCode: "insufficient_funds", ReturnReason: "AM04"},
+	"failed":                           {Outcome: bank.Fails, Reason: "AC04"},
+	"failed_delayed_3min":              {Outcome: bank.Fails, Delayed: true, Reason: "AC04"},
+	"disputed":                         {Outcome: bank.Succeeds, ChargebackReason: sepa.ReasonRefundAuthorised},
+	"exceeds_weekly_volume_limit":      {Outcome: bank.Fails, Reason: sepa.ReasonVolumeLimit},
+	"exceeds_weekly_transaction_limit": {Outcome: bank.Fails, Reason: sepa.ReasonTransactionLimit},
+	"insufficient_funds":               {Outcome: bank.Fails, Reason: "AM04"},
 }
 
-// Checkout.com's sandbox IBANs (BIC PBNKDEFFXXX).
+// Checkout.com's sandbox IBANs (BIC PBNKDEFFXXX). Each chargeback carries
+// the reason code whose chargeback token (sepa.Reason.CkoToken) is the one
+// seed 003 documents for the IBAN.
 const ckoInvalidIBAN = "DE09100100101234567890"
 
 var ckoTable = map[string]bank.Plan{
 	"DE79100100101234567891": {Outcome: bank.Pending},
 	"DE52100100101234567892": {Outcome: bank.Canceled},
 	"DE25100100101234567893": {Outcome: bank.Succeeds},
-	"DE95100100101234567894": {Outcome: bank.Succeeds, Chargeback: &bank.Chargeback{Reason: "customer_initiated", Token: "RFND", ReturnReason: "MD06"}},
-	"DE68100100101234567895": {Outcome: bank.Succeeds, Chargeback: &bank.Chargeback{Reason: "debit_not_authorized", Token: "ACT", ReturnReason: "MD01"}},
-	"DE41100100101234567896": {Outcome: bank.Succeeds, Chargeback: &bank.Chargeback{Reason: "insufficient_funds", Token: "NSF", ReturnReason: "AM04"}},
-	"DE14100100101234567897": {Outcome: bank.Succeeds, Chargeback: &bank.Chargeback{Reason: "incorrect_account_details", Token: "OTHR", ReturnReason: "AC04"}},
-	"DE84100100101234567898": {Outcome: bank.Succeeds, Chargeback: &bank.Chargeback{Reason: "general", Token: "FRM", ReturnReason: "FF01"}},
+	// Charged back at the merchant's request (RFND): a reversal by the creditor.
+	"DE95100100101234567894": {Outcome: bank.Succeeds, ChargebackReason: "MS02"},
+	// Disputed by the customer with their bank (ACT): a refund claim.
+	"DE68100100101234567895": {Outcome: bank.Succeeds, ChargebackReason: sepa.ReasonRefundAuthorised},
+	"DE41100100101234567896": {Outcome: bank.Succeeds, ChargebackReason: "AM04"}, // NSF
+	"DE14100100101234567897": {Outcome: bank.Succeeds, ChargebackReason: "AC04"}, // OTHR
+	"DE84100100101234567898": {Outcome: bank.Succeeds, ChargebackReason: "FF01"}, // FRM
 }
 
 // ErrAccountInvalid is returned by CheckAccount for the documented invalid account.
@@ -122,7 +127,7 @@ func (n *Network) PlanCollection(c bank.Collection) bank.Plan {
 	if c.Scheme == "sofort" {
 		switch c.OwnerName {
 		case "failing_charge":
-			return bank.Plan{Outcome: bank.Fails, FailureCode: "generic_decline", ReturnReason: "MS03"}
+			return bank.Plan{Outcome: bank.Fails, Reason: sepa.ReasonNotSpecified}
 		case "pending_charge":
 			// Kontor's own test value: the payer's bank never confirms, so
 			// the charge fails at Sofort's 14-day cut-off.
@@ -147,7 +152,7 @@ func (n *Network) PlanCollection(c bank.Collection) bank.Plan {
 // PlanRefund fails refunds to accounts whose collections fail (a closed account
 // cannot be credited either); others are credited.
 func (n *Network) PlanRefund(iban string) string {
-	if p, ok := n.byIBAN[iban]; ok && p.Outcome == bank.Fails && p.FailureCode == "account_closed" {
+	if p, ok := n.byIBAN[iban]; ok && p.Outcome == bank.Fails && p.Reason == "AC04" {
 		return "account_closed"
 	}
 	return ""
