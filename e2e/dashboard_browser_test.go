@@ -1,0 +1,268 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/stripe/stripe-go/v85"
+)
+
+// dash drives the dashboard of a payEnv's server in a real Chromium.
+type dash struct {
+	e   *payEnv
+	ctx context.Context
+}
+
+func newDash(t *testing.T, e *payEnv) *dash {
+	t.Helper()
+	ctx := browser(t)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 860)); err != nil {
+		t.Fatalf("viewport: %v", err)
+	}
+	return &dash{e: e, ctx: ctx}
+}
+
+// open navigates to a dashboard path and returns the HTTP status of the page
+// the browser ends on.
+func (d *dash) open(path string) int {
+	d.e.t.Helper()
+	resp, err := chromedp.RunResponse(d.ctx, chromedp.Navigate(d.e.srv.URL+path))
+	if err != nil {
+		d.e.t.Fatalf("open %s: %v", path, err)
+	}
+	return int(resp.Status)
+}
+
+// press clicks the element sel and returns the status of the page it leads to.
+func (d *dash) press(sel chromedp.CSS) int {
+	d.e.t.Helper()
+	resp, err := chromedp.RunResponse(d.ctx, chromedp.Click(sel, chromedp.NodeVisible))
+	if err != nil {
+		d.e.t.Fatalf("press %s: %v", sel, err)
+	}
+	return int(resp.Status)
+}
+
+// text returns the text of the element sel.
+func (d *dash) text(sel chromedp.CSS) string {
+	d.e.t.Helper()
+	s, err := chromedp.Run(d.ctx, chromedp.Text(sel))
+	if err != nil {
+		d.e.t.Fatalf("read %s: %v", sel, err)
+	}
+	return s
+}
+
+// location returns the path and query the browser shows.
+func (d *dash) location() string {
+	d.e.t.Helper()
+	loc, err := chromedp.Run(d.ctx, chromedp.Location())
+	if err != nil {
+		d.e.t.Fatalf("location: %v", err)
+	}
+	u, _ := url.Parse(loc)
+	return u.RequestURI()
+}
+
+// wantText fails unless the main part of the page holds every string.
+func (d *dash) wantText(what string, want ...string) string {
+	d.e.t.Helper()
+	got := d.text("main")
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			d.e.t.Errorf("%s: page lacks %q:\n%s", what, w, got)
+		}
+	}
+	return got
+}
+
+// shot saves a screenshot as NAME.png in $KONTOR_SCREENSHOTS when it is set.
+func (d *dash) shot(name string) {
+	d.e.t.Helper()
+	dir := os.Getenv("KONTOR_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(d.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		d.e.t.Fatalf("screenshot: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		d.e.t.Fatal(err)
+	}
+}
+
+// signIn signs in with key and returns the status of the page it lands on.
+func (d *dash) signIn(key string) int {
+	d.e.t.Helper()
+	if st := d.open("/dashboard/signin"); st != http.StatusOK {
+		d.e.t.Fatalf("sign-in page: %d", st)
+	}
+	if err := chromedp.Do(d.ctx, chromedp.SendKeys(chromedp.ID("key"), key)); err != nil {
+		d.e.t.Fatalf("type the key: %v", err)
+	}
+	return d.press(`button[type=submit]`)
+}
+
+// cookies returns the browser's cookies for the server.
+func (d *dash) cookies() []*network.Cookie {
+	d.e.t.Helper()
+	var got []*network.Cookie
+	err := chromedp.Do(d.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		r, err := cdp.Call(ctx, tg, network.GetCookies, network.GetCookiesParams{URLs: []string{d.e.srv.URL + "/dashboard/"}})
+		got = r.Cookies
+		return err
+	}))
+	if err != nil {
+		d.e.t.Fatalf("cookies: %v", err)
+	}
+	return got
+}
+
+// TestDashboardSignInAndBrowse signs in with a secret key in Chromium, reads
+// the charges and customers lists and details, finds objects by id and a
+// customer by e-mail, checks the session cookie's flags and signs out.
+func TestDashboardSignInAndBrowse(t *testing.T) {
+	e := newPayEnv(t)
+	cus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Email: stripe.String("jenny.rosen@example.com"), Name: stripe.String("Jenny <Rosen>")})
+	src := e.chargeableSofort(1099, "", "")
+	ch := e.charge(src.ID, "", 1099)
+	e.waitCharge(ch.ID, stripe.ChargeStatusSucceeded)
+	sepa := e.sepaDebit("DE89370400440532013000", "")
+	d := newDash(t, e)
+
+	// Signed out, every page leads to the sign-in form.
+	if st := d.open("/dashboard/charges"); st != http.StatusOK || d.location() != "/dashboard/signin" {
+		t.Fatalf("signed out: %d at %s", st, d.location())
+	}
+	d.shot("dashboard-signin")
+	if st := d.signIn(e.acct.PublishableKey); st != http.StatusUnauthorized {
+		t.Errorf("a publishable key signs in: %d", st)
+	}
+	d.wantText("publishable key refused", "secret key")
+	if st := d.signIn(e.acct.Key); st != http.StatusOK || d.location() != "/dashboard/" {
+		t.Fatalf("sign in: %d at %s", st, d.location())
+	}
+	d.wantText("home", "Latest charges", ch.ID, "€10.99")
+	d.shot("dashboard-home")
+
+	// The session cookie holds no key and is HttpOnly, SameSite=Strict, on /dashboard.
+	var session *network.Cookie
+	for _, c := range d.cookies() {
+		if strings.Contains(c.Value, e.acct.Key) || strings.Contains(c.Value, strings.TrimPrefix(e.acct.Key, "sk_test_")) {
+			t.Errorf("cookie %s holds the key", c.Name)
+		}
+		if c.Name == "kontor_dashboard" {
+			session = c
+		}
+	}
+	if session == nil {
+		t.Fatalf("no session cookie: %+v", d.cookies())
+	}
+	if !session.HTTPOnly || session.SameSite != network.CookieSameSiteStrict || session.Path != "/dashboard" || len(session.Value) < 40 {
+		t.Errorf("session cookie: httpOnly %v sameSite %q path %q value length %d", session.HTTPOnly, session.SameSite, session.Path, len(session.Value))
+	}
+
+	// Lists and details.
+	d.open("/dashboard/charges")
+	d.wantText("charges list", "Charges", ch.ID, "€10.99", "succeeded")
+	d.shot("dashboard-charges")
+	if st := d.press(`table.list tbody tr:first-child td:first-child a`); st != http.StatusOK || d.location() != "/dashboard/charges/"+ch.ID {
+		t.Fatalf("charge link: %d at %s", st, d.location())
+	}
+	d.wantText("charge page", "Charge "+ch.ID, "amount", "€10.99", src.ID, "Refunds", "Balance transactions", "payment_method_details.type")
+	if js, err := chromedp.Run(d.ctx, chromedp.TextContent(chromedp.CSS("details.json pre"))); err != nil || !strings.Contains(js, `"id": "`+ch.ID+`"`) {
+		t.Errorf("the charge's JSON: %v\n%s", err, js)
+	}
+	d.shot("dashboard-charge")
+	d.open("/dashboard/customers")
+	d.wantText("customers list", cus.ID, "jenny.rosen@example.com", "Jenny <Rosen>")
+	d.open("/dashboard/customers/" + cus.ID)
+	d.wantText("customer page", "Customer "+cus.ID, "jenny.rosen@example.com", "Jenny <Rosen>", "Payment methods", "Sources")
+	d.shot("dashboard-customer")
+
+	// A source shows the IBAN's last four characters only.
+	d.open("/dashboard/sources/" + sepa.ID)
+	page := d.wantText("SEPA source", "Source "+sepa.ID, "sepa_debit.last4", "3000")
+	if strings.Contains(page, "DE89370400440532013000") || strings.Contains(page, "370400440532013000") {
+		t.Errorf("a full IBAN on the source page:\n%s", page)
+	}
+	d.open("/dashboard/sources")
+	d.wantText("sources list", sepa.ID, src.ID, "sepa_debit", "sofort")
+
+	// Find by id and by e-mail.
+	d.open("/dashboard/find?q=" + ch.ID)
+	if d.location() != "/dashboard/charges/"+ch.ID {
+		t.Errorf("find a charge lands on %s", d.location())
+	}
+	if err := chromedp.Do(d.ctx, chromedp.SendKeys(chromedp.ID("find-q"), "jenny.rosen@example.com")); err != nil {
+		t.Fatal(err)
+	}
+	d.press(`form.find button`)
+	if !strings.HasPrefix(d.location(), "/dashboard/customers?email=") {
+		t.Errorf("find by e-mail lands on %s", d.location())
+	}
+	d.wantText("find by e-mail", cus.ID)
+
+	// Another account's ids are not found, exactly like made-up ones.
+	other := e.srv.NewAccount(t)
+	theirs := mustCustomer(t, other, &stripe.CustomerCreateParams{Email: stripe.String("other@example.com")})
+	notFound := func(path, id string) string {
+		t.Helper()
+		if st := d.open(path); st != http.StatusNotFound {
+			t.Errorf("%s: status %d, want 404", path, st)
+		}
+		return strings.ReplaceAll(d.text("main"), id, "ID")
+	}
+	made := "cus_" + strings.Repeat("x", len(theirs.ID)-4)
+	if a, b := notFound("/dashboard/customers/"+theirs.ID, theirs.ID), notFound("/dashboard/customers/"+made, made); a != b || !strings.Contains(a, "Not found") {
+		t.Errorf("another account's customer:\n%s\nA made-up one:\n%s", a, b)
+	}
+	d.shot("dashboard-not-found")
+	if a, b := notFound("/dashboard/find?q="+theirs.ID, theirs.ID), notFound("/dashboard/find?q="+made, made); a != b {
+		t.Errorf("find another account's customer:\n%s\nA made-up one:\n%s", a, b)
+	}
+	d.open("/dashboard/customers?email=other%40example.com")
+	if page := d.text("main"); strings.Contains(page, theirs.ID) {
+		t.Errorf("another account's customer in the e-mail search:\n%s", page)
+	}
+
+	// Sign out ends the session on the server, not only in the browser.
+	sid := session.Value
+	if st := d.press(`form.signout button`); st != http.StatusOK || d.location() != "/dashboard/signin" {
+		t.Errorf("sign out: %d at %s", st, d.location())
+	}
+	d.open("/dashboard/charges")
+	if d.location() != "/dashboard/signin" {
+		t.Errorf("after sign-out /dashboard/charges shows %s", d.location())
+	}
+	if st, loc := plainGet(t, e.srv.URL+"/dashboard/charges", sid); st != http.StatusSeeOther || loc != "/dashboard/signin" {
+		t.Errorf("the old session cookie still works: %d %s", st, loc)
+	}
+}
+
+// plainGet fetches a dashboard page with a session cookie, without
+// following redirects, and returns the status and Location.
+func plainGet(t *testing.T, u, session string) (int, string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	base, _ := url.Parse(u)
+	jar.SetCookies(base, []*http.Cookie{{Name: "kontor_dashboard", Value: session, Path: "/dashboard"}})
+	c := &http.Client{Jar: jar, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Location")
+}
