@@ -36,10 +36,11 @@ type deliveryRow struct {
 
 // attemptRow is one HTTP attempt of a delivery.
 type attemptRow struct {
-	At      string
-	Status  cell
-	Latency string
-	Error   string
+	At       string
+	Status   cell
+	Latency  string
+	Error    string
+	Response string
 }
 
 type deliveriesView struct {
@@ -70,7 +71,8 @@ func attemptView(a store.DeliveryAttempt) attemptRow {
 			st.Badge = "succeeded"
 		}
 	}
-	return attemptRow{At: msTime(a.At), Status: st, Latency: fmt.Sprintf("%d ms", a.DurationMS), Error: scrub(a.Error)}
+	return attemptRow{At: msTime(a.At), Status: st, Latency: fmt.Sprintf("%d ms", a.DurationMS), Error: scrub(a.Error),
+		Response: scrub(a.Response)}
 }
 
 // deliveryView renders d with its event's type and its last attempt, read in tx.

@@ -136,7 +136,13 @@ type DeliveryAttempt struct {
 	StatusCode int
 	DurationMS int64
 	Error      string
+	// Response is the start of the receiver's answer (at most
+	// MaxResponseExcerpt bytes of valid UTF-8), for the dashboard.
+	Response string
 }
+
+// MaxResponseExcerpt bounds DeliveryAttempt.Response.
+const MaxResponseExcerpt = 1024
 
 // Timer is a durable future transition. ClockID is "" for wall-clock timers
 // and a test clock id for timers that fire when that clock advances. Due is in

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kontorpay/kontor/engine"
 	"github.com/kontorpay/kontor/store"
@@ -144,6 +147,7 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) {
 		resp, err = d.client.Do(req)
 		if err == nil {
 			att.StatusCode = resp.StatusCode
+			att.Response = excerpt(resp.Body)
 			resp.Body.Close()
 		}
 	}
@@ -227,4 +231,18 @@ func stillLeased(ctx context.Context, tx store.Tx, dl store.Delivery) (bool, err
 		}
 	}
 	return false, nil
+}
+
+// excerpt reads the start of a receiver's answer for the attempt's record:
+// at most store.MaxResponseExcerpt bytes, as valid UTF-8 without NUL bytes
+// (which PostgreSQL's text refuses).
+func excerpt(body io.Reader) string {
+	b, _ := io.ReadAll(io.LimitReader(body, store.MaxResponseExcerpt))
+	s := strings.ToValidUTF8(string(b), "\uFFFD")
+	s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+	for len(s) > store.MaxResponseExcerpt { // a replacement may have grown it
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	return s
 }

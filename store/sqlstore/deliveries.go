@@ -90,14 +90,14 @@ func (t *Tx) ListDeliveries(ctx context.Context, p store.ListDeliveriesParams) (
 
 // InsertDeliveryAttempt records one attempt.
 func (t *Tx) InsertDeliveryAttempt(ctx context.Context, a store.DeliveryAttempt) error {
-	_, err := t.exec(ctx, `INSERT INTO delivery_attempts (delivery_id, account, at, status_code, duration_ms, error) VALUES (?, ?, ?, ?, ?, ?)`,
-		a.DeliveryID, a.Account, a.At, a.StatusCode, a.DurationMS, a.Error)
+	_, err := t.exec(ctx, `INSERT INTO delivery_attempts (delivery_id, account, at, status_code, duration_ms, error, response) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		a.DeliveryID, a.Account, a.At, a.StatusCode, a.DurationMS, a.Error, a.Response)
 	return err
 }
 
 // ListDeliveryAttempts returns the attempts of a delivery, oldest first.
 func (t *Tx) ListDeliveryAttempts(ctx context.Context, deliveryID string) ([]store.DeliveryAttempt, error) {
-	rows, err := t.query(ctx, `SELECT delivery_id, account, at, status_code, duration_ms, error FROM delivery_attempts WHERE delivery_id = ? ORDER BY id`, deliveryID)
+	rows, err := t.query(ctx, `SELECT delivery_id, account, at, status_code, duration_ms, error, response FROM delivery_attempts WHERE delivery_id = ? ORDER BY id`, deliveryID)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func (t *Tx) ListDeliveryAttempts(ctx context.Context, deliveryID string) ([]sto
 	var out []store.DeliveryAttempt
 	for rows.Next() {
 		var a store.DeliveryAttempt
-		if err := rows.Scan(&a.DeliveryID, &a.Account, &a.At, &a.StatusCode, &a.DurationMS, &a.Error); err != nil {
+		if err := rows.Scan(&a.DeliveryID, &a.Account, &a.At, &a.StatusCode, &a.DurationMS, &a.Error, &a.Response); err != nil {
 			return nil, t.err(err)
 		}
 		out = append(out, a)

@@ -159,10 +159,10 @@ var deliveryTests = []test{
 	}},
 	{"Attempts", func(t *testing.T, s store.Store) {
 		as := []store.DeliveryAttempt{
-			{DeliveryID: "wd_1", Account: "acct_a", At: 300, StatusCode: 500, DurationMS: 12, Error: "HTTP 500"},
+			{DeliveryID: "wd_1", Account: "acct_a", At: 300, StatusCode: 500, DurationMS: 12, Error: "HTTP 500", Response: `{"error": "down ✗"}`},
 			{DeliveryID: "wd_1", Account: "acct_a", At: 200, StatusCode: 0, DurationMS: 30000, Error: "timeout ✗"},
 			{DeliveryID: "wd_2", Account: "acct_a", At: 250, StatusCode: 200, DurationMS: 3},
-			{DeliveryID: "wd_1", Account: "acct_a", At: 400, StatusCode: 200, DurationMS: 4},
+			{DeliveryID: "wd_1", Account: "acct_a", At: 400, StatusCode: 200, DurationMS: 4, Response: "ok"},
 		}
 		for _, a := range as {
 			update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.InsertDeliveryAttempt(ctx, a) })
