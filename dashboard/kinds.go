@@ -23,6 +23,8 @@ type kind struct {
 	Filter  []string
 	Columns []column
 	Related []related
+	// OpenJSON shows the JSON view open on the detail page (an event's payload).
+	OpenJSON bool
 }
 
 // index names stored objects by their type and kind columns.
@@ -123,7 +125,7 @@ var kinds = []*kind{
 		Related: []related{{Title: "Actions", Kind: "cko_actions", Path: "/payments/{id}/actions", Dialect: checkoutDialect}}},
 
 	{Name: "events", Title: "Events", Single: "Event", Group: "Developers", List: "/v1/events", Detail: "/v1/events/{id}",
-		Filter:  []string{"type"},
+		Filter: []string{"type"}, OpenJSON: true,
 		Columns: []column{colID, {"Type", "type", showText}, {"Object", "data.object.id", showRef}, {"Pending webhooks", "pending_webhooks", showText}, colCreated}},
 	{Name: "webhook_endpoints", Title: "Webhook endpoints", Single: "Webhook endpoint", Group: "Developers",
 		List: "/v1/webhook_endpoints", Detail: "/v1/webhook_endpoints/{id}", Index: index{Type: "webhook_endpoint"},

@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,6 +17,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/stripe/stripe-go/v85"
+
+	"github.com/kontorpay/kontor/e2e/kontortest"
 )
 
 // dash drives the dashboard of a payEnv's server in a real Chromium.
@@ -265,4 +269,147 @@ func plainGet(t *testing.T, u, session string) (int, string) {
 	}
 	resp.Body.Close()
 	return resp.StatusCode, resp.Header.Get("Location")
+}
+
+// TestDashboardResendAndAdvance presses Resend on an event (a real receiver
+// gets the same event twice) and advances a test clock from its page (a
+// SEPA Direct Debit charge on the clock settles), and checks that forms
+// posted without their CSRF token are refused and change nothing.
+func TestDashboardResendAndAdvance(t *testing.T) {
+	e := newPayEnv(t)
+	cus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Email: stripe.String("resend@example.com")})
+	ev := e.hook.WaitEvent(t, "customer.created", cus.ID)
+	d := newDash(t, e)
+	if st := d.signIn(e.acct.Key); st != http.StatusOK {
+		t.Fatalf("sign in: %d", st)
+	}
+
+	// The event's page lists its delivery; Resend delivers it once more.
+	kontortest.Eventually(t, "the delivery's attempt recorded", func() bool {
+		d.open("/dashboard/events/" + ev.ID)
+		return strings.Contains(d.text("main"), "200 OK")
+	})
+	d.wantText("event page", "Event "+ev.ID, "customer.created", "Webhook deliveries", e.hook.URL, "succeeded", "200 OK")
+	d.shot("dashboard-event")
+	if st := d.press(`form[action$="/resend"] button`); st != http.StatusOK || !strings.HasPrefix(d.location(), "/dashboard/events/"+ev.ID+"?done=resent") {
+		t.Fatalf("resend: %d at %s", st, d.location())
+	}
+	d.wantText("after resend", "queued for delivery again")
+	n := 0
+	again := e.hook.Wait(t, "the event delivered a second time", func(dl kontortest.Delivery) bool {
+		if dl.Err == nil && dl.Event.ID == ev.ID {
+			n++
+		}
+		return n == 2
+	})
+	if again.Status != http.StatusOK || string(again.Event.Type) != "customer.created" {
+		t.Errorf("second delivery: %d %s", again.Status, again.Event.Type)
+	}
+
+	// The endpoint's page lists both deliveries; a delivery's page its attempts.
+	we := e.endpointID()
+	var rows int
+	kontortest.Eventually(t, "both deliveries recorded as succeeded", func() bool {
+		d.open("/dashboard/webhook_endpoints/" + we)
+		rows = strings.Count(d.text("main"), ev.ID)
+		return rows == 2 && !strings.Contains(d.text("main"), "pending")
+	})
+	d.shot("dashboard-endpoint")
+	d.press(`table.list tbody tr:first-child td:first-child a`)
+	d.wantText("delivery page", "Delivery whdel_", ev.ID, "customer.created", "Attempts", "200 OK", " ms")
+	d.shot("dashboard-delivery")
+
+	// A receiver's answer is kept as an excerpt and shown as text, masked.
+	talk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusAccepted)
+		io.WriteString(w, `<b>thanks</b> sk_test_leak42`)
+	}))
+	t.Cleanup(talk.Close)
+	we2, err := e.sc.V1WebhookEndpoints.Create(e.ctx, &stripe.WebhookEndpointCreateParams{URL: stripe.String(talk.URL),
+		EnabledEvents: []*string{stripe.String("customer.updated")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sc.V1Customers.Update(e.ctx, cus.ID, &stripe.CustomerUpdateParams{Name: stripe.String("Resent")}); err != nil {
+		t.Fatal(err)
+	}
+	kontortest.Eventually(t, "the second endpoint's delivery recorded", func() bool {
+		d.open("/dashboard/webhook_endpoints/" + we2.ID)
+		return strings.Contains(d.text("main"), "202 Accepted")
+	})
+	d.press(`table.list tbody tr:first-child td:first-child a`)
+	page := d.wantText("delivery with an answer", "customer.updated", "202 Accepted", "<b>thanks</b> sk_test_••••••••")
+	if strings.Contains(page, "leak42") {
+		t.Errorf("a secret key in the response excerpt:\n%s", page)
+	}
+	d.shot("dashboard-delivery-excerpt")
+
+	// Advance a test clock from its page: the charge on it settles.
+	clk := e.testClock(t0)
+	src := e.sepaDebit("DE89370400440532013000", clk.ID)
+	ch := e.charge(src.ID, "", 1500)
+	if ch.Status != stripe.ChargeStatusPending {
+		t.Fatalf("charge on the clock: %s", ch.Status)
+	}
+	d.open("/dashboard/test_clocks/" + clk.ID)
+	d.wantText("clock page", "Advance the clock", "ready", "2026-03-02 10:00:00 UTC")
+	d.shot("dashboard-clock")
+
+	// Without the CSRF token the form is refused and the clock stays put.
+	if _, err := chromedp.Run(d.ctx, chromedp.Evaluate[bool](`document.querySelectorAll('input[name=csrf_token]').forEach(e => e.remove()), true`)); err != nil {
+		t.Fatal(err)
+	}
+	if st := d.press(`form.steps button[value="86400"]`); st != http.StatusForbidden {
+		t.Errorf("advance without the CSRF token: %d", st)
+	}
+	d.wantText("refused", "security token")
+	if c, err := e.sc.V1TestHelpersTestClocks.Retrieve(e.ctx, clk.ID, nil); err != nil || c.FrozenTime != t0.Unix() || c.Status != "ready" {
+		t.Errorf("the refused advance moved the clock: %v %+v", err, c)
+	}
+
+	d.open("/dashboard/test_clocks/" + clk.ID)
+	if st := d.press(`form.steps button[value="86400"]`); st != http.StatusOK || !strings.Contains(d.location(), "done=advancing") {
+		t.Fatalf("advance: %d at %s", st, d.location())
+	}
+	settled := e.waitCharge(ch.ID, stripe.ChargeStatusSucceeded)
+	if settled.Created != t0.Unix() {
+		t.Errorf("charge created %d", settled.Created)
+	}
+	kontortest.Eventually(t, "the clock ready a day later", func() bool {
+		d.open("/dashboard/test_clocks/" + clk.ID)
+		page = d.text("main")
+		return strings.Contains(page, "2026-03-03 10:00:00 UTC") && strings.Contains(page, "ready")
+	})
+	d.open("/dashboard/charges/" + ch.ID)
+	d.wantText("settled charge", "succeeded", "€15.00")
+
+	// The sign-in form refuses a post without its token too.
+	d.press(`form.signout button`)
+	d.open("/dashboard/signin")
+	if err := chromedp.Do(d.ctx, chromedp.SendKeys(chromedp.ID("key"), e.acct.Key)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(d.ctx, chromedp.Evaluate[bool](`document.querySelector('input[name=csrf_token]').remove(), true`)); err != nil {
+		t.Fatal(err)
+	}
+	if st := d.press(`button[type=submit]`); st != http.StatusForbidden {
+		t.Errorf("sign-in without the CSRF token: %d", st)
+	}
+	d.open("/dashboard/")
+	if d.location() != "/dashboard/signin" {
+		t.Errorf("a refused sign-in signed in: %s", d.location())
+	}
+}
+
+// endpointID returns the id of the payEnv's webhook endpoint.
+func (e *payEnv) endpointID() string {
+	e.t.Helper()
+	for we, err := range e.sc.V1WebhookEndpoints.List(e.ctx, &stripe.WebhookEndpointListParams{}).All(e.ctx) {
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		return we.ID
+	}
+	e.t.Fatal("no webhook endpoint")
+	return ""
 }
