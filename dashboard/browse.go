@@ -46,7 +46,7 @@ func (d *Dashboard) home(w http.ResponseWriter, r *http.Request, s *session) {
 		d.failed(w, r, s, fmt.Errorf("list charges: %d %s", rep.status, rep.message()))
 		return
 	}
-	items, _, more := listItems(rep.body)
+	items, more := listItems(rep.body)
 	t := d.table(k.Name, items)
 	if more {
 		t.More = Prefix + k.Name
@@ -108,7 +108,7 @@ func (d *Dashboard) list(k *kind) func(w http.ResponseWriter, r *http.Request, s
 				d.failed(w, r, s, fmt.Errorf("list %s: %d %s", k.Name, rep.status, rep.message()))
 				return
 			default:
-				items, _, more = listItems(rep.body)
+				items, more = listItems(rep.body)
 			}
 		} else {
 			var err error
@@ -244,7 +244,7 @@ func (d *Dashboard) relatedList(r *http.Request, s *session, rel related, id str
 	if !rep.ok() {
 		return relatedView{}, fmt.Errorf("list %s of %s: %d %s", rel.Title, id, rep.status, rep.message())
 	}
-	items, _, more := listItems(rep.body)
+	items, more := listItems(rep.body)
 	t := d.table(rel.Kind, items)
 	t.Empty = "None."
 	if target := kindNamed(rel.Kind); more && target != nil && rel.Param != "" {

@@ -99,6 +99,19 @@ func deliveryView(ctx context.Context, tx store.Tx, d store.Delivery) (deliveryR
 	return row, nil
 }
 
+// deliveryRows renders deliveries, read in tx.
+func deliveryRows(ctx context.Context, tx store.Tx, ds []store.Delivery) ([]deliveryRow, error) {
+	rows := make([]deliveryRow, 0, len(ds))
+	for _, dl := range ds {
+		row, err := deliveryView(ctx, tx, dl)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
 // eventDeliveries lists every delivery of an event, oldest first.
 func (d *Dashboard) eventDeliveries(ctx context.Context, s *session, eventID string) (*deliveriesView, error) {
 	v := &deliveriesView{CSRF: s.csrf, EventID: eventID}
@@ -107,15 +120,8 @@ func (d *Dashboard) eventDeliveries(ctx context.Context, s *session, eventID str
 		if err != nil {
 			return err
 		}
-		v.Rows = v.Rows[:0]
-		for _, dl := range ds {
-			row, err := deliveryView(ctx, tx, dl)
-			if err != nil {
-				return err
-			}
-			v.Rows = append(v.Rows, row)
-		}
-		return nil
+		v.Rows, err = deliveryRows(ctx, tx, ds)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -158,15 +164,8 @@ func (d *Dashboard) endpointDeliveries(ctx context.Context, s *session, endpoint
 		from := min((n-1)*pageSize, len(ds))
 		to := min(from+pageSize, len(ds))
 		more = to < len(ds)
-		v.Rows = v.Rows[:0]
-		for _, dl := range ds[from:to] {
-			row, err := deliveryView(ctx, tx, dl)
-			if err != nil {
-				return err
-			}
-			v.Rows = append(v.Rows, row)
-		}
-		return nil
+		v.Rows, err = deliveryRows(ctx, tx, ds[from:to])
+		return err
 	})
 	if err != nil {
 		return nil, err

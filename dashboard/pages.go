@@ -16,7 +16,7 @@ var pageNames = []string{"home", "list", "detail", "delivery", "message"}
 
 func parsePages() *pages {
 	p := &pages{byName: map[string]*template.Template{}}
-	p.signin = template.Must(template.New("signin.html").ParseFS(files, "templates/signin.html"))
+	p.signin = template.Must(template.New("signin.html").ParseFS(files, "templates/signin.html", "templates/parts.html"))
 	for _, name := range pageNames {
 		p.byName[name] = template.Must(template.New("layout.html").ParseFS(files, "templates/layout.html", "templates/parts.html", "templates/"+name+".html"))
 	}

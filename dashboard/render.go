@@ -224,13 +224,28 @@ func summarizeObject(dec *json.Decoder, prefix string, depth int, cur, self stri
 			if !summarizeObject(sub, key+".", depth+1, subCur, self, out) {
 				return false
 			}
-		case []any, nil:
+		case []any:
+			if len(x) > 0 && scalars(x) {
+				*out = append(*out, summary{Key: key, Value: cell{Text: text(x)}})
+			}
+		case nil:
 		default:
 			*out = append(*out, summary{Key: key, Value: summaryCell(key, v, cur, self)})
 		}
 	}
 	_, err := dec.Token() // the closing '}'
 	return err == nil
+}
+
+// scalars reports whether a list holds no objects or lists.
+func scalars(list []any) bool {
+	for _, v := range list {
+		switch v.(type) {
+		case map[string]any, []any:
+			return false
+		}
+	}
+	return true
 }
 
 // summaryCell formats one field of a detail page.
@@ -268,7 +283,7 @@ func pretty(raw []byte) string {
 
 // listItems returns the objects of a list answer: a Stripe list object
 // ({"data": [...], "has_more": …}) or a bare JSON array (Checkout.com).
-func listItems(raw []byte) (items []map[string]any, raws [][]byte, hasMore bool) {
+func listItems(raw []byte) (items []map[string]any, hasMore bool) {
 	var l struct {
 		Data    []json.RawMessage `json:"data"`
 		HasMore bool              `json:"has_more"`
@@ -276,7 +291,7 @@ func listItems(raw []byte) (items []map[string]any, raws [][]byte, hasMore bool)
 	var arr []json.RawMessage
 	if json.Unmarshal(raw, &arr) != nil {
 		if json.Unmarshal(raw, &l) != nil {
-			return nil, nil, false
+			return nil, false
 		}
 		arr, hasMore = l.Data, l.HasMore
 	}
@@ -284,8 +299,7 @@ func listItems(raw []byte) (items []map[string]any, raws [][]byte, hasMore bool)
 		v, _ := decode(r)
 		if m, ok := v.(map[string]any); ok {
 			items = append(items, m)
-			raws = append(raws, r)
 		}
 	}
-	return items, raws, hasMore
+	return items, hasMore
 }

@@ -46,7 +46,7 @@ func TestSummarize(t *testing.T) {
 		"customer":{"id":"cus_abcdefgh","object":"customer","email":"x@example.com"},
 		"payment_method_details":{"type":"sepa_debit","sepa_debit":{"last4":"3000","mandate":"mandate_abcdefg",
 		"deep":{"hidden":1}}},"refunds":{"data":[{"id":"re_1"}]},"metadata":{},"source":null,"client_secret":"pi_123456_secret_abcdef",
-		"status":"succeeded"}`)
+		"tags":["a","b"],"status":"succeeded"}`)
 	got := summarize(raw, "ch_123456789")
 	var keys []string
 	byKey := map[string]cell{}
@@ -55,7 +55,7 @@ func TestSummarize(t *testing.T) {
 		byKey[s.Key] = s.Value
 	}
 	wantKeys := []string{"id", "object", "amount", "currency", "created", "customer", "payment_method_details.type",
-		"payment_method_details.sepa_debit.last4", "payment_method_details.sepa_debit.mandate", "client_secret", "status"}
+		"payment_method_details.sepa_debit.last4", "payment_method_details.sepa_debit.mandate", "client_secret", "tags", "status"}
 	if !slices.Equal(keys, wantKeys) {
 		t.Errorf("keys = %v\nwant %v", keys, wantKeys)
 	}
