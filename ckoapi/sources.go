@@ -59,7 +59,7 @@ func parseCreateSource(b object) (*createSourceRequest, error) {
 		p.FirstName = ck.text(sd, "first_name", "first_name", true, 50)
 		p.LastName = ck.text(sd, "last_name", "last_name", true, 50)
 		if raw := ck.text(sd, "account_iban", "account_iban", true, 50); raw != "" {
-			iban, err := sepa.ParseIBAN(raw)
+			iban, err := engine.ParseIBAN(raw, "account_iban_invalid", "account_iban")
 			if err != nil {
 				ck.add("account_iban_invalid")
 			}

@@ -578,7 +578,7 @@ func (op *Op) DeliverCreditTransfer(sourceID string, amount int64, reference, se
 }
 
 func (op *Op) receiveCreditTransfer(s *Source, amount int64, reference, senderIBAN, senderName string) (*SourceTransaction, error) {
-	iban, err := sepa.ParseIBAN(senderIBAN)
+	iban, err := ParseIBAN(senderIBAN, "invalid_bank_account_iban", "sender_iban")
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,8 @@ var ErrBICFormat = errors.New("sepa: malformed BIC")
 // institution code, two letters of country code, two characters of location
 // code (the first not 0 or 1, the second not the letter O, which marks test
 // BICs) and an optional three-character branch code, matching
-// [A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?. It returns the normalised BIC,
+// [A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?, where a branch code starting
+// with X is reserved: only XXX, the primary office, may be used. It returns the normalised BIC,
 // or an error wrapping ErrBICFormat. It does not check that the country code
 // is assigned.
 func ParseBIC(s string) (string, error) {
@@ -37,6 +38,9 @@ func ParseBIC(s string) (string, error) {
 		if !isAlnum(s[i]) {
 			return "", fmt.Errorf("%w: branch code must be letters and digits", ErrBICFormat)
 		}
+	}
+	if len(s) == 11 && s[8] == 'X' && s[8:] != "XXX" {
+		return "", fmt.Errorf("%w: a branch code starting with X must be XXX", ErrBICFormat)
 	}
 	return s, nil
 }

@@ -19,6 +19,9 @@ func TestParseBIC(t *testing.T) {
 		{"ABCDEF2A", "ABCDEF2A", "EF"},
 		{"ABCDEF99", "ABCDEF99", "EF"},
 		{"ABCDEFZN123", "ABCDEFZN123", "EF"},
+		{"DEUTDEFFXXX", "DEUTDEFFXXX", "DE"},
+		{"DEUTDEFFAXX", "DEUTDEFFAXX", "DE"}, // X is reserved only as the first branch character
+		{"DEUTDEFF9XX", "DEUTDEFF9XX", "DE"},
 	}
 	for _, tc := range tests {
 		got, err := ParseBIC(tc.in)
@@ -48,6 +51,10 @@ func TestParseBICErrors(t *testing.T) {
 		"PBNKDEFF\tXXX",   // tabs are not removed
 		"PBNKDEFFXXÄ",     // non-ASCII
 		"PBNKDEFFXXX\x00", // control character
+		"PBNKDEFFX01",     // branch codes starting with X are reserved…
+		"PBNKDEFFXAB",     // …except XXX
+		"PBNKDEFFXXA",
+		"PBNKDEFFXX1",
 	} {
 		got, err := ParseBIC(in)
 		if !errors.Is(err, ErrBICFormat) || got != "" {
@@ -60,7 +67,7 @@ func TestParseBICErrors(t *testing.T) {
 }
 
 func FuzzParseBIC(f *testing.F) {
-	for _, s := range []string{"PBNKDEFFXXX", "pbnkdeff", "PBNKDEFO", "DEUT DE FF 500", "", "ÄÄÄÄ"} {
+	for _, s := range []string{"PBNKDEFFXXX", "pbnkdeff", "PBNKDEFO", "DEUT DE FF 500", "", "ÄÄÄÄ", "PBNKDEFFX01", "PBNKDEFFAXX"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -73,6 +80,9 @@ func FuzzParseBIC(f *testing.F) {
 		}
 		if len(bic) != 8 && len(bic) != 11 {
 			t.Fatalf("ParseBIC(%q) = %q of length %d", s, bic, len(bic))
+		}
+		if len(bic) == 11 && bic[8] == 'X' && bic[8:] != "XXX" {
+			t.Fatalf("ParseBIC(%q) accepted the reserved branch code %q", s, bic[8:])
 		}
 		if again, err := ParseBIC(bic); err != nil || again != bic {
 			t.Fatalf("ParseBIC not idempotent on %q: %q, %v", bic, again, err)

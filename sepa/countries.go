@@ -3,6 +3,7 @@ package sepa
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // A country describes how one SEPA country builds its IBANs and whether it
@@ -164,6 +165,17 @@ func (f bbanFormat) matches(bban string) bool {
 		i += field.n
 	}
 	return true
+}
+
+// describe returns f in words, for example "11 digits" or "6 letters or
+// digits".
+func (f bbanFormat) describe() string {
+	words := map[byte]string{'n': "digits", 'a': "letters", 'c': "letters or digits"}
+	var parts []string
+	for _, field := range f {
+		parts = append(parts, strconv.Itoa(field.n)+" "+words[field.class])
+	}
+	return strings.Join(parts, ", then ")
 }
 
 // of returns the part of bban that s covers, or "" when s is empty or does

@@ -3,6 +3,8 @@ package sepa
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 )
 
 // Errors returned by ParseCreditorID and NewCreditorID. They are wrapped
@@ -37,7 +39,9 @@ const (
 type CreditorID string
 
 // ParseCreditorID normalises s (spaces removed, ASCII letters upper-cased)
-// and checks that it is a creditor identifier of a SEPA country whose check
+// and checks that it is a creditor identifier of a SEPA country whose
+// national identifier has the country's length and kind of characters
+// (creditorFormats; a German identifier has 18 characters) and whose check
 // digits, computed over national identifier + country + "00" without the
 // business code, are right. On failure it returns an error wrapping
 // ErrCreditorIDFormat, ErrCreditorIDCountry, ErrCreditorIDLength or
@@ -57,6 +61,9 @@ func ParseCreditorID(s string) (CreditorID, error) {
 	}
 	if !IsSEPACountry(s[:2]) {
 		return "", fmt.Errorf("%w: %s", ErrCreditorIDCountry, s[:2])
+	}
+	if err := checkNationalCreditorID(s[:2], s[7:]); err != nil {
+		return "", err
 	}
 	if !validCheckDigits(s[2:4], s[7:], s[:2]) {
 		return "", ErrCreditorIDChecksum
@@ -109,4 +116,44 @@ func (c CreditorID) NationalID() string {
 		return ""
 	}
 	return string(c[7:])
+}
+
+// creditorFormats holds the structure of the national identifier inside the
+// creditor identifiers of the countries that publish one, in the notation
+// of the IBAN registry; a country with several lists each. Other countries'
+// identifiers need only the general structure (8 to 35 characters).
+var creditorFormats = map[string][]bbanFormat{
+	"AT": {mustBBAN("11!n")},                   // 18 characters, issued by the Oesterreichische Nationalbank
+	"BE": {mustBBAN("10!n"), mustBBAN("13!c")}, // 17 characters (enterprise number) or 20 (private creditors)
+	"CH": {mustBBAN("11!c")},                   // 18 characters
+	"DE": {mustBBAN("11!n")},                   // 18 characters, issued by the Deutsche Bundesbank
+	"ES": {mustBBAN("9!c")},                    // 16 characters: the creditor's NIF
+	"FR": {mustBBAN("6!c")},                    // 13 characters: the ICS
+	"IE": {mustBBAN("6!c")},                    // 13 characters
+	"IT": {mustBBAN("16!c")},                   // 23 characters: codice fiscale or partita IVA
+	"NL": {mustBBAN("12!c")},                   // 19 characters: KvK number and a suffix
+	"PT": {mustBBAN("6!n")},                    // 13 characters
+}
+
+// checkNationalCreditorID checks national, the part of a creditor
+// identifier of country cc behind the business code, against the country's
+// formats. It returns an error wrapping ErrCreditorIDLength when no format
+// has its length, ErrCreditorIDFormat when one has but the characters are of
+// the wrong kind, and nil for countries without published formats.
+func checkNationalCreditorID(cc, national string) error {
+	formats, ok := creditorFormats[cc]
+	if !ok {
+		return nil
+	}
+	var lengths []string
+	for _, f := range formats {
+		if f.length() == len(national) {
+			if f.matches(national) {
+				return nil
+			}
+			return fmt.Errorf("%w: the national identifier of %s creditor identifiers is %s", ErrCreditorIDFormat, cc, f.describe())
+		}
+		lengths = append(lengths, strconv.Itoa(7+f.length()))
+	}
+	return fmt.Errorf("%w: %s creditor identifiers have %s characters, got %d", ErrCreditorIDLength, cc, strings.Join(lengths, " or "), 7+len(national))
 }

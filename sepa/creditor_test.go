@@ -18,6 +18,11 @@ func TestParseCreditorID(t *testing.T) {
 		// Examples of other countries' creditor identifiers.
 		{"FR72ZZZ123456", "FR72ZZZ123456", "FR", "ZZZ", "123456"},
 		{"ES59ZZZX1234567L", "ES59ZZZX1234567L", "ES", "ZZZ", "X1234567L"},
+		{"AT61ZZZ01234567890", "AT61ZZZ01234567890", "AT", "ZZZ", "01234567890"},
+		{"NL79ZZZ999999990000", "NL79ZZZ999999990000", "NL", "ZZZ", "999999990000"},
+		{"IT66ZZZA1B2C3D4E5F6G7H8", "IT66ZZZA1B2C3D4E5F6G7H8", "IT", "ZZZ", "A1B2C3D4E5F6G7H8"},
+		// Countries without a published structure need only the general one.
+		{"LU96ZZZ0000000000000000058", "LU96ZZZ0000000000000000058", "LU", "ZZZ", "0000000000000000058"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
@@ -49,6 +54,17 @@ func TestParseCreditorIDErrors(t *testing.T) {
 		{"DE97ZZZ09999999999", ErrCreditorIDChecksum},
 		{"DE98ZZZ09999999990", ErrCreditorIDChecksum},
 		{"AT98ZZZ09999999999", ErrCreditorIDChecksum},
+		// Per-country structure: a German identifier has 18 characters,
+		// all digits behind the business code; a French one 13.
+		{"DE13ZZZ123", ErrCreditorIDLength},
+		{"DE98ZZZ0999999999", ErrCreditorIDLength},
+		{"DE98ZZZ099999999999", ErrCreditorIDLength},
+		{"DE35ZZZ0999999999A", ErrCreditorIDFormat},
+		{"FR72ZZZ1234567", ErrCreditorIDLength},
+		{"AT61ZZZ0123456789", ErrCreditorIDLength},
+		{"NL79ZZZ99999999000", ErrCreditorIDLength},
+		{"BE68ZZZ012345678", ErrCreditorIDLength},
+		{"PT27ZZZ12345A", ErrCreditorIDFormat},
 	}
 	for _, tc := range tests {
 		ci, err := ParseCreditorID(tc.in)
@@ -108,7 +124,7 @@ func TestCreditorIDPartsOfArbitraryValues(t *testing.T) {
 }
 
 func FuzzParseCreditorID(f *testing.F) {
-	for _, s := range []string{"DE98ZZZ09999999999", "de98 abc 09999999999", "DE97ZZZ09999999999", "", "FR72ZZZ123456"} {
+	for _, s := range []string{"DE98ZZZ09999999999", "de98 abc 09999999999", "DE97ZZZ09999999999", "", "FR72ZZZ123456", "DE13ZZZ123", "BE68ZZZ0123456789", "LU96ZZZ0000000000000000058"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -123,6 +139,15 @@ func FuzzParseCreditorID(f *testing.F) {
 				}
 			}
 			t.Fatalf("ParseCreditorID(%q): error %v wraps no sentinel", s, err)
+		}
+		if formats, ok := creditorFormats[ci.Country()]; ok {
+			matched := false
+			for _, f := range formats {
+				matched = matched || f.matches(ci.NationalID())
+			}
+			if !matched {
+				t.Fatalf("ParseCreditorID(%q) accepted a national identifier outside the %s formats", s, ci.Country())
+			}
 		}
 		rebuilt, err := NewCreditorID(ci.Country(), ci.BusinessCode(), ci.NationalID())
 		if err != nil || rebuilt != ci {

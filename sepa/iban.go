@@ -20,6 +20,10 @@ var (
 	// ErrIBANChecksum means the check digits do not match (ISO 7064 MOD
 	// 97-10), which usually is a typing error.
 	ErrIBANChecksum = errors.New("sepa: wrong IBAN check digits")
+	// ErrIBANNationalCheck means the IBAN's own check digits are right but
+	// the domestic account number inside it fails its country's check
+	// digits, so no bank can hold the account.
+	ErrIBANNationalCheck = errors.New("sepa: account number fails its national check digits")
 )
 
 // An IBAN is an International Bank Account Number of a SEPA country in its
@@ -35,10 +39,11 @@ func NormalizeIBAN(s string) string {
 
 // ParseIBAN normalises s with NormalizeIBAN and checks that it is a valid
 // IBAN of a SEPA country: letters and digits only, a known country, the
-// country's length and BBAN structure, and MOD 97-10 check digits. On
-// failure it returns an error wrapping ErrIBANFormat, ErrIBANCountry,
-// ErrIBANLength or ErrIBANChecksum. Error messages never repeat the account
-// number.
+// country's length and BBAN structure, MOD 97-10 check digits, and the
+// check digits of the domestic account number where the country's BBAN
+// carries them (see nationalChecks). On failure it returns an error wrapping
+// ErrIBANFormat, ErrIBANCountry, ErrIBANLength, ErrIBANChecksum or
+// ErrIBANNationalCheck. Error messages never repeat the account number.
 func ParseIBAN(s string) (IBAN, error) {
 	s = NormalizeIBAN(s)
 	for i := 0; i < len(s); i++ {
@@ -65,6 +70,9 @@ func ParseIBAN(s string) (IBAN, error) {
 	}
 	if !validCheckDigits(s[2:4], s[4:], cc) {
 		return "", ErrIBANChecksum
+	}
+	if !validNationalCheck(cc, s[4:]) {
+		return "", fmt.Errorf("%w (%s)", ErrIBANNationalCheck, cc)
 	}
 	return IBAN(s), nil
 }

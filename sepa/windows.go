@@ -25,20 +25,41 @@ const (
 
 // RefundWindowEnd returns the last moment at which the debtor may claim a
 // refund of a debit made at debit: 56 calendar days later for an authorised
-// debit, 13 months later (by time.AddDate, so 31 January plus 13 months
-// normalises to 3 March of the next year) for an unauthorised one.
+// debit, 13 months later (AddMonths: 31 January plus 13 months is the last
+// day of February of the next year) for an unauthorised one.
 func RefundWindowEnd(debit time.Time, authorised bool) time.Time {
 	if authorised {
 		return debit.AddDate(0, 0, RefundAuthorisedDays)
 	}
-	return debit.AddDate(0, RefundUnauthorisedMonths, 0)
+	return AddMonths(debit, RefundUnauthorisedMonths)
 }
 
 // MandateLapse returns when a mandate whose last collection was due at
-// lastCollection lapses: 36 months later. A mandate never used lapses 36
-// months after it was signed.
+// lastCollection lapses: 36 months later (AddMonths: 29 February plus 36
+// months is 28 February). A mandate never used lapses 36 months after it
+// was signed.
 func MandateLapse(lastCollection time.Time) time.Time {
-	return lastCollection.AddDate(0, MandateLapseMonths, 0)
+	return AddMonths(lastCollection, MandateLapseMonths)
+}
+
+// AddMonths returns t moved by n calendar months (back for negative n),
+// keeping its time of day and location. A day that the target month lacks
+// becomes the month's last day: 31 January plus one month is 28 or 29
+// February, never 2 or 3 March as time.AddDate would normalise it, because a
+// period counted in months ends in the month it names.
+func AddMonths(t time.Time, n int) time.Time {
+	y, m, d := t.Date()
+	first := time.Date(y, m+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+	if last := daysIn(first.Year(), first.Month()); d > last {
+		d = last
+	}
+	hh, mm, ss := t.Clock()
+	return time.Date(first.Year(), first.Month(), d, hh, mm, ss, t.Nanosecond(), t.Location())
+}
+
+// daysIn returns the number of days of month m in year y.
+func daysIn(y int, m time.Month) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
 // ReturnWindowEnd returns the last TARGET day on which the debtor bank may

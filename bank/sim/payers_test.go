@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/kontorpay/kontor/bank"
@@ -30,8 +31,12 @@ func TestStripeTestIBANs(t *testing.T) {
 	}
 	seen := map[string]string{}
 	for _, r := range rows {
-		if _, err := sepa.ParseIBAN(r.IBAN); err != nil {
+		// A documented IBAN may fail its national check, never anything else.
+		if _, err := sepa.ParseIBAN(r.IBAN); err != nil && !errors.Is(err, sepa.ErrIBANNationalCheck) {
 			t.Errorf("%s: %v", r.IBAN, err)
+		}
+		if !DocumentedIBAN(r.IBAN) {
+			t.Errorf("DocumentedIBAN(%s) = false", r.IBAN)
 		}
 		want := stripeBehaviours[r.Behaviour]
 		// The token always selects its row's behaviour.
@@ -111,6 +116,21 @@ func TestCheckoutChargebackTokens(t *testing.T) {
 		r, ok := sepa.LookupReason(p.ChargebackReason)
 		if p.Outcome != bank.Succeeds || !ok || r.CkoToken != token {
 			t.Errorf("%s: plan %+v, token %q, want %s", iban, p, r.CkoToken, token)
+		}
+	}
+}
+
+func TestDocumentedIBAN(t *testing.T) {
+	for _, iban := range []string{"DE09100100101234567890", "DE25100100101234567893", "FR3020041010050500013M02609", "EE222200221020145682"} {
+		if !DocumentedIBAN(iban) {
+			t.Errorf("DocumentedIBAN(%s) = false", iban)
+		}
+	}
+	// Valid-looking but unpublished IBANs, and the examples of
+	// accounts failing their national check, are not test data.
+	for _, iban := range []string{"BE41539007547035", "ES2121000418450200051331", "IT64Y0542811101000000123456", "DE89370400440532013001", ""} {
+		if DocumentedIBAN(iban) {
+			t.Errorf("DocumentedIBAN(%s) = true", iban)
 		}
 	}
 }
