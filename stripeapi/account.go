@@ -72,6 +72,9 @@ func (a *API) accountRoutes() {
 		pStr("statement_descriptor").maxlen(22), pStr("creditor_id").maxlen(35), pStr("api_version"),
 		pHash("payment_methods", pmSpecs...), pExpand()},
 		h: func(c *call, op *engine.Op) (any, error) {
+			if err := checkVersionParam(c.p); err != nil {
+				return nil, err
+			}
 			acct, err := op.Account()
 			if err != nil {
 				return nil, err

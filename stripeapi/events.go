@@ -9,8 +9,12 @@ import (
 	"github.com/kontorpay/kontor/store"
 )
 
-// renderEvent renders a stored event as Stripe's Event object with the given API version.
+// renderEvent renders a stored event as Stripe's Event object with the given
+// API version, its data in that version too.
 func (a *API) renderEvent(c *call, op *engine.Op, r store.Event, version string) (*Obj, error) {
+	in := *c
+	in.version, in.w = version, nil
+	c = &in
 	ev, err := engine.DecodeEvent(r)
 	if err != nil {
 		return nil, err

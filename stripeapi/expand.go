@@ -56,7 +56,11 @@ func (c *call) render(op *engine.Op, o engine.Object) (*Obj, error) {
 	if !ok {
 		return nil, errors.New("stripeapi: no renderer for " + o.ObjectType())
 	}
-	return r(c, op, o)
+	obj, err := r(c, op, o)
+	if err != nil {
+		return nil, err
+	}
+	return obj, c.inVersion(op, obj)
 }
 
 // renderExpanded renders o and applies the request's expand[] paths.

@@ -3,6 +3,7 @@ package stripeapi
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 )
 
 // Obj is a JSON object that keeps its keys in insertion order, so responses
@@ -31,6 +32,15 @@ func (o *Obj) Set(k string, v any) *Obj {
 	}
 	o.vals[k] = v
 	return o
+}
+
+// Delete removes k.
+func (o *Obj) Delete(k string) {
+	if _, ok := o.vals[k]; !ok {
+		return
+	}
+	delete(o.vals, k)
+	o.keys = slices.DeleteFunc(o.keys, func(x string) bool { return x == k })
 }
 
 // Get returns the value of k.

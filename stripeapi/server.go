@@ -127,6 +127,14 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt route) {
 			Message: "This API call cannot be made with a publishable API key. Please use a secret API key. You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys."})
 		return
 	}
+	if v := r.Header.Get("Stripe-Version"); v != "" {
+		if err := checkAPIVersion(v, ""); err != nil {
+			a.writeError(w, toAPIError(err))
+			return
+		}
+		c.version = v
+		w.Header().Set("Stripe-Version", v)
+	}
 	t, err := readParams(r)
 	if err != nil {
 		a.writeError(w, toAPIError(err))
@@ -141,10 +149,10 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		a.writeError(w, toAPIError(err))
 		return
 	}
-	c.version = r.Header.Get("Stripe-Version")
 	if !rt.write {
 		var body []byte
 		err := a.e.View(r.Context(), c.account, func(op *engine.Op) error {
+			c.useVersion(op)
 			res, err := rt.h(c, op)
 			if err != nil {
 				return err
@@ -169,6 +177,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt route) {
 func (c *call) execute(rt route, t tree, hash string) ([]byte, error) {
 	var body []byte
 	err := c.a.e.Update(c.r.Context(), c.account, engine.RequestInfo{ID: c.reqID, IdempotencyKey: c.idemKey}, func(op *engine.Op) error {
+		c.useVersion(op)
 		res, err := rt.h(c, op)
 		if err != nil {
 			return err
@@ -367,7 +376,8 @@ func (c *call) baseURL() string {
 	return scheme + "://" + c.r.Host
 }
 
-// apiVersion returns the version for events: the request's, else the account's, else the default.
+// apiVersion returns the account's default version, else DefaultAPIVersion:
+// the version events are rendered in when their endpoint names none.
 func (c *call) apiVersion(op *engine.Op) string {
 	if acct, err := op.Account(); err == nil && acct.Settings.APIVersion != "" {
 		return acct.Settings.APIVersion

@@ -53,6 +53,9 @@ func (a *API) webhookEndpointRoutes() {
 		if connect, _ := c.p.Bool("connect"); connect {
 			return nil, engine.Invalid("parameter_invalid_boolean", "connect", "Connect endpoints are not supported: Kontor accounts have no connected accounts.")
 		}
+		if err := checkVersionParam(c.p); err != nil {
+			return nil, err
+		}
 		h, secret, err := op.CreateWebhookEndpoint(webhookParams(c.p))
 		if err != nil {
 			return nil, err

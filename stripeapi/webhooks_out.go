@@ -29,11 +29,9 @@ func (a *API) WebhookDialect() webhook.Dialect {
 	}
 	return webhook.Dialect{Retries: retries, Render: func(op *engine.Op, ev store.Event, ep *engine.WebhookEndpoint, now time.Time) (webhook.Rendered, error) {
 		c := &call{a: a}
-		version := ""
+		version := c.apiVersion(op)
 		if ep.APIVersion != nil {
 			version = *ep.APIVersion
-		} else {
-			version = c.apiVersion(op)
 		}
 		obj, err := a.renderEvent(c, op, ev, version)
 		if err != nil {

@@ -255,6 +255,23 @@ def _():
     expect(re.amount == 500 and re.charge == state["charge"], "refund")
     receiver.event(SECRET, "charge.refunded", state["charge"])
     expect(stripe.Charge.retrieve(state["charge"]).amount_refunded == 500, "amount_refunded")
+    state["refund"] = re.id
+
+
+@check("API versions: charge.refunds embedded before 2022-11-15, unknown versions refused")
+def _():
+    expect("refund" in state, "no refund from an earlier check")
+    old = stripe.Charge.retrieve(state["charge"], stripe_version="2022-08-01")
+    expect(old.last_response.headers.get("Stripe-Version") == "2022-08-01", "Stripe-Version header")
+    expect([r.id for r in old.refunds.data] == [state["refund"]], "refunds %s" % old.get("refunds"))
+    cur = stripe.Charge.retrieve(state["charge"])
+    expect("refunds" not in cur, "today's charge embeds refunds")
+    try:
+        stripe.Charge.retrieve(state["charge"], stripe_version="1999-99-99")
+    except stripe.error.InvalidRequestError as err:
+        expect(err.http_status == 400 and "Invalid Stripe API version: 1999-99-99" in str(err), str(err))
+    else:
+        raise AssertionError("an unknown version was accepted")
 
 
 @check("SEPA Credit Transfer source receives a transfer and becomes chargeable")
