@@ -2,11 +2,13 @@ package ckoapi
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/kontorpay/kontor/engine"
 	"github.com/kontorpay/kontor/sepa"
+	"github.com/kontorpay/kontor/store"
 )
 
 // Dialect is the name under which the dialect's events and webhook
@@ -137,7 +139,13 @@ func deriveEvents(op *engine.Op, ev *engine.Event) error {
 // chargeback that arrived before the payout is announced after it.
 func paidOut(op *engine.Op, t *engine.Timer) error {
 	c, err := engine.Get[engine.Charge](op, t.ObjectID)
-	if err != nil || c.Origin != engine.OriginCko || c.Status != "succeeded" {
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if c.Origin != engine.OriginCko || c.Status != "succeeded" {
 		return nil
 	}
 	p, err := loadPayment(op, c)
@@ -253,8 +261,11 @@ func (a *API) eventRoutes() {
 
 func getEvent(c *call, op *engine.Op) (int, any, error) {
 	ev, _, err := op.GetEvent(Dialect, c.r.PathValue("id"))
-	if err != nil {
+	if errors.Is(err, store.ErrNotFound) {
 		return 0, nil, errNotFound
+	}
+	if err != nil {
+		return 0, nil, err
 	}
 	return http.StatusOK, renderEvent(ev, c.baseURL()), nil
 }

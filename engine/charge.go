@@ -318,7 +318,10 @@ func (op *Op) SettleCharge(id string, succeed bool, failureCode string) (*Charge
 // GetCharge returns a charge of the given origin.
 func (op *Op) GetCharge(origin, id string) (*Charge, error) {
 	c, err := GetForUpdate[Charge](op, id)
-	if err != nil || c.Origin != origin {
+	if err != nil {
+		return nil, NotFoundOr(err, "charge", "charge", id)
+	}
+	if c.Origin != origin {
 		return nil, NotFound("charge", "charge", id)
 	}
 	return c, nil
@@ -327,7 +330,13 @@ func (op *Op) GetCharge(origin, id string) (*Charge, error) {
 func init() {
 	timerHandlers[timerChargeSettle] = func(op *Op, t *Timer) error {
 		c, err := Get[Charge](op, t.ObjectID)
-		if err != nil || c.Status != "pending" {
+		if isNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if c.Status != "pending" {
 			return nil
 		}
 		switch c.Plan.Outcome {
@@ -342,7 +351,13 @@ func init() {
 	}
 	timerHandlers[timerChargeCutoff] = func(op *Op, t *Timer) error {
 		c, err := Get[Charge](op, t.ObjectID)
-		if err != nil || c.Status != "pending" {
+		if isNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if c.Status != "pending" {
 			return nil
 		}
 		return op.fail(c, sepa.ReasonNotConfirmed, false)

@@ -184,7 +184,7 @@ func (op *Op) CreateCheckoutSession(p CheckoutParams) (*CheckoutSession, error) 
 func (op *Op) GetCheckoutSession(id string) (*CheckoutSession, error) {
 	s, err := GetForUpdate[CheckoutSession](op, id)
 	if err != nil {
-		return nil, NotFound("session", "checkout.session", id)
+		return nil, NotFoundOr(err, "session", "checkout.session", id)
 	}
 	return s, nil
 }
@@ -356,7 +356,13 @@ func (op *Op) completeCheckout(s, prev *CheckoutSession) error {
 func init() {
 	timerHandlers[timerCheckoutExpire] = func(op *Op, t *Timer) error {
 		s, err := op.GetCheckoutSession(t.ObjectID)
-		if err != nil || s.Status != "open" {
+		if missing(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if s.Status != "open" {
 			return nil
 		}
 		_, err = op.ExpireCheckoutSession(s.ID)
@@ -372,7 +378,13 @@ func init() {
 		// session with its new customer and intent; completing a stale copy
 		// here lost both and collided with SubmitCheckout's save.
 		s, err := op.GetCheckoutSession(si.CheckoutSession)
-		if err != nil || s.Status != "open" || deref(s.SetupIntent) != si.ID {
+		if missing(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if s.Status != "open" || deref(s.SetupIntent) != si.ID {
 			return nil
 		}
 		return op.completeCheckout(s, clone(s))
@@ -382,7 +394,13 @@ func init() {
 			return nil
 		}
 		s, err := op.GetCheckoutSession(pi.CheckoutSession)
-		if err != nil || s.Status != "complete" || deref(s.PaymentIntent) != pi.ID {
+		if missing(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if s.Status != "complete" || deref(s.PaymentIntent) != pi.ID {
 			return nil
 		}
 		prev := clone(s)
@@ -406,7 +424,13 @@ func (op *Op) sofortIntentProcessing(pi *PaymentIntent) error {
 		return nil
 	}
 	s, err := op.GetCheckoutSession(pi.CheckoutSession)
-	if err != nil || s.Status != "open" || deref(s.PaymentIntent) != pi.ID {
+	if missing(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if s.Status != "open" || deref(s.PaymentIntent) != pi.ID {
 		return nil
 	}
 	return op.completeCheckout(s, clone(s))

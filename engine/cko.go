@@ -71,7 +71,10 @@ func (op *Op) CreateOriginCustomer(p OriginCustomerParams) (*Customer, error) {
 // parameter that gave the id in the not-found error.
 func (op *Op) GetOriginCustomer(origin, id, param string) (*Customer, error) {
 	c, err := Get[Customer](op, id)
-	if err != nil || c.Origin != origin || c.Deleted {
+	if err != nil {
+		return nil, NotFoundOr(err, param, "customer", id)
+	}
+	if c.Origin != origin || c.Deleted {
 		return nil, NotFound(param, "customer", id)
 	}
 	return c, nil
@@ -165,7 +168,10 @@ func (op *Op) CollectMandate(p CollectionParams) (*Charge, error) {
 		return nil, Invalid("invalid_currency", "currency", "SEPA Direct Debit collects only eur, not %s.", p.Currency)
 	}
 	m, err := GetForUpdate[Mandate](op, p.Mandate)
-	if err != nil || m.Origin != OriginCko {
+	if err != nil {
+		return nil, NotFoundOr(err, "source.id", "source", p.Mandate)
+	}
+	if m.Origin != OriginCko {
 		return nil, NotFound("source.id", "source", p.Mandate)
 	}
 	if !m.Active() {

@@ -145,7 +145,7 @@ func (op *Op) checkCustomerPaymentMethod(c *Customer, pm string) error {
 func (op *Op) GetCustomer(id string) (*Customer, error) {
 	c, err := Get[Customer](op, id)
 	if err != nil {
-		return nil, NotFound("id", "customer", id)
+		return nil, NotFoundOr(err, "id", "customer", id)
 	}
 	return c, nil
 }
@@ -153,7 +153,10 @@ func (op *Op) GetCustomer(id string) (*Customer, error) {
 // LiveCustomer returns a customer that is not deleted; param names the parameter that gave the id.
 func (op *Op) LiveCustomer(id, param string) (*Customer, error) {
 	c, err := GetForUpdate[Customer](op, id)
-	if err != nil || c.Deleted {
+	if err != nil {
+		return nil, NotFoundOr(err, param, "customer", id)
+	}
+	if c.Deleted {
 		return nil, NotFound(param, "customer", id)
 	}
 	return c, nil

@@ -53,7 +53,10 @@ func (op *Op) DetachSource(customerID, sourceID string) (*Source, error) {
 
 func (op *Op) detachSource(c *Customer, sourceID string) (*Source, error) {
 	s, err := op.GetSource(sourceID, "id")
-	if err != nil || s.Customer != c.ID {
+	if err != nil {
+		return nil, err
+	}
+	if s.Customer != c.ID {
 		return nil, NotFound("id", "source", sourceID)
 	}
 	if err := op.consumeSource(s); err != nil {
@@ -88,7 +91,10 @@ func (op *Op) CustomerSources(customerID string, p ListParams) ([]*Source, error
 // GetCustomerSource returns a source attached to the customer.
 func (op *Op) GetCustomerSource(customerID, sourceID string) (*Source, error) {
 	s, err := Get[Source](op, sourceID)
-	if err != nil || s.Customer != customerID {
+	if err != nil {
+		return nil, NotFoundOr(err, "id", "source", sourceID)
+	}
+	if s.Customer != customerID {
 		return nil, NotFound("id", "source", sourceID)
 	}
 	return s, nil
@@ -121,6 +127,9 @@ func init() {
 					return nil
 				}
 				s, err := Get[Source](op, p.DefaultSource.V)
+				if err != nil && !isNotFound(err) {
+					return err
+				}
 				if err != nil || s.Customer != c.ID {
 					return Invalid("resource_missing", "default_source", "The customer %s has no source with id %s.", c.ID, p.DefaultSource.V)
 				}

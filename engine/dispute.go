@@ -153,7 +153,10 @@ func OnDisputeOpened(f func(op *Op, d *Dispute) error) { disputeHooks = append(d
 // GetDispute returns a dispute of the origin.
 func (op *Op) GetDispute(origin, id string) (*Dispute, error) {
 	d, err := Get[Dispute](op, id)
-	if err != nil || d.Origin != origin {
+	if err != nil {
+		return nil, NotFoundOr(err, "dispute", "dispute", id)
+	}
+	if d.Origin != origin {
 		return nil, NotFound("dispute", "dispute", id)
 	}
 	return d, nil

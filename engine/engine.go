@@ -228,3 +228,13 @@ func (op *Op) testClock(id string) (*TestClock, error) {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// missing tells whether err says a looked-up object does not exist, whether
+// it comes from the store or from an engine getter.
+func missing(err error) bool {
+	if isNotFound(err) {
+		return true
+	}
+	e, ok := AsError(err)
+	return ok && e.Kind == KindNotFound
+}

@@ -3,6 +3,8 @@ package engine
 import (
 	"errors"
 	"fmt"
+
+	"github.com/kontorpay/kontor/store"
 )
 
 // Kind classifies an engine error; each dialect maps kinds to its own status codes once.
@@ -61,4 +63,14 @@ func AsError(err error) (*Error, bool) {
 	var e *Error
 	ok := errors.As(err, &e)
 	return e, ok
+}
+
+// NotFoundOr answers the error of looking up id: NotFound (in the words of
+// param, what and id) when the store found no such row, else err unchanged.
+// A failed read is never reported as a missing object.
+func NotFoundOr(err error, param, what, id string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return NotFound(param, what, id)
+	}
+	return err
 }

@@ -28,7 +28,10 @@ func (e *Engine) HostedSource(ctx context.Context, account, id, secret string) (
 
 func (op *Op) hostedSource(id, secret string) (*Source, error) {
 	s, err := GetForUpdate[Source](op, id)
-	if err != nil || !s.CheckClientSecret(secret) {
+	if err != nil {
+		return nil, NotFoundOr(err, "source", "source", id)
+	}
+	if !s.CheckClientSecret(secret) {
 		return nil, NotFound("source", "source", id)
 	}
 	return s, nil
@@ -81,7 +84,10 @@ func (e *Engine) HostedMandate(ctx context.Context, account, id, secret string) 
 	err := e.View(ctx, account, func(op *Op) error {
 		var err error
 		m, err = Get[Mandate](op, id)
-		if err != nil || m.Origin != "" || m.PaymentMethod == "" || secret == "" || m.ClientSecret != secret {
+		if err != nil {
+			return NotFoundOr(err, "mandate", "mandate", id)
+		}
+		if m.Origin != "" || m.PaymentMethod == "" || secret == "" || m.ClientSecret != secret {
 			return NotFound("mandate", "mandate", id)
 		}
 		return nil

@@ -144,7 +144,10 @@ func (op *Op) scheduleLapse(m *Mandate, t time.Time) error {
 // GetMandate returns a mandate of the given origin.
 func (op *Op) GetMandate(origin, id string) (*Mandate, error) {
 	m, err := Get[Mandate](op, id)
-	if err != nil || m.Origin != origin {
+	if err != nil {
+		return nil, NotFoundOr(err, "mandate", "mandate", id)
+	}
+	if m.Origin != origin {
 		return nil, NotFound("mandate", "mandate", id)
 	}
 	return m, nil
@@ -204,8 +207,11 @@ func (m *Mandate) checkCollectable(param string) error {
 func init() {
 	timerHandlers[timerMandateLapse] = func(op *Op, t *Timer) error {
 		m, err := Get[Mandate](op, t.ObjectID)
-		if err != nil {
+		if isNotFound(err) {
 			return nil
+		}
+		if err != nil {
+			return err
 		}
 		_, err = op.EndMandate(m, "lapsed")
 		return err

@@ -254,7 +254,7 @@ func (op *Op) applyPIParams(pi *PaymentIntent, p PaymentIntentParams) error {
 func (op *Op) GetPaymentIntent(id string) (*PaymentIntent, error) {
 	pi, err := GetForUpdate[PaymentIntent](op, id)
 	if err != nil {
-		return nil, NotFound("intent", "payment_intent", id)
+		return nil, NotFoundOr(err, "intent", "payment_intent", id)
 	}
 	return pi, nil
 }
@@ -353,7 +353,7 @@ func (op *Op) confirmPI(pi *PaymentIntent, p PaymentIntentParams) (*PaymentInten
 	}
 	pm, err := GetForUpdate[PaymentMethod](op, *pi.PaymentMethod)
 	if err != nil {
-		return nil, NotFound("payment_method", "PaymentMethod", *pi.PaymentMethod)
+		return nil, NotFoundOr(err, "payment_method", "PaymentMethod", *pi.PaymentMethod)
 	}
 	if !slices.Contains(pi.PaymentMethodTypes, pm.Type) {
 		return nil, Invalid("payment_intent_incompatible_payment_method", "payment_method",
@@ -433,7 +433,10 @@ func (pi *PaymentIntent) wantsReuse(pmType string) bool {
 func (op *Op) mandateForConfirm(pm *PaymentMethod, customer string, reuse bool, p PaymentIntentParams, clockID string) (*Mandate, error) {
 	if p.Mandate != "" {
 		m, err := Get[Mandate](op, p.Mandate)
-		if err != nil || m.Origin != "" {
+		if err != nil {
+			return nil, NotFoundOr(err, "mandate", "mandate", p.Mandate)
+		}
+		if m.Origin != "" {
 			return nil, NotFound("mandate", "mandate", p.Mandate)
 		}
 		if m.PaymentMethod != pm.ID {
@@ -624,7 +627,13 @@ func init() {
 			return nil
 		}
 		pi, err := op.GetPaymentIntent(c.PaymentIntent)
-		if err != nil || !pi.wantsReuse("sofort") || pi.Customer == "" || pi.PaymentMethod == nil {
+		if missing(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !pi.wantsReuse("sofort") || pi.Customer == "" || pi.PaymentMethod == nil {
 			return nil
 		}
 		spm, err := Get[PaymentMethod](op, *pi.PaymentMethod)
@@ -643,7 +652,13 @@ func init() {
 			return nil
 		}
 		pi, err := op.GetPaymentIntent(c.PaymentIntent)
-		if err != nil || pi.Status != "processing" {
+		if missing(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if pi.Status != "processing" {
 			return nil
 		}
 		prev := clone(pi)

@@ -139,7 +139,7 @@ func (op *Op) ResolvePaymentMethod(id, param, clockID string) (*PaymentMethod, e
 	}
 	pm, err := GetForUpdate[PaymentMethod](op, id)
 	if err != nil {
-		return nil, NotFound(param, "PaymentMethod", id)
+		return nil, NotFoundOr(err, param, "PaymentMethod", id)
 	}
 	return pm, nil
 }
@@ -148,7 +148,7 @@ func (op *Op) ResolvePaymentMethod(id, param, clockID string) (*PaymentMethod, e
 func (op *Op) GetPaymentMethod(id string) (*PaymentMethod, error) {
 	pm, err := Get[PaymentMethod](op, id)
 	if err != nil {
-		return nil, NotFound("payment_method", "PaymentMethod", id)
+		return nil, NotFoundOr(err, "payment_method", "PaymentMethod", id)
 	}
 	return pm, nil
 }

@@ -286,7 +286,13 @@ func (op *Op) refundAccount(c *Charge) string {
 func init() {
 	timerHandlers[timerRefundSettle] = func(op *Op, t *Timer) error {
 		r, err := Get[Refund](op, t.ObjectID)
-		if err != nil || r.Status != "pending" {
+		if isNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if r.Status != "pending" {
 			return nil
 		}
 		c, err := Get[Charge](op, r.Charge)
@@ -344,7 +350,10 @@ func OnRefundSucceeded(f func(op *Op, r *Refund) error) { refundHooks = append(r
 // GetRefund returns a refund of the origin.
 func (op *Op) GetRefund(origin, id string) (*Refund, error) {
 	r, err := Get[Refund](op, id)
-	if err != nil || r.Origin != origin {
+	if err != nil {
+		return nil, NotFoundOr(err, "refund", "refund", id)
+	}
+	if r.Origin != origin {
 		return nil, NotFound("refund", "refund", id)
 	}
 	return r, nil

@@ -169,7 +169,7 @@ func (op *Op) applySIParams(si *SetupIntent, p SetupIntentParams) error {
 func (op *Op) GetSetupIntent(id string) (*SetupIntent, error) {
 	si, err := GetForUpdate[SetupIntent](op, id)
 	if err != nil {
-		return nil, NotFound("intent", "setup_intent", id)
+		return nil, NotFoundOr(err, "intent", "setup_intent", id)
 	}
 	return si, nil
 }
@@ -232,7 +232,7 @@ func (op *Op) confirmSI(si *SetupIntent, p SetupIntentParams) (*SetupIntent, err
 	}
 	pm, err := GetForUpdate[PaymentMethod](op, *si.PaymentMethod)
 	if err != nil {
-		return nil, NotFound("payment_method", "PaymentMethod", *si.PaymentMethod)
+		return nil, NotFoundOr(err, "payment_method", "PaymentMethod", *si.PaymentMethod)
 	}
 	if !slices.Contains(si.PaymentMethodTypes, pm.Type) {
 		return nil, Invalid("setup_intent_invalid_parameter", "payment_method",

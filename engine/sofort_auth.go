@@ -29,14 +29,20 @@ func (op *Op) SofortRequestFor(id, secret string) (*SofortRequest, error) {
 	switch {
 	case strings.HasPrefix(id, "pi_"):
 		pi, err := Get[PaymentIntent](op, id)
-		if err != nil || !pi.CheckClientSecret(secret) {
+		if err != nil {
+			return nil, NotFoundOr(err, "id", "payment", id)
+		}
+		if !pi.CheckClientSecret(secret) {
 			return nil, NotFound("id", "payment", id)
 		}
 		r.Amount, r.ReturnURL, r.Pending, pmID = pi.Amount, deref(pi.ReturnURL), pi.Status == "requires_action", attemptedPM(pi.PaymentMethod, pi.LastPaymentError)
 		r.Descriptor, r.Status, r.CheckoutSession = deref(pi.StatementDescriptor), pi.Status, pi.CheckoutSession
 	case strings.HasPrefix(id, "seti_"):
 		si, err := Get[SetupIntent](op, id)
-		if err != nil || !si.CheckClientSecret(secret) {
+		if err != nil {
+			return nil, NotFoundOr(err, "id", "payment", id)
+		}
+		if !si.CheckClientSecret(secret) {
 			return nil, NotFound("id", "payment", id)
 		}
 		r.Amount, r.ReturnURL, r.Pending, pmID = sofortVerificationAmount, deref(si.ReturnURL), si.Status == "requires_action", attemptedPM(si.PaymentMethod, si.LastSetupError)
@@ -45,7 +51,10 @@ func (op *Op) SofortRequestFor(id, secret string) (*SofortRequest, error) {
 		return nil, NotFound("id", "payment", id)
 	}
 	pm, err := Get[PaymentMethod](op, pmID)
-	if err != nil || pm.Sofort == nil {
+	if err != nil {
+		return nil, NotFoundOr(err, "id", "payment", id)
+	}
+	if pm.Sofort == nil {
 		return nil, NotFound("id", "payment", id)
 	}
 	r.Country = pm.Sofort.Country

@@ -331,7 +331,10 @@ func (op *Op) newSepaDebitSource(s *Source, p SourceParams) error {
 		return Invalid("parameters_exclusive", "sepa_debit.sofort", "You may only specify one of these parameters: sepa_debit[iban], sepa_debit[sofort].")
 	case p.FromSofort != "":
 		so, err := Get[Source](op, p.FromSofort)
-		if err != nil || so.Type != "sofort" {
+		if err != nil {
+			return NotFoundOr(err, "sepa_debit.sofort", "source", p.FromSofort)
+		}
+		if so.Type != "sofort" {
 			return NotFound("sepa_debit.sofort", "source", p.FromSofort)
 		}
 		if so.Sofort.Payer == nil {
@@ -432,7 +435,7 @@ func ibanWithCheck(country, bban string) string {
 func (op *Op) GetSource(id, param string) (*Source, error) {
 	s, err := GetForUpdate[Source](op, id)
 	if err != nil {
-		return nil, NotFound(param, "source", id)
+		return nil, NotFoundOr(err, param, "source", id)
 	}
 	return s, nil
 }
@@ -711,8 +714,14 @@ func init() {
 		return err
 	}
 	timerHandlers[timerSourceExpire] = func(op *Op, t *Timer) error {
-		s, err := op.GetSource(t.ObjectID, "source")
-		if err != nil || (s.Status != "pending" && s.Status != "chargeable") {
+		s, err := GetForUpdate[Source](op, t.ObjectID)
+		if isNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if s.Status != "pending" && s.Status != "chargeable" {
 			return nil
 		}
 		prev := clone(s)

@@ -56,7 +56,10 @@ func (op *Op) testClockFor(id string, lock bool) (*TestClock, error) {
 		get = GetForUpdate[TestClock]
 	}
 	c, err := get(op, id)
-	if err != nil || c.Deleted {
+	if err != nil {
+		return nil, NotFoundOr(err, "test_clock", "test clock", id)
+	}
+	if c.Deleted {
 		return nil, NotFound("test_clock", "test clock", id)
 	}
 	return c, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/kontorpay/kontor/store"
@@ -20,6 +21,7 @@ type Timer = store.Timer
 const (
 	timerAdvanceClock = "test_clock.advance"
 	timerMaxAttempts  = 8
+	timerMaxBackoff   = time.Hour
 	// advanceLease is how long one node holds a test clock advance.
 	advanceLease = time.Minute
 )
@@ -107,8 +109,10 @@ func (e *Engine) fireDue(ctx context.Context, clockID string, dueMS int64) (bool
 		}
 		h, ok := e.handlers[t.Kind]
 		if !ok {
-			e.log.Error("timer of unknown kind dropped", "kind", t.Kind, "object", t.ObjectID)
-			return tx.DeleteTimer(ctx, t.ID)
+			// Kept, not dropped: an engine built with the dialect that
+			// handles this kind will fire it.
+			herr = fmt.Errorf("engine: no handler for timer kind %q", t.Kind)
+			return herr
 		}
 		op := e.newOp(ctx, tx, t.Account, RequestInfo{}, true)
 		if clockID != "" {
@@ -126,7 +130,14 @@ func (e *Engine) fireDue(ctx context.Context, clockID string, dueMS int64) (bool
 		return false, err
 	}
 	if claimed.Kind == timerAdvanceClock && err == nil {
-		return true, e.advanceClock(ctx, *claimed)
+		if err := e.advanceClock(ctx, *claimed); err != nil {
+			if ctx.Err() != nil {
+				return true, err
+			}
+			// The advance keeps its lease timer: it resumes when the lease ends.
+			e.log.Error("test clock advance stopped", "clock", claimed.ObjectID, "err", err)
+		}
+		return true, nil
 	}
 	if err == nil {
 		return true, nil
@@ -134,30 +145,46 @@ func (e *Engine) fireDue(ctx context.Context, clockID string, dueMS int64) (bool
 	if herr == nil && !errors.Is(err, store.ErrConflict) {
 		return false, err
 	}
-	// The handler failed: back the timer off, and give up after a few attempts.
-	e.log.Error("timer failed", "kind", claimed.Kind, "object", claimed.ObjectID, "attempt", claimed.Attempts+1, "err", err)
-	return true, e.store.Update(ctx, func(tx store.Tx) error {
-		t := *claimed
-		t.Attempts++
-		if t.Attempts >= timerMaxAttempts {
-			e.log.Error("timer abandoned", "kind", t.Kind, "object", t.ObjectID)
-			err := tx.DeleteTimer(ctx, t.ID)
-			if errors.Is(err, store.ErrNotFound) {
-				return nil
-			}
-			return err
-		}
-		if t.ClockID == "" {
-			// Test clock timers keep their due time: the advance retries them
-			// at once and gives up after timerMaxAttempts.
-			t.Due = max(t.Due, e.clock.Now().UnixMilli()) + int64(1000<<t.Attempts)
-		}
+	return true, e.retryTimer(ctx, *claimed, err)
+}
+
+// errTimerStuck stops a test clock advance whose next timer failed
+// timerMaxAttempts times in a row.
+var errTimerStuck = errors.New("engine: a timer of the test clock keeps failing")
+
+// retryTimer keeps a timer whose handler failed with cause: it stays in the
+// store with one more attempt counted and is tried again later, never
+// dropped, since the transition it stands for must still happen. A
+// wall-clock timer backs off exponentially up to timerMaxBackoff. A test
+// clock timer keeps its due time, so the advance retries it at once; after
+// timerMaxAttempts failures in a row the advance stops with errTimerStuck and
+// resumes when its lease ends.
+func (e *Engine) retryTimer(ctx context.Context, t store.Timer, cause error) error {
+	t.Attempts++
+	if t.ClockID == "" {
+		t.Due = max(t.Due, e.clock.Now().UnixMilli()) + timerBackoff(t.Attempts).Milliseconds()
+	}
+	e.log.Error("timer failed", "kind", t.Kind, "object", t.ObjectID, "attempt", t.Attempts,
+		"retry_at", time.UnixMilli(t.Due).UTC().Format(time.RFC3339), "err", cause)
+	err := e.store.Update(ctx, func(tx store.Tx) error {
 		err := tx.UpdateTimer(ctx, &t)
 		if errors.Is(err, store.ErrNotFound) {
-			return nil
+			return nil // another node fired it meanwhile
 		}
 		return err
 	})
+	if err == nil && t.ClockID != "" && t.Attempts%timerMaxAttempts == 0 {
+		return errTimerStuck
+	}
+	return err
+}
+
+// timerBackoff is the wait before a failed timer's next attempt.
+func timerBackoff(attempts int) time.Duration {
+	if attempts > 12 {
+		return timerMaxBackoff
+	}
+	return min(time.Second<<attempts, timerMaxBackoff)
 }
 
 // RunScheduler fires wall-clock timers as they come due until ctx ends.

@@ -141,7 +141,10 @@ func (h *WebhookEndpoint) apply(p WebhookEndpointParams) {
 // GetWebhookEndpoint returns a live endpoint of the dialect.
 func (op *Op) GetWebhookEndpoint(dialect, id string) (*WebhookEndpoint, error) {
 	h, err := Get[WebhookEndpoint](op, id)
-	if err != nil || h.Dialect != dialect || h.Deleted {
+	if err != nil {
+		return nil, NotFoundOr(err, "id", "webhook endpoint", id)
+	}
+	if h.Dialect != dialect || h.Deleted {
 		return nil, NotFound("id", "webhook endpoint", id)
 	}
 	return h, nil

@@ -81,7 +81,7 @@ func (a *API) balanceRoutes() {
 		id := c.r.PathValue("id")
 		b, err := engine.Get[engine.BalanceTransaction](op, id)
 		if err != nil {
-			return nil, engine.NotFound("id", "balance transaction", id)
+			return nil, engine.NotFoundOr(err, "id", "balance transaction", id)
 		}
 		return c.renderExpanded(op, b)
 	}})

@@ -189,7 +189,10 @@ func chargeCreateSpecs() []spec {
 // getCharge loads a charge of the Stripe dialect.
 func getCharge(op *engine.Op, id string) (*engine.Charge, error) {
 	ch, err := engine.Get[engine.Charge](op, id)
-	if err != nil || ch.Origin != "" {
+	if err != nil {
+		return nil, engine.NotFoundOr(err, "charge", "charge", id)
+	}
+	if ch.Origin != "" {
 		return nil, engine.NotFound("charge", "charge", id)
 	}
 	return ch, nil

@@ -1,6 +1,7 @@
 package stripeapi
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
@@ -26,6 +27,10 @@ func init() {
 // Checkout page while the session is open, and null afterwards.
 func renderCheckoutSession(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
 	s := o.(*engine.CheckoutSession)
+	details, err := customerDetails(op, s)
+	if err != nil {
+		return nil, err
+	}
 	var url any
 	if s.Status == "open" {
 		url = web.CheckoutURL(c.baseURL(), op.AccountID(), s.ID)
@@ -66,7 +71,7 @@ func renderCheckoutSession(c *call, op *engine.Op, o engine.Object) (*Obj, error
 		Set("customer", strOrNull(s.Customer)).
 		Set("customer_account", nil).
 		Set("customer_creation", creation).
-		Set("customer_details", customerDetails(op, s)).
+		Set("customer_details", details).
 		Set("customer_email", str(s.CustomerEmail)).
 		Set("expires_at", s.ExpiresAt).
 		Set("invoice", nil).
@@ -100,10 +105,14 @@ func renderCheckoutSession(c *call, op *engine.Op, o engine.Object) (*Obj, error
 // customerDetails renders what the payer entered on the page: the name and
 // e-mail of the payment method the session's intent used. It is null until
 // the payer has submitted the page.
-func customerDetails(op *engine.Op, s *engine.CheckoutSession) any {
+func customerDetails(op *engine.Op, s *engine.CheckoutSession) (any, error) {
 	var pmID string
 	if s.SetupIntent != nil {
-		if si, err := engine.Get[engine.SetupIntent](op, *s.SetupIntent); err == nil {
+		si, err := engine.Get[engine.SetupIntent](op, *s.SetupIntent)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		if err == nil {
 			if si.PaymentMethod != nil {
 				pmID = *si.PaymentMethod
 			} else if si.LastSetupError != nil {
@@ -112,7 +121,11 @@ func customerDetails(op *engine.Op, s *engine.CheckoutSession) any {
 		}
 	}
 	if s.PaymentIntent != nil {
-		if pi, err := engine.Get[engine.PaymentIntent](op, *s.PaymentIntent); err == nil {
+		pi, err := engine.Get[engine.PaymentIntent](op, *s.PaymentIntent)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		if err == nil {
 			if pi.PaymentMethod != nil {
 				pmID = *pi.PaymentMethod
 			} else if pi.LastPaymentError != nil {
@@ -121,11 +134,14 @@ func customerDetails(op *engine.Op, s *engine.CheckoutSession) any {
 		}
 	}
 	if pmID == "" {
-		return nil
+		return nil, nil
 	}
 	pm, err := engine.Get[engine.PaymentMethod](op, pmID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	d := &Obj{}
 	return d.Set("address", renderAddress(pm.Billing.Address)).
@@ -133,7 +149,7 @@ func customerDetails(op *engine.Op, s *engine.CheckoutSession) any {
 		Set("name", str(pm.Billing.Name)).
 		Set("phone", str(pm.Billing.Phone)).
 		Set("tax_exempt", "none").
-		Set("tax_ids", []any{})
+		Set("tax_ids", []any{}), nil
 }
 
 // renderLineItem renders one line of a payment-mode session with its inline price.

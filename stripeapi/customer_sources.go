@@ -25,7 +25,10 @@ var sourceObjects = []string{"source", "card", "bank_account", "account", "alipa
 // liveCustomer loads a customer that is not deleted, for the nested routes.
 func liveCustomer(op *engine.Op, id string) (*engine.Customer, error) {
 	cu, err := op.GetCustomer(id)
-	if err != nil || cu.Deleted {
+	if err != nil {
+		return nil, engine.NotFoundOr(err, "customer", "customer", id)
+	}
+	if cu.Deleted {
 		return nil, engine.NotFound("customer", "customer", id)
 	}
 	return cu, nil

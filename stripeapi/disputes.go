@@ -1,6 +1,7 @@
 package stripeapi
 
 import (
+	"errors"
 	"github.com/kontorpay/kontor/engine"
 	"github.com/kontorpay/kontor/store"
 )
@@ -26,8 +27,11 @@ func renderDispute(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
 	bts := make([]*Obj, 0, len(d.BalanceTransactions))
 	for _, id := range d.BalanceTransactions {
 		bt, err := engine.Get[engine.BalanceTransaction](op, id)
-		if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
 			continue
+		}
+		if err != nil {
+			return nil, err
 		}
 		r, err := c.render(op, bt)
 		if err != nil {

@@ -98,7 +98,7 @@ func (a *API) eventRoutes() {
 		id := c.r.PathValue("id")
 		_, r, err := op.GetEvent("", id)
 		if err != nil {
-			return nil, engine.NotFound("id", "event", id)
+			return nil, engine.NotFoundOr(err, "id", "event", id)
 		}
 		return a.renderEvent(c, op, r, c.apiVersion(op))
 	}})
@@ -132,12 +132,12 @@ func (a *API) eventRoutes() {
 			}
 			if pg.startingAfter != "" {
 				if q.AfterSeq, err = op.EventSeq("", pg.startingAfter); err != nil {
-					return nil, engine.NotFound("starting_after", "event", pg.startingAfter)
+					return nil, engine.NotFoundOr(err, "starting_after", "event", pg.startingAfter)
 				}
 			}
 			if pg.endingBefore != "" {
 				if q.BeforeSeq, err = op.EventSeq("", pg.endingBefore); err != nil {
-					return nil, engine.NotFound("ending_before", "event", pg.endingBefore)
+					return nil, engine.NotFoundOr(err, "ending_before", "event", pg.endingBefore)
 				}
 				q.Ascending = true
 			}

@@ -38,12 +38,12 @@ func (c *call) listQuery(seqOf func(id string) (int64, error), what string) (sto
 	q.CreatedGTE, q.CreatedLTE = c.p.Range("created")
 	if pg.startingAfter != "" {
 		if q.AfterSeq, err = seqOf(pg.startingAfter); err != nil {
-			return q, pg, engine.NotFound("starting_after", what, pg.startingAfter)
+			return q, pg, engine.NotFoundOr(err, "starting_after", what, pg.startingAfter)
 		}
 	}
 	if pg.endingBefore != "" {
 		if q.BeforeSeq, err = seqOf(pg.endingBefore); err != nil {
-			return q, pg, engine.NotFound("ending_before", what, pg.endingBefore)
+			return q, pg, engine.NotFoundOr(err, "ending_before", what, pg.endingBefore)
 		}
 		q.Ascending = true
 	}

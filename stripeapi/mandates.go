@@ -32,7 +32,10 @@ func renderMandate(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
 		Set("livemode", false)
 	if m.Type == "single_use" {
 		su := &Obj{}
-		amount, currency := singleUseAmount(op, m)
+		amount, currency, err := singleUseAmount(op, m)
+		if err != nil {
+			return nil, err
+		}
 		obj.Set("single_use", su.Set("amount", amount).Set("currency", currency))
 	} else {
 		obj.Set("multi_use", &Obj{})
@@ -45,20 +48,23 @@ func renderMandate(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
 
 // singleUseAmount returns the amount a single-use mandate was given for: that
 // of the one charge made under it.
-func singleUseAmount(op *engine.Op, m *engine.Mandate) (int64, string) {
+func singleUseAmount(op *engine.Op, m *engine.Mandate) (int64, string, error) {
 	cs, err := engine.List[engine.Charge](op, engine.ListParams{Lookup: m.ID, Limit: 1})
 	if err != nil || len(cs) == 0 {
-		return 0, "eur"
+		return 0, "eur", err
 	}
-	return cs[0].Amount, cs[0].Currency
+	return cs[0].Amount, cs[0].Currency, nil
 }
 
 func (a *API) mandateRoutes() {
 	a.handle("GET /v1/mandates/{id}", route{specs: []spec{pExpand()}, h: func(c *call, op *engine.Op) (any, error) {
 		id := c.r.PathValue("id")
 		m, err := op.GetMandate("", id)
+		if err != nil {
+			return nil, err
+		}
 		// The mandates of Sources are part of their source and have no Mandate object.
-		if err != nil || m.PaymentMethod == "" {
+		if m.PaymentMethod == "" {
 			return nil, engine.NotFound("mandate", "mandate", id)
 		}
 		return c.renderExpanded(op, m)

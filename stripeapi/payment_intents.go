@@ -202,7 +202,7 @@ func (a *API) paymentIntentRoutes() {
 			id := c.r.PathValue("id")
 			pi, err := engine.Get[engine.PaymentIntent](op, id)
 			if err != nil {
-				return nil, engine.NotFound("intent", "payment_intent", id)
+				return nil, engine.NotFoundOr(err, "intent", "payment_intent", id)
 			}
 			if err := c.checkClientSecret(pi.CheckClientSecret, "intent", "payment_intent", id); err != nil {
 				return nil, err

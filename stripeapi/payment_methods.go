@@ -161,7 +161,10 @@ func (a *API) paymentMethodRoutes() {
 			return nil, err
 		}
 		pm, err := op.GetPaymentMethod(pmID)
-		if err != nil || pm.Customer != id {
+		if err != nil {
+			return nil, err
+		}
+		if pm.Customer != id {
 			return nil, engine.NotFound("payment_method", "PaymentMethod", pmID)
 		}
 		return c.renderExpanded(op, pm)

@@ -175,7 +175,7 @@ func (a *API) setupIntentRoutes() {
 			id := c.r.PathValue("id")
 			si, err := engine.Get[engine.SetupIntent](op, id)
 			if err != nil {
-				return nil, engine.NotFound("intent", "setup_intent", id)
+				return nil, engine.NotFoundOr(err, "intent", "setup_intent", id)
 			}
 			if err := c.checkClientSecret(si.CheckClientSecret, "intent", "setup_intent", id); err != nil {
 				return nil, err
@@ -233,7 +233,7 @@ func (a *API) setupIntentRoutes() {
 	a.handle("GET /v1/setup_attempts", route{specs: listSpecs(pStr("setup_intent").req()), h: func(c *call, op *engine.Op) (any, error) {
 		id := c.p.String("setup_intent")
 		if _, err := engine.Get[engine.SetupIntent](op, id); err != nil {
-			return nil, engine.NotFound("setup_intent", "setup_intent", id)
+			return nil, engine.NotFoundOr(err, "setup_intent", "setup_intent", id)
 		}
 		return listOf[engine.SetupAttempt](c, op, "/v1/setup_attempts", "setup attempt", func(q *store.ListObjectsParams) {
 			q.Parent = id

@@ -282,7 +282,7 @@ func renderMandateNotification(c *call, op *engine.Op, o engine.Object) (*Obj, e
 func (c *call) getSource(op *engine.Op, id string) (*engine.Source, error) {
 	s, err := engine.Get[engine.Source](op, id)
 	if err != nil {
-		return nil, engine.NotFound("source", "source", id)
+		return nil, engine.NotFoundOr(err, "source", "source", id)
 	}
 	if c.kind == engine.PublishableKey {
 		secret := c.p.String("client_secret")
@@ -350,7 +350,10 @@ func (a *API) sourceRoutes() {
 		}
 		id := c.r.PathValue("txn")
 		t, err := engine.Get[engine.SourceTransaction](op, id)
-		if err != nil || t.Source != s.ID {
+		if err != nil {
+			return nil, engine.NotFoundOr(err, "source_transaction", "source transaction", id)
+		}
+		if t.Source != s.ID {
 			return nil, engine.NotFound("source_transaction", "source transaction", id)
 		}
 		return c.renderExpanded(op, t)
@@ -362,7 +365,10 @@ func (a *API) sourceRoutes() {
 		}
 		id := c.r.PathValue("mn")
 		n, err := engine.Get[engine.MandateNotification](op, id)
-		if err != nil || n.Source != s.ID {
+		if err != nil {
+			return nil, engine.NotFoundOr(err, "mandate_notification", "source mandate notification", id)
+		}
+		if n.Source != s.ID {
 			return nil, engine.NotFound("mandate_notification", "source mandate notification", id)
 		}
 		return c.renderExpanded(op, n)
