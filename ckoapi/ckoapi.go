@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kontorpay/kontor/engine"
@@ -43,10 +42,6 @@ type API struct {
 	retries []time.Duration
 }
 
-// mandateHook registers the package's mandate hook once per process: the
-// engine's hooks are package-wide, while engines (and APIs) may be many.
-var mandateHook sync.Once
-
 // New returns the Checkout.com dialect over e. It registers the dialect's
 // event sink and timer with e, so it must be called before e serves.
 func New(e *engine.Engine, opt Options) *API {
@@ -61,7 +56,7 @@ func New(e *engine.Engine, opt Options) *API {
 	a.routes()
 	e.AddEventSink(deriveEvents)
 	e.HandleTimer(timerPaidOut, paidOut)
-	mandateHook.Do(func() { engine.OnMandateEnded(mandateEnded) })
+	e.OnMandateEnded(mandateEnded)
 	return a
 }
 

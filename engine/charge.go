@@ -207,15 +207,6 @@ func (op *Op) startDebit(d debit) (*Charge, error) {
 	return c, nil
 }
 
-// chargeSucceeding may complete a charge that is about to succeed, before it is saved and announced.
-var chargeSucceeding []func(op *Op, c *Charge) error
-
-// chargeHooks are told when a charge settles (payment intents follow their charges).
-var chargeHooks []func(op *Op, c *Charge) error
-
-// OnChargeSettled registers a function called inside the transaction when a charge succeeds or fails.
-func OnChargeSettled(f func(op *Op, c *Charge) error) { chargeHooks = append(chargeHooks, f) }
-
 // succeed books a successful charge.
 func (op *Op) succeed(c *Charge) error {
 	prev := clone(c)
@@ -238,10 +229,8 @@ func (op *Op) succeed(c *Charge) error {
 	if err := op.CancelTimers(c.ID, timerChargeCutoff); err != nil {
 		return err
 	}
-	for _, h := range chargeSucceeding {
-		if err := h(op, c); err != nil {
-			return err
-		}
+	if err := op.generateSepaDebitFor(c); err != nil {
+		return err
 	}
 	if err := op.save(c); err != nil {
 		return err
@@ -252,10 +241,8 @@ func (op *Op) succeed(c *Charge) error {
 	if err := op.emit("charge.succeeded", c, prev); err != nil {
 		return err
 	}
-	for _, h := range chargeHooks {
-		if err := h(op, c); err != nil {
-			return err
-		}
+	if err := op.intentFollowsCharge(c); err != nil {
+		return err
 	}
 	if err := op.carryOutPendingRefunds(c); err != nil {
 		return err
@@ -283,10 +270,8 @@ func (op *Op) fail(c *Charge, reason string, canceled bool) error {
 	if err := op.emit("charge.failed", c, prev); err != nil {
 		return err
 	}
-	for _, h := range chargeHooks {
-		if err := h(op, c); err != nil {
-			return err
-		}
+	if err := op.intentFollowsCharge(c); err != nil {
+		return err
 	}
 	return op.cancelPendingRefunds(c)
 }
@@ -327,41 +312,42 @@ func (op *Op) GetCharge(origin, id string) (*Charge, error) {
 	return c, nil
 }
 
-func init() {
-	timerHandlers[timerChargeSettle] = func(op *Op, t *Timer) error {
-		c, err := Get[Charge](op, t.ObjectID)
-		if isNotFound(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if c.Status != "pending" {
-			return nil
-		}
-		switch c.Plan.Outcome {
-		case bank.Succeeds:
-			return op.succeed(c)
-		case bank.Canceled:
-			return op.fail(c, sepa.ReasonCanceled, true)
-		case bank.Fails:
-			return op.fail(c, c.Plan.Reason, false)
-		}
+// settleCharge books the bank's answer for a pending charge.
+func settleCharge(op *Op, t *Timer) error {
+	c, err := Get[Charge](op, t.ObjectID)
+	if isNotFound(err) {
 		return nil
 	}
-	timerHandlers[timerChargeCutoff] = func(op *Op, t *Timer) error {
-		c, err := Get[Charge](op, t.ObjectID)
-		if isNotFound(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if c.Status != "pending" {
-			return nil
-		}
-		return op.fail(c, sepa.ReasonNotConfirmed, false)
+	if err != nil {
+		return err
 	}
+	if c.Status != "pending" {
+		return nil
+	}
+	switch c.Plan.Outcome {
+	case bank.Succeeds:
+		return op.succeed(c)
+	case bank.Canceled:
+		return op.fail(c, sepa.ReasonCanceled, true)
+	case bank.Fails:
+		return op.fail(c, c.Plan.Reason, false)
+	}
+	return nil
+}
+
+// cutOffSofortCharge fails a Sofort charge not confirmed within 14 days.
+func cutOffSofortCharge(op *Op, t *Timer) error {
+	c, err := Get[Charge](op, t.ObjectID)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if c.Status != "pending" {
+		return nil
+	}
+	return op.fail(c, sepa.ReasonNotConfirmed, false)
 }
 
 // ChargeParams create a charge against a source.

@@ -180,11 +180,24 @@ func (op *Op) CreateCheckoutSession(p CheckoutParams) (*CheckoutSession, error) 
 	return s, op.Schedule(time.Unix(s.ExpiresAt, 0), clockID, timerCheckoutExpire, s.ID, nil)
 }
 
-// GetCheckoutSession returns a session.
+// GetCheckoutSession returns a session. Within one write transaction every
+// call returns the same copy, so that a follow-up reached from inside an
+// operation on the session (an intent that succeeds while SubmitCheckout
+// creates it) sees and changes the session its caller holds, never a stale
+// copy whose save would lose the caller's changes.
 func (op *Op) GetCheckoutSession(id string) (*CheckoutSession, error) {
+	if s, ok := op.sessions[id]; ok {
+		return s, nil
+	}
 	s, err := GetForUpdate[CheckoutSession](op, id)
 	if err != nil {
 		return nil, NotFoundOr(err, "session", "checkout.session", id)
+	}
+	if op.write {
+		if op.sessions == nil {
+			op.sessions = map[string]*CheckoutSession{}
+		}
+		op.sessions[id] = s
 	}
 	return s, nil
 }
@@ -353,69 +366,72 @@ func (op *Op) completeCheckout(s, prev *CheckoutSession) error {
 	return op.emit("checkout.session.completed", s, prev)
 }
 
-func init() {
-	timerHandlers[timerCheckoutExpire] = func(op *Op, t *Timer) error {
-		s, err := op.GetCheckoutSession(t.ObjectID)
-		if missing(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if s.Status != "open" {
-			return nil
-		}
-		_, err = op.ExpireCheckoutSession(s.ID)
+// expireCheckout expires a checkout session still open at its expiry time.
+func expireCheckout(op *Op, t *Timer) error {
+	s, err := op.GetCheckoutSession(t.ObjectID)
+	if missing(err) {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	setupHooks = append(setupHooks, func(op *Op, si *SetupIntent) error {
-		if si.CheckoutSession == "" || si.Status != "succeeded" {
-			return nil
-		}
-		// Only a set-up the session already records completes it here (Sofort,
-		// authorised later). One that succeeds while SubmitCheckout creates it
-		// (SEPA Direct Debit) is completed by SubmitCheckout, which holds the
-		// session with its new customer and intent; completing a stale copy
-		// here lost both and collided with SubmitCheckout's save.
-		s, err := op.GetCheckoutSession(si.CheckoutSession)
-		if missing(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if s.Status != "open" || deref(s.SetupIntent) != si.ID {
-			return nil
-		}
-		return op.completeCheckout(s, clone(s))
-	})
-	intentHooks = append(intentHooks, func(op *Op, pi *PaymentIntent) error {
-		if pi.CheckoutSession == "" {
-			return nil
-		}
-		s, err := op.GetCheckoutSession(pi.CheckoutSession)
-		if missing(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if s.Status != "complete" || deref(s.PaymentIntent) != pi.ID {
-			return nil
-		}
-		prev := clone(s)
-		switch pi.Status {
-		case "succeeded":
-			s.PaymentStatus = "paid"
-			if err := op.save(s); err != nil {
-				return err
-			}
-			return op.emit("checkout.session.async_payment_succeeded", s, prev)
-		case "requires_payment_method":
-			return op.emit("checkout.session.async_payment_failed", s, prev)
-		}
+	if s.Status != "open" {
 		return nil
-	})
+	}
+	_, err = op.ExpireCheckoutSession(s.ID)
+	return err
+}
+
+// checkoutFollowsSetup completes the checkout session of a setup intent that succeeded.
+func (op *Op) checkoutFollowsSetup(si *SetupIntent) error {
+	if si.CheckoutSession == "" || si.Status != "succeeded" {
+		return nil
+	}
+	// Only a set-up the session already records completes it here (Sofort,
+	// authorised later). One that succeeds while SubmitCheckout creates it
+	// (SEPA Direct Debit) is not recorded yet: SubmitCheckout records and
+	// completes it on the same copy of the session (see GetCheckoutSession).
+	s, err := op.GetCheckoutSession(si.CheckoutSession)
+	if missing(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if s.Status != "open" || deref(s.SetupIntent) != si.ID {
+		return nil
+	}
+	return op.completeCheckout(s, clone(s))
+}
+
+// checkoutFollowsIntent announces the outcome of a completed session's
+// payment: paid, or failed.
+func (op *Op) checkoutFollowsIntent(pi *PaymentIntent) error {
+	if pi.CheckoutSession == "" {
+		return nil
+	}
+	s, err := op.GetCheckoutSession(pi.CheckoutSession)
+	if missing(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if s.Status != "complete" || deref(s.PaymentIntent) != pi.ID {
+		return nil
+	}
+	prev := clone(s)
+	switch pi.Status {
+	case "succeeded":
+		s.PaymentStatus = "paid"
+		if err := op.save(s); err != nil {
+			return err
+		}
+		return op.emit("checkout.session.async_payment_succeeded", s, prev)
+	case "requires_payment_method":
+		return op.emit("checkout.session.async_payment_failed", s, prev)
+	}
+	return nil
 }
 
 // sofortIntentProcessing completes a payment-mode session once its Sofort payment is authorised.

@@ -101,44 +101,18 @@ func (op *Op) CreateCustomer(p CustomerParams) (*Customer, error) {
 	c.Created = op.Now(c.ClockID).Unix()
 	c.InvoicePrefix = RandomString(8)
 	c.apply(p)
-	if c.InvoiceSettings.DefaultPaymentMethod != nil {
-		if err := op.checkCustomerPaymentMethod(c, *c.InvoiceSettings.DefaultPaymentMethod); err != nil {
-			return nil, err
-		}
-	}
 	if err := op.insert(c); err != nil {
 		return nil, err
 	}
 	if err := op.emit("customer.created", c, nil); err != nil {
 		return nil, err
 	}
-	for _, h := range customerHooks {
-		if err := h.created(op, c, p); err != nil {
+	if p.Source.Set && !p.Source.Null {
+		if _, err := op.attachSource(c, p.Source.V, true); err != nil {
 			return nil, err
 		}
 	}
 	return c, nil
-}
-
-// customerHook lets the payment files react to customer parameters that name
-// sources or payment methods, without the customer file knowing them.
-type customerHook struct {
-	created func(op *Op, c *Customer, p CustomerParams) error
-	updated func(op *Op, c *Customer, p CustomerParams) error
-	checkPM func(op *Op, c *Customer, pm string) error
-}
-
-var customerHooks []customerHook
-
-func (op *Op) checkCustomerPaymentMethod(c *Customer, pm string) error {
-	for _, h := range customerHooks {
-		if h.checkPM != nil {
-			if err := h.checkPM(op, c, pm); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // GetCustomer returns a customer; a deleted one is returned with Deleted set.
@@ -170,17 +144,8 @@ func (op *Op) UpdateCustomer(id string, p CustomerParams) (*Customer, error) {
 	}
 	prev := clone(c)
 	c.apply(p)
-	if p.DefaultPM.Set && !p.DefaultPM.Null {
-		if err := op.checkCustomerPaymentMethod(c, p.DefaultPM.V); err != nil {
-			return nil, err
-		}
-	}
-	for _, h := range customerHooks {
-		if h.updated != nil {
-			if err := h.updated(op, c, p); err != nil {
-				return nil, err
-			}
-		}
+	if err := op.updateCustomerSources(c, p); err != nil {
+		return nil, err
 	}
 	return c, op.saveChanged(c, prev, "customer.updated")
 }

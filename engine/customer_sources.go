@@ -100,42 +100,33 @@ func (op *Op) GetCustomerSource(customerID, sourceID string) (*Source, error) {
 	return s, nil
 }
 
-func init() {
-	customerHooks = append(customerHooks, customerHook{
-		created: func(op *Op, c *Customer, p CustomerParams) error {
-			if p.Source.Set && !p.Source.Null {
-				_, err := op.attachSource(c, p.Source.V, true)
+// updateCustomerSources carries out the source and default_source
+// parameters of a customer update.
+func (op *Op) updateCustomerSources(c *Customer, p CustomerParams) error {
+	if p.Source.Set && !p.Source.Null {
+		// A new source replaces the default: the old default is detached.
+		if old := c.DefaultSource; old != nil && *old != p.Source.V {
+			if _, err := op.detachSource(c, *old); err != nil {
 				return err
 			}
+		}
+		if _, err := op.attachSource(c, p.Source.V, true); err != nil {
+			return err
+		}
+	}
+	if p.DefaultSource.Set {
+		if p.DefaultSource.Null {
+			c.DefaultSource = nil
 			return nil
-		},
-		updated: func(op *Op, c *Customer, p CustomerParams) error {
-			if p.Source.Set && !p.Source.Null {
-				// A new source replaces the default: the old default is detached.
-				if old := c.DefaultSource; old != nil && *old != p.Source.V {
-					if _, err := op.detachSource(c, *old); err != nil {
-						return err
-					}
-				}
-				if _, err := op.attachSource(c, p.Source.V, true); err != nil {
-					return err
-				}
-			}
-			if p.DefaultSource.Set {
-				if p.DefaultSource.Null {
-					c.DefaultSource = nil
-					return nil
-				}
-				s, err := Get[Source](op, p.DefaultSource.V)
-				if err != nil && !isNotFound(err) {
-					return err
-				}
-				if err != nil || s.Customer != c.ID {
-					return Invalid("resource_missing", "default_source", "The customer %s has no source with id %s.", c.ID, p.DefaultSource.V)
-				}
-				c.DefaultSource = &s.ID
-			}
-			return nil
-		},
-	})
+		}
+		s, err := Get[Source](op, p.DefaultSource.V)
+		if err != nil && !isNotFound(err) {
+			return err
+		}
+		if err != nil || s.Customer != c.ID {
+			return Invalid("resource_missing", "default_source", "The customer %s has no source with id %s.", c.ID, p.DefaultSource.V)
+		}
+		c.DefaultSource = &s.ID
+	}
+	return nil
 }

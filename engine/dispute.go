@@ -136,19 +136,8 @@ func (op *Op) openDispute(c *Charge, code, reason string, check bool) (*Dispute,
 	if err := op.save(d); err != nil {
 		return nil, err
 	}
-	for _, h := range disputeHooks {
-		if err := h(op, d); err != nil {
-			return nil, err
-		}
-	}
 	return d, op.emit("charge.dispute.closed", d, prev)
 }
-
-// disputeHooks are told when a dispute is opened.
-var disputeHooks []func(op *Op, d *Dispute) error
-
-// OnDisputeOpened registers a function called inside the transaction when a dispute opens.
-func OnDisputeOpened(f func(op *Op, d *Dispute) error) { disputeHooks = append(disputeHooks, f) }
 
 // GetDispute returns a dispute of the origin.
 func (op *Op) GetDispute(origin, id string) (*Dispute, error) {

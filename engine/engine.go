@@ -57,6 +57,8 @@ type Engine struct {
 	keys     *keyring
 	handlers map[string]TimerHandler
 	sinks    []EventSink
+	// mandateEnded are the dialects' listeners for mandates that end.
+	mandateEnded []func(op *Op, m *Mandate) error
 
 	kickMu   sync.Mutex
 	kickers  []func()
@@ -149,7 +151,9 @@ type Op struct {
 	clocks  map[string]*TestClock
 	hooks   []*WebhookEndpoint
 	hooksOK bool
-	wake    bool
+	// sessions holds the checkout sessions loaded in this write transaction.
+	sessions map[string]*CheckoutSession
+	wake     bool
 	// now pins the time seen by objects of one test clock while its timers fire.
 	pinned map[string]time.Time
 }

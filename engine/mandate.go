@@ -166,19 +166,20 @@ func (op *Op) EndMandate(m *Mandate, reason string) (bool, error) {
 	if err := op.CancelTimers(m.ID, timerMandateLapse); err != nil {
 		return false, err
 	}
-	for _, h := range mandateHooks {
-		if err := h(op, m); err != nil {
+	for _, f := range op.e.mandateEnded {
+		if err := f(op, m); err != nil {
 			return false, err
 		}
 	}
 	return true, nil
 }
 
-// mandateHooks are told when a mandate ends (dialects' sources follow it).
-var mandateHooks []func(op *Op, m *Mandate) error
-
-// OnMandateEnded registers a function called inside the transaction when a mandate ends.
-func OnMandateEnded(f func(op *Op, m *Mandate) error) { mandateHooks = append(mandateHooks, f) }
+// OnMandateEnded registers f with e, to be called inside the transaction
+// in which a mandate ends (a dialect's objects that follow the mandate);
+// call it before e serves.
+func (e *Engine) OnMandateEnded(f func(op *Op, m *Mandate) error) {
+	e.mandateEnded = append(e.mandateEnded, f)
+}
 
 // useMandate records a collection: a single-use mandate is then spent and the
 // lapse of a multi-use one restarts.
@@ -204,18 +205,17 @@ func (m *Mandate) checkCollectable(param string) error {
 	return Errorf(KindState, "mandate_inactive", param, "The mandate %s is no longer active (%s); no further payments can be collected under it.", m.Reference, m.EndReason)
 }
 
-func init() {
-	timerHandlers[timerMandateLapse] = func(op *Op, t *Timer) error {
-		m, err := Get[Mandate](op, t.ObjectID)
-		if isNotFound(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		_, err = op.EndMandate(m, "lapsed")
+// lapseMandate ends a multi-use mandate unused for 36 months.
+func lapseMandate(op *Op, t *Timer) error {
+	m, err := Get[Mandate](op, t.ObjectID)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
+	_, err = op.EndMandate(m, "lapsed")
+	return err
 }
 
 // RandomDigits returns n random decimal digits.

@@ -619,77 +619,72 @@ func (op *Op) generateSepaDebit(sofortPM *PaymentMethod, customer, clockID strin
 	return pm, m, op.emit("mandate.updated", m, nil)
 }
 
-func init() {
-	// A Sofort payment made to set up future payments yields a SEPA Direct
-	// Debit payment method; the charge names it.
-	chargeSucceeding = append(chargeSucceeding, func(op *Op, c *Charge) error {
-		if c.PaymentIntent == "" || c.Method.Sofort == nil || c.Method.Sofort.GeneratedSepaDebit != nil {
-			return nil
-		}
-		pi, err := op.GetPaymentIntent(c.PaymentIntent)
-		if missing(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if !pi.wantsReuse("sofort") || pi.Customer == "" || pi.PaymentMethod == nil {
-			return nil
-		}
-		spm, err := Get[PaymentMethod](op, *pi.PaymentMethod)
-		if err != nil {
-			return err
-		}
-		gpm, gm, err := op.generateSepaDebit(spm, pi.Customer, pi.ClockID, &c.ID, nil, op.Now(c.ClockID))
-		if err != nil {
-			return err
-		}
-		c.Method.Sofort.GeneratedSepaDebit, c.Method.Sofort.GeneratedSepaDebitMandate = &gpm.ID, &gm.ID
+// generateSepaDebitFor completes a Sofort charge that is about to succeed:
+// when its payment intent sets the payment method up for future payments,
+// the payer's account becomes a SEPA Direct Debit payment method with a
+// mandate, and the charge names both.
+func (op *Op) generateSepaDebitFor(c *Charge) error {
+	if c.PaymentIntent == "" || c.Method.Sofort == nil || c.Method.Sofort.GeneratedSepaDebit != nil {
 		return nil
-	})
-	OnChargeSettled(func(op *Op, c *Charge) error {
-		if c.PaymentIntent == "" {
-			return nil
-		}
-		pi, err := op.GetPaymentIntent(c.PaymentIntent)
-		if missing(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if pi.Status != "processing" {
-			return nil
-		}
-		prev := clone(pi)
-		if c.Status == "succeeded" {
-			pi.Status, pi.AmountReceived = "succeeded", c.Amount
-			if err := op.save(pi); err != nil {
-				return err
-			}
-			if err := op.emit("payment_intent.succeeded", pi, prev); err != nil {
-				return err
-			}
-		} else {
-			pi.Status = "requires_payment_method"
-			pi.LastPaymentError = &PaymentError{Type: "card_error", Code: deref(c.FailureCode), Message: deref(c.FailureMessage),
-				Charge: c.ID, PaymentMethodID: deref(pi.PaymentMethod), PaymentMethodType: c.Method.Type}
-			pi.PaymentMethod = nil
-			if err := op.save(pi); err != nil {
-				return err
-			}
-			if err := op.emit("payment_intent.payment_failed", pi, prev); err != nil {
-				return err
-			}
-		}
-		for _, h := range intentHooks {
-			if err := h(op, pi); err != nil {
-				return err
-			}
-		}
+	}
+	pi, err := op.GetPaymentIntent(c.PaymentIntent)
+	if missing(err) {
 		return nil
-	})
+	}
+	if err != nil {
+		return err
+	}
+	if !pi.wantsReuse("sofort") || pi.Customer == "" || pi.PaymentMethod == nil {
+		return nil
+	}
+	spm, err := Get[PaymentMethod](op, *pi.PaymentMethod)
+	if err != nil {
+		return err
+	}
+	gpm, gm, err := op.generateSepaDebit(spm, pi.Customer, pi.ClockID, &c.ID, nil, op.Now(c.ClockID))
+	if err != nil {
+		return err
+	}
+	c.Method.Sofort.GeneratedSepaDebit, c.Method.Sofort.GeneratedSepaDebitMandate = &gpm.ID, &gm.ID
+	return nil
 }
 
-// intentHooks are told when a payment intent reaches an outcome (checkout sessions follow them).
-var intentHooks []func(op *Op, pi *PaymentIntent) error
+// intentFollowsCharge moves the payment intent of a charge that succeeded
+// or failed to its outcome, and the intent's checkout session after it.
+func (op *Op) intentFollowsCharge(c *Charge) error {
+	if c.PaymentIntent == "" {
+		return nil
+	}
+	pi, err := op.GetPaymentIntent(c.PaymentIntent)
+	if missing(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if pi.Status != "processing" {
+		return nil
+	}
+	prev := clone(pi)
+	if c.Status == "succeeded" {
+		pi.Status, pi.AmountReceived = "succeeded", c.Amount
+		if err := op.save(pi); err != nil {
+			return err
+		}
+		if err := op.emit("payment_intent.succeeded", pi, prev); err != nil {
+			return err
+		}
+	} else {
+		pi.Status = "requires_payment_method"
+		pi.LastPaymentError = &PaymentError{Type: "card_error", Code: deref(c.FailureCode), Message: deref(c.FailureMessage),
+			Charge: c.ID, PaymentMethodID: deref(pi.PaymentMethod), PaymentMethodType: c.Method.Type}
+		pi.PaymentMethod = nil
+		if err := op.save(pi); err != nil {
+			return err
+		}
+		if err := op.emit("payment_intent.payment_failed", pi, prev); err != nil {
+			return err
+		}
+	}
+	return op.checkoutFollowsIntent(pi)
+}

@@ -283,69 +283,57 @@ func (op *Op) refundAccount(c *Charge) string {
 	return string(iban)
 }
 
-func init() {
-	timerHandlers[timerRefundSettle] = func(op *Op, t *Timer) error {
-		r, err := Get[Refund](op, t.ObjectID)
-		if isNotFound(err) {
-			return nil
-		}
+// settleRefund books the bank's answer for a pending refund.
+func settleRefund(op *Op, t *Timer) error {
+	r, err := Get[Refund](op, t.ObjectID)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if r.Status != "pending" {
+		return nil
+	}
+	c, err := Get[Charge](op, r.Charge)
+	if err != nil {
+		return err
+	}
+	prev := clone(r)
+	if code := op.e.bank.PlanRefund(op.refundAccount(c)); code != "" {
+		reason := "declined"
+		r.Status, r.FailureReason = "failed", &reason
+		bt, err := op.addBalanceTransaction(r.ClockID, "payment_failure_refund", "refund_failure", r.ID, r.Currency, r.Amount, nil, "REFUND FAILURE")
 		if err != nil {
 			return err
 		}
-		if r.Status != "pending" {
-			return nil
-		}
-		c, err := Get[Charge](op, r.Charge)
-		if err != nil {
+		r.FailureBalanceTransaction = &bt.ID
+		c.AmountRefunded -= r.Amount
+		if err := op.save(c); err != nil {
 			return err
 		}
-		prev := clone(r)
-		if code := op.e.bank.PlanRefund(op.refundAccount(c)); code != "" {
-			reason := "declined"
-			r.Status, r.FailureReason = "failed", &reason
-			bt, err := op.addBalanceTransaction(r.ClockID, "payment_failure_refund", "refund_failure", r.ID, r.Currency, r.Amount, nil, "REFUND FAILURE")
-			if err != nil {
-				return err
-			}
-			r.FailureBalanceTransaction = &bt.ID
-			c.AmountRefunded -= r.Amount
-			if err := op.save(c); err != nil {
-				return err
-			}
-			if err := op.save(r); err != nil {
-				return err
-			}
-			if err := op.emit("refund.failed", r, prev); err != nil {
-				return err
-			}
-			return op.emitRefundUpdated(r, prev)
-		}
-		r.Status = "succeeded"
 		if err := op.save(r); err != nil {
 			return err
 		}
-		if c.Method.Type == "sepa_credit_transfer" && c.Source != "" {
-			if s, err := op.GetSource(c.Source, "source"); err == nil {
-				s.CreditTransfer.AmountReturned += r.Amount
-				if err := op.save(s); err != nil {
-					return err
-				}
-			}
-		}
-		for _, h := range refundHooks {
-			if err := h(op, r); err != nil {
-				return err
-			}
+		if err := op.emit("refund.failed", r, prev); err != nil {
+			return err
 		}
 		return op.emitRefundUpdated(r, prev)
 	}
+	r.Status = "succeeded"
+	if err := op.save(r); err != nil {
+		return err
+	}
+	if c.Method.Type == "sepa_credit_transfer" && c.Source != "" {
+		if s, err := op.GetSource(c.Source, "source"); err == nil {
+			s.CreditTransfer.AmountReturned += r.Amount
+			if err := op.save(s); err != nil {
+				return err
+			}
+		}
+	}
+	return op.emitRefundUpdated(r, prev)
 }
-
-// refundHooks are told when a refund succeeds.
-var refundHooks []func(op *Op, r *Refund) error
-
-// OnRefundSucceeded registers a function called inside the transaction when a refund succeeds.
-func OnRefundSucceeded(f func(op *Op, r *Refund) error) { refundHooks = append(refundHooks, f) }
 
 // GetRefund returns a refund of the origin.
 func (op *Op) GetRefund(origin, id string) (*Refund, error) {

@@ -305,16 +305,8 @@ func (op *Op) siSucceeded(si *SetupIntent, prev *SetupIntent) error {
 	if err := op.emit("setup_intent.succeeded", si, prev); err != nil {
 		return err
 	}
-	for _, h := range setupHooks {
-		if err := h(op, si); err != nil {
-			return err
-		}
-	}
-	return nil
+	return op.checkoutFollowsSetup(si)
 }
-
-// setupHooks are told when a setup intent succeeds or fails (checkout sessions follow them).
-var setupHooks []func(op *Op, si *SetupIntent) error
 
 // sofortVerificationAmount is what a Sofort setup charges and refunds: 1 EUR.
 const sofortVerificationAmount = 100
@@ -355,12 +347,7 @@ func (op *Op) AnswerSofortSetup(id string, approve bool) (*SetupIntent, error) {
 		if err := op.emit("setup_intent.setup_failed", si, prev); err != nil {
 			return nil, err
 		}
-		for _, h := range setupHooks {
-			if err := h(op, si); err != nil {
-				return nil, err
-			}
-		}
-		return si, nil
+		return si, op.checkoutFollowsSetup(si)
 	}
 	c, err := op.sofortCharge(pm, sofortVerificationAmount, si.Customer, "", si.ClockID, nil, nil, si.SofortLanguage)
 	if err != nil {

@@ -708,35 +708,36 @@ func (s *Source) CheckClientSecret(secret string) bool {
 	return secret != "" && secret == s.ClientSecret
 }
 
-func init() {
-	timerHandlers[timerSofortAuthorize] = func(op *Op, t *Timer) error {
-		_, err := op.AuthorizeSofort(t.ObjectID, true)
+// authorizeSofortSource authorises a Sofort source whose test payer answers by itself.
+func authorizeSofortSource(op *Op, t *Timer) error {
+	_, err := op.AuthorizeSofort(t.ObjectID, true)
+	return err
+}
+
+// expireSource cancels a source that was not charged in time.
+func expireSource(op *Op, t *Timer) error {
+	s, err := GetForUpdate[Source](op, t.ObjectID)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	timerHandlers[timerSourceExpire] = func(op *Op, t *Timer) error {
-		s, err := GetForUpdate[Source](op, t.ObjectID)
-		if isNotFound(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if s.Status != "pending" && s.Status != "chargeable" {
-			return nil
-		}
-		prev := clone(s)
-		s.Status = "canceled"
-		if s.Redirect != nil && s.Redirect.Status == "pending" {
-			reason := "user_abort"
-			s.Redirect.Status, s.Redirect.FailureReason = "failed", &reason
-		}
-		if err := op.save(s); err != nil {
-			return err
-		}
-		// An authorised payment that is never charged goes back to the payer:
-		// no funds reach the account, so there is nothing to book.
-		return op.emit("source.canceled", s, prev)
+	if s.Status != "pending" && s.Status != "chargeable" {
+		return nil
 	}
+	prev := clone(s)
+	s.Status = "canceled"
+	if s.Redirect != nil && s.Redirect.Status == "pending" {
+		reason := "user_abort"
+		s.Redirect.Status, s.Redirect.FailureReason = "failed", &reason
+	}
+	if err := op.save(s); err != nil {
+		return err
+	}
+	// An authorised payment that is never charged goes back to the payer:
+	// no funds reach the account, so there is nothing to book.
+	return op.emit("source.canceled", s, prev)
 }
 
 // saveSourceChanged saves s and, when it changed and is attached to a

@@ -30,14 +30,16 @@ const (
 // files call it while the engine is built.
 func (e *Engine) HandleTimer(kind string, h TimerHandler) { e.handlers[kind] = h }
 
+// registerTimers registers the engine's own timer kinds.
 func (e *Engine) registerTimers() {
-	for kind, h := range timerHandlers {
-		e.handlers[kind] = h
-	}
+	e.handlers[timerChargeSettle] = settleCharge
+	e.handlers[timerChargeCutoff] = cutOffSofortCharge
+	e.handlers[timerRefundSettle] = settleRefund
+	e.handlers[timerMandateLapse] = lapseMandate
+	e.handlers[timerSofortAuthorize] = authorizeSofortSource
+	e.handlers[timerSourceExpire] = expireSource
+	e.handlers[timerCheckoutExpire] = expireCheckout
 }
-
-// timerHandlers is filled by the engine's files in init functions.
-var timerHandlers = map[string]TimerHandler{}
 
 // Schedule queues a transition of kind for objectID at the time at, on the
 // clock of the object (clockID, "" for the wall clock).
