@@ -94,6 +94,11 @@ func (d *Dashboard) call(ctx context.Context, s *session, to dialect, method, pa
 		return reply{status: http.StatusBadRequest}
 	}
 	req.RemoteAddr = "127.0.0.1:0"
+	// A dialect that builds links from the request's host sees the
+	// configured public URL's, never one a browser sent.
+	if u, err := url.Parse(d.opt.PublicURL); err == nil && u.Host != "" {
+		req.Host = u.Host
+	}
 	h := d.opt.Stripe
 	if to == checkoutDialect {
 		h = d.opt.Checkout

@@ -122,6 +122,9 @@ func (d *Dashboard) list(k *kind) func(w http.ResponseWriter, r *http.Request, s
 						return nil, false, fmt.Errorf("get %s %s: %d %s", k.Single, id, rep.status, rep.message())
 					}
 					m := rep.object()
+					if m != nil && m["id"] == nil {
+						m["id"] = id // Checkout.com's mandates do not name themselves
+					}
 					return m, m != nil, nil
 				})
 			if err != nil {

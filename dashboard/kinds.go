@@ -68,6 +68,10 @@ var (
 	colCust    = column{"Customer", "customer", showRef}
 )
 
+// Bank files (ISO 20022 pain.008, pain.001 and the bank's answers) join this
+// table once the server stores them with an API to list and fetch them: a
+// list path, a detail path and, for the download, a path answering the file
+// itself rather than JSON.
 var kinds = []*kind{
 	{Name: "charges", Title: "Charges", Single: "Charge", Group: "Payments", List: "/v1/charges", Detail: "/v1/charges/{id}",
 		Index:   index{Type: "charge"},
@@ -123,6 +127,10 @@ var kinds = []*kind{
 		Detail: "/payments/{id}", Index: index{Type: "charge", Kind: "cko"},
 		Columns: []column{colID, colAmount, colStatus, {"Reference", "reference", showText}, {"Requested", "requested_on", showText}},
 		Related: []related{{Title: "Actions", Kind: "cko_actions", Path: "/payments/{id}/actions", Dialect: checkoutDialect}}},
+	{Name: "cko_mandates", Title: "SEPA mandates", Single: "Checkout.com SEPA mandate", Group: "Checkout.com", Dialect: checkoutDialect,
+		Detail: "/sepa/mandates/{id}", Index: index{Type: "mandate", Kind: "cko"},
+		Columns: []column{colID, {"Reference", "mandate_reference", showText}, {"Name", "last_name", showText},
+			{"IBAN", "masked_account_iban", showText}, {"State", "mandate_state", showStatus}, {"Type", "mandate_type", showText}}},
 
 	{Name: "events", Title: "Events", Single: "Event", Group: "Developers", List: "/v1/events", Detail: "/v1/events/{id}",
 		Filter: []string{"type"}, OpenJSON: true,

@@ -103,7 +103,7 @@ func TestKindOfStored(t *testing.T) {
 	for _, c := range []struct{ typ, kind, want string }{
 		{"charge", "", "charges"}, {"charge", "cko", "cko_payments"}, {"source", "sofort", "sources"},
 		{"source", "sepa_debit", "sources"}, {"customer", "", "customers"}, {"customer", "cko", ""},
-		{"mandate", "cko", ""}, {"test_helpers.test_clock", "", "test_clocks"}, {"source_transaction", "", ""},
+		{"mandate", "cko", "cko_mandates"}, {"mandate", "", "mandates"}, {"test_helpers.test_clock", "", "test_clocks"}, {"source_transaction", "", ""},
 	} {
 		got := ""
 		if k := kindOfStored(c.typ, c.kind); k != nil {

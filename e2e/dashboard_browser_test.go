@@ -413,3 +413,90 @@ func (e *payEnv) endpointID() string {
 	e.t.Fatal("no webhook endpoint")
 	return ""
 }
+
+// TestDashboardEveryList makes an object of every kind the dashboard shows,
+// then opens each list in Chromium, finds the object in it and opens its page.
+func TestDashboardEveryList(t *testing.T) {
+	e := newPayEnv(t)
+	cus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Email: stripe.String("every@example.com")})
+	pi := sepaPI(t, e.acct, cus.ID, "DE89370400440532013000")
+	pi = piWait(t, e.acct, pi.ID, "processing", "latest_charge")
+	pm, err := e.sc.V1PaymentMethods.Retrieve(e.ctx, pi.PaymentMethod.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	piCharge, err := e.sc.V1Charges.Retrieve(e.ctx, pi.LatestCharge.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mandate := piCharge.PaymentMethodDetails.SEPADebit.Mandate
+	si, err := e.sc.V1SetupIntents.Create(e.ctx, &stripe.SetupIntentCreateParams{Customer: stripe.String(cus.ID),
+		PaymentMethodTypes: []*string{stripe.String("sepa_debit")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := e.sc.V1CheckoutSessions.Create(e.ctx, &stripe.CheckoutSessionCreateParams{
+		Mode: stripe.String("payment"), PaymentMethodTypes: []*string{stripe.String("sofort")}, Customer: stripe.String(cus.ID),
+		LineItems: []*stripe.CheckoutSessionCreateLineItemParams{{PriceData: &stripe.CheckoutSessionCreateLineItemPriceDataParams{
+			Currency: stripe.String("eur"), UnitAmount: stripe.Int64(1250),
+			ProductData: &stripe.CheckoutSessionCreateLineItemPriceDataProductDataParams{Name: stripe.String("Coffee beans")}}, Quantity: stripe.Int64(1)}},
+		SuccessURL: stripe.String("https://shop.example/thanks"), CancelURL: stripe.String("https://shop.example/basket")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := e.chargeableSofort(2000, "", "")
+	ch := e.waitCharge(e.charge(src.ID, cus.ID, 2000).ID, stripe.ChargeStatusSucceeded)
+	re, err := e.sc.V1Refunds.Create(e.ctx, &stripe.RefundCreateParams{Charge: stripe.String(ch.ID), Amount: stripe.Int64(500)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	disputed := e.waitCharge(e.charge(e.sepaDebit("DE89370400440532013000", "").ID, "", 3000).ID, stripe.ChargeStatusSucceeded)
+	if r := e.post("/v1/test_helpers/charges/"+disputed.ID+"/dispute", nil); r.Status != http.StatusOK {
+		t.Fatalf("dispute: %d %s", r.Status, r.Body)
+	}
+	dp := jsonObj(t, e.get("/v1/disputes?charge="+disputed.ID))["data"].([]any)[0].(map[string]any)["id"].(string)
+	clk := e.testClock(t0)
+	c := newCko(e.srv, e.acct.Key)
+	ckoSource := c.source(t, ibanPaid, "single", nil)
+	pay := c.pay(t, ckoSource, 4200)
+	ev := e.event("customer.created", cus.ID)
+
+	d := newDash(t, e)
+	if st := d.signIn(e.acct.Key); st != http.StatusOK {
+		t.Fatalf("sign in: %d", st)
+	}
+	for kind, id := range map[string]string{
+		"charges": ch.ID, "refunds": re.ID, "disputes": dp, "payment_intents": pi.ID, "setup_intents": si.ID,
+		"checkout_sessions": cs.ID, "customers": cus.ID, "payment_methods": pm.ID, "sources": src.ID, "mandates": mandate,
+		"balance_transactions": ch.BalanceTransaction.ID, "cko_payments": pay, "cko_mandates": ckoSource, "events": ev.ID,
+		"webhook_endpoints": e.endpointID(), "test_clocks": clk.ID,
+	} {
+		if st := d.open("/dashboard/" + kind); st != http.StatusOK {
+			t.Errorf("%s list: %d", kind, st)
+			continue
+		}
+		if list := d.text("main"); !strings.Contains(list, id) {
+			t.Errorf("%s list lacks %s:\n%s", kind, id, list)
+			continue
+		}
+		if st := d.press(chromedp.CSS(`table.list a[href="/dashboard/` + kind + `/` + id + `"]`)); st != http.StatusOK {
+			t.Errorf("%s %s page: %d", kind, id, st)
+		}
+		if h1 := d.text("h1"); !strings.HasSuffix(h1, id) {
+			t.Errorf("%s page heading %q", kind, h1)
+		}
+		if kind == "cko_payments" || kind == "mandates" || kind == "cko_mandates" {
+			d.shot("dashboard-" + kind)
+		}
+		d.open("/dashboard/find?q=" + url.QueryEscape(id))
+		if loc := d.location(); loc != "/dashboard/"+kind+"/"+id {
+			t.Errorf("find %s lands on %s", id, loc)
+		}
+	}
+	d.open("/dashboard/cko_payments/" + pay)
+	d.wantText("Checkout.com payment", "€42.00", "Actions", "Authorization", "Capture")
+	d.open("/dashboard/cko_mandates/" + ckoSource)
+	if page := d.wantText("Checkout.com mandate", "masked_account_iban", "7893"); strings.Contains(page, ibanPaid) {
+		t.Errorf("a full IBAN on the mandate page:\n%s", page)
+	}
+}

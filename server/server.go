@@ -144,7 +144,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mux.HandleFunc("/readyz", s.readyz)
 	mux.Handle("/v1/", s.stripe)
 	mux.Handle("/hosted/", web.New(eng, s.log))
-	mux.Handle(dashboard.Prefix, dashboard.New(dashboard.Options{Stripe: s.stripe, Checkout: s.cko, Store: st, Resend: eng.ResendEvent, PublicURL: cfg.PublicURL, Logger: s.log}))
+	mux.Handle(dashboard.Prefix, dashboard.New(dashboard.Options{Stripe: s.stripe, Checkout: s.cko, Store: st, Resend: eng.ResendEvent, PublicURL: s.baseURL, Logger: s.log}))
 	mux.Handle("/", s.cko)
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	return s, nil
