@@ -86,7 +86,7 @@ func (a *API) balanceRoutes() {
 		return c.renderExpanded(op, b)
 	}})
 	a.handle("GET /v1/balance_transactions", route{specs: listSpecs(pStr("source"), pEnum("type", balanceTransactionTypes...),
-		pStr("currency"), pStr("payout")),
+		pCurrency(), pStr("payout")),
 		h: func(c *call, op *engine.Op) (any, error) {
 			cur := c.p.String("currency")
 			payout := c.p.String("payout")

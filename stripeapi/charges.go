@@ -180,7 +180,7 @@ func embeddedList[T engine.Object](c *call, op *engine.Op, items []T, url string
 // chargeCreateSpecs are the parameters of POST /v1/charges.
 func chargeCreateSpecs() []spec {
 	return []spec{
-		pInt("amount").req(), pStr("currency").req(), pStr("source"), pStr("customer"),
+		pInt("amount").req(), pCurrency().req(), pStr("source"), pStr("customer"),
 		pStr("description").maxlen(1000), pMeta(), pStr("statement_descriptor"), pStr("receipt_email").maxlen(800),
 		pBool("capture"), pExpand(),
 	}

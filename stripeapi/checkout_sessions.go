@@ -197,11 +197,11 @@ func lineItemList(s *engine.CheckoutSession, items []engine.LineItem, hasMore bo
 // checkoutSpecs are the parameters of POST /v1/checkout/sessions.
 func checkoutSpecs() []spec {
 	product := pHash("product_data", pStr("name").req().maxlen(5000), pStr("description").maxlen(40000), pMeta())
-	price := pHash("price_data", pStr("currency").req().maxlen(3), pInt("unit_amount").between(0, 99999999), product, pStr("product"))
+	price := pHash("price_data", pCurrency().req().maxlen(3), pInt("unit_amount").between(0, 99999999), product, pStr("product"))
 	item := pHash("", price, pInt("quantity").between(1, 999999), pStr("price"))
 	return append(typesSpecs(),
 		pEnum("mode", "payment", "setup", "subscription").req(), pStr("success_url").maxlen(5000), pStr("cancel_url").maxlen(5000),
-		pStr("customer"), pStr("customer_email").maxlen(800), pStr("currency").maxlen(3), pArr("line_items", item), pMeta(),
+		pStr("customer"), pStr("customer_email").maxlen(800), pCurrency(), pArr("line_items", item), pMeta(),
 		pInt("expires_at"), pStr("client_reference_id").maxlen(200), pStr("locale").maxlen(10), pStr("test_clock"),
 		pEnum("ui_mode", "hosted", "hosted_page"), pExpand())
 }

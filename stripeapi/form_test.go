@@ -180,3 +180,21 @@ func TestErrorDocURL(t *testing.T) {
 		}
 	}
 }
+
+// TestCurrencyInAnyCase: currencies are read in any case and kept in lower case.
+func TestCurrencyInAnyCase(t *testing.T) {
+	specs := []spec{pCurrency()}
+	for _, raw := range []string{"currency=EUR", "currency=Eur", "currency=eur"} {
+		tr := tree{}
+		parseForm(tr, raw)
+		p, err := validate(tr, specs)
+		if err != nil || p.String("currency") != "eur" {
+			t.Errorf("validate(%q) = %q, %v; want eur", raw, p.String("currency"), err)
+		}
+	}
+	tr := tree{}
+	parseForm(tr, "currency=EURO")
+	if _, err := validate(tr, specs); err == nil {
+		t.Errorf("a four-letter currency was accepted")
+	}
+}

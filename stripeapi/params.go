@@ -35,6 +35,7 @@ type spec struct {
 	min, max *int64
 	fields   []spec
 	elem     *spec
+	lower    bool // the value is read in any case and kept in lower case (currencies)
 }
 
 func pStr(name string) spec               { return spec{name: name, t: tString, maxLen: 5000} }
@@ -47,6 +48,9 @@ func pMeta() spec                         { return spec{name: "metadata", t: tMe
 func pRange(name string) spec             { return spec{name: name, t: tRange} }
 func pAny(name string) spec               { return spec{name: name, t: tAny} }
 func pExpand() spec                       { return pArr("expand", pStr("")) }
+
+// pCurrency is a currency parameter: Stripe reads ISO codes in any case (EUR, Eur) and answers in lower case.
+func pCurrency() spec { return spec{name: "currency", t: tString, maxLen: 3, lower: true} }
 
 func (s spec) req() spec      { s.required = true; return s }
 func (s spec) nullable() spec { s.clear = true; return s }
@@ -159,6 +163,9 @@ func validateValue(v any, s spec, name string) (any, error) {
 		}
 		if s.maxLen > 0 && len([]rune(str)) > s.maxLen {
 			return nil, engine.Invalid("parameter_invalid_string", name, "Invalid %s: must be at most %d characters.", name, s.maxLen)
+		}
+		if s.lower {
+			str = strings.ToLower(str)
 		}
 		return str, nil
 	case tEnum:

@@ -110,13 +110,13 @@ func piSpecs(kind string) []spec {
 		pEnum("setup_future_usage", "off_session", "on_session").nullable())
 	switch kind {
 	case "create":
-		s = append(s, pInt("amount").req(), pStr("currency").req().maxlen(3), pBool("confirm"),
+		s = append(s, pInt("amount").req(), pCurrency().req().maxlen(3), pBool("confirm"),
 			pEnum("capture_method", "automatic", "automatic_async", "manual"), pEnum("confirmation_method", "automatic", "manual"),
 			pStr("customer"), pStr("description").maxlen(1000), pMeta(), pStr("statement_descriptor").maxlen(22),
 			pStr("statement_descriptor_suffix").maxlen(22), pStr("test_clock"), pBool("error_on_requires_action"), pBool("use_stripe_sdk"))
 		s = append(s, confirmSpecs()...)
 	case "update":
-		s = append(s, pInt("amount"), pStr("currency").maxlen(3), pStr("customer").nullable(), pStr("description").nullable().maxlen(1000),
+		s = append(s, pInt("amount"), pCurrency(), pStr("customer").nullable(), pStr("description").nullable().maxlen(1000),
 			pMeta(), pStr("statement_descriptor").nullable().maxlen(22), pStr("statement_descriptor_suffix").nullable().maxlen(22))
 	case "confirm":
 		s = append(s, pStr("client_secret"), pBool("error_on_requires_action"), pBool("use_stripe_sdk"),

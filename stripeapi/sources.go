@@ -27,7 +27,7 @@ func sourceCreateSpecs() []spec {
 		pHash("online", pInt("date"), pStr("ip"), pStr("user_agent")),
 		pEnum("status", "accepted", "pending", "refused", "revoked").req(), pEnum("type", "offline", "online"), pStr("user_agent"))
 	return []spec{
-		pStr("type").req(), pInt("amount"), pStr("currency"),
+		pStr("type").req(), pInt("amount"), pCurrency(),
 		pEnum("flow", "code_verification", "none", "receiver", "redirect"), pEnum("usage", "reusable", "single_use"),
 		pMeta(), ownerSpec(),
 		pHash("redirect", pStr("return_url").req().maxlen(2048)),
@@ -36,7 +36,7 @@ func sourceCreateSpecs() []spec {
 		// Type-specific hashes (stripe-go sends them with AddExtra).
 		pHash("sofort", pStr("country"), pStr("preferred_language")),
 		pHash("sepa_debit", pStr("iban").maxlen(64), pStr("sofort")),
-		pHash("mandate", acceptance, pInt("amount"), pStr("currency"), pEnum("interval", "one_time", "scheduled", "variable"),
+		pHash("mandate", acceptance, pInt("amount"), pCurrency(), pEnum("interval", "one_time", "scheduled", "variable"),
 			pEnum("notification_method", "deprecated_none", "email", "manual", "none", "stripe_email")),
 		// Kontor's extension: bind the source (and what follows from it) to a test clock.
 		pStr("test_clock"),

@@ -221,11 +221,12 @@ def _():
 @check("SEPA Direct Debit source attached to a customer, charged, succeeded")
 def _():
     src = stripe.Source.create(
-        type="sepa_debit", currency="eur",
+        type="sepa_debit", currency="EUR",
         sepa_debit={"iban": "DE89370400440532013000"},
         owner={"name": "Jenny Rosen", "email": "jenny@example.com"},
     )
     expect(src.status == "chargeable" and src.sepa_debit.last4 == "3000", src.status)
+    expect(src.currency == "eur", "currency %s" % src.currency)
     expect(src.sepa_debit.mandate_reference and src.sepa_debit.mandate_url, "mandate")
     stripe.Customer.create_source(customer.id, source=src.id)
     cus = stripe.Customer.retrieve(customer.id)
@@ -291,7 +292,7 @@ def _():
 @check("PaymentIntent with SEPA Direct Debit, confirm=True: processing, then succeeded")
 def _():
     pi = stripe.PaymentIntent.create(
-        amount=1099, currency="eur", customer=customer.id,
+        amount=1099, currency="EUR", customer=customer.id,
         payment_method_types=["sepa_debit"],
         payment_method_data={
             "type": "sepa_debit",
@@ -301,7 +302,7 @@ def _():
         mandate_data={"customer_acceptance": {"type": "online", "online": {"ip_address": "203.0.113.9", "user_agent": "python"}}},
         confirm=True,
     )
-    expect(pi.status == "processing", pi.status)
+    expect(pi.status == "processing" and pi.currency == "eur", "%s %s" % (pi.status, pi.currency))
     receiver.event(SECRET, "payment_intent.succeeded", pi.id)
     pi = stripe.PaymentIntent.retrieve(pi.id)
     expect(pi.status == "succeeded" and pi.amount_received == 1099, pi.status)
