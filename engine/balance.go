@@ -21,6 +21,10 @@ type BalanceTransaction struct {
 	AvailableOn       int64       `json:"available_on"`
 }
 
+// FeeProcessing is the type of the fee booked with a successful payment or a
+// dispute; a dialect names it its own way.
+const FeeProcessing = "processing_fee"
+
 // FeeDetail is one component of a fee.
 type FeeDetail struct {
 	Amount      int64  `json:"amount"`

@@ -221,7 +221,7 @@ func (op *Op) succeed(c *Charge) error {
 		desc = *c.Description
 	}
 	bt, err := op.addBalanceTransaction(c.ClockID, "payment", "charge", c.ID, c.Currency, c.Amount,
-		[]FeeDetail{{Amount: f, Currency: c.Currency, Description: "Kontor processing fees", Type: "stripe_fee"}}, desc)
+		[]FeeDetail{{Amount: f, Currency: c.Currency, Description: "Kontor processing fees", Type: FeeProcessing}}, desc)
 	if err != nil {
 		return err
 	}

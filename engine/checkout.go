@@ -71,13 +71,13 @@ type CheckoutParams struct {
 // CreateCheckoutSession validates and opens a session.
 func (op *Op) CreateCheckoutSession(p CheckoutParams) (*CheckoutSession, error) {
 	if p.Mode == "" {
-		return nil, Invalid("parameter_missing", "mode", "Missing required param: mode.")
+		return nil, Missing("mode")
 	}
 	if p.Mode != "payment" && p.Mode != "setup" {
 		return nil, Invalid("parameter_invalid_enum", "mode", "Kontor implements Checkout in payment and setup mode; %q is not available.", p.Mode)
 	}
 	if p.SuccessURL == "" {
-		return nil, Invalid("parameter_missing", "success_url", "Missing required param: success_url.")
+		return nil, Missing("success_url")
 	}
 	if err := ValidateReturnURL(p.SuccessURL, "success_url"); err != nil {
 		return nil, err
@@ -138,7 +138,7 @@ func (op *Op) CreateCheckoutSession(p CheckoutParams) (*CheckoutSession, error) 
 				return nil, Invalid("parameter_invalid_integer", "line_items."+itoa(i)+".price_data.unit_amount", "Unit amount must not be negative.")
 			}
 			if strings.TrimSpace(li.Name) == "" {
-				return nil, Invalid("parameter_missing", "line_items."+itoa(i)+".price_data.product_data.name", "Missing required param: line_items[%d][price_data][product_data][name].", i)
+				return nil, Missing("line_items." + itoa(i) + ".price_data.product_data.name")
 			}
 			p.LineItems[i].ID = NewID("li_")
 			total += li.UnitAmount * li.Quantity

@@ -110,7 +110,7 @@ func (op *Op) openDispute(c *Charge, code, reason string, check bool) (*Dispute,
 	fee := DisputeFees[settle]
 	var fees []FeeDetail
 	if settle == c.Currency {
-		fees = []FeeDetail{{Amount: fee, Currency: settle, Description: "Dispute fee", Type: "stripe_fee"}}
+		fees = []FeeDetail{{Amount: fee, Currency: settle, Description: "Dispute fee", Type: FeeProcessing}}
 	}
 	prev := clone(d)
 	bt, err := op.addBalanceTransaction(c.ClockID, "adjustment", "dispute", d.ID, c.Currency, -c.Amount, fees, "Chargeback withdrawal for "+c.ID)

@@ -28,15 +28,23 @@ const (
 // Error is the one error type the engine returns for anything a client caused or should see.
 // Code is a stable machine-readable code; Param names the offending parameter in
 // the dialect-neutral dotted form ("owner.name"), which dialects render their way.
+// Data holds the values a dialect's message names (an object's kind and
+// status, an action). Message, when set, is a plain-English fallback; a
+// dialect words the codes it knows itself, and an empty Message means the
+// dialect must (parameter_missing, …_unexpected_state).
 type Error struct {
 	Kind        Kind
 	Code        string
 	Param       string
 	Message     string
 	DeclineCode string
+	Data        map[string]string
 }
 
 func (e *Error) Error() string {
+	if e.Message == "" {
+		return fmt.Sprintf("%s (%s) %v", e.Code, e.Param, e.Data)
+	}
 	if e.Param != "" {
 		return fmt.Sprintf("%s (%s): %s", e.Code, e.Param, e.Message)
 	}
@@ -51,6 +59,12 @@ func Errorf(kind Kind, code, param, format string, args ...any) *Error {
 // Invalid returns a KindInvalid error.
 func Invalid(code, param, format string, args ...any) *Error {
 	return Errorf(KindInvalid, code, param, format, args...)
+}
+
+// Missing returns the error for a required parameter the request lacks
+// (code parameter_missing); each dialect words it.
+func Missing(param string) *Error {
+	return &Error{Kind: KindInvalid, Code: "parameter_missing", Param: param}
 }
 
 // NotFound returns the error for an id that does not exist (or belongs to another account).

@@ -147,13 +147,13 @@ func (op *Op) defaultPMTypes() ([]string, error) {
 // CreatePaymentIntent creates an intent and, with Confirm, confirms it.
 func (op *Op) CreatePaymentIntent(p PaymentIntentParams) (*PaymentIntent, error) {
 	if p.Amount == nil {
-		return nil, Invalid("parameter_missing", "amount", "Missing required param: amount.")
+		return nil, Missing("amount")
 	}
 	if *p.Amount < minimumAmount {
 		return nil, Invalid("amount_too_small", "amount", "Amount must be at least €0.50 eur")
 	}
 	if p.Currency == "" {
-		return nil, Invalid("parameter_missing", "currency", "Missing required param: currency.")
+		return nil, Missing("currency")
 	}
 	if p.Currency != "eur" {
 		return nil, Invalid("payment_intent_invalid_parameter", "currency", "SEPA Direct Debit and Sofort payments must be in eur, not %s.", p.Currency)
@@ -269,15 +269,11 @@ func awaitingConfirmation(status string) bool {
 	return false
 }
 
+// unexpectedState is the error for an action the intent's status does not
+// allow; the dialect words it from the object kind, status and action.
 func unexpectedState(kind, id, status, action string) error {
-	return Errorf(KindState, kind+"_unexpected_state", "", "You cannot %s this %s because it has a status of %s.", action, stripeKind(kind), status)
-}
-
-func stripeKind(kind string) string {
-	if kind == "setup_intent" {
-		return "SetupIntent"
-	}
-	return "PaymentIntent"
+	return &Error{Kind: KindState, Code: kind + "_unexpected_state",
+		Data: map[string]string{"object": kind, "id": id, "status": status, "action": action}}
 }
 
 // UpdatePaymentIntent changes an intent that has not started processing.

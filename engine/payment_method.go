@@ -79,7 +79,7 @@ func joinParam(prefix, name string) string {
 // CreatePaymentMethod validates and creates an unattached payment method.
 func (op *Op) CreatePaymentMethod(p PaymentMethodParams) (*PaymentMethod, error) {
 	if p.Type == "" {
-		return nil, Invalid("parameter_missing", joinParam(p.Param, "type"), "Missing required param: %s.", joinParam(p.Param, "type"))
+		return nil, Missing(joinParam(p.Param, "type"))
 	}
 	if !slices.Contains(PMTypes, p.Type) {
 		return nil, Invalid("parameter_invalid_enum", joinParam(p.Param, "type"), "Kontor implements payment methods of types sepa_debit and sofort; %q is not available.", p.Type)
@@ -93,7 +93,7 @@ func (op *Op) CreatePaymentMethod(p PaymentMethodParams) (*PaymentMethod, error)
 	switch p.Type {
 	case "sepa_debit":
 		if p.IBAN == "" {
-			return nil, Invalid("parameter_missing", joinParam(p.Param, "sepa_debit.iban"), "Missing required param: %s.", stripeName(joinParam(p.Param, "sepa_debit.iban")))
+			return nil, Missing(joinParam(p.Param, "sepa_debit.iban"))
 		}
 		iban, err := ParseIBAN(p.IBAN, "invalid_bank_account_iban", joinParam(p.Param, "sepa_debit.iban"))
 		if err != nil {
@@ -103,7 +103,7 @@ func (op *Op) CreatePaymentMethod(p PaymentMethodParams) (*PaymentMethod, error)
 	case "sofort":
 		c := strings.ToUpper(p.SofortCountry)
 		if c == "" {
-			return nil, Invalid("parameter_missing", joinParam(p.Param, "sofort.country"), "Missing required param: %s.", stripeName(joinParam(p.Param, "sofort.country")))
+			return nil, Missing(joinParam(p.Param, "sofort.country"))
 		}
 		if !slices.Contains(SofortCountries, c) {
 			return nil, Invalid("parameter_invalid_enum", joinParam(p.Param, "sofort.country"), "Invalid %s: must be one of AT, BE, DE, ES, IT, or NL", stripeName(joinParam(p.Param, "sofort.country")))

@@ -210,7 +210,7 @@ func (op *Op) CreateSource(p SourceParams) (*Source, error) {
 		return nil, err
 	}
 	if p.Currency == "" {
-		return nil, Invalid("parameter_missing", "currency", "Missing required param: currency.")
+		return nil, Missing("currency")
 	}
 	if p.Currency != "eur" {
 		return nil, Invalid("invalid_currency", "currency", "%s sources must use eur, not %s.", p.Type, p.Currency)
@@ -262,7 +262,7 @@ func ownerName(s *Source) string {
 
 func (op *Op) newSofort(s *Source, p SourceParams) error {
 	if p.Amount == nil {
-		return Invalid("parameter_missing", "amount", "Missing required param: amount.")
+		return Missing("amount")
 	}
 	if *p.Amount < 100 {
 		return Invalid("invalid_amount", "amount", "The source amount is invalid. Sofort enforces a minimum payment amount of 1 EUR (100).")
@@ -271,13 +271,13 @@ func (op *Op) newSofort(s *Source, p SourceParams) error {
 		return Invalid("invalid_source_usage", "usage", "Sofort sources are single_use; usage %q is not supported.", p.Usage)
 	}
 	if p.ReturnURL == "" {
-		return Invalid("parameter_missing", "redirect.return_url", "Missing required param: redirect[return_url].")
+		return Missing("redirect.return_url")
 	}
 	if err := ValidateReturnURL(p.ReturnURL, "redirect.return_url"); err != nil {
 		return err
 	}
 	if p.SofortCountry == "" {
-		return Invalid("parameter_missing", "sofort.country", "Missing required param: sofort[country].")
+		return Missing("sofort.country")
 	}
 	country := strings.ToUpper(p.SofortCountry)
 	if !slices.Contains(SofortCountries, country) {
@@ -353,7 +353,7 @@ func (op *Op) newSepaDebitSource(s *Source, p SourceParams) error {
 		}
 		iban = v
 	default:
-		return Invalid("parameter_missing", "sepa_debit.iban", "Missing required param: sepa_debit[iban].")
+		return Missing("sepa_debit.iban")
 	}
 	m, err := op.CreateMandate(MandateParams{IBAN: iban, HolderName: *s.Owner.Name, Source: s.ID, ClockID: s.ClockID,
 		Acceptance: p.Acceptance, Email: deref(s.Owner.Email)})
@@ -379,7 +379,7 @@ func deref(p *string) string {
 
 func (op *Op) newCreditTransferSource(s *Source, p SourceParams) error {
 	if s.Owner.Email == nil {
-		return Invalid("parameter_missing", "owner.email", "Missing required param: owner[email].")
+		return Missing("owner.email")
 	}
 	if p.Usage != "" && p.Usage != "reusable" {
 		return Invalid("invalid_source_usage", "usage", "SEPA Credit Transfer sources are reusable; usage %q is not supported.", p.Usage)
@@ -477,7 +477,7 @@ func (op *Op) UpdateSource(id string, u SourceUpdate) (*Source, error) {
 			return nil, err
 		}
 		if strings.TrimSpace(u.Refund.HolderName) == "" {
-			return nil, Invalid("parameter_missing", "sepa_credit_transfer.refund_account_holder_name", "Missing required param: sepa_credit_transfer[refund_account_holder_name].")
+			return nil, Missing("sepa_credit_transfer.refund_account_holder_name")
 		}
 		ra := &RefundAttributes{Account: op.newBankAccount(iban), HolderName: u.Refund.HolderName}
 		set := func(dst **string, v string) {

@@ -71,7 +71,7 @@ func ValidateWebhookURL(u, param string) error {
 
 func (p *WebhookEndpointParams) validate(creating bool) error {
 	if creating && !p.URL.Set {
-		return Invalid("parameter_missing", "url", "Missing required param: url.")
+		return Missing("url")
 	}
 	if p.URL.Set {
 		if err := ValidateWebhookURL(p.URL.V, "url"); err != nil {
@@ -79,7 +79,7 @@ func (p *WebhookEndpointParams) validate(creating bool) error {
 		}
 	}
 	if creating && !p.EnabledEvents.Set {
-		return Invalid("parameter_missing", "enabled_events", "Missing required param: enabled_events.")
+		return Missing("enabled_events")
 	}
 	if p.EnabledEvents.Set {
 		if len(p.EnabledEvents.V) == 0 {

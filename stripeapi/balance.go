@@ -20,6 +20,14 @@ var balanceTransactionTypes = []string{"adjustment", "advance", "advance_funding
 	"reserve_transaction", "reserved_funds", "stripe_fee", "stripe_fx_fee", "tax_fee", "topup", "topup_reversal",
 	"transfer", "transfer_cancel", "transfer_failure", "transfer_refund"}
 
+// feeType names an engine fee type in Stripe's words.
+func feeType(t string) string {
+	if t == engine.FeeProcessing {
+		return "stripe_fee"
+	}
+	return t
+}
+
 // renderBalanceTransaction renders a balance movement; its status compares
 // available_on with the time of the clock the movement's object lives on.
 func renderBalanceTransaction(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
@@ -28,7 +36,7 @@ func renderBalanceTransaction(c *call, op *engine.Op, o engine.Object) (*Obj, er
 	for _, f := range b.FeeDetails {
 		fd := &Obj{}
 		fees = append(fees, fd.Set("amount", f.Amount).Set("application", nil).Set("currency", f.Currency).
-			Set("description", f.Description).Set("type", f.Type))
+			Set("description", f.Description).Set("type", feeType(f.Type)))
 	}
 	status := "pending"
 	if b.AvailableOn <= op.Now(b.ClockID).Unix() {

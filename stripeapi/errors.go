@@ -3,6 +3,7 @@ package stripeapi
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -75,6 +76,21 @@ func stripeParam(p string) string {
 	return dotted.ReplaceAllString(p, "[$1]")
 }
 
+// objectNames are Stripe's names of engine objects in messages.
+var objectNames = map[string]string{"payment_intent": "PaymentIntent", "setup_intent": "SetupIntent"}
+
+// message words an engine error the way Stripe does: the engine gives codes,
+// parameters and data, and a plain fallback message for codes it has one for.
+func message(e *engine.Error) string {
+	switch {
+	case e.Code == "parameter_missing" && e.Message == "":
+		return "Missing required param: " + stripeParam(e.Param) + "."
+	case strings.HasSuffix(e.Code, "_unexpected_state") && e.Data["action"] != "":
+		return fmt.Sprintf("You cannot %s this %s because it has a status of %s.", e.Data["action"], objectNames[e.Data["object"]], e.Data["status"])
+	}
+	return e.Message
+}
+
 // toAPIError converts any error into the envelope the client sees. Errors
 // that are not engine errors are internal and their text is not shown.
 func toAPIError(err error) *apiError {
@@ -83,7 +99,7 @@ func toAPIError(err error) *apiError {
 		if m.status == 0 {
 			m = statusOf[engine.KindInternal]
 		}
-		return &apiError{status: m.status, Type: m.typ, Code: e.Code, DeclineCode: e.DeclineCode, Param: stripeParam(e.Param), Message: e.Message}
+		return &apiError{status: m.status, Type: m.typ, Code: e.Code, DeclineCode: e.DeclineCode, Param: stripeParam(e.Param), Message: message(e)}
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return &apiError{status: http.StatusNotFound, Type: "invalid_request_error", Code: "resource_missing", Message: "No such object."}
