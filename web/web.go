@@ -1,6 +1,6 @@
 // Package web serves the hosted pages payers see: the Sofort authorisation
-// page, the SEPA mandate page and (later) the Checkout page. Pages work
-// without JavaScript and are rendered with html/template from embedded files.
+// page, the SEPA mandate page and the Checkout page. Pages work without
+// JavaScript and are rendered with html/template from embedded files.
 package web
 
 import (
