@@ -314,15 +314,9 @@ func (op *Op) GetCharge(origin, id string) (*Charge, error) {
 
 // settleCharge books the bank's answer for a pending charge.
 func settleCharge(op *Op, t *Timer) error {
-	c, err := Get[Charge](op, t.ObjectID)
-	if isNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	c, err := followed(Get[Charge](op, t.ObjectID))
+	if err != nil || c == nil || c.Status != "pending" {
 		return err
-	}
-	if c.Status != "pending" {
-		return nil
 	}
 	switch c.Plan.Outcome {
 	case bank.Succeeds:
@@ -337,15 +331,9 @@ func settleCharge(op *Op, t *Timer) error {
 
 // cutOffSofortCharge fails a Sofort charge not confirmed within 14 days.
 func cutOffSofortCharge(op *Op, t *Timer) error {
-	c, err := Get[Charge](op, t.ObjectID)
-	if isNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	c, err := followed(Get[Charge](op, t.ObjectID))
+	if err != nil || c == nil || c.Status != "pending" {
 		return err
-	}
-	if c.Status != "pending" {
-		return nil
 	}
 	return op.fail(c, sepa.ReasonNotConfirmed, false)
 }

@@ -368,15 +368,9 @@ func (op *Op) completeCheckout(s, prev *CheckoutSession) error {
 
 // expireCheckout expires a checkout session still open at its expiry time.
 func expireCheckout(op *Op, t *Timer) error {
-	s, err := op.GetCheckoutSession(t.ObjectID)
-	if missing(err) {
-		return nil
-	}
-	if err != nil {
+	s, err := followed(op.GetCheckoutSession(t.ObjectID))
+	if err != nil || s == nil || s.Status != "open" {
 		return err
-	}
-	if s.Status != "open" {
-		return nil
 	}
 	_, err = op.ExpireCheckoutSession(s.ID)
 	return err
@@ -391,15 +385,9 @@ func (op *Op) checkoutFollowsSetup(si *SetupIntent) error {
 	// authorised later). One that succeeds while SubmitCheckout creates it
 	// (SEPA Direct Debit) is not recorded yet: SubmitCheckout records and
 	// completes it on the same copy of the session (see GetCheckoutSession).
-	s, err := op.GetCheckoutSession(si.CheckoutSession)
-	if missing(err) {
-		return nil
-	}
-	if err != nil {
+	s, err := followed(op.GetCheckoutSession(si.CheckoutSession))
+	if err != nil || s == nil || s.Status != "open" || deref(s.SetupIntent) != si.ID {
 		return err
-	}
-	if s.Status != "open" || deref(s.SetupIntent) != si.ID {
-		return nil
 	}
 	return op.completeCheckout(s, clone(s))
 }
@@ -410,15 +398,9 @@ func (op *Op) checkoutFollowsIntent(pi *PaymentIntent) error {
 	if pi.CheckoutSession == "" {
 		return nil
 	}
-	s, err := op.GetCheckoutSession(pi.CheckoutSession)
-	if missing(err) {
-		return nil
-	}
-	if err != nil {
+	s, err := followed(op.GetCheckoutSession(pi.CheckoutSession))
+	if err != nil || s == nil || s.Status != "complete" || deref(s.PaymentIntent) != pi.ID {
 		return err
-	}
-	if s.Status != "complete" || deref(s.PaymentIntent) != pi.ID {
-		return nil
 	}
 	prev := clone(s)
 	switch pi.Status {
@@ -439,15 +421,9 @@ func (op *Op) sofortIntentProcessing(pi *PaymentIntent) error {
 	if pi.CheckoutSession == "" {
 		return nil
 	}
-	s, err := op.GetCheckoutSession(pi.CheckoutSession)
-	if missing(err) {
-		return nil
-	}
-	if err != nil {
+	s, err := followed(op.GetCheckoutSession(pi.CheckoutSession))
+	if err != nil || s == nil || s.Status != "open" || deref(s.PaymentIntent) != pi.ID {
 		return err
-	}
-	if s.Status != "open" || deref(s.PaymentIntent) != pi.ID {
-		return nil
 	}
 	return op.completeCheckout(s, clone(s))
 }

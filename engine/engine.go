@@ -242,3 +242,14 @@ func missing(err error) bool {
 	e, ok := AsError(err)
 	return ok && e.Kind == KindNotFound
 }
+
+// followed passes on what a follow-up loaded: a zero value without an error
+// when the object no longer exists (there is nothing to follow), any other
+// error as it is. Use it as followed(op.GetPaymentIntent(id)).
+func followed[P any](p P, err error) (P, error) {
+	if missing(err) {
+		var zero P
+		return zero, nil
+	}
+	return p, err
+}

@@ -207,11 +207,8 @@ func (m *Mandate) checkCollectable(param string) error {
 
 // lapseMandate ends a multi-use mandate unused for 36 months.
 func lapseMandate(op *Op, t *Timer) error {
-	m, err := Get[Mandate](op, t.ObjectID)
-	if isNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	m, err := followed(Get[Mandate](op, t.ObjectID))
+	if err != nil || m == nil {
 		return err
 	}
 	_, err = op.EndMandate(m, "lapsed")

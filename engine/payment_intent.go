@@ -623,15 +623,9 @@ func (op *Op) generateSepaDebitFor(c *Charge) error {
 	if c.PaymentIntent == "" || c.Method.Sofort == nil || c.Method.Sofort.GeneratedSepaDebit != nil {
 		return nil
 	}
-	pi, err := op.GetPaymentIntent(c.PaymentIntent)
-	if missing(err) {
-		return nil
-	}
-	if err != nil {
+	pi, err := followed(op.GetPaymentIntent(c.PaymentIntent))
+	if err != nil || pi == nil || !pi.wantsReuse("sofort") || pi.Customer == "" || pi.PaymentMethod == nil {
 		return err
-	}
-	if !pi.wantsReuse("sofort") || pi.Customer == "" || pi.PaymentMethod == nil {
-		return nil
 	}
 	spm, err := Get[PaymentMethod](op, *pi.PaymentMethod)
 	if err != nil {
@@ -651,15 +645,9 @@ func (op *Op) intentFollowsCharge(c *Charge) error {
 	if c.PaymentIntent == "" {
 		return nil
 	}
-	pi, err := op.GetPaymentIntent(c.PaymentIntent)
-	if missing(err) {
-		return nil
-	}
-	if err != nil {
+	pi, err := followed(op.GetPaymentIntent(c.PaymentIntent))
+	if err != nil || pi == nil || pi.Status != "processing" {
 		return err
-	}
-	if pi.Status != "processing" {
-		return nil
 	}
 	prev := clone(pi)
 	if c.Status == "succeeded" {

@@ -285,15 +285,9 @@ func (op *Op) refundAccount(c *Charge) string {
 
 // settleRefund books the bank's answer for a pending refund.
 func settleRefund(op *Op, t *Timer) error {
-	r, err := Get[Refund](op, t.ObjectID)
-	if isNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	r, err := followed(Get[Refund](op, t.ObjectID))
+	if err != nil || r == nil || r.Status != "pending" {
 		return err
-	}
-	if r.Status != "pending" {
-		return nil
 	}
 	c, err := Get[Charge](op, r.Charge)
 	if err != nil {

@@ -716,15 +716,9 @@ func authorizeSofortSource(op *Op, t *Timer) error {
 
 // expireSource cancels a source that was not charged in time.
 func expireSource(op *Op, t *Timer) error {
-	s, err := GetForUpdate[Source](op, t.ObjectID)
-	if isNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	s, err := followed(GetForUpdate[Source](op, t.ObjectID))
+	if err != nil || s == nil || s.Status != "pending" && s.Status != "chargeable" {
 		return err
-	}
-	if s.Status != "pending" && s.Status != "chargeable" {
-		return nil
 	}
 	prev := clone(s)
 	s.Status = "canceled"

@@ -187,11 +187,8 @@ func (e *Engine) advanceClock(ctx context.Context, t store.Timer) error {
 			if err := op.tx.DeleteTimer(op.ctx, t.ID); err != nil && !isNotFound(err) {
 				return err
 			}
-			c, err := Get[TestClock](op, t.ObjectID)
-			if isNotFound(err) {
-				return nil
-			}
-			if err != nil {
+			c, err := followed(Get[TestClock](op, t.ObjectID))
+			if err != nil || c == nil {
 				return err
 			}
 			// A run whose lease ran out may finish after another node
