@@ -2,12 +2,8 @@ package engine
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/kontorpay/kontor/clock"
-	"github.com/kontorpay/kontor/store/sqlite"
 )
 
 // TestLongAdvanceKeepsItsLease advances a test clock through timers whose
@@ -16,20 +12,8 @@ import (
 // timers fire once each, in due order.
 func TestLongAdvanceKeepsItsLease(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "k.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	wall := clock.NewManual(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	e, err := New(ctx, Config{Store: st, Clock: wall})
-	if err != nil {
-		t.Fatal(err)
-	}
-	acct, err := e.CreateAccount(ctx, "Lease Test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	te := newTestEngine(t)
+	e, wall := te.Engine, te.wall
 	var fired []string
 	e.HandleTimer("test.tick", func(op *Op, tm *Timer) error {
 		fired = append(fired, string(tm.Payload))
@@ -46,7 +30,7 @@ func TestLongAdvanceKeepsItsLease(t *testing.T) {
 	})
 	var clockID string
 	frozen := wall.Now().Truncate(time.Second)
-	err = e.Update(ctx, acct.Account.ID, RequestInfo{}, func(op *Op) error {
+	err := e.Update(ctx, te.account, RequestInfo{}, func(op *Op) error {
 		c, err := op.CreateTestClock(frozen.Unix(), Opt[string]{})
 		if err != nil {
 			return err
@@ -69,7 +53,7 @@ func TestLongAdvanceKeepsItsLease(t *testing.T) {
 	if got := len(fired); got != 4 || fired[0] != `"first"` || fired[3] != `"fourth"` {
 		t.Fatalf("fired %v, want the four ticks in due order", fired)
 	}
-	err = e.View(ctx, acct.Account.ID, func(op *Op) error {
+	err = e.View(ctx, te.account, func(op *Op) error {
 		c, err := op.GetTestClock(clockID)
 		if err != nil {
 			return err
