@@ -110,6 +110,19 @@ func (te *testEngine) timers(t *testing.T) []store.Timer {
 	return ts
 }
 
+func (te *testEngine) chargeStatus(t *testing.T, id string) string {
+	t.Helper()
+	var status string
+	te.view(t, func(op *Op) error {
+		c, err := op.GetCharge("", id)
+		if err == nil {
+			status = c.Status
+		}
+		return err
+	})
+	return status
+}
+
 // TestFailingTimerIsKeptAndRetried fires a timer whose handler fails once:
 // the timer stays with its attempt counted and a later due time, fires
 // again when that time comes, and only then is gone.
@@ -182,29 +195,15 @@ func TestChargeSettlesAfterFailedRead(t *testing.T) {
 	if ts := te.timers(t); len(ts) != 1 || ts[0].Kind != timerChargeSettle || ts[0].Attempts != 1 {
 		t.Fatalf("after the failed read the timers are %+v; want the settle timer kept with one attempt", ts)
 	}
-	te.view(t, func(op *Op) error {
-		c, err := op.GetCharge("", "py_settle")
-		if err != nil {
-			return err
-		}
-		if c.Status != "pending" {
-			t.Errorf("charge is %s after a failed settle; want pending", c.Status)
-		}
-		return nil
-	})
+	if got := te.chargeStatus(t, "py_settle"); got != "pending" {
+		t.Errorf("charge is %s after a failed settle; want pending", got)
+	}
 
 	te.wall.Advance(time.UnixMilli(te.timers(t)[0].Due).Sub(te.wall.Now()))
 	te.fire(t)
-	te.view(t, func(op *Op) error {
-		c, err := op.GetCharge("", "py_settle")
-		if err != nil {
-			return err
-		}
-		if c.Status != "succeeded" {
-			t.Errorf("charge is %s after the retry; want succeeded", c.Status)
-		}
-		return nil
-	})
+	if got := te.chargeStatus(t, "py_settle"); got != "succeeded" {
+		t.Errorf("charge is %s after the retry; want succeeded", got)
+	}
 	if ts := te.timers(t); len(ts) != 0 {
 		t.Fatalf("timers left after the charge settled: %+v", ts)
 	}
