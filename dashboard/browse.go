@@ -267,8 +267,8 @@ func (d *Dashboard) extras(r *http.Request, s *session, k *kind, id string, rep 
 	switch k.Name {
 	case "events":
 		body.Deliveries, err = d.eventDeliveries(r.Context(), s, id)
-	case "webhook_endpoints":
-		body.Deliveries, err = d.endpointDeliveries(r.Context(), s, id, r.URL.Query().Get("page"))
+	case "webhook_endpoints", "cko_webhooks":
+		body.Deliveries, err = d.endpointDeliveries(r.Context(), s, k, id, r.URL.Query().Get("page"))
 	case "test_clocks":
 		body.Clock = clockForm(rep.object())
 	}
@@ -304,5 +304,9 @@ func (d *Dashboard) find(w http.ResponseWriter, r *http.Request, s *session) {
 		}
 		k = kindNamed("events")
 	}
-	http.Redirect(w, r, Prefix+k.Name+"/"+url.PathEscape(q), http.StatusSeeOther)
+	target := Prefix + k.Name + "/" + url.PathEscape(q)
+	if done := r.URL.Query().Get("done"); flashes[done] != "" {
+		target += "?done=" + done // a form's notice, passed on
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
 }

@@ -150,7 +150,7 @@ func (d *Dashboard) endpointURLs(ctx context.Context, s *session, rows []deliver
 
 // endpointDeliveries lists one page of an endpoint's deliveries, newest
 // first. The endpoint's page has already checked that it is the account's.
-func (d *Dashboard) endpointDeliveries(ctx context.Context, s *session, endpointID, page string) (*deliveriesView, error) {
+func (d *Dashboard) endpointDeliveries(ctx context.Context, s *session, k *kind, endpointID, page string) (*deliveriesView, error) {
 	n, _ := strconv.Atoi(page)
 	n = max(n, 1)
 	v := &deliveriesView{CSRF: s.csrf}
@@ -170,7 +170,7 @@ func (d *Dashboard) endpointDeliveries(ctx context.Context, s *session, endpoint
 	if err != nil {
 		return nil, err
 	}
-	base := Prefix + "webhook_endpoints/" + url.PathEscape(endpointID) + "?page="
+	base := Prefix + k.Name + "/" + url.PathEscape(endpointID) + "?page="
 	if n > 1 {
 		v.Prev = base + strconv.Itoa(n-1)
 	}
@@ -242,9 +242,9 @@ func (d *Dashboard) resend(w http.ResponseWriter, r *http.Request, s *session) {
 		d.failed(w, r, s, err)
 		return
 	}
-	back := Prefix + "events/" + url.PathEscape(eventID)
+	back := eventID
 	if r.PostFormValue("back") == "endpoint" {
-		back = Prefix + "webhook_endpoints/" + url.PathEscape(endpointID)
+		back = endpointID
 	}
-	http.Redirect(w, r, back+"?done=resent", http.StatusSeeOther)
+	http.Redirect(w, r, findHref(back)+"&done=resent", http.StatusSeeOther)
 }

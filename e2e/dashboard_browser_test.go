@@ -457,6 +457,7 @@ func TestDashboardEveryList(t *testing.T) {
 	dp := jsonObj(t, e.get("/v1/disputes?charge="+disputed.ID))["data"].([]any)[0].(map[string]any)["id"].(string)
 	clk := e.testClock(t0)
 	c := newCko(e.srv, e.acct.Key)
+	ckoHook := c.register(t, newCkoReceiver(t, e.acct.Key))
 	ckoSource := c.source(t, ibanPaid, "single", nil)
 	pay := c.pay(t, ckoSource, 4200)
 	ev := e.event("customer.created", cus.ID)
@@ -468,7 +469,7 @@ func TestDashboardEveryList(t *testing.T) {
 	for kind, id := range map[string]string{
 		"charges": ch.ID, "refunds": re.ID, "disputes": dp, "payment_intents": pi.ID, "setup_intents": si.ID,
 		"checkout_sessions": cs.ID, "customers": cus.ID, "payment_methods": pm.ID, "sources": src.ID, "mandates": mandate,
-		"balance_transactions": ch.BalanceTransaction.ID, "cko_payments": pay, "cko_mandates": ckoSource, "events": ev.ID,
+		"balance_transactions": ch.BalanceTransaction.ID, "cko_payments": pay, "cko_mandates": ckoSource, "cko_webhooks": ckoHook, "events": ev.ID,
 		"webhook_endpoints": e.endpointID(), "test_clocks": clk.ID,
 	} {
 		if st := d.open("/dashboard/" + kind); st != http.StatusOK {
@@ -495,6 +496,11 @@ func TestDashboardEveryList(t *testing.T) {
 	}
 	d.open("/dashboard/cko_payments/" + pay)
 	d.wantText("Checkout.com payment", "€42.00", "Actions", "Authorization", "Capture")
+	kontortest.Eventually(t, "the Checkout.com webhook's deliveries", func() bool {
+		d.open("/dashboard/cko_webhooks/" + ckoHook)
+		return strings.Contains(d.text("main"), "payment_captured")
+	})
+	d.shot("dashboard-cko-webhook")
 	d.open("/dashboard/cko_mandates/" + ckoSource)
 	if page := d.wantText("Checkout.com mandate", "masked_account_iban", "7893"); strings.Contains(page, ibanPaid) {
 		t.Errorf("a full IBAN on the mandate page:\n%s", page)
