@@ -92,6 +92,7 @@ func pmDataParams(p Params) (engine.PaymentMethodParams, error) {
 
 func (a *API) paymentMethodRoutes() {
 	a.handle("POST /v1/payment_methods", route{specs: append(pmDataSpecs(), pExpand(), pStr("customer"), pStr("payment_method")), write: true,
+		publishable: true,
 		h: func(c *call, op *engine.Op) (any, error) {
 			if c.p.Has("customer") || c.p.Has("payment_method") {
 				return nil, engine.Invalid("parameter_unknown", "customer",

@@ -89,6 +89,15 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := "req_" + engine.RandomString(14)
 	w.Header().Set("Request-Id", reqID)
 	w.Header().Set("Stripe-Version", DefaultAPIVersion)
+	allowCrossOrigin(w, r)
+	if r.Method == http.MethodOptions {
+		// A browser's preflight: answered for every path, without a key, as Stripe answers it.
+		if h := r.Header.Get("Access-Control-Request-Headers"); h != "" {
+			w.Header().Set("Access-Control-Allow-Headers", h)
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	r = r.WithContext(context.WithValue(r.Context(), reqIDKey{}, reqID))
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w}
@@ -102,6 +111,25 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	a.log.Info("request", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "status", sw.status,
 		"duration_ms", time.Since(start).Milliseconds())
+}
+
+// allowCrossOrigin lets pages on any origin call the API, as Stripe does:
+// requests carry their key in a header, never in a cookie, so an origin
+// gains nothing it could not do with the key itself.
+func allowCrossOrigin(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		origin = "*"
+	}
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Set("Access-Control-Allow-Credentials", "true")
+	h.Set("Access-Control-Allow-Methods", "GET, POST, HEAD, OPTIONS, DELETE")
+	h.Set("Access-Control-Expose-Headers", "Request-Id, Stripe-Manage-Version, X-Stripe-External-Auth-Required, X-Stripe-Privileged-Session-Required")
+	h.Set("Access-Control-Max-Age", "300")
+	if origin != "*" {
+		h.Add("Vary", "Origin")
+	}
 }
 
 type reqIDKey struct{}
