@@ -19,6 +19,7 @@ import (
 	"github.com/kontorpay/kontor/clock"
 	"github.com/kontorpay/kontor/dashboard"
 	"github.com/kontorpay/kontor/engine"
+	"github.com/kontorpay/kontor/metrics"
 	"github.com/kontorpay/kontor/store"
 	"github.com/kontorpay/kontor/store/sqlite"
 	"github.com/kontorpay/kontor/stripeapi"
@@ -51,6 +52,9 @@ type Config struct {
 	CkoWebhookRetries []time.Duration
 	// Store, when set, is used instead of opening DB (tests inject drivers this way).
 	Store store.Store
+	// MetricsAddr, when set, serves /metrics on this address only, instead
+	// of on Addr beside the API.
+	MetricsAddr string
 }
 
 // Server is a running Kontor node.
@@ -68,7 +72,10 @@ type Server struct {
 	ownDB   bool
 	baseURL string
 	// draining is set when Shutdown begins; /readyz then answers 503.
-	draining atomic.Bool
+	draining    atomic.Bool
+	metrics     *metrics.Metrics
+	metricsLn   net.Listener
+	metricsHTTP *http.Server
 }
 
 // OpenStore opens the store named by a --db value.
@@ -137,8 +144,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.stripe = stripeapi.New(eng, stripeapi.Options{Logger: s.log, PublicURL: s.baseURL, WebhookRetries: cfg.WebhookRetries})
 	s.cko = ckoapi.New(eng, ckoapi.Options{Logger: s.log, PublicURL: s.baseURL, WebhookRetries: cfg.CkoWebhookRetries})
 	// One port serves both dialects: Stripe's API lives under /v1/, the
-	// hosted pages under /hosted/, the probes at /healthz and /readyz, and
-	// Checkout.com's paths everywhere else.
+	// hosted pages under /hosted/, the probes at /healthz and /readyz, the
+	// metrics at /metrics, and Checkout.com's paths everywhere else.
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", s.healthz)
 	mux.HandleFunc("/readyz", s.readyz)
@@ -146,7 +153,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mux.Handle("/hosted/", web.New(eng, s.log))
 	mux.Handle(dashboard.Prefix, dashboard.New(dashboard.Options{Stripe: s.stripe, Checkout: s.cko, Store: st, Resend: eng.ResendEvent, PublicURL: s.baseURL, Logger: s.log}))
 	mux.Handle("/", s.cko)
-	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	handler, err := s.instrument(mux)
+	if err != nil {
+		ln.Close()
+		s.closeStore()
+		return nil, err
+	}
+	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	return s, nil
 }
 
@@ -179,6 +192,8 @@ func (s *Server) Start() {
 		}
 	})
 	disp := webhook.New(s.engine, s.log, map[string]webhook.Dialect{"": s.stripe.WebhookDialect(), "cko": s.cko.WebhookDialect()}, s.cfg.WebhookTimeout)
+	disp.OnAttempt(s.observeAttempt)
+	s.serveMetrics()
 	s.wg.Add(4)
 	go func() { defer s.wg.Done(); s.engine.RunScheduler(ctx, schedKick) }()
 	go func() { defer s.wg.Done(); disp.Run(ctx, hookKick) }()
@@ -213,6 +228,10 @@ func (s *Server) sweep(ctx context.Context) {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.draining.Store(true)
 	err := s.http.Shutdown(ctx)
+	if s.metricsHTTP != nil {
+		err = errors.Join(err, s.metricsHTTP.Shutdown(ctx))
+		s.metricsLn.Close() // in case Start never served it
+	}
 	if s.cancel != nil {
 		s.cancel()
 	}

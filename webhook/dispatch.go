@@ -42,6 +42,7 @@ type Dispatcher struct {
 	dialects map[string]Dialect
 	workers  int
 	lease    time.Duration
+	observe  func(Attempt)
 }
 
 // New returns a Dispatcher; dialects maps a dialect name ("" for Stripe) to its
@@ -104,6 +105,7 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) {
 		out     Rendered
 		dialect Dialect
 		gone    bool
+		evType  string
 	)
 	now := d.e.WallNow()
 	err := d.e.View(ctx, dl.Account, func(op *engine.Op) error {
@@ -111,6 +113,7 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) {
 		if err != nil {
 			return err
 		}
+		evType = ev.Type
 		ep, err = engine.Get[engine.WebhookEndpoint](op, dl.EndpointID)
 		if err != nil || ep.Status != "enabled" {
 			gone = true
@@ -153,7 +156,7 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) {
 	}
 	att.DurationMS = time.Since(start).Milliseconds()
 	if err != nil {
-		att.Error = err.Error()
+		att.Error = attemptError(err)
 	}
 	if ctx.Err() != nil {
 		d.release(dl) // shutting down: the delivery is retried at the next start
@@ -163,9 +166,23 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) {
 	if !ok && att.Error == "" {
 		att.Error = "non-2xx response"
 	}
-	d.log.Info("webhook attempt", "delivery", dl.ID, "event", dl.EventID, "endpoint", ep.ID, "status", att.StatusCode,
-		"duration_ms", att.DurationMS, "ok", ok)
+	d.report(Attempt{Dialect: ep.Dialect, DeliveryID: dl.ID, EventType: evType, EventID: dl.EventID, EndpointID: ep.ID,
+		URL: RedactURL(ep.URL), Status: att.StatusCode, Duration: time.Since(start), Err: att.Error, OK: ok})
 	d.finish(ctx, dl, att, dialect, ok)
+}
+
+// report logs an attempt and hands it to the observer.
+func (d *Dispatcher) report(a Attempt) {
+	lvl := slog.LevelInfo
+	if !a.OK {
+		lvl = slog.LevelWarn
+	}
+	d.log.Log(context.Background(), lvl, "webhook attempt", "event_type", a.EventType, "event", a.EventID,
+		"endpoint", a.EndpointID, "url", a.URL, "status", a.Status, "duration_ms", a.Duration.Milliseconds(),
+		"error", a.Err, "delivery", a.DeliveryID)
+	if d.observe != nil {
+		d.observe(a)
+	}
 }
 
 // release gives up the lease on a delivery interrupted by shutdown, so that

@@ -92,6 +92,7 @@ func (s *storeFlags) key() ([]byte, error) {
 type serveFlags struct {
 	storeFlags
 	addr         string
+	metricsAddr  string
 	logFormat    string
 	logLevel     string
 	timing       string
@@ -108,6 +109,8 @@ func newServeFlags() (*command, *serveFlags) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:12111", "listen address")
 	c.env("addr", "KONTOR_ADDR")
 	f.storeFlags.register(c, true)
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve /metrics on this address (e.g. 127.0.0.1:9112) instead of beside the API on --addr")
+	c.env("metrics-addr", "KONTOR_METRICS_ADDR")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	c.env("log-format", "KONTOR_LOG_FORMAT")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -150,7 +153,8 @@ func (f *serveFlags) config(log *slog.Logger) (server.Config, error) {
 		return server.Config{}, err
 	}
 	return server.Config{Addr: f.addr, DB: f.db, Timing: t, StrictKeys: f.strictKeys, PublicURL: f.publicURL,
-		SandboxDelay: f.sandboxDelay, Logger: log, DataKey: key, WebhookTimeout: f.hookTimeout}, nil
+		SandboxDelay: f.sandboxDelay, Logger: log, DataKey: key, WebhookTimeout: f.hookTimeout,
+		MetricsAddr: f.metricsAddr}, nil
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -192,12 +196,21 @@ func banner(stdout io.Writer, log *slog.Logger, f *serveFlags, srv *server.Serve
 	v := buildVersion()
 	if f.logFormat == "json" {
 		attrs := []any{"url", srv.URL(), "database", server.RedactDSN(f.db), "driver", srv.Store().Driver(),
-			"timing", string(cfg.Timing), "strict_keys", cfg.StrictKeys, "version", v.Version, "commit", v.Commit}
+			"timing", string(cfg.Timing), "strict_keys", cfg.StrictKeys, "version", v.Version, "commit", v.Commit,
+			"metrics_url", metricsURL(srv)}
 		log.Info("kontor listening", attrs...)
 		return
 	}
 	fmt.Fprintf(stdout, "kontor %s listening on %s (database: %s, %s; timing: %s)\n", v.Version, srv.URL(), server.RedactDSN(f.db), srv.Store().Driver(), cfg.Timing)
+	fmt.Fprintf(stdout, "metrics on %s; health on %s/healthz and %s/readyz\n", metricsURL(srv), srv.URL(), srv.URL())
 	fmt.Fprintln(stdout, auth)
+}
+
+func metricsURL(srv *server.Server) string {
+	if a := srv.MetricsAddr(); a != "" {
+		return "http://" + a + "/metrics"
+	}
+	return srv.URL() + "/metrics"
 }
 
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {

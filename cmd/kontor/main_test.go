@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -153,5 +154,78 @@ func TestVersion(t *testing.T) {
 	defer func() { version, commit = "", "" }()
 	if v := buildVersion(); v.Version != "v9.9.9" || v.Commit != "0123abcd" {
 		t.Fatalf("ldflags values not used: %+v", v)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// serveUntil runs kontor serve with args until the banner appears in out or
+// errOut, then stops it and returns both outputs.
+func serveUntil(t *testing.T, args []string, banner func(out, errOut string) bool) (string, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "k.db")}, args...), &out, &errOut)
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for !banner(out.String(), errOut.String()) {
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended: %v\n%s", err, errOut.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no banner; stdout %q stderr %q", out.String(), errOut.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	return out.String(), errOut.String()
+}
+
+func TestBannerFollowsLogFormat(t *testing.T) {
+	out, _ := serveUntil(t, nil, func(out, _ string) bool { return strings.Contains(out, "sk_test_") })
+	if !strings.Contains(out, "listening on http://127.0.0.1:") || !strings.Contains(out, "/metrics") {
+		t.Fatalf("text banner = %q", out)
+	}
+
+	out, errOut := serveUntil(t, []string{"--log-format", "json", "--metrics-addr", "127.0.0.1:0"}, func(_, errOut string) bool {
+		return strings.Contains(errOut, "kontor listening")
+	})
+	if out != "" {
+		t.Fatalf("with --log-format json stdout got %q, want nothing outside the log", out)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(errOut), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("stderr line %q is not JSON: %v", line, err)
+		}
+		if rec["msg"] == "kontor listening" {
+			u, _ := rec["url"].(string)
+			m, _ := rec["metrics_url"].(string)
+			if !strings.HasPrefix(u, "http://127.0.0.1:") || !strings.HasPrefix(m, "http://127.0.0.1:") || m == u+"/metrics" || rec["driver"] == nil {
+				t.Fatalf("banner record = %v", rec)
+			}
+		}
 	}
 }

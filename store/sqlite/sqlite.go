@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	// DriverModernc, the default, is always linked; DriverMattn only with
@@ -65,6 +66,8 @@ type Store struct {
 	done    chan struct{}
 	closeMu sync.RWMutex
 	closed  bool
+	// onCommit observes each group commit (observe.go).
+	onCommit atomic.Pointer[func(batch int, d time.Duration)]
 }
 
 type writeReq struct {
@@ -246,6 +249,8 @@ func (s *Store) writeLoop() {
 // own savepoint, commits once and reports each request's outcome.
 func (s *Store) commit(batch []*writeReq) {
 	ctx := context.Background()
+	start := time.Now()
+	defer func() { s.observeCommit(len(batch), time.Since(start)) }()
 	results := make([]error, len(batch))
 	if _, err := s.wconn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		for _, r := range batch {
