@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stripe/stripe-go/v85"
+
+	"github.com/kontorpay/kontor/e2e/kontortest"
+)
+
+// background runs the command in a goroutine until the test stops it.
+type background struct {
+	out, errOut syncBuffer
+	cancel      context.CancelFunc
+	done        chan error
+}
+
+func start(t *testing.T, args ...string) *background {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	b := &background{cancel: cancel, done: make(chan error, 1)}
+	go func() { b.done <- run(ctx, args, &b.out, &b.errOut) }()
+	t.Cleanup(func() { b.stop(t) })
+	return b
+}
+
+func (b *background) stop(t *testing.T) error {
+	t.Helper()
+	if b.cancel == nil {
+		return nil
+	}
+	b.cancel()
+	b.cancel = nil
+	select {
+	case err := <-b.done:
+		return err
+	case <-time.After(30 * time.Second):
+		t.Fatal("the command did not stop")
+		return nil
+	}
+}
+
+// waitOut waits until the command's stdout matches re and returns the match.
+func (b *background) waitOut(t *testing.T, re string) []string {
+	t.Helper()
+	rx := regexp.MustCompile(re)
+	deadline := time.Now().Add(kontortest.WaitTimeout)
+	for {
+		if m := rx.FindStringSubmatch(b.out.String()); m != nil {
+			return m
+		}
+		select {
+		case err := <-b.done:
+			t.Fatalf("the command ended (%v) before printing %s:\n%s\n%s", err, re, b.out.String(), b.errOut.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no output matching %s; stdout:\n%s\nstderr:\n%s", re, b.out.String(), b.errOut.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestListenForwardsSignedEvents(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	s := kontortest.Start(t, kontortest.Options{WebhookRetries: []time.Duration{10 * time.Millisecond, 10 * time.Millisecond}})
+	a := s.NewAccount(t)
+	rcv := kontortest.NewReceiver(t)
+	ctx := context.Background()
+
+	l := start(t, "listen", "--api", s.URL, "--key", a.Key, "--forward-to", rcv.URL, "--events", "customer.created,customer.updated")
+	m := l.waitOut(t, `signing secret is (whsec_\S+) \(endpoint (we_\S+)\)`)
+	secret, endpoint := m[1], m[2]
+	rcv.SetSecret(secret)
+	eps := a.Client.V1WebhookEndpoints.List(ctx, &stripe.WebhookEndpointListParams{})
+	n := 0
+	for ep, err := range eps.All(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if ep.ID != endpoint || !strings.HasPrefix(ep.URL, "http://127.0.0.1:") {
+			t.Fatalf("endpoint %s %s, want %s on a loopback port", ep.ID, ep.URL, endpoint)
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d endpoints, want the one listen made", n)
+	}
+
+	rcv.Fail(1) // the first forward is refused: the server retries it through listen
+	cus, err := a.Client.V1Customers.Create(ctx, &stripe.CustomerCreateParams{Email: stripe.String("jenny@example.com")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := rcv.WaitEvent(t, "customer.created", cus.ID) // verified with webhook.ConstructEvent
+	l.waitOut(t, `customer\.created\s+\[`+ev.ID+`\]\s+<-- 500 `)
+	l.waitOut(t, `customer\.created\s+\[`+ev.ID+`\]\s+<-- 200 \d+ms`)
+	if _, err := a.Client.V1Customers.Update(ctx, cus.ID, &stripe.CustomerUpdateParams{Name: stripe.String("Jenny")}); err != nil {
+		t.Fatal(err)
+	}
+	rcv.WaitEvent(t, "customer.updated", cus.ID)
+
+	if err := l.stop(t); err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	for ep, err := range a.Client.V1WebhookEndpoints.List(ctx, &stripe.WebhookEndpointListParams{}).All(ctx) {
+		t.Fatalf("endpoint %v (%v) left behind after Ctrl-C", ep, err)
+	}
+}
+
+func TestListenNeedsAForwardTarget(t *testing.T) {
+	var out, errOut syncBuffer
+	for _, args := range [][]string{
+		{"listen", "--key", "sk_test_x"},
+		{"listen", "--key", "sk_test_x", "--forward-to", "localhost:4242"},
+		{"listen", "--key", "sk_test_x", "--forward-to", "http://localhost:4242", "--dialect", "adyen"},
+		{"listen", "--forward-to", "http://localhost:4242"},
+	} {
+		t.Setenv("KONTOR_KEY", "")
+		if err := run(context.Background(), args, &out, &errOut); err == nil {
+			t.Errorf("kontor %v succeeded", args)
+		}
+	}
+}
+
+func TestEventsTail(t *testing.T) {
+	s := kontortest.Start(t, kontortest.Options{})
+	a := s.NewAccount(t)
+	ctx := context.Background()
+	before, err := a.Client.V1Customers.Create(ctx, &stripe.CustomerCreateParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tail := start(t, "events", "tail", "--api", s.URL, "--key", a.Key, "--type", "customer.created", "--interval", "20ms")
+	kontortest.Eventually(t, "tail's first request", func() bool { return strings.Contains(tail.errOut.String(), "tailing events") })
+	var ids []string
+	for i := range 3 {
+		c, err := a.Client.V1Customers.Create(ctx, &stripe.CustomerCreateParams{Name: stripe.String(fmt.Sprint("n", i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+		if _, err := a.Client.V1Customers.Update(ctx, c.ID, &stripe.CustomerUpdateParams{Email: stripe.String("x@example.com")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tail.waitOut(t, `customer\.created\s+evt_\S+\s+`+ids[2])
+	out := tail.out.String()
+	if strings.Contains(out, "customer.updated") {
+		t.Errorf("the type filter let customer.updated through:\n%s", out)
+	}
+	if strings.Contains(out, before.ID) {
+		t.Errorf("an event from before the tail started was printed:\n%s", out)
+	}
+	if i0, i1, i2 := strings.Index(out, ids[0]), strings.Index(out, ids[1]), strings.Index(out, ids[2]); !(i0 >= 0 && i0 < i1 && i1 < i2) {
+		t.Errorf("events not printed once each, oldest first:\n%s", out)
+	}
+}
+
+func TestClockCommands(t *testing.T) {
+	s := kontortest.Start(t, kontortest.Options{})
+	a := s.NewAccount(t)
+	var out, errOut syncBuffer
+	ctx := context.Background()
+	if err := run(ctx, []string{"clock", "create", "--api", s.URL, "--key", a.Key, "--name", "renewals", "--frozen-time", "2027-01-01T00:00:00Z"}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`^(clock_\S+)\s+ready\s+2027-01-01T00:00:00Z\s+renewals\n$`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("clock create printed %q", out.String())
+	}
+	id := m[1]
+	// A customer on the clock, so that the advance has something to do.
+	if _, err := a.Client.V1Customers.Create(ctx, &stripe.CustomerCreateParams{TestClock: stripe.String(id)}); err != nil {
+		t.Fatal(err)
+	}
+	var adv syncBuffer
+	if err := run(ctx, []string{"clock", "advance", "--api", s.URL, "--key", a.Key, "--clock", id, "--to", "+14d", "--interval", "10ms"}, &adv, &errOut); err != nil {
+		t.Fatalf("advance: %v", err)
+	}
+	if !strings.Contains(adv.String(), id+" is ready at 2027-01-15T00:00:00Z") || !strings.Contains(adv.String(), "advancing "+id) {
+		t.Fatalf("advance printed %q (plain lines, not a bar, when not on a terminal)", adv.String())
+	}
+	if strings.Contains(adv.String(), "\r") {
+		t.Fatalf("advance drew a bar into a pipe: %q", adv.String())
+	}
+	if err := run(ctx, []string{"clock", "advance", "--api", s.URL, "--key", a.Key, "--clock", id, "--to", "2027-01-02T00:00:00Z"}, &adv, &errOut); err == nil ||
+		!strings.Contains(err.Error(), "test_clock_advance_backwards") {
+		t.Fatalf("advance backwards: %v", err)
+	}
+	out.b.Reset()
+	if err := run(ctx, []string{"clock", "list", "--api", s.URL, "--key", a.Key}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), id+"  ready     2027-01-15T00:00:00Z  renewals") {
+		t.Fatalf("clock list printed %q", out.String())
+	}
+	for _, to := range []string{"+0d", "tomorrow", "+x"} {
+		if err := run(ctx, []string{"clock", "advance", "--api", s.URL, "--key", a.Key, "--clock", id, "--to", to}, &adv, &errOut); err == nil {
+			t.Errorf("--to %s accepted", to)
+		}
+	}
+}
