@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -204,5 +207,68 @@ func TestClockCommands(t *testing.T) {
 		if err := run(ctx, []string{"clock", "advance", "--api", s.URL, "--key", a.Key, "--clock", id, "--to", to}, &adv, &errOut); err == nil {
 			t.Errorf("--to %s accepted", to)
 		}
+	}
+}
+
+func TestTrigger(t *testing.T) {
+	s := kontortest.Start(t, kontortest.Options{})
+	var out, errOut syncBuffer
+	ctx := context.Background()
+	if err := run(ctx, []string{"trigger", "--list"}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	for name := range triggers {
+		if !strings.Contains(out.String(), name+" ") {
+			t.Errorf("trigger --list does not name %s", name)
+		}
+	}
+	for name, tg := range triggers {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			a := s.NewAccount(t)
+			var got func() bool
+			if tg.dialect == "checkout" {
+				types := make(chan string, 64)
+				rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					var ev struct{ Type string }
+					json.NewDecoder(r.Body).Decode(&ev)
+					types <- ev.Type
+				}))
+				defer rcv.Close()
+				cl := &apiClient{base: s.URL, key: a.Key, http: http.DefaultClient}
+				if _, err := cl.cko(ctx, "POST", "/webhooks", map[string]any{"url": rcv.URL}); err != nil {
+					t.Fatal(err)
+				}
+				seen := map[string]bool{}
+				got = func() bool {
+					for {
+						select {
+						case ty := <-types:
+							seen[ty] = true
+						default:
+							return seen[name]
+						}
+					}
+				}
+			} else {
+				got = func() bool {
+					for ev, err := range a.Client.V1Events.List(ctx, &stripe.EventListParams{Type: stripe.String(name)}).All(ctx) {
+						return err == nil && string(ev.Type) == name
+					}
+					return false
+				}
+			}
+			var out, errOut syncBuffer
+			if err := run(ctx, []string{"trigger", "--api", s.URL, "--key", a.Key, name}, &out, &errOut); err != nil {
+				t.Fatalf("trigger %s: %v\n%s", name, err, out.String())
+			}
+			if !strings.Contains(out.String(), "created ") || !strings.HasSuffix(out.String(), "triggered "+name+"\n") {
+				t.Errorf("trigger printed %q, want what it made", out.String())
+			}
+			kontortest.Eventually(t, name, got)
+		})
+	}
+	if err := run(ctx, []string{"trigger", "--key", "sk_test_x", "charge.teleported"}, &out, &errOut); err == nil || !strings.Contains(err.Error(), "--list") {
+		t.Fatalf("unknown event: %v", err)
 	}
 }

@@ -32,6 +32,7 @@ Talking to a running server (--api, default http://127.0.0.1:12111; --key or KON
   kontor listen --forward-to URL    forward the account's webhooks to URL, signed, one line per event
   kontor events tail [--type T]     print the account's events as they happen
   kontor clock create|list|advance  test clocks; advance --clock clock_… --to RFC3339|+14d waits until ready
+  kontor trigger EVENT              create the objects that make EVENT happen (--list lists them)
 
 Run "kontor COMMAND -h" for a command's flags; most flags also read an
 environment variable, named in the flag's help (e.g. --db and KONTOR_DB).
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return eventsCmd(ctx, args[1:], stdout, stderr)
 	case "clock":
 		return clockCmd(ctx, args[1:], stdout, stderr)
+	case "trigger":
+		return triggerCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		return printVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
