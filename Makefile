@@ -15,8 +15,8 @@ help: ## list the targets
 run: ## run the server on 127.0.0.1:12111 with ./kontor.db
 	$(GO) run ./cmd/kontor serve
 
-test: ## run every test (the README's command, as CI runs it)
-	$(GO) test -race -count=1 ./...
+test: ## install what the tests need (apt as root, npm ci), then run every test under -race (CI runs this)
+	bash scripts/test.sh
 
 race: ## run every test under the race detector, twice, in random order
 	$(GO) test -race -count=2 -shuffle=on ./...
@@ -41,5 +41,13 @@ lint: ## check formatting (gofmt) and run go vet
 soak: ## repeat the end-to-end suite SOAK_COUNT times under -race to shake out flaky timing
 	$(GO) test -race -count=$(SOAK_COUNT) -shuffle=on ./e2e/...
 
-ci: ## what CI runs: install the test dependencies, then `make test` (needs root or sudo)
+ci: ## what CI runs (.ci/run: make test on a fresh machine)
 	bash .ci/run
+
+static: ## check that the default build is pure Go: CGO_ENABLED=0, no mattn, and the binary opens SQLite
+	CGO_ENABLED=0 $(GO) build -o /tmp/kontor-static ./cmd/kontor
+	@! $(GO) version -m /tmp/kontor-static | grep -q mattn/go-sqlite3 || { echo "mattn/go-sqlite3 is linked"; exit 1; }
+	@d=$$(mktemp -d) && /tmp/kontor-static migrate --db $$d/k.db && rm -rf $$d /tmp/kontor-static
+
+build: ## build ./kontor with the version and commit stamped in (kontor version)
+	CGO_ENABLED=0 $(GO) build -ldflags "-X main.version=$$(git describe --tags --always --dirty 2>/dev/null || echo dev) -X main.commit=$$(git rev-parse HEAD 2>/dev/null)" -o kontor ./cmd/kontor

@@ -11,8 +11,7 @@ import (
 
 // TestCkoNode runs e2e/node/cko.mjs (the official checkout-sdk-node client)
 // against an in-process server. Without node or checkout-sdk-node in
-// e2e/node/node_modules it skips, except under CI=true, where a missing
-// tool is a failure.
+// e2e/node/node_modules it fails naming what is missing (testenv.Missing).
 func TestCkoNode(t *testing.T) {
 	t.Parallel()
 	node, dir := nodeScripts(t, "checkout-sdk-node")

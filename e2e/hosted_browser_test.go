@@ -15,6 +15,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/stripe/stripe-go/v85"
+
+	"github.com/kontorpay/kontor/internal/testenv"
 )
 
 // chromiumPath is where the headless-browser tests look for Chromium.
@@ -25,10 +27,7 @@ const chromiumPath = "/usr/bin/chromium"
 func browser(t *testing.T) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Chromium is required on CI: %v", err)
-		}
-		t.Skipf("Chromium not installed (%v)", err)
+		testenv.Missing(t, "headless Chromium is needed to drive the hosted pages: install it with `apt-get install -y chromium` ("+err.Error()+")")
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromiumPath), chromedp.NoSandbox,
 		chromedp.Flag("headless", true), chromedp.Flag("disable-gpu", true))

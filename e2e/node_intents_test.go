@@ -12,7 +12,7 @@ import (
 // PaymentIntents, SetupIntents and Checkout Sessions with
 // allowed_payment_method_types and taking a SEPA Direct Debit PaymentIntent
 // to processing and succeeded. Without node or e2e/node/node_modules it
-// skips, except under CI=true, where a missing tool is a failure.
+// fails naming what is missing (testenv.Missing).
 func TestNodeIntents(t *testing.T) {
 	t.Parallel()
 	node, dir := nodeScripts(t, "stripe")

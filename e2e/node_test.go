@@ -11,11 +11,12 @@ import (
 	"time"
 
 	"github.com/kontorpay/kontor/e2e/kontortest"
+	"github.com/kontorpay/kontor/internal/testenv"
 )
 
 // TestNodeSmoke runs e2e/node/smoke.mjs (the npm stripe client) against an
-// in-process server. Without node or e2e/node/node_modules it skips, except
-// under CI=true, where a missing tool is a failure.
+// in-process server. Without node or e2e/node/node_modules it fails naming
+// what is missing (testenv.Missing).
 func TestNodeSmoke(t *testing.T) {
 	t.Parallel()
 	node, dir := nodeScripts(t, "stripe")
@@ -24,8 +25,8 @@ func TestNodeSmoke(t *testing.T) {
 }
 
 // nodeScripts returns the node binary and the e2e/node directory, making
-// sure the npm package pkg is installed there; it skips (or fails under
-// CI=true) when either is missing.
+// sure the npm package pkg is installed there; it fails (testenv.Missing)
+// when either is missing.
 func nodeScripts(t *testing.T, pkg string) (node, dir string) {
 	t.Helper()
 	node, err := exec.LookPath("node")
@@ -64,11 +65,8 @@ func runNodeScript(t *testing.T, node, dir, script string, timeout time.Duration
 	}
 }
 
-// missing skips the test, or fails it when CI=true.
+// missing fails the test naming what is missing (testenv.Missing).
 func missing(t *testing.T, why string) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s (CI=true: the Node tests must run)", why)
-	}
-	t.Skip(why)
+	testenv.Missing(t, why)
 }

@@ -272,3 +272,25 @@ func TestTrigger(t *testing.T) {
 		t.Fatalf("unknown event: %v", err)
 	}
 }
+
+func TestHealth(t *testing.T) {
+	s := kontortest.Start(t, kontortest.Options{})
+	addr := strings.TrimPrefix(s.URL, "http://")
+	var out, errOut syncBuffer
+	for _, args := range [][]string{{"health", "--addr", addr}, {"health", "--addr", addr, "--ready"}} {
+		if err := run(context.Background(), args, &out, &errOut); err != nil {
+			t.Fatalf("kontor %v: %v", args, err)
+		}
+	}
+	if !strings.Contains(out.String(), `"ok"`) || !strings.Contains(out.String(), `"ready"`) {
+		t.Fatalf("health printed %q", out.String())
+	}
+	t.Setenv("KONTOR_ADDR", "0.0.0.0:"+addr[strings.LastIndex(addr, ":")+1:])
+	if err := run(context.Background(), []string{"health"}, &out, &errOut); err != nil {
+		t.Fatalf("health with KONTOR_ADDR on 0.0.0.0: %v", err)
+	}
+	s.Stop()
+	if err := run(context.Background(), []string{"health", "--addr", addr}, &out, &errOut); err == nil {
+		t.Fatal("health of a stopped server succeeded")
+	}
+}

@@ -26,6 +26,7 @@ Usage:
   kontor migrate [--db DB]          apply the database migrations and exit
   kontor accounts create [--name N] create an account and print its keys as JSON
   kontor accounts list              list the accounts as JSON
+  kontor health [--ready]           ask a local server's /healthz (or /readyz); exit 0 for a 200
   kontor version                    print the version, commit and Go version (also --version)
 
 Talking to a running server (--api, default http://127.0.0.1:12111; --key or KONTOR_KEY):
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return clockCmd(ctx, args[1:], stdout, stderr)
 	case "trigger":
 		return triggerCmd(ctx, args[1:], stdout, stderr)
+	case "health":
+		return health(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		return printVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":

@@ -18,8 +18,8 @@
 // handed to that user.
 //
 // The server binaries are looked up in PATH, in `pg_config --bindir` and in
-// /usr/lib/postgresql/*/bin. Without them Start skips the test with one line
-// saying so, unless CI=true, where a missing PostgreSQL fails the test.
+// /usr/lib/postgresql/*/bin. Without them Start fails the test saying so, or
+// skips it when KONTOR_TEST_ALLOW_MISSING=1 (testenv.Missing).
 package pgtest
 
 import (
@@ -43,6 +43,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/kontorpay/kontor/internal/testenv"
 )
 
 // EnvDSN names the environment variable that points the tests at an
@@ -95,11 +97,12 @@ func Start(t testing.TB) string {
 // errMissing marks the error of a machine without the PostgreSQL server binaries.
 var errMissing = errors.New("pgtest: PostgreSQL server binaries not found")
 
-// fail skips t when PostgreSQL is missing, unless CI=true, and fails it on any other error.
+// fail fails t, or skips it when PostgreSQL is missing and the developer
+// opted out (testenv.OptOut).
 func fail(t testing.TB, err error) {
 	t.Helper()
-	if errors.Is(err, errMissing) && os.Getenv("CI") != "true" {
-		t.Skip(err.Error())
+	if errors.Is(err, errMissing) {
+		testenv.Missing(t, err.Error())
 		return
 	}
 	t.Fatal(err.Error())
