@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -13,11 +12,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/kontorpay/kontor/e2e/kontortest"
 	"github.com/kontorpay/kontor/server"
 )
 
@@ -181,30 +180,13 @@ func TestMetricsOnTheirOwnPort(t *testing.T) {
 	}
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) lines() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Split(l.b.String(), "\n")
-}
-
 // TestWebhookAttemptLogLine checks that an attempt's log line names the
 // event, the endpoint, the URL without its credentials, the status, the
 // latency and the error.
 func TestWebhookAttemptLogLine(t *testing.T) {
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }))
 	defer rcv.Close()
-	var logs lockedBuffer
+	var logs kontortest.Buffer
 	srv := startServer(t, server.Config{Logger: slog.New(slog.NewJSONHandler(&logs, nil)), WebhookRetries: []time.Duration{time.Hour}})
 	key := "sk_test_attemptlog"
 	hook := strings.Replace(rcv.URL, "http://", "http://alice:pw1@", 1) + "/hook?token=s3cret"
@@ -217,7 +199,7 @@ func TestWebhookAttemptLogLine(t *testing.T) {
 	var line map[string]any
 	deadline := time.Now().Add(30 * time.Second)
 	for line == nil {
-		for _, l := range logs.lines() {
+		for _, l := range strings.Split(logs.String(), "\n") {
 			var rec map[string]any
 			if json.Unmarshal([]byte(l), &rec) == nil && rec["msg"] == "webhook attempt" {
 				line = rec
@@ -241,7 +223,7 @@ func TestWebhookAttemptLogLine(t *testing.T) {
 	if u := line["url"].(string); u != rcv.URL+"/hook?…" {
 		t.Errorf("url = %q, want %q (no user, password or query)", u, rcv.URL+"/hook?…")
 	}
-	for _, l := range logs.lines() {
+	for _, l := range strings.Split(logs.String(), "\n") {
 		if strings.Contains(l, "pw1") || strings.Contains(l, "s3cret") {
 			t.Errorf("a credential of the endpoint URL reached the log: %s", l)
 		}

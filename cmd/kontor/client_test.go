@@ -18,7 +18,7 @@ import (
 
 // background runs the command in a goroutine until the test stops it.
 type background struct {
-	out, errOut syncBuffer
+	out, errOut kontortest.Buffer
 	cancel      context.CancelFunc
 	done        chan error
 }
@@ -117,7 +117,7 @@ func TestListenForwardsSignedEvents(t *testing.T) {
 }
 
 func TestListenNeedsAForwardTarget(t *testing.T) {
-	var out, errOut syncBuffer
+	var out, errOut kontortest.Buffer
 	for _, args := range [][]string{
 		{"listen", "--key", "sk_test_x"},
 		{"listen", "--key", "sk_test_x", "--forward-to", "localhost:4242"},
@@ -168,7 +168,7 @@ func TestEventsTail(t *testing.T) {
 func TestClockCommands(t *testing.T) {
 	s := kontortest.Start(t, kontortest.Options{})
 	a := s.NewAccount(t)
-	var out, errOut syncBuffer
+	var out, errOut kontortest.Buffer
 	ctx := context.Background()
 	if err := run(ctx, []string{"clock", "create", "--api", s.URL, "--key", a.Key, "--name", "renewals", "--frozen-time", "2027-01-01T00:00:00Z"}, &out, &errOut); err != nil {
 		t.Fatal(err)
@@ -182,7 +182,7 @@ func TestClockCommands(t *testing.T) {
 	if _, err := a.Client.V1Customers.Create(ctx, &stripe.CustomerCreateParams{TestClock: stripe.String(id)}); err != nil {
 		t.Fatal(err)
 	}
-	var adv syncBuffer
+	var adv kontortest.Buffer
 	if err := run(ctx, []string{"clock", "advance", "--api", s.URL, "--key", a.Key, "--clock", id, "--to", "+14d", "--interval", "10ms"}, &adv, &errOut); err != nil {
 		t.Fatalf("advance: %v", err)
 	}
@@ -196,7 +196,7 @@ func TestClockCommands(t *testing.T) {
 		!strings.Contains(err.Error(), "test_clock_advance_backwards") {
 		t.Fatalf("advance backwards: %v", err)
 	}
-	out.b.Reset()
+	out.Reset()
 	if err := run(ctx, []string{"clock", "list", "--api", s.URL, "--key", a.Key}, &out, &errOut); err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestClockCommands(t *testing.T) {
 
 func TestTrigger(t *testing.T) {
 	s := kontortest.Start(t, kontortest.Options{})
-	var out, errOut syncBuffer
+	var out, errOut kontortest.Buffer
 	ctx := context.Background()
 	if err := run(ctx, []string{"trigger", "--list"}, &out, &errOut); err != nil {
 		t.Fatal(err)
@@ -258,7 +258,7 @@ func TestTrigger(t *testing.T) {
 					return false
 				}
 			}
-			var out, errOut syncBuffer
+			var out, errOut kontortest.Buffer
 			if err := run(ctx, []string{"trigger", "--api", s.URL, "--key", a.Key, name}, &out, &errOut); err != nil {
 				t.Fatalf("trigger %s: %v\n%s", name, err, out.String())
 			}
@@ -276,7 +276,7 @@ func TestTrigger(t *testing.T) {
 func TestHealth(t *testing.T) {
 	s := kontortest.Start(t, kontortest.Options{})
 	addr := strings.TrimPrefix(s.URL, "http://")
-	var out, errOut syncBuffer
+	var out, errOut kontortest.Buffer
 	for _, args := range [][]string{{"health", "--addr", addr}, {"health", "--addr", addr, "--ready"}} {
 		if err := run(context.Background(), args, &out, &errOut); err != nil {
 			t.Fatalf("kontor %v: %v", args, err)
