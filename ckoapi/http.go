@@ -3,8 +3,6 @@ package ckoapi
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,15 +11,10 @@ import (
 	"time"
 
 	"github.com/kontorpay/kontor/engine"
-	"github.com/kontorpay/kontor/store"
 )
 
 // MaxBodyBytes bounds a request body.
 const MaxBodyBytes = 1 << 20
-
-// idempotencyNamespace keeps Checkout.com's idempotency keys apart from
-// Stripe's in the account's shared store of outcomes.
-const idempotencyNamespace = "cko:"
 
 // route describes one endpoint. h returns the HTTP status and the value to
 // send as JSON (nil sends no body).
@@ -38,7 +31,6 @@ type call struct {
 	reqID   string
 	account string
 	body    object
-	idemKey string
 }
 
 type reqIDKey struct{}
@@ -116,13 +108,25 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		c.respond(status, out, err)
 		return
 	}
-	c.idemKey = r.Header.Get("Cko-Idempotency-Key")
-	if c.idemKey == "" || r.Method != http.MethodPost {
-		status, out, err := c.execute(rt, "")
-		c.respond(status, out, err)
-		return
-	}
-	c.idempotent(rt)
+	o, err := a.e.Execute(r.Context(), &idempotency, engine.WriteRequest{Account: c.account,
+		Info:   engine.RequestInfo{ID: c.reqID, IdempotencyKey: idempotency.Key(r.Header.Get)},
+		Method: r.Method, Path: r.URL.Path, Params: c.body,
+	}, func(op *engine.Op) (int, []byte, error) { return c.run(rt, op) })
+	idempotency.SetHeaders(o, w.Header().Set)
+	c.respond(o.Status, o.Body, err)
+}
+
+// idempotency is Checkout.com's idempotency policy: keys count on POST
+// only, and as at Checkout.com only requests that succeeded are stored, so
+// a request that failed may be retried with the same key. A key reused with
+// another path or body is refused (422 idempotency_key_reused), and a key
+// whose first request is still executing answers 409: the engine's errors
+// for these, mapped by kindStatus like any other.
+var idempotency = engine.IdempotencyPolicy{
+	KeyHeader:    "Cko-Idempotency-Key",
+	ReplayHeader: "Cko-Idempotent-Replayed",
+	Namespace:    "cko:", // apart from Stripe's keys in the account's shared store of outcomes
+	Methods:      []string{http.MethodPost},
 }
 
 // run calls the route's handler and encodes its result.
@@ -133,72 +137,6 @@ func (c *call) run(rt route, op *engine.Op) (int, []byte, error) {
 	}
 	out, err := json.Marshal(v)
 	return status, out, err
-}
-
-// execute runs a write route in one transaction; with hash set it stores a
-// successful outcome under the idempotency key in the same transaction.
-func (c *call) execute(rt route, hash string) (int, []byte, error) {
-	var (
-		status int
-		out    []byte
-	)
-	err := c.a.e.Update(c.r.Context(), c.account, engine.RequestInfo{ID: c.reqID, IdempotencyKey: c.idemKey}, func(op *engine.Op) error {
-		var err error
-		if status, out, err = c.run(rt, op); err != nil {
-			return err
-		}
-		if hash == "" {
-			return nil
-		}
-		return op.SaveIdempotency(store.Idempotency{Key: idempotencyNamespace + c.idemKey, RequestHash: hash,
-			Method: c.r.Method, Path: c.r.URL.Path, StatusCode: status, Body: out})
-	})
-	return status, out, err
-}
-
-// idempotent executes a keyed POST at most once and replays its outcome.
-// As at Checkout.com, only requests that succeeded are stored: a request
-// that failed may be retried with the same key. A key reused with another
-// path or body is refused (422 idempotency_key_reused), and a key whose
-// first request is still executing answers 409.
-func (c *call) idempotent(rt route) {
-	a := c.a
-	if len(c.idemKey) > 255 {
-		c.fail(invalid("idempotency_key_invalid"))
-		return
-	}
-	canon, _ := json.Marshal(c.body)
-	sum := sha256.Sum256(append([]byte(c.r.Method+" "+c.r.URL.Path+"\n"), canon...))
-	hash := hex.EncodeToString(sum[:])
-	key := idempotencyNamespace + c.idemKey
-	release, ok := a.e.ClaimIdempotencyKey(c.account, key)
-	if !ok {
-		c.fail(&apiError{status: http.StatusConflict, typ: "request_invalid", codes: []string{"idempotency_key_in_use"}})
-		return
-	}
-	defer release()
-	for attempt := 0; ; attempt++ {
-		rec, err := a.e.LookupIdempotency(c.r.Context(), c.account, key)
-		if err != nil {
-			c.fail(err)
-			return
-		}
-		if rec != nil {
-			if rec.RequestHash != hash {
-				c.fail(invalid("idempotency_key_reused"))
-				return
-			}
-			c.w.Header().Set("Cko-Idempotent-Replayed", "true")
-			c.writeBody(rec.StatusCode, rec.Body)
-			return
-		}
-		status, out, err := c.execute(rt, hash)
-		if attempt == 0 && a.e.ExecutedElsewhere(c.r.Context(), c.account, key, err) {
-			continue // another node executed the key at the same moment: replay its outcome
-		}
-		c.respond(status, out, err)
-		return
-	}
 }
 
 func (c *call) respond(status int, body []byte, err error) {

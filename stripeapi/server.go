@@ -6,11 +6,8 @@ package stripeapi
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"mime"
@@ -19,7 +16,6 @@ import (
 	"time"
 
 	"github.com/kontorpay/kontor/engine"
-	"github.com/kontorpay/kontor/store"
 )
 
 // DefaultAPIVersion is the API version events carry when neither the
@@ -75,7 +71,6 @@ type call struct {
 	account string
 	kind    engine.KeyKind
 	reqID   string
-	idemKey string
 	version string
 	expand  []string
 }
@@ -178,112 +173,63 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		return
 	}
 	if !rt.write {
-		var body []byte
+		var (
+			status int
+			body   []byte
+		)
 		err := a.e.View(r.Context(), c.account, func(op *engine.Op) error {
-			c.useVersion(op)
-			res, err := rt.h(c, op)
-			if err != nil {
-				return err
-			}
-			body, err = json.Marshal(res)
+			var err error
+			status, body, err = c.run(rt, op)
 			return err
 		})
-		c.respond(http.StatusOK, body, err)
+		c.respond(status, body, err)
 		return
 	}
-	c.idemKey = r.Header.Get("Idempotency-Key")
-	if c.idemKey == "" {
-		body, err := c.execute(rt, t, "")
-		c.respond(http.StatusOK, body, err)
-		return
-	}
-	c.idempotent(rt, t)
+	o, err := a.e.Execute(r.Context(), &idempotency, engine.WriteRequest{Account: c.account,
+		Info:   engine.RequestInfo{ID: c.reqID, IdempotencyKey: idempotency.Key(r.Header.Get)},
+		Method: r.Method, Path: r.URL.Path, Params: t,
+	}, func(op *engine.Op) (int, []byte, error) { return c.run(rt, op) })
+	idempotency.SetHeaders(o, w.Header().Set)
+	c.respond(o.Status, o.Body, err)
 }
 
-// execute runs a write route in one transaction; with hash set it stores
-// the outcome under the idempotency key in the same transaction.
-func (c *call) execute(rt route, t tree, hash string) ([]byte, error) {
-	var body []byte
-	err := c.a.e.Update(c.r.Context(), c.account, engine.RequestInfo{ID: c.reqID, IdempotencyKey: c.idemKey}, func(op *engine.Op) error {
-		c.useVersion(op)
-		res, err := rt.h(c, op)
-		if err != nil {
-			return err
-		}
-		if body, err = json.Marshal(res); err != nil {
-			return err
-		}
-		if hash == "" {
-			return nil
-		}
-		return op.SaveIdempotency(store.Idempotency{Key: c.idemKey, RequestHash: hash, Method: c.r.Method,
-			Path: c.r.URL.Path, StatusCode: http.StatusOK, Body: body})
-	})
-	return body, err
+// run calls the route's handler and renders its result in the request's API version.
+func (c *call) run(rt route, op *engine.Op) (int, []byte, error) {
+	c.useVersion(op)
+	res, err := rt.h(c, op)
+	if err != nil {
+		return 0, nil, err
+	}
+	body, err := json.Marshal(res)
+	return http.StatusOK, body, err
 }
 
-// idempotent executes a keyed write at most once and replays its outcome.
-func (c *call) idempotent(rt route, t tree) {
-	a := c.a
-	if len(c.idemKey) > 255 {
-		a.writeError(c.w, &apiError{status: http.StatusBadRequest, Type: "invalid_request_error", Code: "idempotency_key_invalid",
-			Message: "Idempotency-Key must be at most 255 characters long."})
-		return
-	}
-	canon, _ := json.Marshal(t)
-	sum := sha256.Sum256(append([]byte(c.r.Method+" "+c.r.URL.Path+"\n"), canon...))
-	hash := hex.EncodeToString(sum[:])
-	release, ok := a.e.ClaimIdempotencyKey(c.account, c.idemKey)
-	if !ok {
-		a.writeError(c.w, &apiError{status: http.StatusConflict, Type: "idempotency_error", Code: "idempotency_key_in_use",
-			Message: "There is currently another in-progress request using this idempotency key (that probably means you submitted twice, and the other request is still going through): " + c.idemKey + ". Please try again later."})
-		return
-	}
-	defer release()
-	for attempt := 0; ; attempt++ {
-		rec, err := a.e.LookupIdempotency(c.r.Context(), c.account, c.idemKey)
-		if err != nil {
-			c.respond(0, nil, err)
-			return
+// idempotency is Stripe's idempotency policy. A request that fails while
+// executing (a payment or state error) stores its error and replays it
+// under the key; one that fails validation stores nothing.
+var idempotency = engine.IdempotencyPolicy{
+	KeyHeader:    "Idempotency-Key",
+	EchoHeader:   "Idempotency-Key",
+	ReplayHeader: "Idempotent-Replayed",
+	InvalidKey: func(string) error {
+		return engine.Invalid("idempotency_key_invalid", "", "Idempotency-Key must be at most %d characters long.", engine.MaxIdempotencyKeyLen)
+	},
+	InFlight: func(key string) error {
+		return &engine.Error{Kind: engine.KindInFlight, Code: "idempotency_key_in_use",
+			Message: "There is currently another in-progress request using this idempotency key (that probably means you submitted twice, and the other request is still going through): " + key + ". Please try again later."}
+	},
+	Reused: func(key string) error {
+		return &engine.Error{Kind: engine.KindIdempotency, Code: "idempotency_key_reused",
+			Message: "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '" + key + "' if you meant to execute a different request."}
+	},
+	StoredFailure: func(err error) (int, []byte, bool) {
+		if e, ok := engine.AsError(err); !ok || (e.Kind != engine.KindPayment && e.Kind != engine.KindState) {
+			return 0, nil, false
 		}
-		if rec != nil {
-			if rec.RequestHash != hash {
-				a.writeError(c.w, &apiError{status: http.StatusBadRequest, Type: "idempotency_error", Code: "idempotency_key_reused",
-					Message: "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '" + c.idemKey + "' if you meant to execute a different request."})
-				return
-			}
-			c.w.Header().Set("Idempotency-Key", c.idemKey)
-			c.w.Header().Set("Idempotent-Replayed", "true")
-			c.writeBody(rec.StatusCode, rec.Body)
-			return
-		}
-		body, err := c.execute(rt, t, hash)
-		if attempt == 0 && a.e.ExecutedElsewhere(c.r.Context(), c.account, c.idemKey, err) {
-			continue // another node executed the key at the same moment: replay its outcome
-		}
-		c.w.Header().Set("Idempotency-Key", c.idemKey)
-		if err != nil && storesOutcome(err) {
-			ae := toAPIError(err)
-			eb, _ := json.Marshal(map[string]any{"error": ae})
-			serr := a.e.SaveIdempotencyOutcome(c.r.Context(), store.Idempotency{Account: c.account, Key: c.idemKey,
-				RequestHash: hash, Method: c.r.Method, Path: c.r.URL.Path, StatusCode: ae.status, Body: eb})
-			if errors.Is(serr, store.ErrConflict) && attempt == 0 {
-				continue // another node stored an outcome first: replay it
-			}
-			if serr != nil && !errors.Is(serr, store.ErrConflict) {
-				a.log.Error("store idempotent outcome", "request_id", c.reqID, "err", serr)
-			}
-		}
-		c.respond(http.StatusOK, body, err)
-		return
-	}
-}
-
-// storesOutcome tells which failures happened while executing (and so are
-// replayed under the same key) rather than in validation (which are not).
-func storesOutcome(err error) bool {
-	e, ok := engine.AsError(err)
-	return ok && (e.Kind == engine.KindPayment || e.Kind == engine.KindState)
+		ae := toAPIError(err)
+		body, _ := json.Marshal(map[string]any{"error": ae})
+		return ae.status, body, true
+	},
 }
 
 func (c *call) respond(status int, body []byte, err error) {
