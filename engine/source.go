@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -391,44 +392,22 @@ func (op *Op) newCreditTransferSource(s *Source, p SourceParams) error {
 	if !slices.Contains([]string{"email", "manual", "none"}, method) {
 		return Invalid("parameter_invalid_enum", "receiver.refund_attributes_method", "Invalid receiver[refund_attributes_method]: must be one of email, manual, or none")
 	}
+	iban, err := virtualIBAN(s.ID)
+	if err != nil {
+		return err
+	}
 	s.Flow, s.Usage = "receiver", "reusable"
-	s.CreditTransfer = &CreditTransfer{IBAN: virtualIBAN(s.ID), BIC: "TESTDE00", BankName: "TEST BANK", RefundMethod: method}
+	s.CreditTransfer = &CreditTransfer{IBAN: string(iban), BIC: "TESTDE00", BankName: "TEST BANK", RefundMethod: method}
 	return nil
 }
 
 // virtualIBAN derives a stable, valid German IBAN for a receiver source from its id.
-func virtualIBAN(id string) string {
+func virtualIBAN(id string) (sepa.IBAN, error) {
 	var acct uint64
 	for _, c := range id {
 		acct = acct*131 + uint64(c)
 	}
-	bban := "11110000" + leftPad(strconv.FormatUint(acct%10000000000, 10), 10)
-	return ibanWithCheck("DE", bban)
-}
-
-func leftPad(s string, n int) string {
-	for len(s) < n {
-		s = "0" + s
-	}
-	return s
-}
-
-// ibanWithCheck computes the ISO 7064 check digits of country+bban.
-func ibanWithCheck(country, bban string) string {
-	rearranged := bban + country + "00"
-	rem := 0
-	for _, c := range rearranged {
-		var v int
-		if c >= '0' && c <= '9' {
-			v = int(c - '0')
-			rem = (rem*10 + v) % 97
-		} else {
-			v = int(c-'A') + 10
-			rem = (rem*100 + v) % 97
-		}
-	}
-	check := 98 - rem
-	return country + leftPad(strconv.Itoa(check), 2) + bban
+	return sepa.NewIBAN("DE", fmt.Sprintf("11110000%010d", acct%10000000000))
 }
 
 // GetSource returns a source.

@@ -77,6 +77,18 @@ func ParseIBAN(s string) (IBAN, error) {
 	return IBAN(s), nil
 }
 
+// NewIBAN builds the IBAN of a national account number (BBAN) in country,
+// computing the check digits. Both parts are normalised like ParseIBAN's
+// input, and it returns the same errors as ParseIBAN.
+func NewIBAN(country, bban string) (IBAN, error) {
+	country, bban = normalize(country), normalize(bban)
+	cd, ok := checkDigits(bban, country)
+	if !ok {
+		return "", fmt.Errorf("%w: only letters and digits are allowed", ErrIBANFormat)
+	}
+	return ParseIBAN(country + cd + bban)
+}
+
 // Country returns the ISO 3166-1 alpha-2 country code that starts the IBAN,
 // or "" if the IBAN is shorter than two characters.
 func (i IBAN) Country() string {

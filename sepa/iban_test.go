@@ -353,3 +353,30 @@ func FuzzParseIBAN(f *testing.F) {
 		}
 	})
 }
+
+// TestNewIBAN rebuilds every registry example from its country and BBAN,
+// and refuses parts that cannot form an IBAN.
+func TestNewIBAN(t *testing.T) {
+	for _, ex := range registryExamples {
+		got, err := NewIBAN(ex.iban[:2], ex.iban[4:])
+		if err != nil || string(got) != ex.iban {
+			t.Errorf("NewIBAN(%q, %q) = %q, %v; want %q", ex.iban[:2], ex.iban[4:], got, err, ex.iban)
+		}
+	}
+	if got, err := NewIBAN("de", "3704 0044 0532 0130 00"); err != nil || got != "DE89370400440532013000" {
+		t.Errorf("NewIBAN normalises its parts: %q, %v", got, err)
+	}
+	for _, tc := range []struct {
+		country, bban string
+		want          error
+	}{
+		{"DE", "37040044-0532013000", ErrIBANFormat},
+		{"DE", "3704004405320130", ErrIBANLength},
+		{"US", "370400440532013000", ErrIBANCountry},
+		{"DE", "3704004405320130AA", ErrIBANFormat},
+	} {
+		if _, err := NewIBAN(tc.country, tc.bban); !errors.Is(err, tc.want) {
+			t.Errorf("NewIBAN(%q, %q): %v, want %v", tc.country, tc.bban, err, tc.want)
+		}
+	}
+}
