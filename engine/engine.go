@@ -42,6 +42,8 @@ type Config struct {
 	DataKey []byte
 	// Bank is the bank network; nil means the simulator.
 	Bank bank.Network
+	// TestValues answers the sandbox's test values; nil means the simulator's.
+	TestValues bank.TestValues
 }
 
 // Engine is the payment engine. It is safe for concurrent use.
@@ -53,6 +55,7 @@ type Engine struct {
 	strict bool
 	delay  time.Duration
 	bank   bank.Network
+	tests  bank.TestValues
 
 	keys     *keyring
 	handlers map[string]TimerHandler
@@ -77,6 +80,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		strict:   cfg.StrictKeys,
 		delay:    cfg.SandboxDelay,
 		bank:     cfg.Bank,
+		tests:    cfg.TestValues,
 		handlers: map[string]TimerHandler{},
 	}
 	if e.clock == nil {
@@ -85,8 +89,14 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
-	if e.bank == nil {
-		e.bank = sim.New()
+	if e.bank == nil || e.tests == nil {
+		simulator := sim.New()
+		if e.bank == nil {
+			e.bank = simulator
+		}
+		if e.tests == nil {
+			e.tests = simulator
+		}
 	}
 	if e.timing == "" {
 		e.timing = TimingSandbox

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -241,8 +240,7 @@ func (op *Op) CreateSource(p SourceParams) (*Source, error) {
 		return nil, err
 	}
 	if p.Type == "sepa_credit_transfer" {
-		amount, ref := creditTransferTestValues(s.Owner.Email)
-		if _, err := op.receiveCreditTransfer(s, amount, ref, "DE89370400440532013000", ownerName(s)); err != nil {
+		if err := op.receiveTestTransfer(s); err != nil {
 			return nil, err
 		}
 	}
@@ -306,16 +304,10 @@ func (op *Op) newSofort(s *Source, p SourceParams) error {
 	if err := op.Schedule(now.Add(op.e.sourcePendingLifetime()), s.ClockID, timerSourceExpire, s.ID, nil); err != nil {
 		return err
 	}
-	if s.Owner.Email != nil && chargeableEmail(*s.Owner.Email) {
+	if s.Owner.Email != nil && op.e.tests.SofortSourceAuthorized(*s.Owner.Email) {
 		return op.Schedule(now.Add(op.e.delay), s.ClockID, timerSofortAuthorize, s.ID, nil)
 	}
 	return nil
-}
-
-// chargeableEmail matches the test value xxx_chargeable@example.com.
-func chargeableEmail(email string) bool {
-	local, domain, ok := strings.Cut(strings.ToLower(email), "@")
-	return ok && domain == "example.com" && strings.HasSuffix(local, "_chargeable")
 }
 
 func (op *Op) newSepaDebitSource(s *Source, p SourceParams) error {
@@ -476,8 +468,7 @@ func (op *Op) UpdateSource(id string, u SourceUpdate) (*Source, error) {
 		return nil, err
 	}
 	if s.CreditTransfer != nil && u.Owner.Email.Set && deref(s.Owner.Email) != oldEmail && s.Owner.Email != nil {
-		amount, ref := creditTransferTestValues(s.Owner.Email)
-		if _, err := op.receiveCreditTransfer(s, amount, ref, "DE89370400440532013000", ownerName(s)); err != nil {
+		if err := op.receiveTestTransfer(s); err != nil {
 			return nil, err
 		}
 	}
@@ -489,30 +480,12 @@ func (op *Op) UpdateSource(id string, u SourceUpdate) (*Source, error) {
 	return s, nil
 }
 
-var (
-	amountEmail    = regexp.MustCompile(`(?:^|[-_.])amount_([0-9]+)(?:$|-)`)
-	referenceEmail = regexp.MustCompile(`(?:^|-)reference_([A-Za-z0-9 ._]+)$`)
-)
-
-// creditTransferTestValues reads amount_X / reference_Y test e-mails; the default transfer is €10.00.
-func creditTransferTestValues(email *string) (int64, string) {
-	amount, ref := int64(1000), ""
-	if email == nil {
-		return amount, ref
-	}
-	local, domain, ok := strings.Cut(*email, "@")
-	if !ok || !strings.EqualFold(domain, "example.com") {
-		return amount, ref
-	}
-	if m := amountEmail.FindStringSubmatch(local); m != nil {
-		if n, err := strconv.ParseInt(m[1], 10, 64); err == nil && n > 0 {
-			amount = n
-		}
-	}
-	if m := referenceEmail.FindStringSubmatch(local); m != nil {
-		ref = m[1]
-	}
-	return amount, ref
+// receiveTestTransfer credits a credit transfer source with the transfer
+// its owner's e-mail asks for (see bank.TestValues).
+func (op *Op) receiveTestTransfer(s *Source) error {
+	t := op.e.tests.IncomingTransfer(deref(s.Owner.Email))
+	_, err := op.receiveCreditTransfer(s, t.Amount, t.Reference, t.SenderIBAN, ownerName(s))
+	return err
 }
 
 // SourceTransaction is one incoming transfer to a credit transfer source.
@@ -549,7 +522,7 @@ func (op *Op) DeliverCreditTransfer(sourceID string, amount int64, reference, se
 		return nil, Invalid("invalid_amount", "amount", "The amount of a transfer must be a positive integer in cents.")
 	}
 	if senderIBAN == "" {
-		senderIBAN = "DE89370400440532013000"
+		senderIBAN = op.e.tests.IncomingTransfer("").SenderIBAN
 	} else if _, err := ParseIBAN(senderIBAN, "invalid_bank_account_iban", "sender_iban"); err != nil {
 		return nil, err
 	}

@@ -1,7 +1,8 @@
 // Package sim is the simulated bank network. Its behaviour for every
 // documented test value is a table in this one place: Stripe's SEPA Direct
 // Debit test IBANs, Checkout.com's SEPA test IBANs, Sofort's test owner names
-// and the e-mail addresses that steer SEPA debits generated from Sofort.
+// and the e-mail addresses that steer SEPA debits generated from Sofort,
+// authorise Sofort sources at once and push credit transfers (testvalues.go).
 // Any other valid account collects successfully.
 package sim
 

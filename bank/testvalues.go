@@ -1,0 +1,24 @@
+package bank
+
+// TestValues are the documented test values of a sandbox that are no bank
+// answer: e-mail addresses that make a simulated payer act at once. bank/sim
+// holds them; the engine asks, and never reads a test value itself.
+type TestValues interface {
+	// SofortSourceAuthorized reports whether the payer of a Sofort source
+	// whose owner has ownerEmail authorises it without being redirected
+	// (Stripe's xxx_chargeable@example.com).
+	SofortSourceAuthorized(ownerEmail string) bool
+	// IncomingTransfer returns the transfer a credit transfer source
+	// receives when it is created with, or updated to, an owner with
+	// ownerEmail (Stripe's amount_X and reference_Y addresses). For ""
+	// it returns the default transfer, whose SenderIBAN is also the sender
+	// of transfers delivered without one.
+	IncomingTransfer(ownerEmail string) Transfer
+}
+
+// Transfer is a credit transfer a payer sends.
+type Transfer struct {
+	Amount     int64
+	Reference  string
+	SenderIBAN string
+}
