@@ -9,7 +9,7 @@ import (
 )
 
 // balanceIn returns the available and pending amounts of currency.
-func (e *payEnv) balanceIn(currency string) (available, pending int64) {
+func (e *env) balanceIn(currency string) (available, pending int64) {
 	e.t.Helper()
 	b, err := e.sc.V1Balance.Retrieve(e.ctx, nil)
 	if err != nil {
@@ -37,7 +37,7 @@ func (e *payEnv) balanceIn(currency string) (available, pending int64) {
 // TestBalance covers GET /v1/balance and the balance transactions of
 // payments and refunds with their fees, filters and paging.
 func TestBalance(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	if a, p := e.balanceIn("eur"); a != 0 || p != 0 {
 		t.Errorf("new account's balance = %d / %d", a, p)
 	}

@@ -13,12 +13,12 @@ import (
 // TestChargeRetrieveUpdateList covers GET, POST and list of charges, with
 // expansions, filters and paging.
 func TestChargeRetrieveUpdateList(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	clk := e.testClock(t0)
 	src := e.sepaDebit("DE89370400440532013000", clk.ID)
 	cusA := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Source: stripe.String(src.ID)})
 	a1 := e.charge(src.ID, cusA.ID, 100)
-	e.advance(clk.ID, t0.Add(24*time.Hour))
+	advance(e.t, e.acct, clk.ID, t0.Add(24*time.Hour))
 	a2 := e.charge(src.ID, cusA.ID, 200)
 	a3 := e.charge(src.ID, cusA.ID, 300)
 	// Every charge lives on the test clock, so that none settles on the wall
@@ -121,7 +121,7 @@ func TestChargeRetrieveUpdateList(t *testing.T) {
 
 // TestChargeCreateErrors: every rejected charge names its parameter and changes nothing.
 func TestChargeCreateErrors(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	s := e.sepaDebit("DE89370400440532013000", "")
 	cases := []struct {
 		name   string
@@ -161,7 +161,7 @@ func TestChargeCreateErrors(t *testing.T) {
 // TestPaymentMethodNotAvailable: a method the account disabled cannot create
 // sources, nor charge the sources it has.
 func TestSourcePaymentMethodNotAvailable(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	existing := e.sepaDebit("DE89370400440532013000", "")
 	for _, m := range []struct {
 		method string
@@ -205,7 +205,7 @@ func TestSourcePaymentMethodNotAvailable(t *testing.T) {
 // TestChargeIdempotency: the order id as the charge's idempotency key (as
 // Stripe's best practices advise) creates one charge however often it is sent.
 func TestChargeIdempotency(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	s := e.sepaDebit("DE89370400440532013000", "")
 	cus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Source: stripe.String(s.ID)})
 	charge := func(key string, amount int64) (*stripe.Charge, error) {

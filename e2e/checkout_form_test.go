@@ -25,7 +25,7 @@ func checkoutSubmit(t *testing.T, pageURL string, form url.Values) *http.Respons
 // page (over plain HTTP): the session completes at once with a succeeded
 // SetupIntent and a multi-use mandate.
 func TestCheckoutSetupSEPADebitForm(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	cs, err := e.sc.V1CheckoutSessions.Create(e.ctx, &stripe.CheckoutSessionCreateParams{Mode: stripe.String("setup"),
 		PaymentMethodTypes: []*string{stripe.String("sepa_debit")}, CustomerEmail: stripe.String("new@example.com"),
 		SuccessURL: stripe.String("https://shop.example/ok?cs={CHECKOUT_SESSION_ID}")})
@@ -66,7 +66,7 @@ func TestCheckoutSetupSEPADebitForm(t *testing.T) {
 // failing test IBAN: the session completes, then the debit fails and
 // checkout.session.async_payment_failed follows.
 func TestCheckoutPaymentFailsAsync(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	cs, err := e.sc.V1CheckoutSessions.Create(e.ctx, &stripe.CheckoutSessionCreateParams{Mode: stripe.String("payment"),
 		PaymentMethodTypes: []*string{stripe.String("sepa_debit")}, SuccessURL: stripe.String("https://shop.example/ok"),
 		LineItems: []*stripe.CheckoutSessionCreateLineItemParams{{PriceData: &stripe.CheckoutSessionCreateLineItemPriceDataParams{

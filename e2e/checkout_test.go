@@ -21,7 +21,7 @@ import (
 // payment_method_details.sofort.generated_sepa_debit and charging it with an
 // off-session PaymentIntent.
 func TestSeed000SofortSetupFutureSEPADebit(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	ctx := checkoutBrowser(t)
 	shop := newShop(t)
 	sc := e.sc
@@ -163,7 +163,7 @@ func stripeID(m *stripe.Mandate) string {
 // clear message and changes nothing, a good one completes the session, and
 // the debit's success follows as checkout.session.async_payment_succeeded.
 func TestCheckoutPaymentSEPADebitInBrowser(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	ctx := checkoutBrowser(t)
 	shop := newShop(t)
 	cs, err := e.sc.V1CheckoutSessions.Create(e.ctx, &stripe.CheckoutSessionCreateParams{
@@ -269,7 +269,7 @@ func TestCheckoutPaymentSEPADebitInBrowser(t *testing.T) {
 // of a payment-mode session: the payer comes back to the page with the
 // problem named, tries again and pays.
 func TestCheckoutSofortPaymentFailsThenSucceeds(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	ctx := checkoutBrowser(t)
 	shop := newShop(t)
 	clk, cus := clockCustomer(t, e.acct)
@@ -319,7 +319,7 @@ func TestCheckoutSofortPaymentFailsThenSucceeds(t *testing.T) {
 		t.Errorf("completed with payment_intent %q", piID)
 	}
 	// Sofort settles after three minutes of the sandbox: the clock moves them.
-	clockAdvance(t, e.acct, clk, 3*time.Minute)
+	advance(t, e.acct, clk, time.Unix(intentsT0+180, 0))
 	e.event("checkout.session.async_payment_succeeded", cs.ID)
 	piWait(t, e.acct, piID, "succeeded")
 }
@@ -327,7 +327,7 @@ func TestCheckoutSofortPaymentFailsThenSucceeds(t *testing.T) {
 // TestCheckoutSessionsAPI covers the Checkout Session endpoints without a
 // browser: validation, retrieve, list, line items, expire and its event.
 func TestCheckoutSessionsAPI(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	sc, ctx := e.sc, e.ctx
 	before := eventCount(t, e.acct)
 	ok := func() *stripe.CheckoutSessionCreateParams {
@@ -437,7 +437,7 @@ func TestCheckoutSessionsAPI(t *testing.T) {
 	if s.ExpiresAt != intentsT0+3600 || s.Created != intentsT0 {
 		t.Errorf("clocked session: created %d expires %d", s.Created, s.ExpiresAt)
 	}
-	clockAdvance(t, e.acct, clk, time.Hour)
+	advance(t, e.acct, clk, time.Unix(intentsT0+3600, 0))
 	e.event("checkout.session.expired", s.ID)
 	if s, _ = sc.V1CheckoutSessions.Retrieve(ctx, s.ID, nil); s.Status != "expired" {
 		t.Errorf("after expires_at: %s", s.Status)

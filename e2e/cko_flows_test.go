@@ -16,7 +16,7 @@ import (
 )
 
 func TestCkoPaymentValidation(t *testing.T) {
-	_, c := ckoSetup(t)
+	c := newEnv(t, envOptions{Cko: true}).cko()
 	src := c.source(t, ibanPaid, "recurring", nil)
 	body := func(f func(b map[string]any)) map[string]any {
 		b := map[string]any{"source": map[string]any{"type": "id", "id": src}, "amount": 5600, "currency": "EUR", "reference": "R1"}
@@ -87,13 +87,13 @@ func TestCkoPaymentValidation(t *testing.T) {
 }
 
 func TestCkoRefunds(t *testing.T) {
-	_, c := ckoSetup(t)
-	rcv := newCkoReceiver(t, c.key)
+	c := newEnv(t, envOptions{Cko: true}).cko()
+	rcv := kontortest.NewCkoReceiver(t, c.key)
 	c.register(t, rcv)
 	pay := c.pay(t, c.source(t, ibanPaid, "recurring", nil), 10000)
 	// A pending payment cannot be refunded yet.
 	c.do(t, "POST", "/payments/"+pay+"/refunds", map[string]any{"amount": 100}, nil).wantCodes(t, http.StatusForbidden, "refund_not_allowed")
-	rcv.wait(t, "payment_captured", pay)
+	rcv.WaitAccepted(t, "payment_captured", pay)
 	if l := c.payment(t, pay)["_links"].(map[string]any); l["refund"] == nil {
 		t.Errorf("a captured payment has no refund link: %v", l)
 	}
@@ -108,19 +108,19 @@ func TestCkoRefunds(t *testing.T) {
 	// Never more than what is left; amounts are positive integers.
 	c.do(t, "POST", "/payments/"+pay+"/refunds", map[string]any{"amount": 7501}, nil).wantCodes(t, http.StatusUnprocessableEntity, "refund_amount_exceeds_balance")
 	c.do(t, "POST", "/payments/"+pay+"/refunds", map[string]any{"amount": 0}, nil).wantCodes(t, http.StatusUnprocessableEntity, "amount_invalid")
-	ev := rcv.wait(t, "payment_refunded", pay)
-	if ev.Event.Data["action_id"] != first || ev.Event.Data["amount"] != float64(2500) || ev.Event.Data["status"] != "Partially Refunded" {
-		t.Errorf("payment_refunded = %v", ev.Event.Data)
+	ev := rcv.WaitAccepted(t, "payment_refunded", pay)
+	if ev.Cko.Data["action_id"] != first || ev.Cko.Data["amount"] != float64(2500) || ev.Cko.Data["status"] != "Partially Refunded" {
+		t.Errorf("payment_refunded = %v", ev.Cko.Data)
 	}
-	rcv.wait(t, "payment_refund_pending", pay)
+	rcv.WaitAccepted(t, "payment_refund_pending", pay)
 	c.waitStatus(t, pay, "Partially Refunded")
 
 	// The literal null (Go SDK) refunds the rest.
 	rest := c.do(t, "POST", "/payments/"+pay+"/refunds", "null", nil).want(t, http.StatusAccepted).obj(t)
 	kontortest.Eventually(t, "second payment_refunded", func() bool {
-		for _, d := range rcv.deliveries() {
-			if d.Event.Type == "payment_refunded" && d.Event.Data["action_id"] == rest["action_id"] {
-				return d.Event.Data["status"] == "Refunded" && d.Event.Data["amount"] == float64(7500)
+		for _, d := range rcv.Deliveries() {
+			if d.Cko.Type == "payment_refunded" && d.Cko.Data["action_id"] == rest["action_id"] {
+				return d.Cko.Data["status"] == "Refunded" && d.Cko.Data["amount"] == float64(7500)
 			}
 		}
 		return false
@@ -148,8 +148,9 @@ func TestCkoRefunds(t *testing.T) {
 // test_clock extension) and moves it through the refund window, the
 // chargeback window and the mandate lapse.
 func TestCkoTestClock(t *testing.T) {
-	s, c := ckoSetup(t)
-	rcv := newCkoReceiver(t, c.key)
+	e := newEnv(t, envOptions{Cko: true})
+	s, c := e.srv, e.cko()
+	rcv := kontortest.NewCkoReceiver(t, c.key)
 	c.register(t, rcv)
 	t0 := time.Date(2031, 3, 3, 10, 0, 0, 0, time.UTC)
 
@@ -160,13 +161,13 @@ func TestCkoTestClock(t *testing.T) {
 		if got := c.payment(t, pay)["requested_on"]; got != t0.Format(time.RFC3339) {
 			t.Errorf("requested_on = %v, want the clock's time", got)
 		}
-		advance(t, s, c.key, clock, t0.Add(time.Minute))
+		advance(t, e.acct, clock, t0.Add(time.Minute))
 		if st := c.payment(t, pay)["status"]; st != "Paid" {
 			t.Fatalf("status after a minute = %v", st)
 		}
-		advance(t, s, c.key, clock, t0.AddDate(0, 0, 55))
+		advance(t, e.acct, clock, t0.AddDate(0, 0, 55))
 		c.do(t, "POST", "/payments/"+pay+"/refunds", map[string]any{"amount": 100}, nil).want(t, http.StatusAccepted)
-		advance(t, s, c.key, clock, t0.AddDate(0, 0, 57))
+		advance(t, e.acct, clock, t0.AddDate(0, 0, 57))
 		c.do(t, "POST", "/payments/"+pay+"/refunds", map[string]any{"amount": 100}, nil).wantCodes(t, http.StatusForbidden, "refund_period_expired")
 		if st := c.payment(t, pay)["status"]; st != "Partially Refunded" {
 			t.Errorf("status = %v", st)
@@ -177,10 +178,10 @@ func TestCkoTestClock(t *testing.T) {
 		clock := testClock(t, s, c.key, t0)
 		used := c.source(t, ibanPaid, "recurring", map[string]any{"test_clock": clock})
 		idle := c.source(t, ibanPaid, "recurring", map[string]any{"test_clock": clock})
-		advance(t, s, c.key, clock, t0.AddDate(2, 0, 0))
+		advance(t, e.acct, clock, t0.AddDate(2, 0, 0))
 		// A collection restarts the 36 months.
 		c.pay(t, used, 1000)
-		advance(t, s, c.key, clock, t0.AddDate(3, 0, 1))
+		advance(t, e.acct, clock, t0.AddDate(3, 0, 1))
 		m := c.do(t, "GET", "/sepa/mandates/"+idle, nil, nil).want(t, http.StatusOK).obj(t)
 		if m["mandate_state"] != "Expired" {
 			t.Errorf("idle mandate state = %v, want Expired", m["mandate_state"])
@@ -191,29 +192,29 @@ func TestCkoTestClock(t *testing.T) {
 			t.Errorf("used mandate state = %v, want Active", m["mandate_state"])
 		}
 		c.pay(t, used, 1000)
-		ev := rcv.wait(t, "source_updated", idle)
-		if ev.Event.Data["mandate_state"] != "Expired" || !strings.HasSuffix(ev.Event.Links["source"].Href, "/sources/"+idle) {
-			t.Errorf("source_updated = %v %v", ev.Event.Data, ev.Event.Links)
+		ev := rcv.WaitAccepted(t, "source_updated", idle)
+		if ev.Cko.Data["mandate_state"] != "Expired" || !strings.HasSuffix(ev.Cko.Links["source"].Href, "/sources/"+idle) {
+			t.Errorf("source_updated = %v %v", ev.Cko.Data, ev.Cko.Links)
 		}
 	})
 	t.Run("chargeback months later", func(t *testing.T) {
 		t.Parallel()
 		clock := testClock(t, s, c.key, t0)
 		pay := c.pay(t, c.source(t, ibanCBActive, "recurring", map[string]any{"test_clock": clock}), 5000)
-		advance(t, s, c.key, clock, t0.Add(time.Hour))
-		ev := rcv.wait(t, "payment_chargeback", pay)
-		if ev.Event.Data["reason"] != "ACT" || ev.Event.Data["reason_code"] != "MD06" {
-			t.Errorf("chargeback = %v", ev.Event.Data)
+		advance(t, e.acct, clock, t0.Add(time.Hour))
+		ev := rcv.WaitAccepted(t, "payment_chargeback", pay)
+		if ev.Cko.Data["reason"] != "ACT" || ev.Cko.Data["reason_code"] != "MD06" {
+			t.Errorf("chargeback = %v", ev.Cko.Data)
 		}
-		if !strings.HasPrefix(ev.Event.CreatedOn, "2031-03-03T10:00:0") {
-			t.Errorf("created_on %s, want the clock's time", ev.Event.CreatedOn)
+		if !strings.HasPrefix(ev.Cko.CreatedOn, "2031-03-03T10:00:0") {
+			t.Errorf("created_on %s, want the clock's time", ev.Cko.CreatedOn)
 		}
 	})
 }
 
 func TestCkoMandates(t *testing.T) {
-	_, c := ckoSetup(t)
-	rcv := newCkoReceiver(t, c.key)
+	c := newEnv(t, envOptions{Cko: true}).cko()
+	rcv := kontortest.NewCkoReceiver(t, c.key)
 	c.register(t, rcv)
 	prefixes := []string{"/sepa/mandates/", "/sepa-external/mandates/", "/ppro/sepa/mandates/", "/ppro/sepa-external/mandates/", "/apms/ppro/sepa/mandates/"}
 	for _, prefix := range prefixes {
@@ -249,9 +250,9 @@ func TestCkoMandates(t *testing.T) {
 			c.do(t, "POST", "/payments", map[string]any{"source": map[string]any{"type": "id", "id": src}, "amount": 100, "currency": "EUR"}, nil).
 				wantCodes(t, http.StatusUnprocessableEntity, "mandate_canceled")
 			c.do(t, "POST", prefix+src+"/cancel", "null", nil).want(t, http.StatusOK)
-			ev := rcv.wait(t, "source_updated", src)
-			if ev.Event.Data["mandate_state"] != "Canceled" || ev.Event.Data["mandate_reference"] != ref {
-				t.Errorf("source_updated = %v", ev.Event.Data)
+			ev := rcv.WaitAccepted(t, "source_updated", src)
+			if ev.Cko.Data["mandate_state"] != "Canceled" || ev.Cko.Data["mandate_reference"] != ref {
+				t.Errorf("source_updated = %v", ev.Cko.Data)
 			}
 			c.do(t, "GET", prefix+"src_aaaaaaaaaaaaaaaaaaaaaaaaaa", nil, nil).want(t, http.StatusNotFound)
 			c.do(t, "POST", prefix+"src_aaaaaaaaaaaaaaaaaaaaaaaaaa/cancel", "", nil).want(t, http.StatusNotFound)
@@ -279,7 +280,7 @@ func TestCkoMandates(t *testing.T) {
 }
 
 func TestCkoIdempotency(t *testing.T) {
-	_, c := ckoSetup(t)
+	c := newEnv(t, envOptions{Cko: true}).cko()
 	src := c.source(t, ibanPaid, "recurring", nil)
 	key := map[string]string{"Cko-Idempotency-Key": "order-42"}
 	body := `{"source": {"type": "id", "id": "` + src + `"}, "amount": 5600, "currency": "EUR"}`
@@ -318,15 +319,16 @@ func TestCkoIdempotency(t *testing.T) {
 // TestCkoIsolation checks that an account's objects answer 404 (or, when
 // named in a body, 422) for another account's key.
 func TestCkoIsolation(t *testing.T) {
-	s, a := ckoSetup(t)
+	e := newEnv(t, envOptions{Cko: true})
+	s, a := e.srv, e.cko()
 	b := newCko(s, newCkoKey())
-	rcv := newCkoReceiver(t, a.key)
+	rcv := kontortest.NewCkoReceiver(t, a.key)
 	hook := a.register(t, rcv)
 	src := a.source(t, ibanPaid, "recurring", nil)
 	pay := a.pay(t, src, 100)
-	ev := rcv.wait(t, "payment_pending", pay)
+	ev := rcv.WaitAccepted(t, "payment_pending", pay)
 	for _, path := range []string{"/sources/" + src, "/sepa/mandates/" + src, "/payments/" + pay, "/payments/" + pay + "/actions",
-		"/webhooks/" + hook, "/events/" + ev.Event.ID} {
+		"/webhooks/" + hook, "/events/" + ev.Cko.ID} {
 		a.do(t, "GET", path, nil, nil).want(t, http.StatusOK)
 		b.do(t, "GET", path, nil, nil).want(t, http.StatusNotFound)
 	}
@@ -346,7 +348,8 @@ func TestCkoIsolation(t *testing.T) {
 // TestCkoBothDialects checks that one key reaches one account through both
 // dialects, and that Checkout.com's customers stay out of Stripe's lists.
 func TestCkoBothDialects(t *testing.T) {
-	s, c := ckoSetup(t)
+	e := newEnv(t, envOptions{Cko: true})
+	s, c := e.srv, e.cko()
 	other := newCko(s, newCkoKey())
 	// A Stripe-style key works for Checkout.com's paths too.
 	stripeKey := kontortest.NewKey()
@@ -371,7 +374,7 @@ func TestCkoBothDialects(t *testing.T) {
 }
 
 func TestCkoWebhookRegistration(t *testing.T) {
-	_, c := ckoSetup(t)
+	c := newEnv(t, envOptions{Cko: true}).cko()
 	url := "https://example.com/webhooks/cko"
 	created := c.do(t, "POST", "/webhooks", map[string]any{
 		"url": url, "active": true, "headers": map[string]any{"authorization": "1234"}, "content_type": "json",
@@ -424,40 +427,40 @@ func TestCkoWebhookDelivery(t *testing.T) {
 	srv := startCkoServer(t, filepath.Join(t.TempDir(), "cko.db"), []time.Duration{200 * time.Millisecond, 200 * time.Millisecond})
 	c := &cko{base: srv.URL(), key: newCkoKey()}
 
-	flaky := newCkoReceiver(t, c.key)
+	flaky := kontortest.NewCkoReceiver(t, c.key)
 	flaky.Fail(2)
-	captured := newCkoReceiver(t, c.key)
-	inactive := newCkoReceiver(t, c.key)
+	captured := kontortest.NewCkoReceiver(t, c.key)
+	inactive := kontortest.NewCkoReceiver(t, c.key)
 	c.do(t, "POST", "/webhooks", map[string]any{"url": flaky.URL, "event_types": []string{"payment_pending"}}, nil).want(t, http.StatusCreated)
 	c.do(t, "POST", "/webhooks", map[string]any{"url": captured.URL, "event_types": []string{"payment_captured"}}, nil).want(t, http.StatusCreated)
 	c.do(t, "POST", "/webhooks", map[string]any{"url": inactive.URL, "active": false}, nil).want(t, http.StatusCreated)
 
 	pay := c.pay(t, c.source(t, ibanPaid, "recurring", nil), 100)
-	ok := flaky.wait(t, "payment_pending", pay)
-	captured.wait(t, "payment_captured", pay)
+	ok := flaky.WaitAccepted(t, "payment_pending", pay)
+	captured.WaitAccepted(t, "payment_captured", pay)
 	var attempts []int
-	for _, d := range flaky.deliveries() {
-		if d.Event.ID == ok.Event.ID {
+	for _, d := range flaky.Deliveries() {
+		if d.Cko.ID == ok.Cko.ID {
 			attempts = append(attempts, d.Status)
 		}
 	}
 	if !slices.Equal(attempts, []int{500, 500, 200}) {
 		t.Errorf("attempts = %v, want two failures and a success", attempts)
 	}
-	if got := captured.types(pay); !slices.Equal(got, []string{"payment_captured"}) {
+	if got := captured.Types(pay); !slices.Equal(got, []string{"payment_captured"}) {
 		t.Errorf("payment_captured subscriber got %v", got)
 	}
-	if n := len(inactive.deliveries()); n != 0 {
+	if n := len(inactive.Deliveries()); n != 0 {
 		t.Errorf("an inactive registration got %d deliveries", n)
 	}
 
 	// GET /events/{id} answers the delivered event, with links under the request's host.
-	got := c.do(t, "GET", "/events/"+ok.Event.ID, nil, nil).want(t, http.StatusOK).obj(t)
-	if got["type"] != "payment_pending" || got["version"] != "2.0" || got["created_on"] != ok.Event.CreatedOn ||
+	got := c.do(t, "GET", "/events/"+ok.Cko.ID, nil, nil).want(t, http.StatusOK).obj(t)
+	if got["type"] != "payment_pending" || got["version"] != "2.0" || got["created_on"] != ok.Cko.CreatedOn ||
 		got["data"].(map[string]any)["id"] != pay {
 		t.Errorf("event = %v", got)
 	}
-	if self := got["_links"].(map[string]any)["self"].(map[string]any)["href"]; self != fmt.Sprint(c.base, "/events/", ok.Event.ID) {
+	if self := got["_links"].(map[string]any)["self"].(map[string]any)["href"]; self != fmt.Sprint(c.base, "/events/", ok.Cko.ID) {
 		t.Errorf("self = %v", self)
 	}
 	c.do(t, "GET", "/events/evt_aaaaaaaaaaaaaaaaaaaaaaaaaa", nil, nil).want(t, http.StatusNotFound)
@@ -484,18 +487,18 @@ func TestCkoWebhookRestart(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "cko.db")
 	first := startCkoServer(t, db, []time.Duration{2 * time.Second})
 	c := &cko{base: first.URL(), key: newCkoKey()}
-	rcv := newCkoReceiver(t, c.key)
+	rcv := kontortest.NewCkoReceiver(t, c.key)
 	rcv.Fail(1)
 	c.do(t, "POST", "/webhooks", map[string]any{"url": rcv.URL, "event_types": []string{"payment_pending"}}, nil).want(t, http.StatusCreated)
 	pay := c.pay(t, c.source(t, ibanPending, "recurring", nil), 100)
-	kontortest.Eventually(t, "a failed first attempt", func() bool { return len(rcv.deliveries()) == 1 })
+	kontortest.Eventually(t, "a failed first attempt", func() bool { return len(rcv.Deliveries()) == 1 })
 	if err := first.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	second := startCkoServer(t, db, []time.Duration{2 * time.Second})
 	c.base = second.URL()
-	d := rcv.wait(t, "payment_pending", pay)
-	if n := len(rcv.deliveries()); n != 2 || rcv.deliveries()[0].Event.ID != d.Event.ID {
+	d := rcv.WaitAccepted(t, "payment_pending", pay)
+	if n := len(rcv.Deliveries()); n != 2 || rcv.Deliveries()[0].Cko.ID != d.Cko.ID {
 		t.Errorf("%d deliveries, want the failed one and its retry of the same event", n)
 	}
 	if st := c.payment(t, pay)["status"]; st != "Pending" {

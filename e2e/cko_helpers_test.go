@@ -2,19 +2,14 @@ package e2e
 
 import (
 	"bytes"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -226,129 +221,8 @@ func (c *cko) waitStatus(t testing.TB, id, want string) map[string]any {
 	return p
 }
 
-// ckoDelivery is one webhook request a ckoReceiver got.
-type ckoDelivery struct {
-	Header http.Header
-	Body   []byte
-	Event  ckoEvent
-	// Verified tells whether Cko-Signature matched the account's key.
-	Verified bool
-	Status   int
-}
-
-// ckoEvent is a delivered event.
-type ckoEvent struct {
-	ID        string         `json:"id"`
-	Type      string         `json:"type"`
-	Version   string         `json:"version"`
-	CreatedOn string         `json:"created_on"`
-	Data      map[string]any `json:"data"`
-	Links     map[string]struct {
-		Href string `json:"href"`
-	} `json:"_links"`
-}
-
-// ckoReceiver is a webhook endpoint that verifies Cko-Signature (the hex
-// HMAC-SHA256 of the raw body keyed with the account's secret key),
-// answers 200 to verified deliveries (400 otherwise, 500 while failing)
-// and records everything.
-type ckoReceiver struct {
-	URL string
-
-	mu      sync.Mutex
-	key     string
-	fail    int
-	got     []ckoDelivery
-	changed chan struct{}
-}
-
-func newCkoReceiver(t testing.TB, key string) *ckoReceiver {
-	r := &ckoReceiver{key: key, changed: make(chan struct{})}
-	srv := httptest.NewServer(http.HandlerFunc(r.serve))
-	t.Cleanup(srv.Close)
-	r.URL = srv.URL + "/cko-webhooks"
-	return r
-}
-
-func (r *ckoReceiver) serve(w http.ResponseWriter, req *http.Request) {
-	body, _ := io.ReadAll(req.Body)
-	mac := hmac.New(sha256.New, []byte(r.key))
-	mac.Write(body)
-	d := ckoDelivery{Header: req.Header, Body: body,
-		Verified: hmac.Equal([]byte(hex.EncodeToString(mac.Sum(nil))), []byte(req.Header.Get("Cko-Signature")))}
-	json.Unmarshal(body, &d.Event)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	switch {
-	case !d.Verified:
-		d.Status = http.StatusBadRequest
-	case r.fail > 0:
-		r.fail--
-		d.Status = http.StatusInternalServerError
-	default:
-		d.Status = http.StatusOK
-	}
-	r.got = append(r.got, d)
-	close(r.changed)
-	r.changed = make(chan struct{})
-	w.WriteHeader(d.Status)
-}
-
-// Fail makes the receiver answer 500 to the next n verified deliveries.
-func (r *ckoReceiver) Fail(n int) { r.mu.Lock(); r.fail = n; r.mu.Unlock() }
-
-func (r *ckoReceiver) deliveries() []ckoDelivery {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]ckoDelivery(nil), r.got...)
-}
-
-// wait returns the first accepted delivery of event type typ about object
-// id, failing the test after kontortest.WaitTimeout.
-func (r *ckoReceiver) wait(t testing.TB, typ, id string) ckoDelivery {
-	t.Helper()
-	timeout := time.After(kontortest.WaitTimeout)
-	for {
-		r.mu.Lock()
-		got, changed := r.got, r.changed
-		r.mu.Unlock()
-		for _, d := range got {
-			if d.Status == http.StatusOK && d.Event.Type == typ && (id == "" || d.Event.Data["id"] == id) {
-				return d
-			}
-		}
-		select {
-		case <-changed:
-		case <-timeout:
-			t.Fatalf("timed out waiting for webhook %s %s (got %d deliveries)", typ, id, len(got))
-		}
-	}
-}
-
-// types lists the accepted event types about object id, in arrival order.
-func (r *ckoReceiver) types(id string) []string {
-	var out []string
-	for _, d := range r.deliveries() {
-		if d.Status == http.StatusOK && d.Event.Data["id"] == id {
-			out = append(out, d.Event.Type)
-		}
-	}
-	return out
-}
-
-// unverified counts deliveries whose signature did not verify.
-func (r *ckoReceiver) unverified() int {
-	n := 0
-	for _, d := range r.deliveries() {
-		if !d.Verified {
-			n++
-		}
-	}
-	return n
-}
-
 // register registers the receiver for every event type with a custom header.
-func (c *cko) register(t testing.TB, r *ckoReceiver) string {
+func (c *cko) register(t testing.TB, r *kontortest.Receiver) string {
 	t.Helper()
 	m := c.do(t, "POST", "/webhooks", map[string]any{
 		"url": r.URL, "active": true, "headers": map[string]string{"authorization": "kontor-test-1234"}, "content_type": "json",
@@ -371,15 +245,6 @@ func testClock(t testing.TB, s *kontortest.Server, key string, t0 time.Time) str
 	t.Helper()
 	m := stripeForm(t, s, key, "POST", "/v1/test_helpers/test_clocks", url.Values{"frozen_time": {strconv.FormatInt(t0.Unix(), 10)}})
 	return m["id"].(string)
-}
-
-// advance moves the test clock to to and waits until it is ready again.
-func advance(t testing.TB, s *kontortest.Server, key, clock string, to time.Time) {
-	t.Helper()
-	stripeForm(t, s, key, "POST", "/v1/test_helpers/test_clocks/"+clock+"/advance", url.Values{"frozen_time": {strconv.FormatInt(to.Unix(), 10)}})
-	kontortest.Eventually(t, "test clock ready", func() bool {
-		return stripeForm(t, s, key, "GET", "/v1/test_helpers/test_clocks/"+clock, nil)["status"] == "ready"
-	})
 }
 
 // actionTypes lists the types of GET /payments/{id}/actions, newest first.

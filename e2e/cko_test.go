@@ -16,16 +16,9 @@ func ckoID(prefix string) *regexp.Regexp {
 	return regexp.MustCompile(`^` + prefix + `_[a-z2-7]{26}$`)
 }
 
-// ckoSetup starts a server and returns a client for a fresh sk_test_<uuid> key.
-func ckoSetup(t *testing.T) (*kontortest.Server, *cko) {
-	t.Helper()
-	t.Parallel()
-	s := kontortest.Start(t, kontortest.Options{})
-	return s, newCko(s, newCkoKey())
-}
-
 func TestCkoAuthentication(t *testing.T) {
-	s, c := ckoSetup(t)
+	e := newEnv(t, envOptions{Cko: true})
+	s, c := e.srv, e.cko()
 	for _, tc := range []struct {
 		name, auth string
 	}{
@@ -58,7 +51,7 @@ func TestCkoAuthentication(t *testing.T) {
 }
 
 func TestCkoCreateSource(t *testing.T) {
-	_, c := ckoSetup(t)
+	c := newEnv(t, envOptions{Cko: true}).cko()
 	r := c.do(t, "POST", "/sources", sourceBody(ibanPaid, "recurring"), nil).want(t, http.StatusCreated)
 	src := r.obj(t)
 	id, _ := src["id"].(string)
@@ -132,7 +125,7 @@ func TestCkoCreateSource(t *testing.T) {
 }
 
 func TestCkoSourceValidation(t *testing.T) {
-	_, c := ckoSetup(t)
+	c := newEnv(t, envOptions{Cko: true}).cko()
 	edit := func(f func(b map[string]any)) map[string]any {
 		b := sourceBody(ibanPaid, "recurring")
 		f(b)
@@ -185,8 +178,9 @@ func TestCkoSourceValidation(t *testing.T) {
 // TestCkoTestIBANs drives every Checkout.com test IBAN through a payment
 // and checks the statuses, actions and signed webhooks it produces.
 func TestCkoTestIBANs(t *testing.T) {
-	s, c := ckoSetup(t)
-	rcv := newCkoReceiver(t, c.key)
+	e := newEnv(t, envOptions{Cko: true})
+	s, c := e.srv, e.cko()
+	rcv := kontortest.NewCkoReceiver(t, c.key)
 	c.register(t, rcv)
 	for _, tc := range []struct {
 		iban, token string
@@ -196,14 +190,14 @@ func TestCkoTestIBANs(t *testing.T) {
 		t.Run("chargeback "+tc.token, func(t *testing.T) {
 			t.Parallel()
 			pay := c.pay(t, c.source(t, tc.iban, "recurring", nil), 5600)
-			rcv.wait(t, "payment_captured", pay)
-			rcv.wait(t, "payment_paid", pay)
-			cb := rcv.wait(t, "payment_chargeback", pay)
-			if cb.Event.Data["reason"] != tc.token {
-				t.Errorf("chargeback reason = %v, want %s", cb.Event.Data["reason"], tc.token)
+			rcv.WaitAccepted(t, "payment_captured", pay)
+			rcv.WaitAccepted(t, "payment_paid", pay)
+			cb := rcv.WaitAccepted(t, "payment_chargeback", pay)
+			if cb.Cko.Data["reason"] != tc.token {
+				t.Errorf("chargeback reason = %v, want %s", cb.Cko.Data["reason"], tc.token)
 			}
-			if cb.Event.Data["status"] != "Paid" || cb.Event.Data["amount"] != float64(5600) {
-				t.Errorf("chargeback data = %v", cb.Event.Data)
+			if cb.Cko.Data["status"] != "Paid" || cb.Cko.Data["amount"] != float64(5600) {
+				t.Errorf("chargeback data = %v", cb.Cko.Data)
 			}
 			// A charged-back payment cannot be refunded as well.
 			c.do(t, "POST", "/payments/"+pay+"/refunds", nil, nil).wantCodes(t, http.StatusForbidden, "payment_disputed")
@@ -212,17 +206,17 @@ func TestCkoTestIBANs(t *testing.T) {
 	t.Run("paid", func(t *testing.T) {
 		t.Parallel()
 		pay := c.pay(t, c.source(t, ibanPaid, "recurring", nil), 5600)
-		pend := rcv.wait(t, "payment_pending", pay)
-		if pend.Event.Data["status"] != "Pending" {
-			t.Errorf("payment_pending status = %v", pend.Event.Data["status"])
+		pend := rcv.WaitAccepted(t, "payment_pending", pay)
+		if pend.Cko.Data["status"] != "Pending" {
+			t.Errorf("payment_pending status = %v", pend.Cko.Data["status"])
 		}
-		capt := rcv.wait(t, "payment_captured", pay)
-		if capt.Event.Data["status"] != "Captured" {
-			t.Errorf("payment_captured status = %v", capt.Event.Data["status"])
+		capt := rcv.WaitAccepted(t, "payment_captured", pay)
+		if capt.Cko.Data["status"] != "Captured" {
+			t.Errorf("payment_captured status = %v", capt.Cko.Data["status"])
 		}
-		paid := rcv.wait(t, "payment_paid", pay)
-		if paid.Event.Data["status"] != "Paid" || paid.Event.Data["action_id"] != capt.Event.Data["action_id"] {
-			t.Errorf("payment_paid data = %v", paid.Event.Data)
+		paid := rcv.WaitAccepted(t, "payment_paid", pay)
+		if paid.Cko.Data["status"] != "Paid" || paid.Cko.Data["action_id"] != capt.Cko.Data["action_id"] {
+			t.Errorf("payment_paid data = %v", paid.Cko.Data)
 		}
 		p := c.waitStatus(t, pay, "Paid")
 		if got := c.actionTypes(t, pay); !slices.Equal(got, []string{"Capture", "Authorization"}) {
@@ -235,9 +229,9 @@ func TestCkoTestIBANs(t *testing.T) {
 	t.Run("canceled", func(t *testing.T) {
 		t.Parallel()
 		pay := c.pay(t, c.source(t, ibanCanceled, "recurring", nil), 5600)
-		ev := rcv.wait(t, "payment_canceled", pay)
-		if ev.Event.Data["status"] != "Canceled" {
-			t.Errorf("payment_canceled status = %v", ev.Event.Data["status"])
+		ev := rcv.WaitAccepted(t, "payment_canceled", pay)
+		if ev.Cko.Data["status"] != "Canceled" {
+			t.Errorf("payment_canceled status = %v", ev.Cko.Data["status"])
 		}
 		c.waitStatus(t, pay, "Canceled")
 		if got := c.actionTypes(t, pay); !slices.Equal(got, []string{"Void", "Authorization"}) {
@@ -248,37 +242,37 @@ func TestCkoTestIBANs(t *testing.T) {
 	t.Run("pending", func(t *testing.T) {
 		t.Parallel()
 		pay := c.pay(t, c.source(t, ibanPending, "recurring", nil), 5600)
-		rcv.wait(t, "payment_pending", pay)
+		rcv.WaitAccepted(t, "payment_pending", pay)
 		// A later payment that went through to Paid settled after this one
 		// would have: nothing happened to this one.
 		later := c.pay(t, c.source(t, ibanPaid, "recurring", nil), 100)
-		rcv.wait(t, "payment_paid", later)
+		rcv.WaitAccepted(t, "payment_paid", later)
 		if st := c.payment(t, pay)["status"]; st != "Pending" {
 			t.Errorf("status = %v, want Pending", st)
 		}
-		if got := rcv.types(pay); !slices.Equal(got, []string{"payment_pending"}) {
+		if got := rcv.Types(pay); !slices.Equal(got, []string{"payment_pending"}) {
 			t.Errorf("events = %v, want only payment_pending", got)
 		}
 		c.do(t, "POST", "/payments/"+pay+"/refunds", nil, nil).wantCodes(t, http.StatusForbidden, "refund_not_allowed")
 	})
 	t.Run("signatures and headers", func(t *testing.T) {
 		t.Parallel()
-		d := rcv.wait(t, "payment_pending", "")
+		d := rcv.WaitAccepted(t, "payment_pending", "")
 		if d.Header.Get("Authorization") != "kontor-test-1234" {
 			t.Errorf("custom header = %q", d.Header.Get("Authorization"))
 		}
-		if !ckoID("evt").MatchString(d.Event.ID) || d.Event.Version != "2.0" {
-			t.Errorf("event id %q version %q", d.Event.ID, d.Event.Version)
+		if !ckoID("evt").MatchString(d.Cko.ID) || d.Cko.Version != "2.0" {
+			t.Errorf("event id %q version %q", d.Cko.ID, d.Cko.Version)
 		}
-		if _, err := time.Parse(time.RFC3339, d.Event.CreatedOn); err != nil {
-			t.Errorf("created_on %q: %v", d.Event.CreatedOn, err)
+		if _, err := time.Parse(time.RFC3339, d.Cko.CreatedOn); err != nil {
+			t.Errorf("created_on %q: %v", d.Cko.CreatedOn, err)
 		}
-		if !strings.HasPrefix(d.Event.Links["payment"].Href, s.URL+"/payments/pay_") {
-			t.Errorf("links = %v", d.Event.Links)
+		if !strings.HasPrefix(d.Cko.Links["payment"].Href, s.URL+"/payments/pay_") {
+			t.Errorf("links = %v", d.Cko.Links)
 		}
 	})
 	t.Cleanup(func() {
-		if n := rcv.unverified(); n > 0 {
+		if n := rcv.Unverified(); n > 0 {
 			t.Errorf("%d deliveries failed signature verification", n)
 		}
 	})

@@ -13,7 +13,7 @@ import (
 )
 
 // sourceTxns lists a source's transactions, oldest first.
-func (e *payEnv) sourceTxns(id string) []*stripe.SourceTransaction {
+func (e *env) sourceTxns(id string) []*stripe.SourceTransaction {
 	e.t.Helper()
 	var out []*stripe.SourceTransaction
 	for tx, err := range e.sc.V1SourceTransactions.List(e.ctx, &stripe.SourceTransactionListParams{Source: stripe.String(id)}).All(e.ctx) {
@@ -28,7 +28,7 @@ func (e *payEnv) sourceTxns(id string) []*stripe.SourceTransaction {
 // TestCreditTransferSource covers SEPA Credit Transfer sources: the receiver
 // account, the automatic test transfer and the amount/reference e-mails.
 func TestCreditTransferSource(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	e.unchanged(func() {
 		_, err := e.sc.V1Sources.Create(e.ctx, &stripe.SourceCreateParams{Type: stripe.String("sepa_credit_transfer"), Currency: stripe.String("eur"),
 			Owner: &stripe.SourceCreateOwnerParams{Name: stripe.String("Jenny Rosen")}})
@@ -145,7 +145,7 @@ func TestCreditTransferSource(t *testing.T) {
 // everything returns the source to pending, the next transfer makes it
 // chargeable again; charges succeed at once.
 func TestCreditTransferCharges(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	s := e.creditTransfer("amount_2500@example.com", "")
 	cus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Source: stripe.String(s.ID)})
 
@@ -213,7 +213,7 @@ func TestCreditTransferCharges(t *testing.T) {
 // TestCreditTransferRefunds covers refund attributes (manual method, set
 // once), refunds that wait for them and refunds that fail.
 func TestCreditTransferRefunds(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	clk := e.testClock(t0)
 	manual := func(email string) *stripe.Source {
 		p := &stripe.SourceCreateParams{Type: stripe.String("sepa_credit_transfer"), Currency: stripe.String("eur"),
@@ -244,7 +244,7 @@ func TestCreditTransferRefunds(t *testing.T) {
 		t.Errorf("refund_attributes_status = %s", got.Receiver.RefundAttributesStatus)
 	}
 	// Without the attributes the refund waits, however long.
-	e.advance(clk.ID, t0.Add(time.Hour))
+	advance(e.t, e.acct, clk.ID, t0.Add(time.Hour))
 	if r := e.getRefund(rf.ID); r.Status != "pending" {
 		t.Errorf("refund without attributes: %s", r.Status)
 	}
@@ -283,7 +283,7 @@ func TestCreditTransferRefunds(t *testing.T) {
 		apiErr(t, e.post("/v1/sources/"+s.ID, again), http.StatusBadRequest, "refund_attributes_already_set", "sepa_credit_transfer[refund_iban]")
 	})
 	// Now the refund is carried out.
-	e.advance(clk.ID, t0.Add(2*time.Hour))
+	advance(e.t, e.acct, clk.ID, t0.Add(2*time.Hour))
 	r := e.getRefund(rf.ID)
 	if r.Status != "succeeded" || r.BalanceTransaction == nil {
 		t.Errorf("refund after the attributes: %s", rawJSON(r))
@@ -312,7 +312,7 @@ func TestCreditTransferRefunds(t *testing.T) {
 	if got := e.getCharge(fch.ID); got.AmountRefunded != 1500 || !got.Refunded {
 		t.Errorf("charge while the refund is pending: refunded %d %v", got.AmountRefunded, got.Refunded)
 	}
-	e.advance(clk.ID, t0.Add(3*time.Hour))
+	advance(e.t, e.acct, clk.ID, t0.Add(3*time.Hour))
 	failed := e.event("refund.failed", frf.ID)
 	if failed.Data.Object["status"] != "failed" {
 		t.Errorf("refund.failed data = %v", failed.Data.Object)
@@ -337,7 +337,7 @@ func TestCreditTransferRefunds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.advance(clk.ID, t0.Add(4*time.Hour))
+	advance(e.t, e.acct, clk.ID, t0.Add(4*time.Hour))
 	if r := e.getRefund(mrf.ID); r.Status != "succeeded" {
 		t.Errorf("refund with the e-mail method: %s", r.Status)
 	}

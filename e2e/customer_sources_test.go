@@ -8,7 +8,7 @@ import (
 )
 
 // customerSourceIDs lists a customer's sources (every page).
-func (e *payEnv) customerSourceIDs(cus string, object string) []string {
+func (e *env) customerSourceIDs(cus string, object string) []string {
 	e.t.Helper()
 	p := &stripe.PaymentSourceListParams{Customer: stripe.String(cus)}
 	if object != "" {
@@ -30,7 +30,7 @@ func (e *payEnv) customerSourceIDs(cus string, object string) []string {
 // TestCustomerSources covers attaching, listing, retrieving and detaching
 // sources, default_source, sources on the expanded customer and the events.
 func TestCustomerSources(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	first := e.sepaDebit("DE89370400440532013000", "")
 	cus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Email: stripe.String("paying.user@example.com"), Source: stripe.String(first.ID)})
 	if cus.DefaultSource == nil || cus.DefaultSource.ID != first.ID {

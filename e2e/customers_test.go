@@ -9,7 +9,8 @@ import (
 )
 
 func TestCustomerLifecycle(t *testing.T) {
-	_, a, ctx := setup(t)
+	e := newEnv(t, envOptions{})
+	a, ctx := e.acct, e.ctx
 	sc := a.Client
 
 	created, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{
@@ -132,7 +133,8 @@ func TestCustomerLifecycle(t *testing.T) {
 }
 
 func TestCustomerListFilters(t *testing.T) {
-	_, a, ctx := setup(t)
+	e := newEnv(t, envOptions{})
+	a, ctx := e.acct, e.ctx
 	sc := a.Client
 	x1 := mustCustomer(t, a, &stripe.CustomerCreateParams{Email: stripe.String("x@example.com")})
 	mustCustomer(t, a, &stripe.CustomerCreateParams{Email: stripe.String("y@example.com")})
@@ -166,7 +168,8 @@ func TestCustomerListFilters(t *testing.T) {
 }
 
 func TestCustomerPagination(t *testing.T) {
-	_, a, ctx := setup(t)
+	e := newEnv(t, envOptions{})
+	a, ctx := e.acct, e.ctx
 	sc := a.Client
 	var made []string // oldest first
 	for i := range 25 {
@@ -277,7 +280,8 @@ func TestCustomerPagination(t *testing.T) {
 }
 
 func TestCustomerCreatedFilters(t *testing.T) {
-	_, a, ctx := setup(t)
+	e := newEnv(t, envOptions{})
+	a, ctx := e.acct, e.ctx
 	sc := a.Client
 	// Customers on test clocks have chosen creation times, so the filters can be checked exactly.
 	var ids []string

@@ -21,13 +21,13 @@ import (
 	"github.com/kontorpay/kontor/e2e/kontortest"
 )
 
-// dash drives the dashboard of a payEnv's server in a real Chromium.
+// dash drives the dashboard of an env's server in a real Chromium.
 type dash struct {
-	e   *payEnv
+	e   *env
 	ctx context.Context
 }
 
-func newDash(t *testing.T, e *payEnv) *dash {
+func newDash(t *testing.T, e *env) *dash {
 	t.Helper()
 	ctx := browser(t)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 860)); err != nil {
@@ -137,7 +137,7 @@ func (d *dash) cookies() []*network.Cookie {
 // the charges and customers lists and details, finds objects by id and a
 // customer by e-mail, checks the session cookie's flags and signs out.
 func TestDashboardSignInAndBrowse(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	cus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Email: stripe.String("jenny.rosen@example.com"), Name: stripe.String("Jenny <Rosen>")})
 	src := e.chargeableSofort(1099, "", "")
 	ch := e.charge(src.ID, "", 1099)
@@ -276,7 +276,7 @@ func plainGet(t *testing.T, u, session string) (int, string) {
 // SEPA Direct Debit charge on the clock settles), and checks that forms
 // posted without their CSRF token are refused and change nothing.
 func TestDashboardResendAndAdvance(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	cus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Email: stripe.String("resend@example.com")})
 	ev := e.hook.WaitEvent(t, "customer.created", cus.ID)
 	d := newDash(t, e)
@@ -401,8 +401,8 @@ func TestDashboardResendAndAdvance(t *testing.T) {
 	}
 }
 
-// endpointID returns the id of the payEnv's webhook endpoint.
-func (e *payEnv) endpointID() string {
+// endpointID returns the id of the env's webhook endpoint.
+func (e *env) endpointID() string {
 	e.t.Helper()
 	for we, err := range e.sc.V1WebhookEndpoints.List(e.ctx, &stripe.WebhookEndpointListParams{}).All(e.ctx) {
 		if err != nil {

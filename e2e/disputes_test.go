@@ -9,7 +9,7 @@ import (
 )
 
 // openDispute opens a dispute on a charge with Kontor's test helper.
-func (e *payEnv) openDispute(charge, reason string) *stripe.Dispute {
+func (e *env) openDispute(charge, reason string) *stripe.Dispute {
 	e.t.Helper()
 	form := url.Values{}
 	if reason != "" {
@@ -29,7 +29,7 @@ func (e *payEnv) openDispute(charge, reason string) *stripe.Dispute {
 // TestDisputedIBAN: the disputed test IBAN succeeds and is disputed at once;
 // the dispute is final, withdraws the amount and the fee, and takes no evidence.
 func TestDisputedIBAN(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	s := e.sepaDebit("DE35370400440532013002", "")
 	ch := e.charge(s.ID, "", 2000)
 	created := e.event("charge.dispute.created", "")
@@ -134,7 +134,7 @@ func TestDisputedIBAN(t *testing.T) {
 // TestDisputeFees: the dispute fee is charged in the account's settlement
 // currency, as adjustment balance transactions.
 func TestDisputeFees(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	fees := map[string]int64{"chf": 850, "dkk": 6000, "eur": 750, "gbp": 700, "nok": 7000, "sek": 7500, "usd": 850}
 	s := e.sepaDebit("DE89370400440532013000", "")
 	cus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Source: stripe.String(s.ID)})
@@ -188,7 +188,7 @@ func TestDisputeFees(t *testing.T) {
 // honoured; until thirteen months only debit_not_authorized; later none.
 // Sofort and SEPA Credit Transfer payments have no disputes.
 func TestDisputeWindows(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	clk := e.testClock(t0)
 	s := e.sepaDebit("DE89370400440532013000", clk.ID)
 	cus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Source: stripe.String(s.ID)})
@@ -200,7 +200,7 @@ func TestDisputeWindows(t *testing.T) {
 	e.unchanged(func() {
 		apiErr(t, e.post("/v1/test_helpers/charges/"+chs[0]+"/dispute", url.Values{"reason": {"general"}}), http.StatusBadRequest, "dispute_not_possible", "charge")
 	})
-	e.advance(clk.ID, t0.AddDate(0, 0, 55))
+	advance(e.t, e.acct, clk.ID, t0.AddDate(0, 0, 55))
 	if d := e.openDispute(chs[0], "product_not_received"); d.Reason != "product_not_received" {
 		t.Errorf("within eight weeks: %s", rawJSON(d))
 	}
@@ -208,18 +208,18 @@ func TestDisputeWindows(t *testing.T) {
 	e.unchanged(func() {
 		apiErr(t, e.post("/v1/test_helpers/charges/"+chs[0]+"/dispute", nil), http.StatusBadRequest, "charge_disputed", "charge")
 	})
-	e.advance(clk.ID, t0.AddDate(0, 0, 57))
+	advance(e.t, e.acct, clk.ID, t0.AddDate(0, 0, 57))
 	e.unchanged(func() {
 		apiErr(t, e.post("/v1/test_helpers/charges/"+chs[1]+"/dispute", url.Values{"reason": {"fraudulent"}}), http.StatusBadRequest, "dispute_window_closed", "reason")
 	})
 	if d := e.openDispute(chs[1], "debit_not_authorized"); d.Status != "lost" {
 		t.Errorf("after eight weeks, unauthorised: %s", rawJSON(d))
 	}
-	e.advance(clk.ID, t0.AddDate(0, 13, -1))
+	advance(e.t, e.acct, clk.ID, t0.AddDate(0, 13, -1))
 	if d := e.openDispute(chs[2], "debit_not_authorized"); d.Status != "lost" {
 		t.Errorf("within thirteen months, unauthorised: %s", rawJSON(d))
 	}
-	e.advance(clk.ID, t0.AddDate(0, 13, 1))
+	advance(e.t, e.acct, clk.ID, t0.AddDate(0, 13, 1))
 	e.unchanged(func() {
 		apiErr(t, e.post("/v1/test_helpers/charges/"+chs[3]+"/dispute", url.Values{"reason": {"debit_not_authorized"}}), http.StatusBadRequest, "dispute_window_closed", "charge")
 	})
@@ -245,7 +245,7 @@ func TestDisputeWindows(t *testing.T) {
 }
 
 // disputeOf returns the dispute of a charge.
-func (e *payEnv) disputeOf(charge string) *stripe.Dispute {
+func (e *env) disputeOf(charge string) *stripe.Dispute {
 	e.t.Helper()
 	for d, err := range e.sc.V1Disputes.List(e.ctx, &stripe.DisputeListParams{Charge: stripe.String(charge)}).All(e.ctx) {
 		if err != nil {

@@ -12,7 +12,8 @@ import (
 )
 
 func TestParameterErrors(t *testing.T) {
-	_, a, ctx := setup(t)
+	e := newEnv(t, envOptions{})
+	a, ctx := e.acct, e.ctx
 	sc := a.Client
 	existing := mustCustomer(t, a, &stripe.CustomerCreateParams{Email: stripe.String("keep@example.com")})
 	customersBefore := len(customerIDs(t, a, nil))
@@ -126,7 +127,8 @@ func TestParameterErrors(t *testing.T) {
 }
 
 func TestRequestErrors(t *testing.T) {
-	s, a, ctx := setup(t)
+	e := newEnv(t, envOptions{})
+	s, a, ctx := e.srv, e.acct, e.ctx
 	c := mustCustomer(t, a, nil)
 
 	// Unknown URLs answer like Stripe, for any method.
@@ -225,7 +227,8 @@ func TestRequestErrors(t *testing.T) {
 // TestTenantIsolation checks that another account's id answers exactly like
 // an id that does not exist, for reads, writes and deletes.
 func TestTenantIsolation(t *testing.T) {
-	s, a, ctx := setup(t)
+	e := newEnv(t, envOptions{})
+	s, a, ctx := e.srv, e.acct, e.ctx
 	b := s.NewAccount(t)
 	mine := mustCustomer(t, a, &stripe.CustomerCreateParams{Email: stripe.String("mine@example.com")})
 	missing := "cus_" + strings.Repeat("Z", len(mine.ID)-4)

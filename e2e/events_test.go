@@ -36,7 +36,8 @@ func eventTypes(evs []*stripe.Event) []string {
 }
 
 func TestCustomerEvents(t *testing.T) {
-	_, a, ctx := setup(t)
+	e := newEnv(t, envOptions{})
+	a, ctx := e.acct, e.ctx
 	sc := a.Client
 
 	cp := &stripe.CustomerCreateParams{Email: stripe.String("ev@example.com"), Name: stripe.String("Eve"),
@@ -115,7 +116,8 @@ func TestCustomerEvents(t *testing.T) {
 }
 
 func TestEventListFilters(t *testing.T) {
-	_, a, ctx := setup(t)
+	e := newEnv(t, envOptions{})
+	a, ctx := e.acct, e.ctx
 	sc := a.Client
 	clk, err := sc.V1TestHelpersTestClocks.Create(ctx, &stripe.TestHelpersTestClockCreateParams{FrozenTime: stripe.Int64(1600000000)})
 	if err != nil {

@@ -7,7 +7,8 @@ import (
 )
 
 func TestExpand(t *testing.T) {
-	_, a, ctx := setup(t)
+	e := newEnv(t, envOptions{})
+	a, ctx := e.acct, e.ctx
 	sc := a.Client
 	clk, err := sc.V1TestHelpersTestClocks.Create(ctx, &stripe.TestHelpersTestClockCreateParams{
 		FrozenTime: stripe.Int64(1767225600), Name: stripe.String("expand me")})

@@ -8,19 +8,106 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stripe/stripe-go/v85"
 
 	"github.com/kontorpay/kontor/e2e/kontortest"
 )
 
-// setup starts a server and returns it with a fresh account.
-func setup(t *testing.T) (*kontortest.Server, *kontortest.Account, context.Context) {
+// env is what an end-to-end test works with: a server of its own, a fresh
+// account on it with a stripe-go client and, when asked for, a webhook
+// receiver subscribed to every event that verifies each delivery's
+// signature.
+type env struct {
+	t    *testing.T
+	ctx  context.Context
+	srv  *kontortest.Server
+	acct *kontortest.Account
+	sc   *stripe.Client
+	hook *kontortest.Receiver
+}
+
+// envOptions say what newEnv starts.
+type envOptions struct {
+	Server  kontortest.Options
+	Profile kontortest.Profile
+	// Webhooks subscribes a receiver (env.hook) to every Stripe event.
+	Webhooks bool
+	// Cko gives the account a key of Checkout.com's previous platform,
+	// sk_test_<uuid>, which both dialects accept.
+	Cko bool
+}
+
+// payments is the environment of the payment flow tests: the sandbox's
+// "within seconds" takes quickDelay, so that they run quickly, and every
+// event is delivered to env.hook.
+var payments = envOptions{Profile: kontortest.Profile{SandboxDelay: quickDelay}, Webhooks: true}
+
+// quickDelay is the sandbox's "within seconds" in most payment tests;
+// TestSofortChargeableEmail keeps the default.
+const quickDelay = 300 * time.Millisecond
+
+// newEnv starts a server for the test, which runs in parallel with others,
+// and opens a fresh account on it.
+func newEnv(t *testing.T, o envOptions) *env {
 	t.Helper()
 	t.Parallel()
-	s := kontortest.Start(t, kontortest.Options{})
-	return s, s.NewAccount(t), t.Context()
+	s := kontortest.StartProfile(t, o.Server, o.Profile)
+	key := kontortest.NewKey()
+	if o.Cko {
+		key = newCkoKey()
+	}
+	a := s.Account(key)
+	e := &env{t: t, ctx: t.Context(), srv: s, acct: a, sc: a.Client}
+	if o.Webhooks {
+		e.hook = kontortest.NewReceiver(t)
+		we, err := a.Client.V1WebhookEndpoints.Create(e.ctx, &stripe.WebhookEndpointCreateParams{
+			URL: stripe.String(e.hook.URL), EnabledEvents: []*string{stripe.String("*")}})
+		if err != nil {
+			t.Fatalf("create webhook endpoint: %v", err)
+		}
+		e.hook.SetSecret(we.Secret)
+	}
+	return e
 }
+
+// cko returns a Checkout.com client for the env's account.
+func (e *env) cko() *cko { return newCko(e.srv, e.acct.Key) }
+
+// advance moves the account's test clock id to `to` and waits until the
+// clock is ready at that time.
+func advance(t testing.TB, a *kontortest.Account, id string, to time.Time) {
+	t.Helper()
+	if _, err := a.Client.V1TestHelpersTestClocks.Advance(t.Context(), id, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(to.Unix())}); err != nil {
+		t.Fatalf("advance %s: %v", id, err)
+	}
+	waitReady(t, a, id, to.Unix())
+}
+
+// waitReady waits until the account's test clock id is ready at frozen.
+// Advancing fires every due timer, one transaction each: with many objects
+// on the clock (and the race detector) that takes a while.
+func waitReady(t testing.TB, a *kontortest.Account, id string, frozen int64) {
+	t.Helper()
+	deadline := time.Now().Add(advanceTimeout)
+	for {
+		c, err := a.Client.V1TestHelpersTestClocks.Retrieve(t.Context(), id, nil)
+		if err != nil {
+			t.Fatalf("retrieve test clock: %v", err)
+		}
+		if c.Status == stripe.TestHelpersTestClockStatusReady && c.FrozenTime == frozen {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("test clock %s not ready at %s after %s: %s", id, time.Unix(frozen, 0).UTC(), advanceTimeout, c.Status)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval, not synchronisation
+	}
+}
+
+// advanceTimeout bounds how long waitReady waits for a clock to be ready.
+const advanceTimeout = 3 * time.Minute
 
 // stripeErr asserts that err is a *stripe.Error with the HTTP status, type
 // and code given ("" skips a check) and returns it.

@@ -44,7 +44,7 @@ func browser(t *testing.T) context.Context {
 // TestSofortPageInBrowser presses "Authorize test payment" in a real
 // browser with JavaScript turned off, and lands on the merchant's return URL.
 func TestSofortPageInBrowser(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	ctx := browser(t)
 	var (
 		mu     sync.Mutex

@@ -66,7 +66,7 @@ func submitSofortPage(t *testing.T, base, pageURL, decision string) hostedPage {
 
 // TestSofortAuthorizationPage drives the hosted Sofort page with plain HTTP.
 func TestSofortAuthorizationPage(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	const ret = "https://shop.example/return?order=42&source=stale&client_secret=old&livemode=true"
 	p := sofortParams(1099)
 	p.Redirect.ReturnURL = stripe.String(ret)
@@ -221,7 +221,7 @@ func TestSofortAuthorizationPage(t *testing.T) {
 
 // TestSofortPageDefaultDescriptor: without its own descriptor the page shows the account's.
 func TestSofortPageDefaultDescriptor(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	e.setAccount(url.Values{"statement_descriptor": {"ROCKET RIDES"}})
 	p := sofortParams(123456)
 	p.Params.Extra = nil
@@ -239,7 +239,7 @@ func TestSofortPageDefaultDescriptor(t *testing.T) {
 // accepted, with the creditor, its identifier, the reference, the masked
 // IBAN, the date and the authorisation text.
 func TestMandatePage(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	cid, err := sepa.NewCreditorID("DE", "ZZZ", "01234567890")
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,8 @@ import (
 )
 
 func TestIdempotentReplay(t *testing.T) {
-	_, a, ctx := setup(t)
+	e := newEnv(t, envOptions{})
+	a, ctx := e.acct, e.ctx
 	sc := a.Client
 
 	params := func() *stripe.CustomerCreateParams {
@@ -90,7 +91,8 @@ func TestIdempotentReplay(t *testing.T) {
 }
 
 func TestIdempotencyValidationFailureNotStored(t *testing.T) {
-	_, a, ctx := setup(t)
+	e := newEnv(t, envOptions{})
+	a, ctx := e.acct, e.ctx
 	sc := a.Client
 	bad := &stripe.CustomerCreateParams{Email: stripe.String("v@example.com")}
 	bad.AddExtra("nonsense", "1")
@@ -124,7 +126,8 @@ func TestIdempotencyValidationFailureNotStored(t *testing.T) {
 }
 
 func TestIdempotencyConcurrent(t *testing.T) {
-	s, a, _ := setup(t)
+	e := newEnv(t, envOptions{})
+	s, a := e.srv, e.acct
 	const n = 10
 	type result struct {
 		status   int

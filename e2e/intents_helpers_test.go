@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stripe/stripe-go/v85"
 
@@ -67,20 +66,6 @@ func piWait(t *testing.T, a *kontortest.Account, id, status string, expand ...st
 		return string(pi.Status) == status
 	})
 	return pi
-}
-
-// clockAdvance advances a test clock by d and waits until it is ready again.
-func clockAdvance(t *testing.T, a *kontortest.Account, id string, d time.Duration) {
-	t.Helper()
-	c, err := a.Client.V1TestHelpersTestClocks.Retrieve(t.Context(), id, nil)
-	if err != nil {
-		t.Fatalf("retrieve clock: %v", err)
-	}
-	to := c.FrozenTime + int64(d/time.Second)
-	if _, err := a.Client.V1TestHelpersTestClocks.Advance(t.Context(), id, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(to)}); err != nil {
-		t.Fatalf("advance clock: %v", err)
-	}
-	waitReady(t, a, id, to)
 }
 
 // clockCustomer creates a test clock at intentsT0 and a customer bound to it.

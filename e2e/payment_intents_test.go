@@ -14,7 +14,7 @@ import (
 // create, update, a refused confirmation without mandate, confirmation with
 // mandate_data, processing and success, then refunds it by payment_intent.
 func TestPaymentIntentSEPADebit(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	sc, ctx := e.sc, e.ctx
 	cus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Email: stripe.String("payer@example.com")})
 
@@ -120,7 +120,7 @@ func TestPaymentIntentSEPADebit(t *testing.T) {
 // TestPaymentIntentSEPATestIBANs runs each behaviour of the documented test
 // IBANs (Germany's) through a PaymentIntent confirmed at creation.
 func TestPaymentIntentSEPATestIBANs(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	cases := []struct {
 		iban, status, code string
 		disputed           bool
@@ -169,20 +169,20 @@ func TestPaymentIntentSEPATestIBANs(t *testing.T) {
 // TestPaymentIntentSEPADelayed uses a test clock: the delayed test IBANs
 // decide only after three minutes of the clock.
 func TestPaymentIntentSEPADelayed(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	clk, cus := clockCustomer(t, e.acct)
 	ok := sepaPI(t, e.acct, cus.ID, "DE08370400440532013003")
 	bad := sepaPI(t, e.acct, cus.ID, "DE78370400440532013004")
 	if ok.Created != intentsT0 {
 		t.Errorf("the intent lives at its customer's clock: created %d, want %d", ok.Created, intentsT0)
 	}
-	clockAdvance(t, e.acct, clk, 2*time.Minute)
+	advance(t, e.acct, clk, time.Unix(intentsT0+120, 0))
 	for _, id := range []string{ok.ID, bad.ID} {
 		if pi, _ := e.sc.V1PaymentIntents.Retrieve(e.ctx, id, nil); pi.Status != "processing" {
 			t.Errorf("%s after two minutes: %s, want processing", id, pi.Status)
 		}
 	}
-	clockAdvance(t, e.acct, clk, time.Minute)
+	advance(t, e.acct, clk, time.Unix(intentsT0+180, 0))
 	if pi, _ := e.sc.V1PaymentIntents.Retrieve(e.ctx, ok.ID, nil); pi.Status != "succeeded" {
 		t.Errorf("successDelayed after three minutes: %s", pi.Status)
 	}
@@ -198,7 +198,7 @@ func TestPaymentIntentSEPADelayed(t *testing.T) {
 
 // TestPaymentIntentBadInput checks that refused requests change nothing.
 func TestPaymentIntentBadInput(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	sc, ctx := e.sc, e.ctx
 	before := eventCount(t, e.acct)
 	base := func() *stripe.PaymentIntentCreateParams {
@@ -266,7 +266,7 @@ func TestPaymentIntentBadInput(t *testing.T) {
 // publishable key and the client secret, as Stripe.js does; a wrong secret
 // answers like an unknown intent and changes nothing.
 func TestPaymentIntentPublishableKey(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	pi, err := e.sc.V1PaymentIntents.Create(e.ctx, &stripe.PaymentIntentCreateParams{Amount: stripe.Int64(1500), Currency: stripe.String("eur"),
 		PaymentMethodTypes: []*string{stripe.String("sepa_debit")}})
 	if err != nil {
@@ -313,7 +313,7 @@ func TestPaymentIntentPublishableKey(t *testing.T) {
 // TestPaymentIntentAllowedTypes sends the current API's spelling,
 // allowed_payment_method_types, as npm stripe 23 does.
 func TestPaymentIntentAllowedTypes(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	resp := e.acct.Do(t, "POST", "/v1/payment_intents", "amount=1000&currency=eur&allowed_payment_method_types[0]=sofort", nil)
 	if resp.Status != http.StatusOK {
 		t.Fatalf("%d %s", resp.Status, resp.Body)
@@ -336,7 +336,7 @@ func TestPaymentIntentAllowedTypes(t *testing.T) {
 // confirming with it fails with payment_method_not_available; SEPA Direct
 // Debit keeps working.
 func TestPaymentMethodNotAvailable(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	sc, ctx := e.sc, e.ctx
 	so, err := sc.V1PaymentMethods.Create(ctx, &stripe.PaymentMethodCreateParams{Type: stripe.String("sofort"),
 		Sofort: &stripe.PaymentMethodCreateSofortParams{Country: stripe.String("DE")}})
@@ -389,7 +389,7 @@ func TestPaymentMethodNotAvailable(t *testing.T) {
 // TestIntentsTenantIsolation: another account's intents, payment methods,
 // mandates and Checkout pages answer exactly like ids that do not exist.
 func TestIntentsTenantIsolation(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	other := e.srv.NewAccount(t)
 	pi := sepaPI(t, e.acct, "", "DE89370400440532013000")
 	cs, err := e.sc.V1CheckoutSessions.Create(e.ctx, &stripe.CheckoutSessionCreateParams{Mode: stripe.String("setup"), Currency: stripe.String("eur"),

@@ -12,7 +12,8 @@ import (
 )
 
 func TestPaymentMethodsCRUD(t *testing.T) {
-	_, a, ctx := setup(t)
+	e := newEnv(t, envOptions{})
+	a, ctx := e.acct, e.ctx
 	sc := a.Client
 	rcv := kontortest.NewReceiver(t)
 	endpoint(t, a, rcv, "payment_method.attached", "payment_method.detached", "payment_method.updated")
@@ -141,7 +142,8 @@ func TestPaymentMethodsCRUD(t *testing.T) {
 }
 
 func TestPaymentMethodsBadInput(t *testing.T) {
-	_, a, ctx := setup(t)
+	e := newEnv(t, envOptions{})
+	a, ctx := e.acct, e.ctx
 	sc := a.Client
 	before := eventCount(t, a)
 
@@ -180,7 +182,8 @@ func TestPaymentMethodsBadInput(t *testing.T) {
 // TestPaymentMethodTestTokens checks that the documented pm_… tokens work
 // wherever a payment method id does, each with its documented behaviour.
 func TestPaymentMethodTestTokens(t *testing.T) {
-	_, a, ctx := setup(t)
+	e := newEnv(t, envOptions{})
+	a, ctx := e.acct, e.ctx
 	cus := mustCustomer(t, a, nil)
 	pm, err := a.Client.V1PaymentMethods.Attach(ctx, "pm_success_at", &stripe.PaymentMethodAttachParams{Customer: stripe.String(cus.ID)})
 	if err != nil {

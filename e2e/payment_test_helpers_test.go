@@ -12,7 +12,7 @@ import (
 // TestSourceTestHelpers covers Kontor's test helpers for sources: authorise
 // or fail a Sofort source, deliver a credit transfer.
 func TestSourceTestHelpers(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	s := e.sofort(1099, "", "")
 	got := jsonObj(t, e.post("/v1/test_helpers/sources/"+s.ID+"/authorize", nil))
 	if got["status"] != "chargeable" || got["redirect"].(map[string]any)["status"] != "succeeded" {
@@ -91,7 +91,7 @@ func TestSourceTestHelpers(t *testing.T) {
 // TestChargeTestHelpers covers Kontor's test helpers for charges: settle or
 // fail a pending charge (optionally with a failure code), open a dispute.
 func TestChargeTestHelpers(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	clk := e.testClock(t0)
 	s := e.sepaDebit("DE62370400440532013001", clk.ID) // would fail by itself
 	cus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Source: stripe.String(s.ID)})
@@ -134,7 +134,7 @@ func TestChargeTestHelpers(t *testing.T) {
 		apiErr(t, e.post("/v1/test_helpers/charges/py_nope/settle", nil), http.StatusNotFound, "resource_missing", "charge")
 	})
 	// The bank's own answer, due later, no longer changes the forced outcomes.
-	e.advance(clk.ID, t0.Add(5*time.Minute))
+	advance(e.t, e.acct, clk.ID, t0.Add(5*time.Minute))
 	if st := e.getCharge(ch.ID).Status; st != "succeeded" {
 		t.Errorf("settled charge after the clock moved: %s", st)
 	}

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -16,57 +15,14 @@ import (
 	"github.com/kontorpay/kontor/engine"
 )
 
-// payEnv is what a test of the payment flows works with: a server of its
-// own, a fresh account with a stripe-go client, and a webhook receiver
-// subscribed to every event that verifies each delivery's signature.
-type payEnv struct {
-	t    *testing.T
-	ctx  context.Context
-	srv  *kontortest.Server
-	acct *kontortest.Account
-	sc   *stripe.Client
-	hook *kontortest.Receiver
-}
-
-// quickDelay is the sandbox's "within seconds" in most payment tests, so
-// that they run quickly; TestSofortChargeableEmail keeps the default.
-const quickDelay = 300 * time.Millisecond
-
-// newPayEnv starts a sandbox server whose "within seconds" takes quickDelay.
-func newPayEnv(t *testing.T) *payEnv {
-	return newPayEnvProfile(t, kontortest.Profile{SandboxDelay: quickDelay})
-}
-
-// newPayEnvProfile starts a server with the given timing profile.
-func newPayEnvProfile(t *testing.T, prof kontortest.Profile) *payEnv {
-	t.Helper()
-	return newPayEnvWith(t, kontortest.Options{}, prof)
-}
-
-// newPayEnvWith is newPayEnvProfile with server options (a frozen wall clock, say).
-func newPayEnvWith(t *testing.T, opts kontortest.Options, prof kontortest.Profile) *payEnv {
-	t.Helper()
-	t.Parallel()
-	s := kontortest.StartProfile(t, opts, prof)
-	a := s.NewAccount(t)
-	e := &payEnv{t: t, ctx: t.Context(), srv: s, acct: a, sc: a.Client, hook: kontortest.NewReceiver(t)}
-	we, err := a.Client.V1WebhookEndpoints.Create(e.ctx, &stripe.WebhookEndpointCreateParams{
-		URL: stripe.String(e.hook.URL), EnabledEvents: []*string{stripe.String("*")}})
-	if err != nil {
-		t.Fatalf("create webhook endpoint: %v", err)
-	}
-	e.hook.SetSecret(we.Secret)
-	return e
-}
-
 // event waits for a verified webhook of type typ about object id.
-func (e *payEnv) event(typ, id string) stripe.Event {
+func (e *env) event(typ, id string) stripe.Event {
 	e.t.Helper()
 	return e.hook.WaitEvent(e.t, typ, id)
 }
 
 // eventsOf returns the types of the account's events about object id, oldest first.
-func (e *payEnv) eventsOf(id string) []string {
+func (e *env) eventsOf(id string) []string {
 	e.t.Helper()
 	var out []string
 	for _, ev := range events(e.t, e.acct, nil) {
@@ -79,7 +35,7 @@ func (e *payEnv) eventsOf(id string) []string {
 }
 
 // wantEvents asserts the account's events about id, oldest first.
-func (e *payEnv) wantEvents(id string, want ...string) {
+func (e *env) wantEvents(id string, want ...string) {
 	e.t.Helper()
 	if got := e.eventsOf(id); !slices.Equal(got, want) {
 		e.t.Errorf("events of %s = %v, want %v", id, got, want)
@@ -94,7 +50,7 @@ func sofortParams(amount int64) *stripe.SourceCreateParams {
 	return p
 }
 
-func (e *payEnv) createSource(p *stripe.SourceCreateParams) *stripe.Source {
+func (e *env) createSource(p *stripe.SourceCreateParams) *stripe.Source {
 	e.t.Helper()
 	s, err := e.sc.V1Sources.Create(e.ctx, p)
 	if err != nil {
@@ -104,7 +60,7 @@ func (e *payEnv) createSource(p *stripe.SourceCreateParams) *stripe.Source {
 }
 
 // sofort creates a Sofort source; owner sets owner[name] (a test value) unless empty.
-func (e *payEnv) sofort(amount int64, owner string, clock string) *stripe.Source {
+func (e *env) sofort(amount int64, owner string, clock string) *stripe.Source {
 	e.t.Helper()
 	p := sofortParams(amount)
 	if owner != "" {
@@ -117,7 +73,7 @@ func (e *payEnv) sofort(amount int64, owner string, clock string) *stripe.Source
 }
 
 // chargeableSofort creates a Sofort source and authorises it with the test helper.
-func (e *payEnv) chargeableSofort(amount int64, owner, clock string) *stripe.Source {
+func (e *env) chargeableSofort(amount int64, owner, clock string) *stripe.Source {
 	e.t.Helper()
 	s := e.sofort(amount, owner, clock)
 	r := e.post("/v1/test_helpers/sources/"+s.ID+"/authorize", nil)
@@ -136,7 +92,7 @@ func sepaDebitParams(iban, name string) *stripe.SourceCreateParams {
 }
 
 // sepaDebit creates a SEPA Direct Debit source for iban, on clock unless empty.
-func (e *payEnv) sepaDebit(iban, clock string) *stripe.Source {
+func (e *env) sepaDebit(iban, clock string) *stripe.Source {
 	e.t.Helper()
 	p := sepaDebitParams(iban, "Jenny Rosen")
 	if clock != "" {
@@ -146,7 +102,7 @@ func (e *payEnv) sepaDebit(iban, clock string) *stripe.Source {
 }
 
 // creditTransfer creates a SEPA Credit Transfer source for owner[email].
-func (e *payEnv) creditTransfer(email, clock string) *stripe.Source {
+func (e *env) creditTransfer(email, clock string) *stripe.Source {
 	e.t.Helper()
 	p := &stripe.SourceCreateParams{Type: stripe.String("sepa_credit_transfer"), Currency: stripe.String("eur"),
 		Owner: &stripe.SourceCreateOwnerParams{Name: stripe.String("Jenny Rosen"), Email: stripe.String(email)}}
@@ -156,7 +112,7 @@ func (e *payEnv) creditTransfer(email, clock string) *stripe.Source {
 	return e.createSource(p)
 }
 
-func (e *payEnv) source(id string) *stripe.Source {
+func (e *env) source(id string) *stripe.Source {
 	e.t.Helper()
 	s, err := e.sc.V1Sources.Retrieve(e.ctx, id, nil)
 	if err != nil {
@@ -166,7 +122,7 @@ func (e *payEnv) source(id string) *stripe.Source {
 }
 
 // charge creates a charge of amount on source (and customer unless empty).
-func (e *payEnv) charge(source, customer string, amount int64) *stripe.Charge {
+func (e *env) charge(source, customer string, amount int64) *stripe.Charge {
 	e.t.Helper()
 	p := &stripe.ChargeCreateParams{Amount: stripe.Int64(amount), Currency: stripe.String("eur")}
 	if source != "" {
@@ -182,7 +138,7 @@ func (e *payEnv) charge(source, customer string, amount int64) *stripe.Charge {
 	return ch
 }
 
-func (e *payEnv) getCharge(id string, expand ...string) *stripe.Charge {
+func (e *env) getCharge(id string, expand ...string) *stripe.Charge {
 	e.t.Helper()
 	p := &stripe.ChargeRetrieveParams{}
 	for _, x := range expand {
@@ -196,7 +152,7 @@ func (e *payEnv) getCharge(id string, expand ...string) *stripe.Charge {
 }
 
 // pollUntil fetches with get until done accepts the result, and returns it.
-func pollUntil[T any](e *payEnv, what string, get func() T, done func(T) bool) T {
+func pollUntil[T any](e *env, what string, get func() T, done func(T) bool) T {
 	e.t.Helper()
 	var v T
 	kontortest.Eventually(e.t, what, func() bool {
@@ -207,20 +163,20 @@ func pollUntil[T any](e *payEnv, what string, get func() T, done func(T) bool) T
 }
 
 // waitCharge polls the charge until it has status.
-func (e *payEnv) waitCharge(id string, status stripe.ChargeStatus) *stripe.Charge {
+func (e *env) waitCharge(id string, status stripe.ChargeStatus) *stripe.Charge {
 	e.t.Helper()
 	return pollUntil(e, "charge "+id+" "+string(status), func() *stripe.Charge { return e.getCharge(id) },
 		func(ch *stripe.Charge) bool { return ch.Status == status })
 }
 
 // waitSource polls the source until it has status.
-func (e *payEnv) waitSource(id string, status stripe.SourceStatus) *stripe.Source {
+func (e *env) waitSource(id string, status stripe.SourceStatus) *stripe.Source {
 	e.t.Helper()
 	return pollUntil(e, "source "+id+" "+string(status), func() *stripe.Source { return e.source(id) },
 		func(s *stripe.Source) bool { return s.Status == status })
 }
 
-func (e *payEnv) getRefund(id string) *stripe.Refund {
+func (e *env) getRefund(id string) *stripe.Refund {
 	e.t.Helper()
 	r, err := e.sc.V1Refunds.Retrieve(e.ctx, id, nil)
 	if err != nil {
@@ -229,14 +185,14 @@ func (e *payEnv) getRefund(id string) *stripe.Refund {
 	return r
 }
 
-func (e *payEnv) waitRefund(id string, status stripe.RefundStatus) *stripe.Refund {
+func (e *env) waitRefund(id string, status stripe.RefundStatus) *stripe.Refund {
 	e.t.Helper()
 	return pollUntil(e, "refund "+id+" "+string(status), func() *stripe.Refund { return e.getRefund(id) },
 		func(r *stripe.Refund) bool { return r.Status == status })
 }
 
 // testClock creates a test clock frozen at t0.
-func (e *payEnv) testClock(t0 time.Time) *stripe.TestHelpersTestClock {
+func (e *env) testClock(t0 time.Time) *stripe.TestHelpersTestClock {
 	e.t.Helper()
 	c, err := e.sc.V1TestHelpersTestClocks.Create(e.ctx, &stripe.TestHelpersTestClockCreateParams{FrozenTime: stripe.Int64(t0.Unix())})
 	if err != nil {
@@ -245,41 +201,14 @@ func (e *payEnv) testClock(t0 time.Time) *stripe.TestHelpersTestClock {
 	return c
 }
 
-// advance moves the clock to t and waits until it is ready again.
-func (e *payEnv) advance(clockID string, t time.Time) {
-	e.t.Helper()
-	if _, err := e.sc.V1TestHelpersTestClocks.Advance(e.ctx, clockID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(t.Unix())}); err != nil {
-		e.t.Fatalf("advance %s: %v", clockID, err)
-	}
-	// Advancing fires every due timer, one transaction each: with many
-	// objects on the clock (and the race detector) that takes a while.
-	deadline := time.Now().Add(advanceTimeout)
-	for {
-		c, err := e.sc.V1TestHelpersTestClocks.Retrieve(e.ctx, clockID, nil)
-		if err != nil {
-			e.t.Fatalf("retrieve test clock: %v", err)
-		}
-		if c.Status == stripe.TestHelpersTestClockStatusReady && c.FrozenTime == t.Unix() {
-			return
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("test clock %s not ready at %s after %s: %s", clockID, t, advanceTimeout, c.Status)
-		}
-		time.Sleep(20 * time.Millisecond) // polling interval, not synchronisation
-	}
-}
-
-// advanceTimeout bounds how long advance waits for a clock to be ready.
-const advanceTimeout = 3 * time.Minute
-
 // post sends a form-encoded POST with the secret key.
-func (e *payEnv) post(path string, form url.Values) *kontortest.Response {
+func (e *env) post(path string, form url.Values) *kontortest.Response {
 	e.t.Helper()
 	return e.acct.Do(e.t, http.MethodPost, path, form.Encode(), nil)
 }
 
 // get sends a GET with the secret key.
-func (e *payEnv) get(path string) *kontortest.Response {
+func (e *env) get(path string) *kontortest.Response {
 	e.t.Helper()
 	return e.acct.Do(e.t, http.MethodGet, path, "", nil)
 }
@@ -307,7 +236,7 @@ func apiErr(t *testing.T, r *kontortest.Response, status int, code, param string
 }
 
 // balanceTxns lists the account's balance transactions matching p (every page).
-func (e *payEnv) balanceTxns(p *stripe.BalanceTransactionListParams) []*stripe.BalanceTransaction {
+func (e *env) balanceTxns(p *stripe.BalanceTransactionListParams) []*stripe.BalanceTransaction {
 	e.t.Helper()
 	if p == nil {
 		p = &stripe.BalanceTransactionListParams{}
@@ -323,7 +252,7 @@ func (e *payEnv) balanceTxns(p *stripe.BalanceTransactionListParams) []*stripe.B
 }
 
 // chargeIDs lists the account's charges matching p (every page).
-func (e *payEnv) chargeIDs(p *stripe.ChargeListParams) []string {
+func (e *env) chargeIDs(p *stripe.ChargeListParams) []string {
 	e.t.Helper()
 	if p == nil {
 		p = &stripe.ChargeListParams{}
@@ -340,7 +269,7 @@ func (e *payEnv) chargeIDs(p *stripe.ChargeListParams) []string {
 
 // unchanged runs bad, which must fail, and asserts that it changed nothing
 // the account can see: no event, no charge, no balance transaction.
-func (e *payEnv) unchanged(bad func()) {
+func (e *env) unchanged(bad func()) {
 	e.t.Helper()
 	evs, chs, bts := eventCount(e.t, e.acct), len(e.chargeIDs(nil)), len(e.balanceTxns(nil))
 	bad()
@@ -356,7 +285,7 @@ func (e *payEnv) unchanged(bad func()) {
 }
 
 // setAccount changes the account's settings through Kontor's POST /v1/account.
-func (e *payEnv) setAccount(form url.Values) {
+func (e *env) setAccount(form url.Values) {
 	e.t.Helper()
 	jsonObj(e.t, e.post("/v1/account", form))
 }

@@ -18,7 +18,7 @@ func day(n int, hours time.Duration) time.Time { return t0.AddDate(0, 0, n).Add(
 // business days, refunds in four, funds available two business days later.
 // t0 is Monday 2 March 2026.
 func TestRealisticTiming(t *testing.T) {
-	e := newPayEnvProfile(t, kontortest.Profile{Timing: engine.TimingRealistic})
+	e := newEnv(t, envOptions{Profile: kontortest.Profile{Timing: engine.TimingRealistic}, Webhooks: true})
 	clk := e.testClock(t0)
 	sd := e.sepaDebit("DE89370400440532013000", clk.ID)
 	cus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Source: stripe.String(sd.ID)})
@@ -36,11 +36,11 @@ func TestRealisticTiming(t *testing.T) {
 	}
 
 	// Sofort: two TARGET days (Wednesday 4 March).
-	e.advance(clk.ID, day(2, -time.Minute))
+	advance(e.t, e.acct, clk.ID, day(2, -time.Minute))
 	if st := e.getCharge(sof.ID).Status; st != "pending" {
 		t.Errorf("sofort after 2 days − 1 min: %s", st)
 	}
-	e.advance(clk.ID, day(2, time.Minute))
+	advance(e.t, e.acct, clk.ID, day(2, time.Minute))
 	if st := e.getCharge(sof.ID).Status; st != "succeeded" {
 		t.Errorf("sofort after 2 TARGET days: %s", st)
 	}
@@ -52,29 +52,29 @@ func TestRealisticTiming(t *testing.T) {
 	if a, p := e.balanceIn("eur"); a != 0 || p != bt.Net {
 		t.Errorf("balance = %d / %d, want 0 / %d", a, p, bt.Net)
 	}
-	e.advance(clk.ID, day(4, time.Minute))
+	advance(e.t, e.acct, clk.ID, day(4, time.Minute))
 	if a, p := e.balanceIn("eur"); a != bt.Net || p != 0 {
 		t.Errorf("balance two TARGET days later = %d / %d, want %d / 0", a, p, bt.Net)
 	}
 
 	// SEPA Direct Debit: not before the 16th.
-	e.advance(clk.ID, day(13, 23*time.Hour))
+	advance(e.t, e.acct, clk.ID, day(13, 23*time.Hour))
 	if st := e.getCharge(dd.ID).Status; st != "pending" {
 		t.Errorf("debit after 13 days 23 h: %s", st)
 	}
-	e.advance(clk.ID, day(14, time.Minute))
+	advance(e.t, e.acct, clk.ID, day(14, time.Minute))
 	if st := e.getCharge(dd.ID).Status; st != "succeeded" {
 		t.Errorf("debit on the due date: %s", st)
 	}
 
 	// A refund takes four TARGET days: made Wednesday 18 March, done Tuesday 24 March.
-	e.advance(clk.ID, day(16, 0))
+	advance(e.t, e.acct, clk.ID, day(16, 0))
 	r := e.refund(dd.ID, 2500)
-	e.advance(clk.ID, day(21, 23*time.Hour))
+	advance(e.t, e.acct, clk.ID, day(21, 23*time.Hour))
 	if got := e.getRefund(r.ID); got.Status != "pending" {
 		t.Errorf("refund after 3 TARGET days: %s", got.Status)
 	}
-	e.advance(clk.ID, day(22, time.Minute))
+	advance(e.t, e.acct, clk.ID, day(22, time.Minute))
 	if got := e.getRefund(r.ID); got.Status != "succeeded" {
 		t.Errorf("refund after 4 TARGET days: %s", got.Status)
 	}
@@ -84,16 +84,16 @@ func TestRealisticTiming(t *testing.T) {
 // Thursday 2 April 2026 settles on Wednesday 8 April (Good Friday and Easter
 // Monday are closed).
 func TestRealisticEaster(t *testing.T) {
-	e := newPayEnvProfile(t, kontortest.Profile{Timing: engine.TimingRealistic})
+	e := newEnv(t, envOptions{Profile: kontortest.Profile{Timing: engine.TimingRealistic}, Webhooks: true})
 	start := time.Date(2026, time.April, 2, 10, 0, 0, 0, time.UTC)
 	clk := e.testClock(start)
 	so := e.chargeableSofort(1000, "", clk.ID)
 	ch := e.charge(so.ID, "", 1000)
-	e.advance(clk.ID, time.Date(2026, time.April, 8, 9, 59, 0, 0, time.UTC))
+	advance(e.t, e.acct, clk.ID, time.Date(2026, time.April, 8, 9, 59, 0, 0, time.UTC))
 	if st := e.getCharge(ch.ID).Status; st != "pending" {
 		t.Errorf("on Wednesday 8 April before 10:00: %s", st)
 	}
-	e.advance(clk.ID, time.Date(2026, time.April, 8, 10, 1, 0, 0, time.UTC))
+	advance(e.t, e.acct, clk.ID, time.Date(2026, time.April, 8, 10, 1, 0, 0, time.UTC))
 	if st := e.getCharge(ch.ID).Status; st != "succeeded" {
 		t.Errorf("on Wednesday 8 April after 10:00: %s", st)
 	}

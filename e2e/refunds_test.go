@@ -10,7 +10,7 @@ import (
 	"github.com/stripe/stripe-go/v85"
 )
 
-func (e *payEnv) refund(charge string, amount int64) *stripe.Refund {
+func (e *env) refund(charge string, amount int64) *stripe.Refund {
 	e.t.Helper()
 	p := &stripe.RefundCreateParams{Charge: stripe.String(charge)}
 	if amount > 0 {
@@ -26,7 +26,7 @@ func (e *payEnv) refund(charge string, amount int64) *stripe.Refund {
 // TestRefunds covers full, partial and several refunds of one charge, never
 // more than its amount, with their events, shape, update and list.
 func TestRefunds(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	s := e.sepaDebit("DE89370400440532013000", "")
 	cus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Source: stripe.String(s.ID)})
 	ch := e.charge(s.ID, cus.ID, 1099)
@@ -146,7 +146,7 @@ func TestRefunds(t *testing.T) {
 // TestRefundsOfPendingCharges: a refund of a pending charge waits for it; it
 // is carried out once the charge succeeds and canceled if the charge fails.
 func TestRefundsOfPendingCharges(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	clk := e.testClock(t0)
 	// Sofort: succeeds.
 	so := e.chargeableSofort(1099, "succeeding_charge", clk.ID)
@@ -168,7 +168,7 @@ func TestRefundsOfPendingCharges(t *testing.T) {
 		t.Errorf("refund of a pending SEPA charge = %s", rawJSON(dr))
 	}
 	// The charges settle within seconds of the clock; the refunds a moment later.
-	e.advance(clk.ID, t0.Add(time.Second))
+	advance(e.t, e.acct, clk.ID, t0.Add(time.Second))
 	if got := e.getCharge(sch.ID); got.Status != "succeeded" {
 		t.Fatalf("sofort charge = %s", got.Status)
 	}
@@ -189,7 +189,7 @@ func TestRefundsOfPendingCharges(t *testing.T) {
 	}
 	e.event("refund.updated", dr.ID)
 	e.wantEvents(dr.ID, "refund.created", "refund.updated", "charge.refund.updated")
-	e.advance(clk.ID, t0.Add(time.Minute))
+	advance(e.t, e.acct, clk.ID, t0.Add(time.Minute))
 	for _, id := range []string{sr.ID, sr2.ID} {
 		if r := e.getRefund(id); r.Status != "succeeded" {
 			t.Errorf("refund %s = %s", id, r.Status)
@@ -208,17 +208,17 @@ func TestRefundsOfPendingCharges(t *testing.T) {
 
 // TestRefundWindow: refunds only within 180 days of the charge.
 func TestRefundWindow(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	clk := e.testClock(t0)
 	s := e.sepaDebit("DE89370400440532013000", clk.ID)
 	cus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Source: stripe.String(s.ID)})
 	ch := e.charge(s.ID, cus.ID, 1000)
-	e.advance(clk.ID, t0.AddDate(0, 0, 179))
+	advance(e.t, e.acct, clk.ID, t0.AddDate(0, 0, 179))
 	if got := e.getCharge(ch.ID); got.Status != "succeeded" {
 		t.Fatalf("charge = %s", got.Status)
 	}
 	e.refund(ch.ID, 100)
-	e.advance(clk.ID, t0.AddDate(0, 0, 180).Add(time.Hour))
+	advance(e.t, e.acct, clk.ID, t0.AddDate(0, 0, 180).Add(time.Hour))
 	e.unchanged(func() {
 		_, err := e.sc.V1Refunds.Create(e.ctx, &stripe.RefundCreateParams{Charge: stripe.String(ch.ID), Amount: stripe.Int64(100)})
 		invalid(t, err, "charge_expired_for_refund", "charge")
@@ -228,7 +228,7 @@ func TestRefundWindow(t *testing.T) {
 // TestRefundByPaymentIntent: a refund may name the PaymentIntent instead of
 // its charge; refunds, charges and disputes list by payment_intent.
 func TestRefundByPaymentIntent(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	pi := sepaPI(t, e.acct, "", "DE35370400440532013002") // succeeds, then is disputed
 	pi = piWait(t, e.acct, pi.ID, "succeeded")
 	if pi.LatestCharge == nil {

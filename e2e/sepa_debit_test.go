@@ -17,7 +17,7 @@ var mandateReference = regexp.MustCompile(`^[A-Z0-9]{16}$`)
 
 // TestSepaDebitSource covers POST /v1/sources for type=sepa_debit from an IBAN.
 func TestSepaDebitSource(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	p := sepaDebitParams("DE89 3704 0044 0532 0130 00", "Jenny Rosen")
 	p.Owner.Email = stripe.String("jenny@example.com")
 	p.Metadata = map[string]string{"customer_ref": "C-1"}
@@ -66,7 +66,7 @@ func TestSepaDebitSource(t *testing.T) {
 
 // TestSepaDebitSourceErrors covers the documented creation errors; none changes anything.
 func TestSepaDebitSourceErrors(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	cases := []struct {
 		name  string
 		p     func() *stripe.SourceCreateParams
@@ -144,7 +144,7 @@ func TestSepaDebitSourceErrors(t *testing.T) {
 // TestSepaDebitFromSofort follows seed 001: a Sofort payment's bank account
 // becomes a reusable SEPA Direct Debit source for recurring payments.
 func TestSepaDebitFromSofort(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	p := sofortParams(1099)
 	p.Params.Extra = nil
 	p.AddExtra("sofort[country]", "AT")
@@ -217,7 +217,7 @@ func TestSepaDebitFromSofort(t *testing.T) {
 // success and failure test IBANs, the statement descriptor limits, the
 // charge's shape and the mandate notifications.
 func TestSepaDebitCharges(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	cid, _ := sepa.NewCreditorID("DE", "ZZZ", "00000012345")
 	// The creditor identifier's check digits are validated.
 	badCID := string(cid[:2]) + "00" + string(cid[4:])

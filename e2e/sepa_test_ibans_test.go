@@ -35,7 +35,7 @@ var ibanOutcomes = map[string]ibanOutcome{
 // several countries per behaviour show that each does what the table says,
 // the delayed ones only after three minutes of the test clock.
 func TestSepaTestIBANs(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	rows := sim.StripeTestIBANs()
 	if len(rows) != 152 {
 		t.Fatalf("the table has %d rows, want 152", len(rows))
@@ -118,9 +118,9 @@ func TestSepaTestIBANs(t *testing.T) {
 			}
 		}
 	}
-	e.advance(clk.ID, t0.Add(2*time.Minute+50*time.Second))
+	advance(e.t, e.acct, clk.ID, t0.Add(2*time.Minute+50*time.Second))
 	check("after 2 min 50 s", false)
-	e.advance(clk.ID, t0.Add(3*time.Minute+10*time.Second))
+	advance(e.t, e.acct, clk.ID, t0.Add(3*time.Minute+10*time.Second))
 	check("after 3 min 10 s", true)
 
 	// The events of every charge, and the webhooks that carried them.

@@ -12,7 +12,7 @@ import (
 // TestSetupIntentSEPADebit sets a SEPA Direct Debit payment method up with a
 // mandate, then charges it off session without mandate_data.
 func TestSetupIntentSEPADebit(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	sc, ctx := e.sc, e.ctx
 	cus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Email: stripe.String("setup@example.com")})
 
@@ -110,7 +110,7 @@ func TestSetupIntentSEPADebit(t *testing.T) {
 // TestSetupIntentLifecycle covers cancel, the publishable key with the
 // client secret, list filters and bad input.
 func TestSetupIntentLifecycle(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	sc, ctx := e.sc, e.ctx
 	cus := mustCustomer(t, e.acct, nil)
 	si, err := sc.V1SetupIntents.Create(ctx, &stripe.SetupIntentCreateParams{Customer: stripe.String(cus.ID)})

@@ -16,7 +16,7 @@ import (
 // TestSofortSourceCreate covers POST /v1/sources for type=sofort: every
 // parameter, the object's shape, and retrieval with the publishable key.
 func TestSofortSourceCreate(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	p := sofortParams(1099)
 	p.StatementDescriptor = stripe.String("ORDER AT11990")
 	p.Owner = &stripe.SourceCreateOwnerParams{Name: stripe.String("Jenny Rosen"), Email: stripe.String("jenny@example.com"),
@@ -108,7 +108,7 @@ func TestSofortSourceCreate(t *testing.T) {
 // TestSofortSourceErrors covers every documented creation error; each
 // rejected request changes nothing.
 func TestSofortSourceErrors(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	cases := []struct {
 		name  string
 		mod   func(p *stripe.SourceCreateParams)
@@ -170,7 +170,7 @@ func TestSofortSourceErrors(t *testing.T) {
 // TestSourcePublishableKey creates a source with the publishable key, as
 // Stripe.js does, and retrieves it only together with its client secret.
 func TestSourcePublishableKey(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	pk := e.srv.NewClient(e.acct.PublishableKey)
 	s, err := pk.V1Sources.Create(e.ctx, sofortParams(1099))
 	if err != nil {
@@ -218,7 +218,7 @@ func TestSofortChargeableEmail(t *testing.T) {
 	// server's clock, which the test moves on by exactly that much.
 	wall := clock.NewManual(time.Now())
 	const delay = 2 * time.Second
-	e := newPayEnvWith(t, kontortest.Options{Clock: wall}, kontortest.Profile{SandboxDelay: delay})
+	e := newEnv(t, envOptions{Server: kontortest.Options{Clock: wall}, Profile: kontortest.Profile{SandboxDelay: delay}, Webhooks: true})
 	// Other e-mail addresses do nothing by themselves. They are created
 	// first: timers fire in due order, so once the test value's source has
 	// moved, theirs would have too.
@@ -260,7 +260,7 @@ func TestSofortChargeableEmail(t *testing.T) {
 // TestSofortCharges covers charging Sofort sources: owner[name]
 // succeeding_charge / failing_charge, the single use, and the charge's shape.
 func TestSofortCharges(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	e.setAccount(url.Values{"statement_descriptor": {"KONTOR SHOP"}})
 
 	s := e.chargeableSofort(1099, "succeeding_charge", "")
@@ -352,7 +352,7 @@ func TestSofortCharges(t *testing.T) {
 // chargeable one six hours after it became chargeable; charging a pending,
 // failed, canceled or consumed source fails with invalid_source_usage.
 func TestSofortSourceExpiry(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	clk := e.testClock(t0)
 	pending := e.sofort(1099, "", clk.ID)
 	chargeable := e.chargeableSofort(1099, "", clk.ID)
@@ -371,11 +371,11 @@ func TestSofortSourceExpiry(t *testing.T) {
 		})
 	}
 
-	e.advance(clk.ID, t0.Add(59*time.Minute))
+	advance(e.t, e.acct, clk.ID, t0.Add(59*time.Minute))
 	if st := e.source(pending.ID).Status; st != "pending" {
 		t.Errorf("after 59 min: %s, want pending", st)
 	}
-	e.advance(clk.ID, t0.Add(61*time.Minute))
+	advance(e.t, e.acct, clk.ID, t0.Add(61*time.Minute))
 	got := e.source(pending.ID)
 	if got.Status != "canceled" || got.Redirect.Status != "failed" {
 		t.Errorf("after 61 min: %s", rawJSON(got))
@@ -387,11 +387,11 @@ func TestSofortSourceExpiry(t *testing.T) {
 	if st := e.source(chargeable.ID).Status; st != "chargeable" {
 		t.Errorf("the chargeable source expired with the pending ones: %s", st)
 	}
-	e.advance(clk.ID, t0.Add(5*time.Hour+59*time.Minute))
+	advance(e.t, e.acct, clk.ID, t0.Add(5*time.Hour+59*time.Minute))
 	if st := e.source(chargeable.ID).Status; st != "chargeable" {
 		t.Errorf("after 5 h 59: %s, want chargeable", st)
 	}
-	e.advance(clk.ID, t0.Add(6*time.Hour+time.Minute))
+	advance(e.t, e.acct, clk.ID, t0.Add(6*time.Hour+time.Minute))
 	if st := e.source(chargeable.ID).Status; st != "canceled" {
 		t.Errorf("after 6 h: %s, want canceled", st)
 	}
@@ -416,7 +416,7 @@ func TestSofortSourceExpiry(t *testing.T) {
 	// A source charged in time is consumed and does not expire.
 	used := e.chargeableSofort(1099, "", clk.ID)
 	e.charge(used.ID, "", 1099)
-	e.advance(clk.ID, t0.Add(13*time.Hour))
+	advance(e.t, e.acct, clk.ID, t0.Add(13*time.Hour))
 	if st := e.source(used.ID).Status; st != "consumed" {
 		t.Errorf("charged source: %s, want consumed", st)
 	}
@@ -425,15 +425,15 @@ func TestSofortSourceExpiry(t *testing.T) {
 // TestSofortCutoff: a Sofort payment the payer's bank never confirms fails at
 // the 14-day cut-off (Kontor's owner[name] test value pending_charge).
 func TestSofortCutoff(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	clk := e.testClock(t0)
 	s := e.chargeableSofort(1099, "pending_charge", clk.ID)
 	ch := e.charge(s.ID, "", 1099)
-	e.advance(clk.ID, t0.AddDate(0, 0, 13))
+	advance(e.t, e.acct, clk.ID, t0.AddDate(0, 0, 13))
 	if got := e.getCharge(ch.ID); got.Status != "pending" {
 		t.Fatalf("after 13 days: %s, want pending", got.Status)
 	}
-	e.advance(clk.ID, t0.AddDate(0, 0, 14).Add(time.Minute))
+	advance(e.t, e.acct, clk.ID, t0.AddDate(0, 0, 14).Add(time.Minute))
 	got := e.getCharge(ch.ID)
 	if got.Status != "failed" || got.FailureCode != "payment_not_confirmed" || got.FailureMessage == "" {
 		t.Errorf("after the cut-off: %s", rawJSON(got))

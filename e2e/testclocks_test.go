@@ -12,7 +12,8 @@ import (
 )
 
 func TestTestClocks(t *testing.T) {
-	_, a, ctx := setup(t)
+	e := newEnv(t, envOptions{})
+	a, ctx := e.acct, e.ctx
 	sc := a.Client
 	const t0 = int64(1767225600) // 2026-01-01
 
@@ -122,7 +123,8 @@ func TestTestClocks(t *testing.T) {
 
 // TestTestClockAdvanceWebhooks follows an advance through webhooks, as an integration would.
 func TestTestClockAdvanceWebhooks(t *testing.T) {
-	_, a, ctx := setup(t)
+	e := newEnv(t, envOptions{})
+	a, ctx := e.acct, e.ctx
 	rcv := kontortest.NewReceiver(t)
 	endpoint(t, a, rcv, "test_helpers.test_clock.created", "test_helpers.test_clock.advancing", "test_helpers.test_clock.ready")
 	clk, err := a.Client.V1TestHelpersTestClocks.Create(ctx, &stripe.TestHelpersTestClockCreateParams{FrozenTime: stripe.Int64(1767225600)})
@@ -154,17 +156,6 @@ func TestTestClockAdvanceWebhooks(t *testing.T) {
 	}
 }
 
-func waitReady(t *testing.T, a *kontortest.Account, id string, frozen int64) {
-	t.Helper()
-	kontortest.Eventually(t, "test clock "+id+" to be ready", func() bool {
-		c, err := a.Client.V1TestHelpersTestClocks.Retrieve(t.Context(), id, nil)
-		if err != nil {
-			t.Fatalf("retrieve clock: %v", err)
-		}
-		return c.Status == "ready" && c.FrozenTime == frozen
-	})
-}
-
 func clockIDs(t *testing.T, a *kontortest.Account) []string {
 	t.Helper()
 	var ids []string
@@ -178,7 +169,8 @@ func clockIDs(t *testing.T, a *kontortest.Account) []string {
 }
 
 func TestAccount(t *testing.T) {
-	s, a, ctx := setup(t)
+	e := newEnv(t, envOptions{})
+	s, a, ctx := e.srv, e.acct, e.ctx
 	acct, err := a.Client.V1Accounts.Retrieve(ctx, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -34,7 +34,8 @@ func endpoint(t *testing.T, a *kontortest.Account, rcv *kontortest.Receiver, eve
 }
 
 func TestWebhookEndpointsCRUD(t *testing.T) {
-	s, a, ctx := setup(t)
+	e := newEnv(t, envOptions{})
+	s, a, ctx := e.srv, e.acct, e.ctx
 	sc := a.Client
 
 	we, err := sc.V1WebhookEndpoints.Create(ctx, &stripe.WebhookEndpointCreateParams{
@@ -175,7 +176,8 @@ func webhookIDs(t *testing.T, a *kontortest.Account) []string {
 var sigHeader = regexp.MustCompile(`^t=\d{10},v1=[0-9a-f]{64}$`)
 
 func TestWebhookDelivery(t *testing.T) {
-	_, a, ctx := setup(t)
+	e := newEnv(t, envOptions{})
+	a, ctx := e.acct, e.ctx
 	sc := a.Client
 	all := kontortest.NewReceiver(t)
 	endpoint(t, a, all, "*")
@@ -366,7 +368,8 @@ func TestWebhookSandboxRetrySchedule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for the sandbox's first retry (about 10 s)")
 	}
-	_, a, _ := setup(t)
+	e := newEnv(t, envOptions{})
+	a := e.acct
 	rcv := kontortest.NewReceiver(t)
 	endpoint(t, a, rcv, "customer.created")
 	rcv.Fail(1)

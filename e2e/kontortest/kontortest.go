@@ -105,7 +105,12 @@ type Account struct {
 
 // NewAccount returns a client for a fresh random secret key: each test its own account.
 func (s *Server) NewAccount(t testing.TB) *Account {
-	key := NewKey()
+	return s.Account(NewKey())
+}
+
+// Account returns the account of the secret key key; the server
+// provisions it on first use.
+func (s *Server) Account(key string) *Account {
 	return &Account{Key: key, PublishableKey: "pk_" + strings.TrimPrefix(key, "sk_"), Client: s.NewClient(key), s: s}
 }
 

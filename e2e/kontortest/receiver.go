@@ -1,6 +1,11 @@
 package kontortest
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,24 +20,43 @@ import (
 // Delivery is one webhook request the Receiver got.
 type Delivery struct {
 	At        time.Time
+	Header    http.Header
 	Payload   []byte
-	Signature string // the Stripe-Signature header
+	Signature string // the Stripe-Signature or Cko-Signature header
 	// Status is what the receiver answered.
 	Status int
-	// Event is the verified event; Err is why verification failed.
+	// Event is the verified Stripe event, Cko the Checkout.com event; Err
+	// is why verification failed.
 	Event stripe.Event
+	Cko   CkoEvent
 	Err   error
+	// Type is the event's type and ObjectID the id of the object it is about.
+	Type, ObjectID string
 }
 
-// Receiver is a local webhook endpoint. It verifies every delivery with
-// stripe-go's webhook.ConstructEvent and the secret given to SetSecret,
-// answers 200 for a verified event (or what Fail/Down ask for), and records
-// everything it got.
+// CkoEvent is an event as Checkout.com delivers it.
+type CkoEvent struct {
+	ID        string         `json:"id"`
+	Type      string         `json:"type"`
+	Version   string         `json:"version"`
+	CreatedOn string         `json:"created_on"`
+	Data      map[string]any `json:"data"`
+	Links     map[string]struct {
+		Href string `json:"href"`
+	} `json:"_links"`
+}
+
+// Receiver is a local webhook endpoint of either dialect. It verifies
+// every delivery (Stripe-Signature with stripe-go's webhook.ConstructEvent
+// and the secret given to SetSecret; Cko-Signature, the hex HMAC-SHA256 of
+// the raw body keyed with the account's secret key), answers 200 for a
+// verified event (or what Fail/Down ask for), and records everything it got.
 type Receiver struct {
 	// URL is where to point a webhook endpoint.
 	URL string
 
 	srv     *httptest.Server
+	verify  func(d *Delivery, secret string)
 	mu      sync.Mutex
 	secret  string
 	fail    int // answer 500 to this many more verified deliveries
@@ -43,13 +67,41 @@ type Receiver struct {
 	changed chan struct{}
 }
 
-// NewReceiver starts a receiver that is closed when the test ends.
+// NewReceiver starts a receiver of Stripe webhooks that is closed when the test ends.
 func NewReceiver(t testing.TB) *Receiver {
-	r := &Receiver{changed: make(chan struct{})}
+	return newReceiver(t, "/webhooks", "", verifyStripe)
+}
+
+// NewCkoReceiver starts a receiver of Checkout.com webhooks signed with
+// key, the account's secret key; it is closed when the test ends.
+func NewCkoReceiver(t testing.TB, key string) *Receiver {
+	return newReceiver(t, "/cko-webhooks", key, verifyCko)
+}
+
+func newReceiver(t testing.TB, path, secret string, verify func(*Delivery, string)) *Receiver {
+	r := &Receiver{changed: make(chan struct{}), secret: secret, verify: verify}
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
-	r.URL = r.srv.URL + "/webhooks"
+	r.URL = r.srv.URL + path
 	t.Cleanup(r.srv.Close)
 	return r
+}
+
+func verifyStripe(d *Delivery, secret string) {
+	d.Signature = d.Header.Get("Stripe-Signature")
+	d.Event, d.Err = webhook.ConstructEvent(d.Payload, d.Signature, secret)
+	d.Type, d.ObjectID = string(d.Event.Type), objectID(d.Event)
+}
+
+func verifyCko(d *Delivery, key string) {
+	d.Signature = d.Header.Get("Cko-Signature")
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write(d.Payload)
+	if !hmac.Equal([]byte(hex.EncodeToString(mac.Sum(nil))), []byte(d.Signature)) {
+		d.Err = errors.New("kontortest: Cko-Signature does not match the body")
+	}
+	json.Unmarshal(d.Payload, &d.Cko)
+	d.Type = d.Cko.Type
+	d.ObjectID, _ = d.Cko.Data["id"].(string)
 }
 
 // SetSecret sets the whsec_ secret deliveries are verified with.
@@ -126,9 +178,9 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 		}
 		r.mu.Lock()
 	}
-	d := Delivery{At: time.Now(), Payload: body, Signature: req.Header.Get("Stripe-Signature")}
+	d := Delivery{At: time.Now(), Header: req.Header, Payload: body}
 	defer r.mu.Unlock()
-	d.Event, d.Err = webhook.ConstructEvent(body, d.Signature, r.secret)
+	r.verify(&d, r.secret)
 	switch {
 	case r.down:
 		d.Status = http.StatusServiceUnavailable
@@ -181,16 +233,43 @@ func (r *Receiver) Wait(t testing.TB, what string, match func(Delivery) bool) De
 	}
 }
 
-// WaitEvent waits for a verified, acknowledged delivery of event type typ
-// about object id ("" for any) and returns the event.
+// WaitAccepted waits for a verified, acknowledged delivery of event type
+// typ about object id ("" for any) and returns it.
+func (r *Receiver) WaitAccepted(t testing.TB, typ, id string) Delivery {
+	t.Helper()
+	return r.Wait(t, typ+" "+id, func(d Delivery) bool { return d.accepted() && d.Type == typ && (id == "" || d.ObjectID == id) })
+}
+
+// WaitEvent is WaitAccepted for a Stripe event.
 func (r *Receiver) WaitEvent(t testing.TB, typ, id string) stripe.Event {
 	t.Helper()
-	d := r.Wait(t, typ+" "+id, func(d Delivery) bool {
-		return d.Err == nil && d.Status == http.StatusOK && string(d.Event.Type) == typ &&
-			(id == "" || objectID(d.Event) == id)
-	})
-	return d.Event
+	return r.WaitAccepted(t, typ, id).Event
 }
+
+// Types lists the types of the accepted deliveries about object id, in
+// arrival order.
+func (r *Receiver) Types(id string) []string {
+	var out []string
+	for _, d := range r.Deliveries() {
+		if d.accepted() && d.ObjectID == id {
+			out = append(out, d.Type)
+		}
+	}
+	return out
+}
+
+// Unverified counts the deliveries whose signature did not verify.
+func (r *Receiver) Unverified() int {
+	n := 0
+	for _, d := range r.Deliveries() {
+		if d.Err != nil {
+			n++
+		}
+	}
+	return n
+}
+
+func (d Delivery) accepted() bool { return d.Err == nil && d.Status == http.StatusOK }
 
 func objectID(ev stripe.Event) string {
 	if ev.Data == nil {
