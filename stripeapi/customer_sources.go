@@ -34,6 +34,16 @@ func liveCustomer(op *engine.Op, id string) (*engine.Customer, error) {
 	return cu, nil
 }
 
+// pathCustomerSource loads the source {src} of the live customer {id} that
+// the request's path names.
+func pathCustomerSource(c *call, op *engine.Op) (*engine.Source, error) {
+	cu, err := liveCustomer(op, c.r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return op.GetCustomerSource(cu.ID, c.r.PathValue("src"))
+}
+
 // customerSourceRoutes registers /v1/customers/{id}/sources.
 func (a *API) customerSourceRoutes() {
 	a.handle("GET /v1/customers/{id}/sources", route{specs: listSpecs(pEnum("object", sourceObjects...)), h: func(c *call, op *engine.Op) (any, error) {
@@ -61,11 +71,7 @@ func (a *API) customerSourceRoutes() {
 			return c.renderExpanded(op, s)
 		}})
 	a.handle("GET /v1/customers/{id}/sources/{src}", route{specs: []spec{pExpand()}, h: func(c *call, op *engine.Op) (any, error) {
-		cu, err := liveCustomer(op, c.r.PathValue("id"))
-		if err != nil {
-			return nil, err
-		}
-		s, err := op.GetCustomerSource(cu.ID, c.r.PathValue("src"))
+		s, err := pathCustomerSource(c, op)
 		if err != nil {
 			return nil, err
 		}
@@ -73,11 +79,7 @@ func (a *API) customerSourceRoutes() {
 	}})
 	a.handle("POST /v1/customers/{id}/sources/{src}", route{write: true, specs: []spec{ownerSpec(), pMeta(), pExpand()},
 		h: func(c *call, op *engine.Op) (any, error) {
-			cu, err := liveCustomer(op, c.r.PathValue("id"))
-			if err != nil {
-				return nil, err
-			}
-			s, err := op.GetCustomerSource(cu.ID, c.r.PathValue("src"))
+			s, err := pathCustomerSource(c, op)
 			if err != nil {
 				return nil, err
 			}
