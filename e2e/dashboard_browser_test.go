@@ -417,7 +417,7 @@ func (e *env) endpointID() string {
 // TestDashboardEveryList makes an object of every kind the dashboard shows,
 // then opens each list in Chromium, finds the object in it and opens its page.
 func TestDashboardEveryList(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	cus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Email: stripe.String("every@example.com")})
 	pi := sepaPI(t, e.acct, cus.ID, "DE89370400440532013000")
 	pi = piWait(t, e.acct, pi.ID, "processing", "latest_charge")
@@ -457,7 +457,7 @@ func TestDashboardEveryList(t *testing.T) {
 	dp := jsonObj(t, e.get("/v1/disputes?charge="+disputed.ID))["data"].([]any)[0].(map[string]any)["id"].(string)
 	clk := e.testClock(t0)
 	c := newCko(e.srv, e.acct.Key)
-	ckoHook := c.register(t, newCkoReceiver(t, e.acct.Key))
+	ckoHook := c.register(t, kontortest.NewCkoReceiver(t, e.acct.Key))
 	ckoSource := c.source(t, ibanPaid, "single", nil)
 	pay := c.pay(t, ckoSource, 4200)
 	ev := e.event("customer.created", cus.ID)

@@ -4,32 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/kontorpay/kontor/store/sqlite"
 )
-
-// newTestEngine returns an engine over a fresh SQLite file and an account in it.
-func newTestEngine(t *testing.T) (*Engine, string) {
-	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "k.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	e, err := New(ctx, Config{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	acct, err := e.CreateAccount(ctx, "Idempotency Test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e, acct.Account.ID
-}
 
 // counter is a request handler that counts its executions and answers
 // the count, or fails with err when err is set.
@@ -47,7 +24,8 @@ func (c *counter) run(op *Op) (int, []byte, error) {
 }
 
 func TestExecuteReplaysAKeyedRequest(t *testing.T) {
-	e, acct := newTestEngine(t)
+	te := newTestEngine(t)
+	e, acct := te.Engine, te.account
 	ctx := context.Background()
 	p := &IdempotencyPolicy{KeyHeader: "K", EchoHeader: "K", ReplayHeader: "Replayed"}
 	req := WriteRequest{Account: acct, Info: RequestInfo{IdempotencyKey: "k1"}, Method: "POST", Path: "/x", Params: map[string]any{"a": 1}}
@@ -114,7 +92,8 @@ func TestExecuteReplaysAKeyedRequest(t *testing.T) {
 }
 
 func TestExecuteStoresFailuresAsThePolicySays(t *testing.T) {
-	e, acct := newTestEngine(t)
+	te := newTestEngine(t)
+	e, acct := te.Engine, te.account
 	ctx := context.Background()
 	declined := &Error{Kind: KindPayment, Code: "declined"}
 	invalid := Invalid("bad", "a", "bad a")
@@ -158,7 +137,8 @@ func TestExecuteStoresFailuresAsThePolicySays(t *testing.T) {
 }
 
 func TestExecuteAnswersKeysInFlightAndTooLong(t *testing.T) {
-	e, acct := newTestEngine(t)
+	te := newTestEngine(t)
+	e, acct := te.Engine, te.account
 	ctx := context.Background()
 	p := &IdempotencyPolicy{}
 	req := WriteRequest{Account: acct, Info: RequestInfo{IdempotencyKey: "busy"}, Method: "POST", Path: "/x"}
