@@ -1,44 +1,91 @@
-// Package bank is the boundary between the engine and the banks: the engine
-// asks the network how a collection or an account check will turn out, and
-// schedules the outcome on its own clock. bank/sim is the simulator that
-// answers from the documented test values; a network that exchanges ISO 20022
-// files with a real bank can implement the same interface.
+// Package bank is the seam between the engine and the banks. The engine
+// hands a network instructions (collections under a mandate, credit
+// transfers); the network answers later with reports (accepted, rejected,
+// booked, returned, each failure with a reason code of sepa's reason table),
+// which the engine applies through one path (engine.Op.ApplyBankReport).
+//
+// bank/sim is the simulated network: it answers from the documented test
+// values through the engine's timers. A network that exchanges ISO 20022
+// files with a bank implements the same interface: it keeps the instructions
+// for the next outbound file and turns the bank's answers into reports.
 package bank
 
-// Outcome is how a collection ends at the debtor's bank.
-type Outcome string
+import "time"
 
-// Outcomes of a collection.
+// Kind is what an instruction asks for.
+type Kind string
+
+// Kinds of instructions.
 const (
-	Succeeds Outcome = "succeeds" // funds arrive
-	Fails    Outcome = "fails"    // rejected or returned before settlement
-	Pending  Outcome = "pending"  // accepted and never collected (stays pending)
-	Canceled Outcome = "canceled" // accepted, then canceled before collection
+	// Collection: debit the debtor's account under a mandate (SEPA Direct
+	// Debit, pain.008) or through an authenticated bank payment (Sofort).
+	Collection Kind = "collection"
+	// CreditTransfer: credit an account (a refund, pain.001).
+	CreditTransfer Kind = "credit_transfer"
 )
 
-// Plan is the network's answer for one collection.
-type Plan struct {
-	Outcome Outcome `json:"outcome"`
-	// Delayed outcomes arrive after at least three minutes of the object's clock.
-	Delayed bool `json:"delayed,omitempty"`
-	// Reason is the reason code of a failing collection (AC04, AM04, …; see
-	// sepa.LookupReason for what it means to each dialect).
-	Reason string `json:"reason,omitempty"`
-	// ChargebackReason, when set, is the reason code of a return after the
-	// collection succeeded: it opens a dispute.
-	ChargebackReason string `json:"chargeback_reason,omitempty"`
+// Instruction is one payment the engine asks the network to make.
+type Instruction struct {
+	// ID names the engine's object the instruction stands for: the charge of
+	// a collection, the refund of a credit transfer. Reports name it.
+	ID   string
+	Kind Kind
+	// Scheme is "sepa_debit" or "sofort" for collections, "sepa_credit_transfer" for credit transfers.
+	Scheme string
+	// IBAN is the debtor's account of a collection, the creditor's of a
+	// credit transfer (normalised; "" when the scheme's bank knows it, as in Sofort).
+	IBAN     string
+	Name     string
+	Email    string
+	Amount   int64 // minor units
+	Currency string
+	// Mandate is the reference of the mandate a SEPA Direct Debit is collected under.
+	Mandate string
+	// Due is the requested collection or execution date.
+	Due time.Time
+	// TestToken is the test token the payer's payment method was made from
+	// (pm_success_de, …); only simulators read it.
+	TestToken string
 }
 
-// Collection describes a debit the creditor asks for.
-type Collection struct {
-	Scheme   string // "sepa_debit" or "sofort"
-	IBAN     string // normalised
-	Amount   int64
-	Currency string
-	// OwnerName and OwnerEmail carry the payer's test values (Sofort's
-	// succeeding_charge, generated SEPA debit e-mails).
-	OwnerName  string
-	OwnerEmail string
+// Status is what a report says happened to an instruction.
+type Status string
+
+// Statuses of reports.
+const (
+	// Accepted: the bank took the instruction; its outcome follows.
+	Accepted Status = "accepted"
+	// Rejected: refused before settlement; Reason says why.
+	Rejected Status = "rejected"
+	// Booked: the money moved (collected from the debtor, credited to the creditor).
+	Booked Status = "booked"
+	// Returned: sent back, before or after settlement; Reason says why.
+	Returned Status = "returned"
+)
+
+// Report is the bank's answer about one instruction.
+type Report struct {
+	Instruction string `json:"instruction"`
+	Kind        Kind   `json:"kind"`
+	Status      Status `json:"status"`
+	// Reason is the reason code of a rejection or return (see sepa.LookupReason).
+	Reason string `json:"reason,omitempty"`
+}
+
+// Desk is what a network sees of the engine while it takes an instruction:
+// the transaction the instruction is made in.
+type Desk interface {
+	// Now is the time on the instruction's clock (its test clock, if any).
+	Now() time.Time
+	// Answer has the engine apply r at the time at of the instruction's
+	// clock, in a later transaction. Reports answered for the same time are
+	// applied in one transaction, in the order given.
+	Answer(at time.Time, r Report) error
+	// Hold keeps in, in the same transaction, for a network that sends its
+	// instructions later (in the next outbound bank file): the engine lists
+	// held instructions and marks them released (engine.Op.HeldInstructions,
+	// engine.Op.ReleaseInstructions).
+	Hold(in Instruction) error
 }
 
 // Network is the bank network as the engine sees it.
@@ -46,16 +93,10 @@ type Network interface {
 	// CheckAccount validates an account when a mandate is created; a non-nil
 	// error carries the reason the account cannot be debited.
 	CheckAccount(iban string) error
-	// PlanCollection tells how a collection will end.
-	PlanCollection(c Collection) Plan
-	// PlanRefund tells whether a refund to the account will be credited; a
-	// non-empty failure code means it will fail.
-	PlanRefund(iban string) (failureCode string)
-	// SofortPayer returns the account a Sofort payer in country authorises from.
-	SofortPayer(country, ownerName string) Payer
-	// TestToken resolves a test payment method token (pm_success_de, …) to
-	// its account and behaviour; real networks know no tokens.
-	TestToken(token string) (iban string, plan Plan, ok bool)
+	// Submit takes an instruction inside the transaction that made it. Its
+	// outcome arrives as reports: through d.Answer, or later through
+	// engine.Op.ApplyBankReport.
+	Submit(d Desk, in Instruction) error
 }
 
 // Payer is the bank account behind an authenticated bank payment.

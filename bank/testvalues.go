@@ -14,6 +14,11 @@ type TestValues interface {
 	// it returns the default transfer, whose SenderIBAN is also the sender
 	// of transfers delivered without one.
 	IncomingTransfer(ownerEmail string) Transfer
+	// SofortPayer returns the account a Sofort payer in country authorises
+	// from: Sofort's banks are simulated whatever the network is.
+	SofortPayer(country, ownerName string) Payer
+	// TestToken resolves a test payment method token (pm_success_de, …) to its account.
+	TestToken(token string) (iban string, ok bool)
 }
 
 // Transfer is a credit transfer a payer sends.

@@ -34,13 +34,13 @@ type Charge struct {
 	FailureCode         *string           `json:"failure_code"`
 	FailureMessage      *string           `json:"failure_message"`
 	// FailureReason is the reason code of a failed charge (see sepa.LookupReason).
-	FailureReason      string    `json:"failure_reason,omitempty"`
-	Disputed           bool      `json:"disputed"`
-	Dispute            string    `json:"dispute,omitempty"`
-	BalanceTransaction *string   `json:"balance_transaction"`
-	Plan               bank.Plan `json:"plan"`
-	SettleAt           int64     `json:"settle_at,omitempty"`
-	SettledAt          int64     `json:"settled_at,omitempty"`
+	FailureReason      string  `json:"failure_reason,omitempty"`
+	Disputed           bool    `json:"disputed"`
+	Dispute            string  `json:"dispute,omitempty"`
+	BalanceTransaction *string `json:"balance_transaction"`
+
+	SettleAt  int64 `json:"settle_at,omitempty"`
+	SettledAt int64 `json:"settled_at,omitempty"`
 }
 
 // Billing is the payer's name and contact on a charge.
@@ -108,13 +108,11 @@ func (c *Charge) Index() Index {
 // Refundable is what may still be refunded.
 func (c *Charge) Refundable() int64 { return c.Amount - c.AmountRefunded }
 
-const (
-	timerChargeSettle = "charge.settle"
-	timerChargeCutoff = "charge.sofort_cutoff"
-)
+const timerChargeCutoff = "charge.sofort_cutoff"
 
-// settleAt tells when the bank's answer for a collection made at now arrives.
-func (e *Engine) settleAt(method string, plan bank.Plan, now time.Time) time.Time {
+// settleAt tells when a collection made at now is due: the date the bank is
+// asked to collect it on. delayed keeps it at least three minutes away.
+func (e *Engine) settleAt(method string, delayed bool, now time.Time) time.Time {
 	var t time.Time
 	if e.timing == TimingRealistic {
 		switch method {
@@ -131,7 +129,7 @@ func (e *Engine) settleAt(method string, plan bank.Plan, now time.Time) time.Tim
 	} else {
 		t = now.Add(e.delay)
 	}
-	if plan.Delayed && t.Before(now.Add(3*time.Minute)) {
+	if delayed && t.Before(now.Add(3*time.Minute)) {
 		t = now.Add(3 * time.Minute)
 	}
 	return t
@@ -156,7 +154,17 @@ type debit struct {
 	ReceiptEmail        Opt[string]
 	Billing             Billing
 	ClockID             string
-	Plan                bank.Plan
+	// Payer is the account the bank collects from.
+	Payer payer
+	// Delayed keeps the collection at least three minutes away.
+	Delayed bool
+}
+
+// payer is the debtor of a collection as the bank network is told.
+type payer struct {
+	IBAN, Name, Email string
+	// TestToken is the test token the payment method was made from.
+	TestToken string
 }
 
 // startDebit creates a pending charge, books the mandate's use and schedules
@@ -166,7 +174,7 @@ func (op *Op) startDebit(d debit) (*Charge, error) {
 	c := &Charge{Meta: Meta{ID: d.ID, Created: now.Unix(), ClockID: d.ClockID}, Origin: d.Origin, Amount: d.Amount,
 		Currency: d.Currency, Status: "pending", Method: d.Method, Customer: d.Customer, Source: d.Source,
 		PaymentMethod: d.PaymentMethod, PaymentIntent: d.PaymentIntent, Metadata: d.Metadata.apply(nil),
-		Reference: d.Reference, Billing: d.Billing, Plan: d.Plan}
+		Reference: d.Reference, Billing: d.Billing}
 	applyPtr(&c.Description, d.Description)
 	applyPtr(&c.StatementDescriptor, d.StatementDescriptor)
 	applyPtr(&c.ReceiptEmail, d.ReceiptEmail)
@@ -182,7 +190,7 @@ func (op *Op) startDebit(d debit) (*Charge, error) {
 		}
 		return c, op.succeed(c)
 	}
-	settle := op.e.settleAt(d.Method.Type, d.Plan, now)
+	settle := op.e.settleAt(d.Method.Type, d.Delayed, now)
 	c.SettleAt = settle.Unix()
 	if c.Method.SepaDebit != nil {
 		c.Method.SepaDebit.ExpectedDebitDate = settle.Unix()
@@ -193,10 +201,13 @@ func (op *Op) startDebit(d debit) (*Charge, error) {
 	if err := op.emit("charge.pending", c, nil); err != nil {
 		return nil, err
 	}
-	if d.Plan.Outcome != bank.Pending {
-		if err := op.Schedule(settle, c.ClockID, timerChargeSettle, c.ID, nil); err != nil {
-			return nil, err
-		}
+	in := bank.Instruction{ID: c.ID, Kind: bank.Collection, Scheme: d.Method.Type, IBAN: d.Payer.IBAN, Name: d.Payer.Name,
+		Email: d.Payer.Email, Amount: c.Amount, Currency: c.Currency, Due: settle, TestToken: d.Payer.TestToken}
+	if d.Mandate != nil {
+		in.Mandate = d.Mandate.Reference
+	}
+	if err := op.submit(c.ClockID, in); err != nil {
+		return nil, err
 	}
 	if d.Method.Type == "sofort" {
 		// A Sofort payment not confirmed within 14 days fails.
@@ -244,14 +255,7 @@ func (op *Op) succeed(c *Charge) error {
 	if err := op.intentFollowsCharge(c); err != nil {
 		return err
 	}
-	if err := op.carryOutPendingRefunds(c); err != nil {
-		return err
-	}
-	if c.Plan.ChargebackReason != "" && c.Dispute == "" {
-		_, err := op.openDispute(c, c.Plan.ChargebackReason, "", false)
-		return err
-	}
-	return nil
+	return op.carryOutPendingRefunds(c)
 }
 
 // fail books a failed charge with the reason code the bank gave (see
@@ -286,18 +290,17 @@ func (op *Op) SettleCharge(id string, succeed bool, failureCode string) (*Charge
 	if c.Status != "pending" {
 		return nil, Errorf(KindState, "charge_not_pending", "charge", "The charge %s is %s; only pending charges can be settled.", c.ID, c.Status)
 	}
-	if err := op.CancelTimers(c.ID, timerChargeSettle); err != nil {
+	if err := op.CancelTimers(c.ID, timerBankReport); err != nil {
 		return nil, err
 	}
-	if succeed {
-		c.Plan.Outcome = bank.Succeeds
-		return c, op.succeed(c)
+	r := bank.Report{Instruction: c.ID, Kind: bank.Collection, Status: bank.Booked}
+	if !succeed {
+		r.Status, r.Reason = bank.Rejected, sepa.ReasonNotSpecified
+		if reason, ok := sepa.ReasonForStripeFailure(failureCode); ok {
+			r.Reason = reason.Code
+		}
 	}
-	reason := sepa.ReasonNotSpecified
-	if r, ok := sepa.ReasonForStripeFailure(failureCode); ok {
-		reason = r.Code
-	}
-	return c, op.fail(c, reason, false)
+	return c, op.applyCollectionReport(c, r)
 }
 
 // GetCharge returns a charge of the given origin.
@@ -310,23 +313,6 @@ func (op *Op) GetCharge(origin, id string) (*Charge, error) {
 		return nil, NotFound("charge", "charge", id)
 	}
 	return c, nil
-}
-
-// settleCharge books the bank's answer for a pending charge.
-func settleCharge(op *Op, t *Timer) error {
-	c, err := followed(Get[Charge](op, t.ObjectID))
-	if err != nil || c == nil || c.Status != "pending" {
-		return err
-	}
-	switch c.Plan.Outcome {
-	case bank.Succeeds:
-		return op.succeed(c)
-	case bank.Canceled:
-		return op.fail(c, sepa.ReasonCanceled, true)
-	case bank.Fails:
-		return op.fail(c, c.Plan.Reason, false)
-	}
-	return nil
 }
 
 // cutOffSofortCharge fails a Sofort charge not confirmed within 14 days.
@@ -398,7 +384,7 @@ func (op *Op) CreateSourceCharge(p ChargeParams) (*Charge, error) {
 	if cust != nil && d.ClockID == "" {
 		d.ClockID = cust.ClockID
 	}
-	coll := op.collectionFor(s)
+	d.Payer = payer{Name: ownerName(s), Email: deref(s.Owner.Email)}
 	switch s.Type {
 	case "sofort":
 		if p.Amount > *s.Amount {
@@ -428,6 +414,9 @@ func (op *Op) CreateSourceCharge(p ChargeParams) (*Charge, error) {
 		}
 		d.ID, d.Mandate, d.StatementDescriptor = NewID("py_"), m, p.StatementDescriptor
 		a := s.SepaDebit.Account
+		if iban, err := op.IBAN(a); err == nil {
+			d.Payer.IBAN = string(iban)
+		}
 		d.Method = ChargeMethod{Type: "sepa_debit", SepaDebit: &SepaDebitDetails{BankCode: a.BankCode, BranchCode: a.BranchCode,
 			Country: a.Country, Fingerprint: a.Fingerprint, Last4: a.Last4, MandateReference: m.Reference}}
 	case "sepa_credit_transfer":
@@ -439,7 +428,6 @@ func (op *Op) CreateSourceCharge(p ChargeParams) (*Charge, error) {
 		ct := s.CreditTransfer
 		d.Method = ChargeMethod{Type: "sepa_credit_transfer", CreditTransfer: &CreditTransferDetail{BankName: ct.BankName, BIC: ct.BIC, IBAN: ct.IBAN}}
 	}
-	d.Plan = op.e.bank.PlanCollection(coll)
 	c, err := op.startDebit(d)
 	if err != nil {
 		return nil, err
@@ -448,17 +436,6 @@ func (op *Op) CreateSourceCharge(p ChargeParams) (*Charge, error) {
 		return nil, err
 	}
 	return c, nil
-}
-
-// collectionFor describes a collection from source s to the bank network.
-func (op *Op) collectionFor(s *Source) bank.Collection {
-	coll := bank.Collection{Scheme: s.Type, OwnerName: ownerName(s), OwnerEmail: deref(s.Owner.Email)}
-	if s.SepaDebit != nil {
-		if iban, err := op.IBAN(s.SepaDebit.Account); err == nil {
-			coll.IBAN = string(iban)
-		}
-	}
-	return coll
 }
 
 // afterSourceCharged consumes single-use and unattached sources, draws down

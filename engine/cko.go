@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kontorpay/kontor/bank"
 	"github.com/kontorpay/kontor/sepa"
 )
 
@@ -199,8 +198,7 @@ func (op *Op) CollectMandate(p CollectionParams) (*Charge, error) {
 	a := m.Account
 	d.Method = ChargeMethod{Type: "sepa_debit", SepaDebit: &SepaDebitDetails{BankCode: a.BankCode, BranchCode: a.BranchCode,
 		Country: a.Country, Fingerprint: a.Fingerprint, Last4: a.Last4, Mandate: m.ID, MandateReference: m.Reference}}
-	d.Plan = op.e.bank.PlanCollection(bank.Collection{Scheme: "sepa_debit", IBAN: string(iban), Amount: p.Amount,
-		Currency: p.Currency, OwnerName: name, OwnerEmail: email})
+	d.Payer = payer{IBAN: string(iban), Name: name, Email: email}
 	return op.startDebit(d)
 }
 

@@ -42,7 +42,7 @@ type Config struct {
 	DataKey []byte
 	// Bank is the bank network; nil means the simulator.
 	Bank bank.Network
-	// TestValues answers the sandbox's test values; nil means the simulator's.
+	// TestValues resolves test tokens and simulated Sofort payers; nil means the simulator's.
 	TestValues bank.TestValues
 }
 

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/kontorpay/kontor/bank"
 	"github.com/kontorpay/kontor/sepa"
 )
 
@@ -468,7 +467,7 @@ func (op *Op) collectPI(pi *PaymentIntent, pm *PaymentMethod, m *Mandate) (*Char
 	}
 	a := pm.SepaDebit.Account
 	d := debit{ID: NewID("py_"), Amount: pi.Amount, Currency: pi.Currency, Customer: pi.Customer, PaymentMethod: pm.ID,
-		PaymentIntent: pi.ID, Mandate: m, ClockID: pi.ClockID, Plan: op.planFor(pm, pi.Amount), Billing: pm.Billing,
+		PaymentIntent: pi.ID, Mandate: m, ClockID: pi.ClockID, Payer: op.payer(pm), Billing: pm.Billing,
 		Metadata: MetadataUpdate{Set: pi.Metadata}, Description: optOf(pi.Description), StatementDescriptor: optOf(pi.StatementDescriptor),
 		ReceiptEmail: optOf(pi.ReceiptEmail),
 		Method: ChargeMethod{Type: "sepa_debit", SepaDebit: &SepaDebitDetails{BankCode: a.BankCode, BranchCode: a.BranchCode,
@@ -511,14 +510,6 @@ func (op *Op) CancelPaymentIntent(id string, reason Opt[string]) (*PaymentIntent
 func (op *Op) ListPaymentIntents(customer string, p ListParams) ([]*PaymentIntent, error) {
 	p.Customer = customer
 	return List[PaymentIntent](op, p)
-}
-
-// sofortSettleDelay: in the sandbox a Sofort PaymentIntent stays processing for three minutes.
-func (op *Op) sofortPIPlan(plan bank.Plan) bank.Plan {
-	if op.e.timing == TimingSandbox {
-		plan.Delayed = true
-	}
-	return plan
 }
 
 // AnswerSofortIntent records the payer's answer on the authorisation page for a payment intent.
@@ -564,16 +555,16 @@ func (op *Op) AnswerSofortIntent(id string, approve bool) (*PaymentIntent, error
 
 // sofortCharge creates the pending charge of an authorised Sofort payment.
 func (op *Op) sofortCharge(pm *PaymentMethod, amount int64, customer, piID, clockID string, desc *string, md map[string]string, lang *string) (*Charge, error) {
-	payer := op.e.bank.SofortPayer(pm.Sofort.Country, deref(pm.Billing.Name))
-	iban, err := sepa.ParseIBAN(payer.IBAN)
+	bankPayer := op.e.tests.SofortPayer(pm.Sofort.Country, deref(pm.Billing.Name))
+	iban, err := sepa.ParseIBAN(bankPayer.IBAN)
 	if err != nil {
 		return nil, err
 	}
-	last4, bankCode, bankName, bic, verified := iban.Last4(), payer.BankCode, payer.BankName, payer.BIC, payer.VerifiedName
-	plan := op.sofortPIPlan(op.e.bank.PlanCollection(bank.Collection{Scheme: "sofort", Amount: amount, Currency: "eur",
-		OwnerName: deref(pm.Billing.Name), OwnerEmail: deref(pm.Billing.Email)}))
+	last4, bankCode, bankName, bic, verified := iban.Last4(), bankPayer.BankCode, bankPayer.BankName, bankPayer.BIC, bankPayer.VerifiedName
+	// In the sandbox a Sofort PaymentIntent stays processing for three minutes.
 	d := debit{ID: NewID("py_"), Amount: amount, Currency: "eur", Customer: customer, PaymentMethod: pm.ID, PaymentIntent: piID,
-		ClockID: clockID, Plan: plan, Billing: pm.Billing, Metadata: MetadataUpdate{Set: md}, Description: optOf(desc),
+		ClockID: clockID, Payer: payer{Name: deref(pm.Billing.Name), Email: deref(pm.Billing.Email)},
+		Delayed: op.e.timing == TimingSandbox, Billing: pm.Billing, Metadata: MetadataUpdate{Set: md}, Description: optOf(desc),
 		Method: ChargeMethod{Type: "sofort", Sofort: &SofortDetails{Country: pm.Sofort.Country, BankCode: &bankCode, BankName: &bankName,
 			BIC: &bic, IBANLast4: &last4, PreferredLanguage: lang, VerifiedName: &verified}}}
 	return op.startDebit(d)
@@ -582,14 +573,14 @@ func (op *Op) sofortCharge(pm *PaymentMethod, amount int64, customer, piID, cloc
 // generateSepaDebit creates the SEPA Direct Debit payment method and mandate
 // that an authorised Sofort payment yields, attached to the customer.
 func (op *Op) generateSepaDebit(sofortPM *PaymentMethod, customer, clockID string, fromCharge, fromAttempt *string, acceptedAt time.Time) (*PaymentMethod, *Mandate, error) {
-	payer := op.e.bank.SofortPayer(sofortPM.Sofort.Country, deref(sofortPM.Billing.Name))
-	iban, err := sepa.ParseIBAN(payer.IBAN)
+	bankPayer := op.e.tests.SofortPayer(sofortPM.Sofort.Country, deref(sofortPM.Billing.Name))
+	iban, err := sepa.ParseIBAN(bankPayer.IBAN)
 	if err != nil {
 		return nil, nil, err
 	}
 	name := deref(sofortPM.Billing.Name)
 	if name == "" {
-		name = payer.VerifiedName
+		name = bankPayer.VerifiedName
 	}
 	pm := &PaymentMethod{Meta: Meta{ID: NewID("pm_"), Created: op.Now(clockID).Unix(), ClockID: clockID}, Type: "sepa_debit",
 		Metadata: map[string]string{}, Billing: Billing{Name: &name, Email: sofortPM.Billing.Email, Phone: sofortPM.Billing.Phone,

@@ -3,8 +3,6 @@ package engine
 import (
 	"slices"
 	"strings"
-
-	"github.com/kontorpay/kontor/bank"
 )
 
 // PaymentMethod is a reusable description of how a customer pays: a SEPA
@@ -17,8 +15,9 @@ type PaymentMethod struct {
 	Metadata  map[string]string `json:"metadata"`
 	SepaDebit *PMSepaDebit      `json:"sepa_debit,omitempty"`
 	Sofort    *PMSofort         `json:"sofort,omitempty"`
-	// TestPlan is the behaviour chosen by a test token where the IBAN alone is ambiguous.
-	TestPlan *bank.Plan `json:"test_plan,omitempty"`
+	// TestToken is the test token the payment method was made from: it
+	// chooses the behaviour where the IBAN alone is ambiguous.
+	TestToken string `json:"test_token,omitempty"`
 }
 
 // PMSepaDebit is the bank account of a SEPA Direct Debit payment method.
@@ -127,14 +126,14 @@ func stripeName(p string) string {
 // (pm_success_de, …) creates a fresh payment method for its test IBAN, as
 // Stripe does.
 func (op *Op) ResolvePaymentMethod(id, param, clockID string) (*PaymentMethod, error) {
-	if iban, plan, ok := op.e.bank.TestToken(id); ok {
+	if iban, ok := op.e.tests.TestToken(id); ok {
 		name := "Jenny Rosen"
 		pm, err := op.CreatePaymentMethod(PaymentMethodParams{Type: "sepa_debit", IBAN: iban, ClockID: clockID,
 			Billing: BillingParams{Name: Some(name), Email: Some("jenny.rosen@example.com")}})
 		if err != nil {
 			return nil, err
 		}
-		pm.TestPlan = &plan
+		pm.TestToken = id
 		return pm, op.save(pm)
 	}
 	pm, err := GetForUpdate[PaymentMethod](op, id)
@@ -247,16 +246,13 @@ func (op *Op) activeMandateFor(pm *PaymentMethod) (*Mandate, error) {
 	return ms[0], nil
 }
 
-// planFor asks the bank network how a collection from pm will end.
-func (op *Op) planFor(pm *PaymentMethod, amount int64) bank.Plan {
-	if pm.TestPlan != nil {
-		return *pm.TestPlan
-	}
-	coll := bank.Collection{Scheme: pm.Type, Amount: amount, Currency: "eur", OwnerName: deref(pm.Billing.Name), OwnerEmail: deref(pm.Billing.Email)}
+// payer describes the debtor of a collection from pm to the bank network.
+func (op *Op) payer(pm *PaymentMethod) payer {
+	p := payer{Name: deref(pm.Billing.Name), Email: deref(pm.Billing.Email), TestToken: pm.TestToken}
 	if pm.SepaDebit != nil {
 		if iban, err := op.IBAN(pm.SepaDebit.Account); err == nil {
-			coll.IBAN = string(iban)
+			p.IBAN = string(iban)
 		}
 	}
-	return op.e.bank.PlanCollection(coll)
+	return p
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"time"
 
+	"github.com/kontorpay/kontor/bank"
 	"github.com/kontorpay/kontor/sepa"
 )
 
@@ -36,8 +37,6 @@ func (*Refund) ObjectType() string { return "refund" }
 func (r *Refund) Index() Index {
 	return Index{Kind: r.Origin, Parent: r.Charge, Status: r.Status, Customer: r.Customer, Lookup: r.PaymentIntent}
 }
-
-const timerRefundSettle = "refund.settle"
 
 // RefundParams create a refund.
 type RefundParams struct {
@@ -175,7 +174,13 @@ func (op *Op) scheduleRefundSettle(c *Charge, r *Refund) error {
 	if err := op.save(r); err != nil {
 		return err
 	}
-	return op.Schedule(at, r.ClockID, timerRefundSettle, r.ID, nil)
+	return op.submit(r.ClockID, op.refundTransfer(c, r, at))
+}
+
+// refundTransfer is the credit transfer that pays refund r of c back, due at.
+func (op *Op) refundTransfer(c *Charge, r *Refund, at time.Time) bank.Instruction {
+	return bank.Instruction{ID: r.ID, Kind: bank.CreditTransfer, Scheme: "sepa_credit_transfer",
+		IBAN: op.refundAccount(c), Name: deref(c.Billing.Name), Amount: r.Amount, Currency: r.Currency, Due: at}
 }
 
 // carryOutPendingRefunds starts the refunds made while c was pending.
@@ -283,37 +288,40 @@ func (op *Op) refundAccount(c *Charge) string {
 	return string(iban)
 }
 
-// settleRefund books the bank's answer for a pending refund.
-func settleRefund(op *Op, t *Timer) error {
-	r, err := followed(Get[Refund](op, t.ObjectID))
-	if err != nil || r == nil || r.Status != "pending" {
-		return err
-	}
+// refundFailed books a refund the bank could not credit.
+func (op *Op) refundFailed(r *Refund) error {
 	c, err := Get[Charge](op, r.Charge)
 	if err != nil {
 		return err
 	}
 	prev := clone(r)
-	if code := op.e.bank.PlanRefund(op.refundAccount(c)); code != "" {
-		reason := "declined"
-		r.Status, r.FailureReason = "failed", &reason
-		bt, err := op.addBalanceTransaction(r.ClockID, "payment_failure_refund", "refund_failure", r.ID, r.Currency, r.Amount, nil, "REFUND FAILURE")
-		if err != nil {
-			return err
-		}
-		r.FailureBalanceTransaction = &bt.ID
-		c.AmountRefunded -= r.Amount
-		if err := op.save(c); err != nil {
-			return err
-		}
-		if err := op.save(r); err != nil {
-			return err
-		}
-		if err := op.emit("refund.failed", r, prev); err != nil {
-			return err
-		}
-		return op.emitRefundUpdated(r, prev)
+	reason := "declined"
+	r.Status, r.FailureReason = "failed", &reason
+	bt, err := op.addBalanceTransaction(r.ClockID, "payment_failure_refund", "refund_failure", r.ID, r.Currency, r.Amount, nil, "REFUND FAILURE")
+	if err != nil {
+		return err
 	}
+	r.FailureBalanceTransaction = &bt.ID
+	c.AmountRefunded -= r.Amount
+	if err := op.save(c); err != nil {
+		return err
+	}
+	if err := op.save(r); err != nil {
+		return err
+	}
+	if err := op.emit("refund.failed", r, prev); err != nil {
+		return err
+	}
+	return op.emitRefundUpdated(r, prev)
+}
+
+// refundCredited books a refund the bank credited.
+func (op *Op) refundCredited(r *Refund) error {
+	c, err := Get[Charge](op, r.Charge)
+	if err != nil {
+		return err
+	}
+	prev := clone(r)
 	r.Status = "succeeded"
 	if err := op.save(r); err != nil {
 		return err

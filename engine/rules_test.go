@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 	"time"
-
-	"github.com/kontorpay/kontor/bank"
 )
 
 // code returns the engine error code of err ("" for none, "!" for a non-engine error).
@@ -25,7 +23,7 @@ func (te *testEngine) insertCharge(t *testing.T, id, status string, amount int64
 	now := te.wall.Now()
 	te.update(t, func(op *Op) error {
 		return op.insert(&Charge{Meta: Meta{ID: id, Created: now.Unix()}, Amount: amount, Currency: "eur", Status: status,
-			Method: ChargeMethod{Type: "sepa_debit"}, Plan: bank.Plan{Outcome: bank.Succeeds}, Metadata: map[string]string{},
+			Method: ChargeMethod{Type: "sepa_debit"}, Metadata: map[string]string{},
 			SettledAt: now.Unix()})
 	})
 }

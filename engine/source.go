@@ -631,7 +631,7 @@ func (op *Op) decideSofort(id, failReason string) (*Source, error) {
 		}
 		return s, op.emit("source.failed", s, prev)
 	}
-	payer := op.e.bank.SofortPayer(s.Sofort.Country, ownerName(s))
+	payer := op.e.tests.SofortPayer(s.Sofort.Country, ownerName(s))
 	iban, err := sepa.ParseIBAN(payer.IBAN)
 	if err != nil {
 		return nil, err

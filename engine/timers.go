@@ -32,9 +32,10 @@ func (e *Engine) HandleTimer(kind string, h TimerHandler) { e.handlers[kind] = h
 
 // registerTimers registers the engine's own timer kinds.
 func (e *Engine) registerTimers() {
-	e.handlers[timerChargeSettle] = settleCharge
+	e.handlers[timerBankReport] = applyBankReports
+	e.handlers[legacyTimerChargeSettle] = resubmitCharge
+	e.handlers[legacyTimerRefundSettle] = resubmitRefund
 	e.handlers[timerChargeCutoff] = cutOffSofortCharge
-	e.handlers[timerRefundSettle] = settleRefund
 	e.handlers[timerMandateLapse] = lapseMandate
 	e.handlers[timerSofortAuthorize] = authorizeSofortSource
 	e.handlers[timerSourceExpire] = expireSource

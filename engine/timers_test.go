@@ -182,17 +182,17 @@ func TestChargeSettlesAfterFailedRead(t *testing.T) {
 	now := te.wall.Now()
 	te.update(t, func(op *Op) error {
 		c := &Charge{Meta: Meta{ID: "py_settle", Created: now.Unix()}, Amount: 1000, Currency: "eur", Status: "pending",
-			Method: ChargeMethod{Type: "sepa_debit"}, Plan: bank.Plan{Outcome: bank.Succeeds}, Metadata: map[string]string{}}
+			Method: ChargeMethod{Type: "sepa_debit"}, Metadata: map[string]string{}}
 		if err := op.insert(c); err != nil {
 			return err
 		}
-		return op.Schedule(now, "", timerChargeSettle, c.ID, nil)
+		return op.Schedule(now, "", timerBankReport, c.ID, []bank.Report{{Instruction: c.ID, Kind: bank.Collection, Status: bank.Booked}})
 	})
 
 	te.st.failReads.Store(true)
 	te.fire(t)
 	te.st.failReads.Store(false)
-	if ts := te.timers(t); len(ts) != 1 || ts[0].Kind != timerChargeSettle || ts[0].Attempts != 1 {
+	if ts := te.timers(t); len(ts) != 1 || ts[0].Kind != timerBankReport || ts[0].Attempts != 1 {
 		t.Fatalf("after the failed read the timers are %+v; want the settle timer kept with one attempt", ts)
 	}
 	if got := te.chargeStatus(t, "py_settle"); got != "pending" {

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/kontorpay/kontor/bank"
 )
 
 func TestSettleAt(t *testing.T) {
@@ -22,27 +20,27 @@ func TestSettleAt(t *testing.T) {
 		name   string
 		e      *Engine
 		method string
-		plan   bank.Plan
+		delay  bool
 		want   time.Time
 	}{
-		{"sandbox debit within seconds", sandbox, "sepa_debit", bank.Plan{Outcome: bank.Succeeds}, now.Add(2 * time.Second)},
-		{"sandbox delayed test value", sandbox, "sepa_debit", bank.Plan{Outcome: bank.Fails, Delayed: true}, now.Add(3 * time.Minute)},
-		{"sandbox sofort", sandbox, "sofort", bank.Plan{Outcome: bank.Succeeds}, now.Add(2 * time.Second)},
+		{"sandbox debit within seconds", sandbox, "sepa_debit", false, now.Add(2 * time.Second)},
+		{"sandbox delayed test value", sandbox, "sepa_debit", true, now.Add(3 * time.Minute)},
+		{"sandbox sofort", sandbox, "sofort", false, now.Add(2 * time.Second)},
 		// Five TARGET days would be 1 April; the 14-day pre-notification runs to 8 April.
-		{"realistic debit waits for the pre-notification", realistic, "sepa_debit", bank.Plan{Outcome: bank.Succeeds}, now.AddDate(0, 0, 14)},
+		{"realistic debit waits for the pre-notification", realistic, "sepa_debit", false, now.AddDate(0, 0, 14)},
 		// Two TARGET days after Wednesday 25 March: Friday 27 March.
-		{"realistic sofort", realistic, "sofort", bank.Plan{Outcome: bank.Succeeds}, time.Date(2026, 3, 27, 10, 0, 0, 0, time.UTC)},
-		{"realistic delayed keeps the longer wait", realistic, "sofort", bank.Plan{Outcome: bank.Succeeds, Delayed: true}, time.Date(2026, 3, 27, 10, 0, 0, 0, time.UTC)},
+		{"realistic sofort", realistic, "sofort", false, time.Date(2026, 3, 27, 10, 0, 0, 0, time.UTC)},
+		{"realistic delayed keeps the longer wait", realistic, "sofort", true, time.Date(2026, 3, 27, 10, 0, 0, 0, time.UTC)},
 	}
 	for _, c := range cases {
-		if got := c.e.settleAt(c.method, c.plan, now); !got.Equal(c.want) {
+		if got := c.e.settleAt(c.method, c.delay, now); !got.Equal(c.want) {
 			t.Errorf("%s: settleAt = %s, want %s", c.name, got, c.want)
 		}
 	}
 	// Over Easter: Thursday 2 April plus two TARGET days skips Good Friday
 	// and Easter Monday: Tuesday 7 is the first, Wednesday 8 April the second.
 	thu := time.Date(2026, 4, 2, 9, 0, 0, 0, time.UTC)
-	if got, want := realistic.settleAt("sofort", bank.Plan{Outcome: bank.Succeeds}, thu), time.Date(2026, 4, 8, 9, 0, 0, 0, time.UTC); !got.Equal(want) {
+	if got, want := realistic.settleAt("sofort", false, thu), time.Date(2026, 4, 8, 9, 0, 0, 0, time.UTC); !got.Equal(want) {
 		t.Errorf("sofort over Easter settles %s, want %s", got, want)
 	}
 }

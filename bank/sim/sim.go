@@ -4,12 +4,19 @@
 // and the e-mail addresses that steer SEPA debits generated from Sofort,
 // authorise Sofort sources at once and push credit transfers (testvalues.go).
 // Any other valid account collects successfully.
+//
+// The simulator implements bank.Network: it decides each instruction's
+// outcome from the test values when the instruction is submitted and answers
+// through the engine's timers on the instruction's clock, at the requested
+// date (at least three minutes later for the delayed test values). It also
+// implements bank.TestValues.
 package sim
 
 import (
 	_ "embed"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/kontorpay/kontor/bank"
 	"github.com/kontorpay/kontor/sepa"
@@ -18,16 +25,42 @@ import (
 //go:embed stripe_test_ibans.tsv
 var stripeTable string
 
+// Outcome is how a collection ends at the debtor's bank.
+type Outcome string
+
+// Outcomes of a collection.
+const (
+	Succeeds Outcome = "succeeds" // funds arrive
+	Fails    Outcome = "fails"    // rejected before settlement
+	Pending  Outcome = "pending"  // accepted and never collected (stays pending)
+	Canceled Outcome = "canceled" // accepted, then canceled before collection
+)
+
+// Plan is the simulator's decision for one collection.
+type Plan struct {
+	Outcome Outcome
+	// Delayed outcomes arrive after at least three minutes of the instruction's clock.
+	Delayed bool
+	// Reason is the reason code of a failing collection (AC04, AM04, …).
+	Reason string
+	// ChargebackReason, when set, is the reason code of a return after the
+	// collection succeeded.
+	ChargebackReason string
+}
+
+// delayedBy is how long the delayed test values take at least.
+const delayedBy = 3 * time.Minute
+
 // Behaviour names of the Stripe test IBAN table.
-var stripeBehaviours = map[string]bank.Plan{
-	"success":                          {Outcome: bank.Succeeds},
-	"success_delayed_3min":             {Outcome: bank.Succeeds, Delayed: true},
-	"failed":                           {Outcome: bank.Fails, Reason: "AC04"},
-	"failed_delayed_3min":              {Outcome: bank.Fails, Delayed: true, Reason: "AC04"},
-	"disputed":                         {Outcome: bank.Succeeds, ChargebackReason: sepa.ReasonRefundAuthorised},
-	"exceeds_weekly_volume_limit":      {Outcome: bank.Fails, Reason: sepa.ReasonVolumeLimit},
-	"exceeds_weekly_transaction_limit": {Outcome: bank.Fails, Reason: sepa.ReasonTransactionLimit},
-	"insufficient_funds":               {Outcome: bank.Fails, Reason: "AM04"},
+var stripeBehaviours = map[string]Plan{
+	"success":                          {Outcome: Succeeds},
+	"success_delayed_3min":             {Outcome: Succeeds, Delayed: true},
+	"failed":                           {Outcome: Fails, Reason: "AC04"},
+	"failed_delayed_3min":              {Outcome: Fails, Delayed: true, Reason: "AC04"},
+	"disputed":                         {Outcome: Succeeds, ChargebackReason: sepa.ReasonRefundAuthorised},
+	"exceeds_weekly_volume_limit":      {Outcome: Fails, Reason: sepa.ReasonVolumeLimit},
+	"exceeds_weekly_transaction_limit": {Outcome: Fails, Reason: sepa.ReasonTransactionLimit},
+	"insufficient_funds":               {Outcome: Fails, Reason: "AM04"},
 }
 
 // Checkout.com's sandbox IBANs (BIC PBNKDEFFXXX). Each chargeback carries
@@ -35,25 +68,30 @@ var stripeBehaviours = map[string]bank.Plan{
 // seed 003 documents for the IBAN.
 const ckoInvalidIBAN = "DE09100100101234567890"
 
-var ckoTable = map[string]bank.Plan{
-	"DE79100100101234567891": {Outcome: bank.Pending},
-	"DE52100100101234567892": {Outcome: bank.Canceled},
-	"DE25100100101234567893": {Outcome: bank.Succeeds},
+var ckoTable = map[string]Plan{
+	"DE79100100101234567891": {Outcome: Pending},
+	"DE52100100101234567892": {Outcome: Canceled},
+	"DE25100100101234567893": {Outcome: Succeeds},
 	// Charged back at the merchant's request (RFND): a reversal by the creditor.
-	"DE95100100101234567894": {Outcome: bank.Succeeds, ChargebackReason: "MS02"},
+	"DE95100100101234567894": {Outcome: Succeeds, ChargebackReason: "MS02"},
 	// Disputed by the customer with their bank (ACT): a refund claim.
-	"DE68100100101234567895": {Outcome: bank.Succeeds, ChargebackReason: sepa.ReasonRefundAuthorised},
-	"DE41100100101234567896": {Outcome: bank.Succeeds, ChargebackReason: "AM04"}, // NSF
-	"DE14100100101234567897": {Outcome: bank.Succeeds, ChargebackReason: "AC04"}, // OTHR
-	"DE84100100101234567898": {Outcome: bank.Succeeds, ChargebackReason: "FF01"}, // FRM
+	"DE68100100101234567895": {Outcome: Succeeds, ChargebackReason: sepa.ReasonRefundAuthorised},
+	"DE41100100101234567896": {Outcome: Succeeds, ChargebackReason: "AM04"}, // NSF
+	"DE14100100101234567897": {Outcome: Succeeds, ChargebackReason: "AC04"}, // OTHR
+	"DE84100100101234567898": {Outcome: Succeeds, ChargebackReason: "FF01"}, // FRM
 }
 
 // ErrAccountInvalid is returned by CheckAccount for the documented invalid account.
 var ErrAccountInvalid = errors.New("the bank details are invalid; the mandate cannot be set up")
 
+var (
+	_ bank.Network    = (*Network)(nil)
+	_ bank.TestValues = (*Network)(nil)
+)
+
 // Network is the simulator.
 type Network struct {
-	byIBAN  map[string]bank.Plan
+	byIBAN  map[string]Plan
 	byToken map[string]string // pm_success_de -> IBAN
 }
 
@@ -77,7 +115,7 @@ func StripeTestIBANs() []TestIBAN {
 
 // New returns the simulator.
 func New() *Network {
-	n := &Network{byIBAN: map[string]bank.Plan{}, byToken: map[string]string{}}
+	n := &Network{byIBAN: map[string]Plan{}, byToken: map[string]string{}}
 	for _, r := range StripeTestIBANs() {
 		n.byToken[r.Token] = r.IBAN
 		// Where the documented table lists one IBAN for two behaviours (NL, NO),
@@ -92,14 +130,20 @@ func New() *Network {
 	return n
 }
 
-// TestToken resolves a PaymentMethod test token (pm_success_de, …) to its IBAN and behaviour.
-func (n *Network) TestToken(token string) (iban string, plan bank.Plan, ok bool) {
+// TestToken resolves a PaymentMethod test token (pm_success_de, …) to its IBAN.
+func (n *Network) TestToken(token string) (iban string, ok bool) {
+	iban, _, ok = n.tokenPlan(token)
+	return iban, ok
+}
+
+// tokenPlan resolves a test token to its IBAN and behaviour.
+func (n *Network) tokenPlan(token string) (iban string, plan Plan, ok bool) {
 	for _, r := range StripeTestIBANs() {
 		if r.Token == token {
 			return r.IBAN, stripeBehaviours[r.Behaviour], true
 		}
 	}
-	return "", bank.Plan{}, false
+	return "", Plan{}, false
 }
 
 // CheckAccount rejects Checkout.com's documented invalid account.
@@ -114,7 +158,7 @@ func (n *Network) CheckAccount(iban string) error {
 // <anything>_generatedSepaDebitIntents<Behaviour><Country>@example.com or without a prefix.
 var generatedSepaEmail = []struct {
 	marker string
-	plan   bank.Plan
+	plan   Plan
 }{
 	{"generatedSepaDebitIntentsSucceedDisputed", stripeBehaviours["disputed"]},
 	{"generatedSepaDebitIntentsSucceedDelayed", stripeBehaviours["success_delayed_3min"]},
@@ -123,21 +167,58 @@ var generatedSepaEmail = []struct {
 	{"generatedSepaDebitIntentsFail", stripeBehaviours["failed"]},
 }
 
-// PlanCollection answers from the tables; anything else succeeds.
-func (n *Network) PlanCollection(c bank.Collection) bank.Plan {
+// Submit decides the instruction's outcome and answers it at its due date.
+func (n *Network) Submit(d bank.Desk, in bank.Instruction) error {
+	r := bank.Report{Instruction: in.ID, Kind: in.Kind, Status: bank.Booked}
+	if in.Kind == bank.CreditTransfer {
+		if reason := n.refundReason(in.IBAN); reason != "" {
+			r.Status, r.Reason = bank.Rejected, reason
+		}
+		return d.Answer(in.Due, r)
+	}
+	p := n.Decide(in)
+	at := in.Due
+	if earliest := d.Now().Add(delayedBy); p.Delayed && at.Before(earliest) {
+		at = earliest
+	}
+	switch p.Outcome {
+	case Pending:
+		return nil
+	case Canceled:
+		r.Status, r.Reason = bank.Rejected, sepa.ReasonCanceled
+	case Fails:
+		r.Status, r.Reason = bank.Rejected, p.Reason
+	case Succeeds:
+		if p.ChargebackReason != "" {
+			if err := d.Answer(at, r); err != nil {
+				return err
+			}
+			r.Status, r.Reason = bank.Returned, p.ChargebackReason
+		}
+	}
+	return d.Answer(at, r)
+}
+
+// Decide tells how a collection ends, from the tables; anything else succeeds.
+func (n *Network) Decide(c bank.Instruction) Plan {
+	if c.TestToken != "" {
+		if _, p, ok := n.tokenPlan(c.TestToken); ok {
+			return p
+		}
+	}
 	if c.Scheme == "sofort" {
-		switch c.OwnerName {
+		switch c.Name {
 		case "failing_charge":
-			return bank.Plan{Outcome: bank.Fails, Reason: sepa.ReasonNotSpecified}
+			return Plan{Outcome: Fails, Reason: sepa.ReasonNotSpecified}
 		case "pending_charge":
 			// Kontor's own test value: the payer's bank never confirms, so
 			// the charge fails at Sofort's 14-day cut-off.
-			return bank.Plan{Outcome: bank.Pending}
+			return Plan{Outcome: Pending}
 		default:
-			return bank.Plan{Outcome: bank.Succeeds}
+			return Plan{Outcome: Succeeds}
 		}
 	}
-	if local, domain, ok := strings.Cut(c.OwnerEmail, "@"); ok && strings.EqualFold(domain, "example.com") {
+	if local, domain, ok := strings.Cut(c.Email, "@"); ok && strings.EqualFold(domain, "example.com") {
 		for _, g := range generatedSepaEmail {
 			if strings.Contains(local, g.marker) {
 				return g.plan
@@ -147,14 +228,15 @@ func (n *Network) PlanCollection(c bank.Collection) bank.Plan {
 	if p, ok := n.byIBAN[c.IBAN]; ok {
 		return p
 	}
-	return bank.Plan{Outcome: bank.Succeeds}
+	return Plan{Outcome: Succeeds}
 }
 
-// PlanRefund fails refunds to accounts whose collections fail (a closed account
-// cannot be credited either); others are credited.
-func (n *Network) PlanRefund(iban string) string {
-	if p, ok := n.byIBAN[iban]; ok && p.Outcome == bank.Fails && p.Reason == "AC04" {
-		return "account_closed"
+// refundReason fails refunds to accounts whose collections fail because
+// they are closed (a closed account cannot be credited either); others are
+// credited.
+func (n *Network) refundReason(iban string) string {
+	if p, ok := n.byIBAN[iban]; ok && p.Outcome == Fails && p.Reason == "AC04" {
+		return p.Reason
 	}
 	return ""
 }

@@ -1,0 +1,267 @@
+package engine
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kontorpay/kontor/bank"
+	"github.com/kontorpay/kontor/sepa"
+)
+
+// This file is the engine's side of the bank seam (docs/decisions): money
+// leaves as instructions submitted to the account's bank network, and every
+// answer, whichever network gives it, comes back through ApplyBankReport.
+
+// timerBankReport applies reports a network answered for a later time.
+const timerBankReport = "bank.report"
+
+// ErrUnmatched is returned by ApplyBankReport for a report about no
+// instruction of the account.
+var ErrUnmatched = errors.New("engine: the report matches no instruction")
+
+// network returns the bank network of the op's account.
+func (op *Op) network() bank.Network { return op.e.bank }
+
+// submit hands in to the account's network. The network's answers for
+// later are scheduled on the instruction's clock in the same transaction.
+func (op *Op) submit(clockID string, in bank.Instruction) error {
+	d := &desk{op: op, clockID: clockID}
+	if err := op.network().Submit(d, in); err != nil {
+		return err
+	}
+	for _, b := range d.batches {
+		if err := op.Schedule(b.at, clockID, timerBankReport, in.ID, b.reports); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// desk is the bank.Desk of one submission.
+type desk struct {
+	op      *Op
+	clockID string
+	batches []answers
+}
+
+// answers are the reports a network answered for one time.
+type answers struct {
+	at      time.Time
+	reports []bank.Report
+}
+
+func (d *desk) Now() time.Time { return d.op.Now(d.clockID) }
+
+func (d *desk) Hold(in bank.Instruction) error {
+	now := d.op.Now(d.clockID)
+	return d.op.insert(&HeldInstruction{Meta: Meta{ID: NewID("bki_"), Created: now.Unix(), ClockID: d.clockID},
+		Instruction: in, Status: heldStatus})
+}
+
+func (d *desk) Answer(at time.Time, r bank.Report) error {
+	if n := len(d.batches); n > 0 && d.batches[n-1].at.Equal(at) {
+		d.batches[n-1].reports = append(d.batches[n-1].reports, r)
+		return nil
+	}
+	d.batches = append(d.batches, answers{at: at, reports: []bank.Report{r}})
+	return nil
+}
+
+// ApplyBankReport applies a network's report about one of the account's
+// instructions: the one path from "instruction submitted" to "charge
+// succeeded, failed or disputed" and "refund credited or failed". A report
+// that no longer changes anything (the charge already moved on) is ignored.
+// The simulator's answers arrive here through timers; a network that reads
+// the bank's files calls it for every matched entry, and test helpers call
+// it to force an answer.
+func (op *Op) ApplyBankReport(r bank.Report) error {
+	switch r.Kind {
+	case bank.Collection:
+		c, err := Get[Charge](op, r.Instruction)
+		if isNotFound(err) {
+			return ErrUnmatched
+		}
+		if err != nil {
+			return err
+		}
+		return op.applyCollectionReport(c, r)
+	case bank.CreditTransfer:
+		rf, err := Get[Refund](op, r.Instruction)
+		if isNotFound(err) {
+			return ErrUnmatched
+		}
+		if err != nil {
+			return err
+		}
+		return op.applyCreditTransferReport(rf, r)
+	}
+	return fmt.Errorf("engine: bank report of unknown kind %q", r.Kind)
+}
+
+// applyCollectionReport moves a charge: booked succeeds it; rejected or
+// returned before settlement fails it (canceled for a cancellation);
+// returned after settlement opens a dispute with the return's reason.
+func (op *Op) applyCollectionReport(c *Charge, r bank.Report) error {
+	switch r.Status {
+	case bank.Accepted:
+		return nil
+	case bank.Booked:
+		if c.Status != "pending" {
+			return nil
+		}
+		return op.succeed(c)
+	case bank.Rejected, bank.Returned:
+		switch {
+		case c.Status == "pending":
+			return op.fail(c, r.Reason, r.Reason == sepa.ReasonCanceled)
+		case c.Status == "succeeded" && r.Status == bank.Returned && !c.Disputed:
+			_, err := op.openDispute(c, r.Reason, "", false)
+			return err
+		}
+		return nil
+	}
+	return fmt.Errorf("engine: bank report of unknown status %q", r.Status)
+}
+
+// applyCreditTransferReport moves a pending refund: booked succeeds it,
+// rejected or returned fails it.
+func (op *Op) applyCreditTransferReport(rf *Refund, r bank.Report) error {
+	if rf.Status != "pending" {
+		return nil
+	}
+	switch r.Status {
+	case bank.Accepted:
+		return nil
+	case bank.Booked:
+		return op.refundCredited(rf)
+	case bank.Rejected, bank.Returned:
+		return op.refundFailed(rf)
+	}
+	return fmt.Errorf("engine: bank report of unknown status %q", r.Status)
+}
+
+// HeldInstruction is an instruction a network keeps for later: until it
+// goes out (in a bank file, say), then marked released with the batch that
+// carried it.
+type HeldInstruction struct {
+	Meta
+	Instruction bank.Instruction `json:"instruction"`
+	Status      string           `json:"status"` // held, released
+	// Batch names what released the instruction (a bank file's id).
+	Batch string `json:"batch,omitempty"`
+}
+
+const (
+	heldStatus     = "held"
+	releasedStatus = "released"
+)
+
+func init() { register(&HeldInstruction{}) }
+
+// ObjectType implements Object.
+func (*HeldInstruction) ObjectType() string { return "bank_instruction" }
+
+// Index implements Object: lists filter by status and batch; Lookup is the
+// id of the charge or refund the instruction stands for.
+func (h *HeldInstruction) Index() Index {
+	return Index{Kind: string(h.Instruction.Kind), Parent: h.Batch, Status: h.Status, Lookup: h.Instruction.ID}
+}
+
+// HeldInstructions lists the held instructions due on or before upTo, oldest first.
+func (op *Op) HeldInstructions(upTo time.Time) ([]*HeldInstruction, error) {
+	var out []*HeldInstruction
+	var after int64
+	for {
+		page, err := List[HeldInstruction](op, ListParams{Status: heldStatus, BeforeSeq: after, Ascending: true, Limit: 1000})
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range page {
+			if !h.Instruction.Due.After(upTo) {
+				out = append(out, h)
+			}
+			after = h.seq
+		}
+		if len(page) < 1000 {
+			return out, nil
+		}
+	}
+}
+
+// ReleaseInstructions marks held instructions as gone out with batch. An
+// instruction is released once: releasing it again is an error.
+func (op *Op) ReleaseInstructions(ids []string, batch string) error {
+	for _, id := range ids {
+		h, err := GetForUpdate[HeldInstruction](op, id)
+		if err != nil {
+			return err
+		}
+		if h.Status != heldStatus {
+			return fmt.Errorf("engine: instruction %s was released with %s", h.ID, h.Batch)
+		}
+		h.Status, h.Batch = releasedStatus, batch
+		if err := op.save(h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Timers of an earlier version, which settled charges and refunds from an
+// outcome stored with them: when one fires, its charge or refund is
+// submitted to the network again, due now.
+const (
+	legacyTimerChargeSettle = "charge.settle"
+	legacyTimerRefundSettle = "refund.settle"
+)
+
+// resubmitCharge submits the charge of a legacy settle timer again.
+func resubmitCharge(op *Op, t *Timer) error {
+	c, err := Get[Charge](op, t.ObjectID)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil || c.Status != "pending" {
+		return err
+	}
+	in := bank.Instruction{ID: c.ID, Kind: bank.Collection, Scheme: c.Method.Type, IBAN: op.refundAccount(c),
+		Name: deref(c.Billing.Name), Email: deref(c.Billing.Email), Amount: c.Amount, Currency: c.Currency, Due: op.Now(c.ClockID)}
+	if c.PaymentMethod != "" {
+		if pm, err := Get[PaymentMethod](op, c.PaymentMethod); err == nil {
+			in.TestToken = pm.TestToken
+		}
+	}
+	return op.submit(c.ClockID, in)
+}
+
+// resubmitRefund submits the refund of a legacy settle timer again.
+func resubmitRefund(op *Op, t *Timer) error {
+	r, err := Get[Refund](op, t.ObjectID)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil || r.Status != "pending" {
+		return err
+	}
+	c, err := Get[Charge](op, r.Charge)
+	if err != nil {
+		return err
+	}
+	return op.submit(r.ClockID, op.refundTransfer(c, r, op.Now(r.ClockID)))
+}
+
+// applyBankReports applies the reports a network answered for the timer's time.
+func applyBankReports(op *Op, t *Timer) error {
+	var rs []bank.Report
+	if err := json.Unmarshal(t.Payload, &rs); err != nil {
+		return err
+	}
+	for _, r := range rs {
+		if err := op.ApplyBankReport(r); err != nil && !errors.Is(err, ErrUnmatched) {
+			return err
+		}
+	}
+	return nil
+}
