@@ -59,7 +59,10 @@ type Store struct {
 	driver  string
 	writer  *sql.DB
 	wconn   *sql.Conn
+	wstmts  *sqlstore.Stmts // the writer's prepared statements
 	readers *sql.DB
+	rconns  chan *reader // the read pool: connections with their prepared statements
+	nread   int
 	dialect *sqlstore.Dialect
 	writes  chan *writeReq
 	maxB    int
@@ -68,6 +71,12 @@ type Store struct {
 	closed  bool
 	// onCommit observes each group commit (observe.go).
 	onCommit atomic.Pointer[func(batch int, d time.Duration)]
+}
+
+// reader is one connection of the read pool and its prepared statements.
+type reader struct {
+	conn  *sql.Conn
+	stmts *sqlstore.Stmts
 }
 
 type writeReq struct {
@@ -100,7 +109,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	s := &Store{path: path, driver: drv, writer: writer, wconn: wconn,
+	s := &Store{path: path, driver: drv, writer: writer, wconn: wconn, wstmts: sqlstore.NewStmts(wconn),
 		dialect: &sqlstore.Dialect{Translate: translate},
 		writes:  make(chan *writeReq, 1024), maxB: opt.MaxBatch, done: make(chan struct{})}
 	if s.maxB <= 0 {
@@ -125,7 +134,18 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	readers.SetMaxOpenConns(n)
 	readers.SetMaxIdleConns(n)
+	readers.SetConnMaxLifetime(0)
 	s.readers = readers
+	s.rconns = make(chan *reader, n)
+	for range n {
+		c, err := readers.Conn(ctx)
+		if err != nil {
+			s.closeConns()
+			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		}
+		s.rconns <- &reader{conn: c, stmts: sqlstore.NewStmts(c)}
+		s.nread++
+	}
 	go s.writeLoop()
 	return s, nil
 }
@@ -252,13 +272,13 @@ func (s *Store) commit(batch []*writeReq) {
 	start := time.Now()
 	defer func() { s.observeCommit(len(batch), time.Since(start)) }()
 	results := make([]error, len(batch))
-	if _, err := s.wconn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	if err := s.wstmts.Exec(ctx, "BEGIN IMMEDIATE"); err != nil {
 		for _, r := range batch {
 			r.done <- translate(err)
 		}
 		return
 	}
-	tx := sqlstore.NewTx(s.wconn, s.dialect)
+	tx := sqlstore.NewPreparedTx(s.wstmts, s.dialect)
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			results[i] = err
@@ -266,8 +286,8 @@ func (s *Store) commit(batch []*writeReq) {
 		}
 		results[i] = s.runSavepoint(ctx, r, tx)
 	}
-	if _, err := s.wconn.ExecContext(ctx, "COMMIT"); err != nil {
-		s.wconn.ExecContext(ctx, "ROLLBACK")
+	if err := s.wstmts.Exec(ctx, "COMMIT"); err != nil {
+		s.wstmts.Exec(ctx, "ROLLBACK")
 		for i := range results {
 			if results[i] == nil {
 				results[i] = fmt.Errorf("sqlite: commit: %w", err)
@@ -280,7 +300,7 @@ func (s *Store) commit(batch []*writeReq) {
 }
 
 func (s *Store) runSavepoint(ctx context.Context, r *writeReq, tx *sqlstore.Tx) (err error) {
-	if _, err := s.wconn.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+	if err := s.wstmts.Exec(ctx, "SAVEPOINT w"); err != nil {
 		return translate(err)
 	}
 	defer func() {
@@ -288,9 +308,9 @@ func (s *Store) runSavepoint(ctx context.Context, r *writeReq, tx *sqlstore.Tx) 
 			err = fmt.Errorf("sqlite: panic in transaction: %v", p)
 		}
 		if err != nil {
-			s.wconn.ExecContext(ctx, "ROLLBACK TO w")
+			s.wstmts.Exec(ctx, "ROLLBACK TO w")
 		}
-		if _, rerr := s.wconn.ExecContext(ctx, "RELEASE w"); rerr != nil && err == nil {
+		if rerr := s.wstmts.Exec(ctx, "RELEASE w"); rerr != nil && err == nil {
 			err = translate(rerr)
 		}
 	}()
@@ -305,12 +325,20 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	if closed {
 		return store.ErrClosed
 	}
-	tx, err := s.readers.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
+	var r *reader
+	select {
+	case r = <-s.rconns:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { s.rconns <- r }()
+	// A deferred transaction: the snapshot starts at the first read and
+	// holds until the rollback; the connection is read-only anyway.
+	if err := r.stmts.Exec(ctx, "BEGIN"); err != nil {
 		return translate(err)
 	}
-	defer tx.Rollback()
-	return fn(sqlstore.NewTx(tx, s.dialect))
+	defer r.stmts.Exec(context.Background(), "ROLLBACK")
+	return fn(sqlstore.NewPreparedTx(r.stmts, s.dialect))
 }
 
 // Close stops accepting writes, finishes the queued ones and closes the file.
@@ -329,8 +357,16 @@ func (s *Store) Close() error {
 
 func (s *Store) closeConns() error {
 	var errs []error
+	// Every reader comes back to the pool when its View ends.
+	for ; s.nread > 0; s.nread-- {
+		r := <-s.rconns
+		errs = append(errs, r.stmts.Close(), r.conn.Close())
+	}
 	if s.readers != nil {
 		errs = append(errs, s.readers.Close())
+	}
+	if s.wstmts != nil {
+		errs = append(errs, s.wstmts.Close())
 	}
 	if s.wconn != nil {
 		errs = append(errs, s.wconn.Close())

@@ -36,11 +36,15 @@ type Dialect struct {
 type Tx struct {
 	q  Querier
 	d  *Dialect
-	rb map[string]string
+	st *Stmts
 }
 
 // NewTx returns a store.Tx that runs its queries on q.
 func NewTx(q Querier, d *Dialect) *Tx { return &Tx{q: q, d: d} }
+
+// NewPreparedTx returns a store.Tx that runs its queries on the connection
+// of c as statements prepared once and kept in c.
+func NewPreparedTx(c *Stmts, d *Dialect) *Tx { return &Tx{q: c.p, d: d, st: c} }
 
 func (t *Tx) rebind(query string) string {
 	if !t.d.Numbered {
@@ -73,19 +77,63 @@ func (t *Tx) err(err error) error {
 	return err
 }
 
+// stmt returns the prepared statement of query, or nil to run it unprepared.
+func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if t.st == nil {
+		return nil, nil
+	}
+	return t.st.get(ctx, query)
+}
+
 func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := t.q.ExecContext(ctx, t.rebind(query), args...)
+	query = t.rebind(query)
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, t.err(err)
+	}
+	var res sql.Result
+	if st != nil {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = t.q.ExecContext(ctx, query, args...)
+	}
 	return res, t.err(err)
 }
 
 func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := t.q.QueryContext(ctx, t.rebind(query), args...)
+	query = t.rebind(query)
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, t.err(err)
+	}
+	var rows *sql.Rows
+	if st != nil {
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = t.q.QueryContext(ctx, query, args...)
+	}
 	return rows, t.err(err)
 }
 
-func (t *Tx) row(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.q.QueryRowContext(ctx, t.rebind(query), args...)
+// row runs a query of one row. A failure to prepare is reported by Scan, as
+// sql.Row reports every other error.
+func (t *Tx) row(ctx context.Context, query string, args ...any) scanner {
+	query = t.rebind(query)
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	if st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.q.QueryRowContext(ctx, query, args...)
 }
+
+type scanner interface{ Scan(dest ...any) error }
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // conflict returns a store.ErrConflict naming the row that already exists.
 //
