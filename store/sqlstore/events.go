@@ -10,7 +10,11 @@ import (
 const eventColumns = `seq, account, id, dialect, type, object_id, created, pending_webhooks, data`
 
 func scanEvent(s interface{ Scan(...any) error }, e *store.Event) error {
-	return s.Scan(&e.Seq, &e.Account, &e.ID, &e.Dialect, &e.Type, &e.ObjectID, &e.Created, &e.PendingWebhooks, &e.Data)
+	err := s.Scan(&e.Seq, &e.Account, &e.ID, &e.Dialect, &e.Type, &e.ObjectID, &e.Created, &e.PendingWebhooks, &e.Data)
+	if err == nil {
+		e.Data, err = expand(e.Data)
+	}
+	return err
 }
 
 // InsertEvent inserts e and sets e.Seq; an id already used in the account
@@ -18,7 +22,7 @@ func scanEvent(s interface{ Scan(...any) error }, e *store.Event) error {
 func (t *Tx) InsertEvent(ctx context.Context, e *store.Event) error {
 	err := t.row(ctx, `INSERT INTO events (account, id, dialect, type, object_id, created, pending_webhooks, data)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`,
-		e.Account, e.ID, e.Dialect, e.Type, e.ObjectID, e.Created, e.PendingWebhooks, e.Data).Scan(&e.Seq)
+		e.Account, e.ID, e.Dialect, e.Type, e.ObjectID, e.Created, e.PendingWebhooks, compact(e.Data)).Scan(&e.Seq)
 	return t.insertErr(err, conflict("event %s", e.ID))
 }
 

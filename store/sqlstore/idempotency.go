@@ -11,6 +11,9 @@ func (t *Tx) GetIdempotency(ctx context.Context, account, key string) (store.Ide
 	var r store.Idempotency
 	err := t.row(ctx, `SELECT account, key, request_hash, method, path, status_code, body, created FROM idempotency WHERE account = ? AND key = ?`,
 		account, key).Scan(&r.Account, &r.Key, &r.RequestHash, &r.Method, &r.Path, &r.StatusCode, &r.Body, &r.Created)
+	if err == nil {
+		r.Body, err = expand(r.Body)
+	}
 	return r, t.err(err)
 }
 
@@ -18,7 +21,7 @@ func (t *Tx) GetIdempotency(ctx context.Context, account, key string) (store.Ide
 func (t *Tx) PutIdempotency(ctx context.Context, r store.Idempotency) error {
 	res, err := t.exec(ctx, `INSERT INTO idempotency (account, key, request_hash, method, path, status_code, body, created)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		r.Account, r.Key, r.RequestHash, r.Method, r.Path, r.StatusCode, r.Body, r.Created)
+		r.Account, r.Key, r.RequestHash, r.Method, r.Path, r.StatusCode, compact(r.Body), r.Created)
 	if err != nil {
 		return err
 	}

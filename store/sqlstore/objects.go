@@ -10,8 +10,12 @@ import (
 const objectColumns = `seq, account, id, type, kind, customer, parent, status, clock_id, lookup, created, version, data`
 
 func scanObject(s interface{ Scan(...any) error }, o *store.Object) error {
-	return s.Scan(&o.Seq, &o.Account, &o.ID, &o.Type, &o.Kind, &o.Customer, &o.Parent, &o.Status,
+	err := s.Scan(&o.Seq, &o.Account, &o.ID, &o.Type, &o.Kind, &o.Customer, &o.Parent, &o.Status,
 		&o.ClockID, &o.Lookup, &o.Created, &o.Version, &o.Data)
+	if err == nil {
+		o.Data, err = expand(o.Data)
+	}
+	return err
 }
 
 // InsertObject inserts o, setting o.Seq and o.Version; an id already used in
@@ -20,7 +24,7 @@ func (t *Tx) InsertObject(ctx context.Context, o *store.Object) error {
 	o.Version = 1
 	err := t.row(ctx, `INSERT INTO objects (account, id, type, kind, customer, parent, status, clock_id, lookup, created, version, data)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`,
-		o.Account, o.ID, o.Type, o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, o.Created, o.Version, o.Data).
+		o.Account, o.ID, o.Type, o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, o.Created, o.Version, compact(o.Data)).
 		Scan(&o.Seq)
 	return t.insertErr(err, conflict("%s %s", o.Type, o.ID))
 }
@@ -31,7 +35,7 @@ func (t *Tx) InsertObject(ctx context.Context, o *store.Object) error {
 func (t *Tx) UpdateObject(ctx context.Context, o *store.Object) error {
 	res, err := t.exec(ctx, `UPDATE objects SET kind = ?, customer = ?, parent = ?, status = ?, clock_id = ?, lookup = ?,
 		version = version + 1, data = ? WHERE account = ? AND id = ? AND version = ?`,
-		o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, o.Data, o.Account, o.ID, o.Version)
+		o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, compact(o.Data), o.Account, o.ID, o.Version)
 	if err != nil {
 		return err
 	}
