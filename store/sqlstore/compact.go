@@ -16,8 +16,8 @@ import (
 //
 // Dictionary 1 must never change: a new dictionary gets a new first byte.
 const (
-	tagRaw      = 0x00
-	tagZstd1    = 0x01
+	tagRaw   = 0x00
+	tagZstd1 = 0x01
 	// minCompact is the size below which a value is stored as given.
 	minCompact = 96
 )
