@@ -18,7 +18,12 @@ func (s *Store) Ready(ctx context.Context) error {
 	if closed {
 		return store.ErrClosed
 	}
-	missing, err := sqlstore.MissingMigrations(ctx, s.readers, migrations, "migration")
+	var missing []string
+	err := s.withReader(ctx, func(r *reader) error {
+		var err error
+		missing, err = sqlstore.MissingMigrations(ctx, r.conn, migrations, "migration")
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}

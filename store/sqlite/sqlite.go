@@ -325,6 +325,20 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	if closed {
 		return store.ErrClosed
 	}
+	return s.withReader(ctx, func(r *reader) error {
+		// A deferred transaction: the snapshot starts at the first read and
+		// holds until the rollback; the connection is read-only anyway.
+		if err := r.stmts.Exec(ctx, "BEGIN"); err != nil {
+			return translate(err)
+		}
+		defer r.stmts.Exec(context.Background(), "ROLLBACK")
+		return fn(sqlstore.NewPreparedTx(r.stmts, s.dialect))
+	})
+}
+
+// withReader runs fn with a connection of the read pool, waiting for one
+// while all are in use.
+func (s *Store) withReader(ctx context.Context, fn func(r *reader) error) error {
 	var r *reader
 	select {
 	case r = <-s.rconns:
@@ -332,13 +346,7 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 		return ctx.Err()
 	}
 	defer func() { s.rconns <- r }()
-	// A deferred transaction: the snapshot starts at the first read and
-	// holds until the rollback; the connection is read-only anyway.
-	if err := r.stmts.Exec(ctx, "BEGIN"); err != nil {
-		return translate(err)
-	}
-	defer r.stmts.Exec(context.Background(), "ROLLBACK")
-	return fn(sqlstore.NewPreparedTx(r.stmts, s.dialect))
+	return fn(r)
 }
 
 // Close stops accepting writes, finishes the queued ones and closes the file.
