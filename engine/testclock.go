@@ -156,7 +156,7 @@ func (e *Engine) advanceClock(ctx context.Context, t store.Timer) error {
 	for {
 		if target != 0 {
 			for {
-				fired, err := e.fireDue(ctx, t.ObjectID, targetMS)
+				fired, err := e.fireSome(ctx, t.ObjectID, targetMS, renewAt)
 				if err != nil {
 					return err
 				}

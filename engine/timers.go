@@ -22,6 +22,8 @@ const (
 	timerAdvanceClock = "test_clock.advance"
 	timerMaxAttempts  = 8
 	timerMaxBackoff   = time.Hour
+	// timerBatch is how many due timers one transaction fires.
+	timerBatch = 128
 	// advanceLease is how long one node holds a test clock advance.
 	advanceLease = time.Minute
 )
@@ -70,11 +72,11 @@ func (op *Op) CancelTimers(objectID, kind string) error {
 	return err
 }
 
-// FireDueTimers fires the wall-clock timers due now, one transaction each,
-// and returns when none is left. It reports when the next one is due.
+// FireDueTimers fires the wall-clock timers due now and returns when none
+// is left. It reports when the next one is due.
 func (e *Engine) FireDueTimers(ctx context.Context) (next time.Time, ok bool, err error) {
 	for {
-		fired, err := e.fireDue(ctx, "", e.clock.Now().UnixMilli())
+		fired, err := e.fireSome(ctx, "", e.clock.Now().UnixMilli(), time.Time{})
 		if err != nil {
 			return time.Time{}, false, err
 		}
@@ -89,6 +91,81 @@ func (e *Engine) FireDueTimers(ctx context.Context) (next time.Time, ok bool, er
 		return err
 	})
 	return time.UnixMilli(due), ok, err
+}
+
+// fireSome fires due timers of clockID, in due order: up to timerBatch in
+// one transaction, else (an advance timer first in line, a handler that
+// failed) the first one alone. A batch ends early once the wall clock is
+// past until (if set), so that a caller holding a lease can renew it in
+// time. It reports whether it fired any.
+func (e *Engine) fireSome(ctx context.Context, clockID string, dueMS int64, until time.Time) (bool, error) {
+	n, err := e.fireBatch(ctx, clockID, dueMS, timerBatch, until)
+	if err != nil || n > 0 {
+		return n > 0, err
+	}
+	return e.fireDue(ctx, clockID, dueMS)
+}
+
+// errBatchStop ends a batch at a timer it does not fire.
+var errBatchStop = errors.New("engine: timer batch stopped")
+
+// fireBatch fires up to limit due timers of clockID in one transaction,
+// each as fireDue would, and returns how many it fired. It stops before the
+// first advance timer (which runs outside any transaction). If a handler
+// fails (or a timer's kind has none), the whole transaction is rolled back and the timers before the
+// failing one are fired again as a shorter batch; the failing timer is then
+// first in line for fireDue, which records the failure and backs it off.
+func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, limit int, until time.Time) (int, error) {
+	for limit > 0 {
+		fired, failedAt, wake := 0, -1, false
+		err := e.store.Update(ctx, func(tx store.Tx) error {
+			fired, failedAt, wake = 0, -1, false
+			ts, err := tx.ClaimDueTimers(ctx, store.ClaimTimersParams{ClockID: clockID, DueLTE: dueMS, Limit: limit})
+			if err != nil {
+				return err
+			}
+			for i := range ts {
+				t := ts[i]
+				if t.Kind == timerAdvanceClock {
+					break
+				}
+				if h, ok := e.handlers[t.Kind]; ok {
+					op := e.newOp(ctx, tx, t.Account, RequestInfo{}, true)
+					if clockID != "" {
+						op.pinned = map[string]time.Time{clockID: time.UnixMilli(t.Due)}
+					}
+					if err := tx.DeleteTimer(ctx, t.ID); err != nil {
+						return err
+					}
+					if err := h(op, &t); err != nil {
+						failedAt = i
+						return errBatchStop
+					}
+					wake = wake || op.wake
+				} else {
+					// fireDue keeps it and retries it, as it does a failing handler.
+					failedAt = i
+					return errBatchStop
+				}
+				fired++
+				if !until.IsZero() && e.clock.Now().After(until) {
+					return nil
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			if wake {
+				e.kick() // webhooks to deliver, timers scheduled
+			}
+			return fired, nil
+		}
+		if failedAt < 0 {
+			return 0, err
+		}
+		limit = failedAt
+	}
+	return 0, nil
 }
 
 // fireDue fires the earliest timer of clockID due by dueMS and reports whether there was one.
