@@ -114,10 +114,13 @@ type Delivery struct {
 
 // ClaimDeliveriesParams claims up to Limit pending deliveries due at Now
 // (milliseconds) whose lease has expired, leasing them until LeaseUntil.
+// Deliveries to the endpoints in ExcludeEndpoints are skipped (a dispatcher
+// passes the endpoints that have as many deliveries in flight as it allows).
 type ClaimDeliveriesParams struct {
-	Now        int64
-	LeaseUntil int64
-	Limit      int
+	Now              int64
+	LeaseUntil       int64
+	Limit            int
+	ExcludeEndpoints []string
 }
 
 // ListDeliveriesParams lists deliveries of one event or one endpoint.

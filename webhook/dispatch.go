@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +35,16 @@ type Dialect struct {
 // Timeout is how long a receiver has to answer with a 2xx.
 const Timeout = 10 * time.Second
 
+const (
+	// Workers bounds the deliveries in flight on one node. A worker waiting
+	// on a receiver is an idle goroutine, so there are many.
+	Workers = 256
+	// PerEndpoint bounds the deliveries in flight to one endpoint, so that a
+	// slow or hanging receiver occupies at most that many workers and the
+	// others keep serving every other endpoint.
+	PerEndpoint = 16
+)
+
 // Dispatcher delivers webhooks.
 type Dispatcher struct {
 	e        *engine.Engine
@@ -41,6 +52,7 @@ type Dispatcher struct {
 	client   *http.Client
 	dialects map[string]Dialect
 	workers  int
+	perEP    int
 	lease    time.Duration
 	observe  func(Attempt)
 }
@@ -54,48 +66,116 @@ func New(e *engine.Engine, log *slog.Logger, dialects map[string]Dialect, timeou
 	if timeout <= 0 {
 		timeout = Timeout
 	}
-	return &Dispatcher{e: e, log: log, dialects: dialects, workers: 16, lease: 2 * timeout,
-		client: &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	// One keep-alive pool per receiver (host and port) with room for every
+	// delivery that may be in flight to one endpoint.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = Workers
+	tr.MaxIdleConnsPerHost = PerEndpoint
+	return &Dispatcher{e: e, log: log, dialects: dialects, workers: Workers, perEP: PerEndpoint, lease: 2 * timeout,
+		client: &http.Client{Timeout: timeout, Transport: tr,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
 // Run delivers due webhooks until ctx ends. A receiver's slowness occupies
-// one worker, never the API. kick wakes the loop after a commit.
+// at most PerEndpoint workers, never the API nor other endpoints. kick wakes
+// the loop after a commit; a finished delivery wakes it too.
 func (d *Dispatcher) Run(ctx context.Context, kick <-chan struct{}) {
-	sem := make(chan struct{}, d.workers)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	done := make(chan string, d.workers)
+	inflight := map[string]int{} // endpoint id -> deliveries in flight
+	busy := 0
 	for {
-		free := d.workers - len(sem)
 		var claimed []store.Delivery
-		if free > 0 {
-			now := d.e.WallNow().UnixMilli()
-			err := d.e.Store().Update(ctx, func(tx store.Tx) error {
-				var err error
-				claimed, err = tx.ClaimDeliveries(ctx, store.ClaimDeliveriesParams{Now: now, LeaseUntil: now + d.lease.Milliseconds(), Limit: free})
-				return err
-			})
-			if err != nil && ctx.Err() == nil {
+		if free := d.workers - busy; free > 0 {
+			var err error
+			if claimed, err = d.claim(ctx, free, inflight); err != nil && ctx.Err() == nil {
 				d.log.Error("claim deliveries", "err", err)
 			}
 		}
 		for _, dl := range claimed {
-			sem <- struct{}{}
+			inflight[dl.EndpointID]++
+			busy++
 			wg.Add(1)
 			go func(dl store.Delivery) {
-				defer func() { <-sem; wg.Done() }()
+				defer wg.Done()
 				d.deliver(ctx, dl)
+				done <- dl.EndpointID
 			}(dl)
 		}
-		if len(claimed) > 0 && len(claimed) == free {
-			continue
+		if len(claimed) > 0 && busy < d.workers {
+			continue // there may be more due for other endpoints
 		}
 		select {
 		case <-ctx.Done():
 			return
+		case ep := <-done:
+			d.finished(ep, inflight, &busy)
+			// Collect every other completion that is ready, then claim once.
+			for more := true; more; {
+				select {
+				case ep := <-done:
+					d.finished(ep, inflight, &busy)
+				default:
+					more = false
+				}
+			}
 		case <-kick:
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
+}
+
+func (d *Dispatcher) finished(ep string, inflight map[string]int, busy *int) {
+	*busy--
+	if inflight[ep]--; inflight[ep] <= 0 {
+		delete(inflight, ep)
+	}
+}
+
+// claim leases up to free due deliveries, in due order, to endpoints that
+// have room: endpoints at their limit are skipped by the query, and claimed
+// deliveries beyond an endpoint's room are handed back in the same
+// transaction, so that one endpoint's backlog never fills a claim meant for
+// all of them.
+func (d *Dispatcher) claim(ctx context.Context, free int, inflight map[string]int) ([]store.Delivery, error) {
+	var full []string
+	for ep, n := range inflight {
+		if n >= d.perEP {
+			full = append(full, ep)
+		}
+	}
+	sort.Strings(full)
+	now := d.e.WallNow().UnixMilli()
+	var kept []store.Delivery
+	err := d.e.Store().Update(ctx, func(tx store.Tx) error {
+		kept = kept[:0]
+		ds, err := tx.ClaimDeliveries(ctx, store.ClaimDeliveriesParams{Now: now, LeaseUntil: now + d.lease.Milliseconds(),
+			Limit: free, ExcludeEndpoints: full})
+		if err != nil {
+			return err
+		}
+		room := map[string]int{}
+		for _, dl := range ds {
+			if _, ok := room[dl.EndpointID]; !ok {
+				room[dl.EndpointID] = d.perEP - inflight[dl.EndpointID]
+			}
+			if room[dl.EndpointID] > 0 {
+				room[dl.EndpointID]--
+				kept = append(kept, dl)
+				continue
+			}
+			dl.LeaseUntil = 0
+			if err := tx.UpdateDelivery(ctx, &dl); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return kept, nil
 }
 
 // deliver makes one attempt and records its outcome.

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"strings"
 
 	"github.com/kontorpay/kontor/store"
 )
@@ -25,12 +26,18 @@ func (t *Tx) InsertDelivery(ctx context.Context, d *store.Delivery) error {
 // ClaimDeliveries leases up to p.Limit pending deliveries that are due and not
 // leased, in due order, and returns them with their new lease.
 func (t *Tx) ClaimDeliveries(ctx context.Context, p store.ClaimDeliveriesParams) ([]store.Delivery, error) {
-	q := `SELECT ` + deliveryColumns + ` FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND lease_until <= ?
-		ORDER BY next_attempt_at, id LIMIT ?`
+	var w where
+	w.add("status = 'pending'")
+	w.add("next_attempt_at <= ?", p.Now)
+	w.add("lease_until <= ?", p.Now)
+	if len(p.ExcludeEndpoints) > 0 {
+		w.add("endpoint_id NOT IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(p.ExcludeEndpoints)), ", ")+")", anys(p.ExcludeEndpoints)...)
+	}
+	q := `SELECT ` + deliveryColumns + ` FROM deliveries` + w.String() + ` ORDER BY next_attempt_at, id LIMIT ?`
 	if t.d.RowLocks {
 		q += ` FOR UPDATE SKIP LOCKED`
 	}
-	rows, err := t.query(ctx, q, p.Now, p.Now, limitOf(p.Limit))
+	rows, err := t.query(ctx, q, append(w.args, limitOf(p.Limit))...)
 	if err != nil {
 		return nil, err
 	}

@@ -157,6 +157,51 @@ var deliveryTests = []test{
 			wantErr(t, "UpdateDelivery "+miss.Account+"/"+miss.ID, err, store.ErrNotFound)
 		}
 	}},
+	{"ClaimSkipsEndpoints", func(t *testing.T, s store.Store) {
+		// Deliveries to endpoints a dispatcher has no room for are skipped.
+		update(t, s, func(ctx context.Context, tx store.Tx) error {
+			for _, d := range []*store.Delivery{
+				{ID: "e1", Account: "acct_a", EventID: "evt_e1", EndpointID: "we_busy", Status: "pending", NextAttemptAt: 1, Created: 1},
+				{ID: "e2", Account: "acct_b", EventID: "evt_e2", EndpointID: "we_other", Status: "pending", NextAttemptAt: 2, Created: 1},
+				{ID: "e3", Account: "acct_a", EventID: "evt_e3", EndpointID: "we_busy2", Status: "pending", NextAttemptAt: 3, Created: 1},
+				{ID: "e4", Account: "acct_a", EventID: "evt_e4", EndpointID: "we_busy", Status: "pending", NextAttemptAt: 4, Created: 1},
+			} {
+				if err := tx.InsertDelivery(ctx, d); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		var skipped []store.Delivery
+		update(t, s, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			skipped, err = tx.ClaimDeliveries(ctx, store.ClaimDeliveriesParams{Now: 10, LeaseUntil: 500, Limit: 10,
+				ExcludeEndpoints: []string{"we_busy", "we_busy2"}})
+			return err
+		})
+		if len(skipped) != 1 || skipped[0].ID != "e2" {
+			t.Fatalf("claim skipping two endpoints: %+v, want e2", skipped)
+		}
+		var first []store.Delivery
+		update(t, s, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			first, err = tx.ClaimDeliveries(ctx, store.ClaimDeliveriesParams{Now: 10, LeaseUntil: 500, Limit: 1})
+			return err
+		})
+		if len(first) != 1 || first[0].ID != "e1" {
+			t.Fatalf("claim with no endpoint skipped: %+v, want e1", first)
+		}
+		var none []store.Delivery
+		update(t, s, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			none, err = tx.ClaimDeliveries(ctx, store.ClaimDeliveriesParams{Now: 10, LeaseUntil: 500, Limit: 10,
+				ExcludeEndpoints: []string{"we_busy2", "we_busy"}})
+			return err
+		})
+		if len(none) != 0 {
+			t.Fatalf("claimed %+v, want nothing: the rest are leased or skipped", none)
+		}
+	}},
 	{"Attempts", func(t *testing.T, s store.Store) {
 		as := []store.DeliveryAttempt{
 			{DeliveryID: "wd_1", Account: "acct_a", At: 300, StatusCode: 500, DurationMS: 12, Error: "HTTP 500", Response: `{"error": "down ✗"}`},
