@@ -23,6 +23,7 @@
 # usage: bench/compare/run.sh [http|background|all]
 # env:   ROUNDS (3), DURATION (10s), CONNS (48), THREADS (2), CUSTOMERS (64),
 #        KONTOR_BENCH_DIR (the temporary directory's parent; default TMPDIR or /tmp)
+#        KONTOR_BIN (a kontor binary to measure instead of one built from ./cmd/kontor)
 #        background: FIGURES_FLAGS (extra flags for bench/compare/figures, e.g. "-clock-charges 10000")
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -68,7 +69,11 @@ waitfor() {
 	exit 1
 }
 
-go build -o "$dir/kontor" ./cmd/kontor
+if [ -n "${KONTOR_BIN:-}" ]; then
+	cp "$KONTOR_BIN" "$dir/kontor"
+else
+	go build -o "$dir/kontor" ./cmd/kontor
+fi
 echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); $(go version | awk '{print $3}'); $(wrk --version 2>&1 | head -1 | awk '{print $1, $2}'); commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 
 if [ "$mode" = background ] || [ "$mode" = all ]; then
