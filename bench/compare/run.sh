@@ -95,11 +95,14 @@ fi
 kport=$(freeport)
 sport=$(freeport)
 while [ "$sport" = "$kport" ]; do sport=$(freeport); done
+# stripe-mock also serves HTTPS, by default on 12112: give it a free port too.
+tport=$(freeport)
+while [ "$tport" = "$kport" ] || [ "$tport" = "$sport" ]; do tport=$(freeport); done
 # Charges settle after an hour: no settlement timer fires during a run, and
 # the endpoint alone is measured (the background mode measures the timers).
 "$dir/kontor" serve --db "$dir/kontor.db" --addr "127.0.0.1:$kport" --sandbox-delay 1h --log-level warn >"$dir/kontor.log" 2>&1 &
 pids+=($!)
-"$sm" -http-addr "127.0.0.1:$sport" >"$dir/stripe-mock.log" 2>&1 &
+"$sm" -http-addr "127.0.0.1:$sport" -https-addr "127.0.0.1:$tport" >"$dir/stripe-mock.log" 2>&1 &
 pids+=($!)
 kurl=http://127.0.0.1:$kport
 surl=http://127.0.0.1:$sport
