@@ -48,7 +48,8 @@ base=${KONTOR_BENCH_DIR:-${TMPDIR:-/tmp}}
 dir=$(mktemp -d "$base/kontor-compare-XXXXXX")
 pids=()
 cleanup() {
-	for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+	# SIGTERM: kontor shuts down cleanly on it, and stripe-mock ignores SIGINT.
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	rm -rf "$dir"
 }
