@@ -94,78 +94,96 @@ func (e *Engine) FireDueTimers(ctx context.Context) (next time.Time, ok bool, er
 }
 
 // fireSome fires due timers of clockID, in due order: up to timerBatch in
-// one transaction, else (an advance timer first in line, a handler that
-// failed) the first one alone. A batch ends early once the wall clock is
-// past until (if set), so that a caller holding a lease can renew it in
-// time. It reports whether it fired any.
+// one transaction, else (an advance timer first in line) the first one
+// alone. A batch ends early once the wall clock is past until (if set), so
+// that a caller holding a lease can renew it in time. A timer whose handler
+// fails in a batch (or whose kind has none) is retried as fireDue retries
+// it, after the timers before it have fired. It reports whether it fired any.
 func (e *Engine) fireSome(ctx context.Context, clockID string, dueMS int64, until time.Time) (bool, error) {
-	n, err := e.fireBatch(ctx, clockID, dueMS, timerBatch, until)
-	if err != nil || n > 0 {
-		return n > 0, err
+	limit := timerBatch
+	var failed *store.Timer
+	var cause error
+	for {
+		n, at, f, c, err := e.fireBatch(ctx, clockID, dueMS, limit, until)
+		if err != nil {
+			return false, err
+		}
+		if f != nil {
+			failed, cause = f, c
+			if at > 0 {
+				limit = at // fire the timers before it first
+				continue
+			}
+			return true, e.retryTimer(ctx, *failed, cause)
+		}
+		if failed != nil {
+			return true, e.retryTimer(ctx, *failed, cause)
+		}
+		if n > 0 {
+			return true, nil
+		}
+		return e.fireDue(ctx, clockID, dueMS)
 	}
-	return e.fireDue(ctx, clockID, dueMS)
 }
 
-// errBatchStop ends a batch at a timer it does not fire.
+// errBatchStop ends a batch at a timer that failed.
 var errBatchStop = errors.New("engine: timer batch stopped")
 
 // fireBatch fires up to limit due timers of clockID in one transaction,
 // each as fireDue would, and returns how many it fired. It stops before the
 // first advance timer (which runs outside any transaction). If a handler
-// fails (or a timer's kind has none), the whole transaction is rolled back and the timers before the
-// failing one are fired again as a shorter batch; the failing timer is then
-// first in line for fireDue, which records the failure and backs it off.
-func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, limit int, until time.Time) (int, error) {
-	for limit > 0 {
-		fired, failedAt, wake := 0, -1, false
-		err := e.store.Update(ctx, func(tx store.Tx) error {
-			fired, failedAt, wake = 0, -1, false
-			ts, err := tx.ClaimDueTimers(ctx, store.ClaimTimersParams{ClockID: clockID, DueLTE: dueMS, Limit: limit})
-			if err != nil {
+// fails (or a timer's kind has none), the whole transaction is rolled back
+// and fireBatch returns the failing timer, its index in the batch and the
+// cause, for the caller to fire the timers before it and retry it.
+func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, limit int, until time.Time) (
+	fired, failedAt int, failed *store.Timer, cause error, err error) {
+	wake := false
+	err = e.store.Update(ctx, func(tx store.Tx) error {
+		fired, failedAt, failed, cause, wake = 0, -1, nil, nil, false
+		ts, err := tx.ClaimDueTimers(ctx, store.ClaimTimersParams{ClockID: clockID, DueLTE: dueMS, Limit: limit})
+		if err != nil {
+			return err
+		}
+		for i := range ts {
+			t := ts[i]
+			if t.Kind == timerAdvanceClock {
+				break
+			}
+			h, ok := e.handlers[t.Kind]
+			if !ok {
+				failedAt, failed, cause = i, &t, fmt.Errorf("engine: no handler for timer kind %q", t.Kind)
+				return errBatchStop
+			}
+			op := e.newOp(ctx, tx, t.Account, RequestInfo{}, true)
+			if clockID != "" {
+				op.pinned = map[string]time.Time{clockID: time.UnixMilli(t.Due)}
+			}
+			if err := tx.DeleteTimer(ctx, t.ID); err != nil {
 				return err
 			}
-			for i := range ts {
-				t := ts[i]
-				if t.Kind == timerAdvanceClock {
-					break
-				}
-				if h, ok := e.handlers[t.Kind]; ok {
-					op := e.newOp(ctx, tx, t.Account, RequestInfo{}, true)
-					if clockID != "" {
-						op.pinned = map[string]time.Time{clockID: time.UnixMilli(t.Due)}
-					}
-					if err := tx.DeleteTimer(ctx, t.ID); err != nil {
-						return err
-					}
-					if err := h(op, &t); err != nil {
-						failedAt = i
-						return errBatchStop
-					}
-					wake = wake || op.wake
-				} else {
-					// fireDue keeps it and retries it, as it does a failing handler.
-					failedAt = i
-					return errBatchStop
-				}
-				fired++
-				if !until.IsZero() && e.clock.Now().After(until) {
-					return nil
-				}
+			if err := h(op, &t); err != nil {
+				claimed := ts[i]
+				failedAt, failed, cause = i, &claimed, err
+				return errBatchStop
 			}
-			return nil
-		})
-		if err == nil {
-			if wake {
-				e.kick() // webhooks to deliver, timers scheduled
+			wake = wake || op.wake
+			fired++
+			if !until.IsZero() && e.clock.Now().After(until) {
+				return nil
 			}
-			return fired, nil
 		}
-		if failedAt < 0 {
-			return 0, err
-		}
-		limit = failedAt
+		return nil
+	})
+	if failed != nil && errors.Is(err, errBatchStop) {
+		return 0, failedAt, failed, cause, nil
 	}
-	return 0, nil
+	if err != nil {
+		return 0, 0, nil, nil, err
+	}
+	if wake {
+		e.kick() // webhooks to deliver, timers scheduled
+	}
+	return fired, 0, nil, nil, nil
 }
 
 // fireDue fires the earliest timer of clockID due by dueMS and reports whether there was one.
