@@ -72,12 +72,14 @@ func (op *Op) feeFor(method string) (Fee, error) {
 	return DefaultFees[method], nil
 }
 
-// availableOn tells when funds moved at t become available.
-func (op *Op) availableOn(t time.Time) int64 {
-	if op.e.timing == TimingRealistic {
-		return sepa.AddTargetDays(t, 2).Unix()
+// fundsAvailableAt is the one payout rule: funds moved at t become
+// available to the merchant two TARGET days later in the realistic
+// profile, at once in the sandbox.
+func (e *Engine) fundsAvailableAt(t time.Time) time.Time {
+	if e.timing == TimingRealistic {
+		return sepa.AddTargetDays(t, 2)
 	}
-	return t.Unix()
+	return t
 }
 
 // addBalanceTransaction records a movement caused by source (a charge, refund or dispute id).
@@ -85,7 +87,7 @@ func (op *Op) addBalanceTransaction(clockID, typ, category, source, currency str
 	now := op.Now(clockID)
 	b := &BalanceTransaction{Meta: Meta{ID: NewID("txn_"), Created: now.Unix(), ClockID: clockID}, Amount: amount,
 		Currency: currency, FeeDetails: fees, Type: typ, ReportingCategory: category, Source: source,
-		AvailableOn: op.availableOn(now)}
+		AvailableOn: op.e.fundsAvailableAt(now).Unix()}
 	if b.FeeDetails == nil {
 		b.FeeDetails = []FeeDetail{}
 	}

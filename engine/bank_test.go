@@ -226,3 +226,32 @@ func TestBankSeamSimulator(t *testing.T) {
 		}
 	}
 }
+
+// TestOneCollectionRule: every collection under a mandate is a SEPA amount in euros.
+func TestOneCollectionRule(t *testing.T) {
+	s := newSeamEnv(t, &fileBank{})
+	err := s.e.Update(s.ctx, s.acct, RequestInfo{}, func(op *Op) error {
+		m, err := op.CreateCkoSource(CkoSourceParams{IBAN: "DE89370400440532013000", FirstName: "Erika", LastName: "Mustermann", Recurring: true})
+		if err != nil {
+			return err
+		}
+		for _, tc := range []struct {
+			amount   int64
+			currency string
+			code     string
+		}{{0, "eur", "invalid_amount"}, {100000000000, "eur", "invalid_amount"}, {100, "usd", "invalid_currency"}} {
+			_, err := op.CollectMandate(CollectionParams{Mandate: m.ID, Amount: tc.amount, Currency: tc.currency})
+			if e, ok := AsError(err); !ok || e.Code != tc.code {
+				t.Errorf("%d %s: %v, want %s", tc.amount, tc.currency, err, tc.code)
+			}
+			d := debit{ID: NewID("py_"), Amount: tc.amount, Currency: tc.currency}
+			if _, err := op.collectUnderMandate(d, m); err == nil {
+				t.Errorf("%d %s collected", tc.amount, tc.currency)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -412,13 +412,12 @@ func (op *Op) CreateSourceCharge(p ChargeParams) (*Charge, error) {
 		if err := m.checkCollectable("source"); err != nil {
 			return nil, err
 		}
-		d.ID, d.Mandate, d.StatementDescriptor = NewID("py_"), m, p.StatementDescriptor
-		a := s.SepaDebit.Account
-		if iban, err := op.IBAN(a); err == nil {
-			d.Payer.IBAN = string(iban)
+		d.ID, d.StatementDescriptor = NewID("py_"), p.StatementDescriptor
+		c, err := op.collectUnderMandate(d, m)
+		if err != nil {
+			return nil, err
 		}
-		d.Method = ChargeMethod{Type: "sepa_debit", SepaDebit: &SepaDebitDetails{BankCode: a.BankCode, BranchCode: a.BranchCode,
-			Country: a.Country, Fingerprint: a.Fingerprint, Last4: a.Last4, MandateReference: m.Reference}}
+		return c, op.afterSourceCharged(s, c)
 	case "sepa_credit_transfer":
 		if avail := s.CreditTransfer.Available(); p.Amount > avail {
 			return nil, Errorf(KindState, "amount_too_large", "amount", "The source has %d available to charge (received %d, charged %d); the charge asks for %d.",
@@ -436,6 +435,37 @@ func (op *Op) CreateSourceCharge(p ChargeParams) (*Charge, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// collectUnderMandate starts the SEPA Direct Debit collection d under the
+// active mandate m, from the mandate's account: the one path the
+// collections of every dialect take (source charges, payment intents,
+// Checkout.com payments).
+func (op *Op) collectUnderMandate(d debit, m *Mandate) (*Charge, error) {
+	if err := checkCollection(d.Amount, d.Currency); err != nil {
+		return nil, err
+	}
+	iban, err := op.IBAN(m.Account)
+	if err != nil {
+		return nil, err
+	}
+	a := m.Account
+	d.Mandate, d.Payer.IBAN = m, string(iban)
+	d.Method = ChargeMethod{Type: "sepa_debit", SepaDebit: &SepaDebitDetails{BankCode: a.BankCode, BranchCode: a.BranchCode,
+		Country: a.Country, Fingerprint: a.Fingerprint, Last4: a.Last4, Mandate: m.ID, MandateReference: m.Reference}}
+	return op.startDebit(d)
+}
+
+// checkCollection tells whether amount in currency can be collected by
+// SEPA Direct Debit: euros, from one cent to 999999999.99.
+func checkCollection(amount int64, currency string) error {
+	if !sepa.ValidAmount(amount) {
+		return Invalid("invalid_amount", "amount", "The amount must be a positive integer number of cents up to 999999999.99 EUR.")
+	}
+	if currency != "eur" {
+		return Invalid("invalid_currency", "currency", "SEPA Direct Debit collects only eur, not %s.", currency)
+	}
+	return nil
 }
 
 // afterSourceCharged consumes single-use and unattached sources, draws down

@@ -160,11 +160,8 @@ type CollectionParams struct {
 // KindNotFound error on parameter source.id; an ended one a KindState error
 // with code mandate_canceled, mandate_lapsed or mandate_consumed.
 func (op *Op) CollectMandate(p CollectionParams) (*Charge, error) {
-	if p.Amount <= 0 || !sepa.ValidAmount(p.Amount) {
-		return nil, Invalid("invalid_amount", "amount", "The amount must be a positive integer number of cents up to 999999999.99 EUR.")
-	}
-	if p.Currency != "eur" {
-		return nil, Invalid("invalid_currency", "currency", "SEPA Direct Debit collects only eur, not %s.", p.Currency)
+	if err := checkCollection(p.Amount, p.Currency); err != nil {
+		return nil, err
 	}
 	m, err := GetForUpdate[Mandate](op, p.Mandate)
 	if err != nil {
@@ -180,41 +177,34 @@ func (op *Op) CollectMandate(p CollectionParams) (*Charge, error) {
 	if err := op.methodAvailable("sepa_debit", "source"); err != nil {
 		return nil, err
 	}
-	iban, err := op.IBAN(m.Account)
-	if err != nil {
-		return nil, err
-	}
 	id := p.ID
 	if id == "" {
 		id = NewCkoID("pay_")
 	}
 	name, email := m.HolderName, m.Email
-	d := debit{ID: id, Origin: OriginCko, Amount: p.Amount, Currency: p.Currency, Customer: m.Customer, Mandate: m,
+	d := debit{ID: id, Origin: OriginCko, Amount: p.Amount, Currency: p.Currency, Customer: m.Customer,
 		Description: p.Description, Metadata: p.Metadata, StatementDescriptor: p.StatementDescriptor, Reference: p.Reference,
-		ClockID: m.ClockID, Billing: Billing{Name: &name, Address: m.Address}}
+		ClockID: m.ClockID, Billing: Billing{Name: &name, Address: m.Address}, Payer: payer{Name: name, Email: email}}
 	if email != "" {
 		d.Billing.Email = &email
 	}
-	a := m.Account
-	d.Method = ChargeMethod{Type: "sepa_debit", SepaDebit: &SepaDebitDetails{BankCode: a.BankCode, BranchCode: a.BranchCode,
-		Country: a.Country, Fingerprint: a.Fingerprint, Last4: a.Last4, Mandate: m.ID, MandateReference: m.Reference}}
-	d.Payer = payer{IBAN: string(iban), Name: name, Email: email}
-	return op.startDebit(d)
+	return op.collectUnderMandate(d, m)
 }
 
 // PaidOutAt tells when the funds of a succeeded charge reach the merchant:
-// the sandbox delay after the settlement (so that a Checkout.com payment is
-// visibly Captured, then Paid), two TARGET days later in the realistic
-// profile. It reports false for a charge that has not succeeded.
+// when they become available (fundsAvailableAt), but at least the sandbox
+// delay after the settlement, so that a Checkout.com payment is visibly
+// Captured, then Paid. It reports false for a charge that has not succeeded.
 func (op *Op) PaidOutAt(c *Charge) (time.Time, bool) {
 	if c.Status != "succeeded" || c.SettledAt == 0 {
 		return time.Time{}, false
 	}
 	settled := time.Unix(c.SettledAt, 0)
-	if op.e.timing == TimingRealistic {
-		return sepa.AddTargetDays(settled, 2), true
+	at := op.e.fundsAvailableAt(settled)
+	if visible := settled.Add(op.e.delay); at.Before(visible) {
+		at = visible
 	}
-	return settled.Add(op.e.delay), true
+	return at, true
 }
 
 // RefundDeadline tells until when a succeeded charge can be refunded.

@@ -465,14 +465,11 @@ func (op *Op) collectPI(pi *PaymentIntent, pm *PaymentMethod, m *Mandate) (*Char
 		return nil, Invalid("parameter_missing", "payment_method_data.billing_details.name",
 			"SEPA Direct Debit payments require the account holder's name in billing_details[name].")
 	}
-	a := pm.SepaDebit.Account
 	d := debit{ID: NewID("py_"), Amount: pi.Amount, Currency: pi.Currency, Customer: pi.Customer, PaymentMethod: pm.ID,
-		PaymentIntent: pi.ID, Mandate: m, ClockID: pi.ClockID, Payer: op.payer(pm), Billing: pm.Billing,
+		PaymentIntent: pi.ID, ClockID: pi.ClockID, Payer: op.payer(pm), Billing: pm.Billing,
 		Metadata: MetadataUpdate{Set: pi.Metadata}, Description: optOf(pi.Description), StatementDescriptor: optOf(pi.StatementDescriptor),
-		ReceiptEmail: optOf(pi.ReceiptEmail),
-		Method: ChargeMethod{Type: "sepa_debit", SepaDebit: &SepaDebitDetails{BankCode: a.BankCode, BranchCode: a.BranchCode,
-			Country: a.Country, Fingerprint: a.Fingerprint, Last4: a.Last4, Mandate: m.ID, MandateReference: m.Reference}}}
-	c, err := op.startDebit(d)
+		ReceiptEmail: optOf(pi.ReceiptEmail)}
+	c, err := op.collectUnderMandate(d, m)
 	if err != nil {
 		return nil, err
 	}

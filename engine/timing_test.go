@@ -77,3 +77,29 @@ func TestNoWallClock(t *testing.T) {
 		})
 	}
 }
+
+// TestOnePayoutRule: a Checkout.com payout and a balance transaction's
+// available_on follow the same rule.
+func TestOnePayoutRule(t *testing.T) {
+	// Thursday 2 April 2026: two TARGET days skip Good Friday and Easter Monday.
+	settled := time.Date(2026, 4, 2, 9, 0, 0, 0, time.UTC)
+	c := &Charge{Status: "succeeded", SettledAt: settled.Unix()}
+	for _, tc := range []struct {
+		e           *Engine
+		avail, paid time.Time
+	}{
+		{&Engine{timing: TimingSandbox, delay: 2 * time.Second}, settled, settled.Add(2 * time.Second)},
+		{&Engine{timing: TimingRealistic, delay: 2 * time.Second}, time.Date(2026, 4, 8, 9, 0, 0, 0, time.UTC), time.Date(2026, 4, 8, 9, 0, 0, 0, time.UTC)},
+	} {
+		op := &Op{e: tc.e}
+		if got := tc.e.fundsAvailableAt(settled); !got.Equal(tc.avail) {
+			t.Errorf("%s: available %s, want %s", tc.e.timing, got, tc.avail)
+		}
+		if got, ok := op.PaidOutAt(c); !ok || !got.Equal(tc.paid) {
+			t.Errorf("%s: paid out %s %v, want %s", tc.e.timing, got, ok, tc.paid)
+		}
+	}
+	if _, ok := (&Op{e: &Engine{}}).PaidOutAt(&Charge{Status: "pending"}); ok {
+		t.Error("a pending charge was paid out")
+	}
+}
