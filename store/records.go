@@ -188,3 +188,31 @@ type Idempotency struct {
 	Body        []byte
 	Created     int64 // unix seconds, wall clock
 }
+
+// BankFile is one ISO 20022 file exchanged with the account's bank, outbound
+// (exported) or inbound (imported). Data is the engine's JSON document (counts,
+// sums, dates, summary); Content the file itself. MessageID is unique per
+// account and direction, so a file is never imported or exported twice.
+type BankFile struct {
+	Account   string
+	ID        string
+	Direction string // "outbound", "inbound"
+	Type      string // the message type and version, pain.008.001.08, …
+	MessageID string
+	Created   int64
+	Seq       int64 // assigned by InsertBankFile; orders lists, newest first
+	Data      []byte
+	Content   []byte
+}
+
+// ListBankFilesParams filters an account's bank files, newest first. Empty
+// filter fields are ignored; AfterSeq and BeforeSeq are exclusive Seq bounds.
+type ListBankFilesParams struct {
+	Account   string
+	Direction string
+	Type      string
+	AfterSeq  int64
+	BeforeSeq int64
+	Ascending bool
+	Limit     int
+}

@@ -83,6 +83,12 @@ type Tx interface {
 	PutIdempotency(ctx context.Context, r Idempotency) error
 	DeleteIdempotencyBefore(ctx context.Context, createdBefore int64) (int64, error)
 
+	// Bank files.
+	InsertBankFile(ctx context.Context, f *BankFile) error
+	GetBankFile(ctx context.Context, account, id string) (BankFile, error)
+	GetBankFileByMessage(ctx context.Context, account, direction, messageID string) (BankFile, error)
+	ListBankFiles(ctx context.Context, p ListBankFilesParams) ([]BankFile, error)
+
 	// Settings: small server-wide values (encryption and fingerprint keys).
 	GetSetting(ctx context.Context, name string) ([]byte, error)
 	PutSetting(ctx context.Context, name string, value []byte) error

@@ -37,6 +37,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Backlog", backlogTests},
 		{"Idempotency", idempotencyTests},
 		{"Settings", settingTests},
+		{"BankFiles", bankFileTests},
 		{"Tx", txTests},
 		{"Concurrency", concurrencyTests},
 	} {
