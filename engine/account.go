@@ -32,6 +32,11 @@ type AccountSettings struct {
 	PaymentMethods      map[string]bool `json:"payment_methods"`
 	// Fees overrides DefaultFees per payment method type.
 	Fees map[string]Fee `json:"fees,omitempty"`
+	// BankConnection is BankSimulator (also when empty) or BankISO20022.
+	BankConnection string `json:"bank_connection,omitempty"`
+	// BankAccount is the account's own collection account, which bank
+	// files need.
+	BankAccount *CollectionAccount `json:"bank_account,omitempty"`
 }
 
 // PaymentMethodTypes lists the payment method types an account can enable.
@@ -55,10 +60,16 @@ func DefaultSettings(name string) AccountSettings {
 	}
 }
 
-// Validate checks the settings; the creditor identifier's check digits must be right.
+// Validate checks the settings: the creditor identifier must be valid and
+// the bank connection known.
 func (s AccountSettings) Validate() error {
 	if _, err := sepa.ParseCreditorID(s.CreditorID); err != nil {
 		return Invalid("invalid_creditor_id", "creditor_id", "Invalid SEPA creditor identifier %q: %v", s.CreditorID, err)
+	}
+	switch s.BankConnection {
+	case "", BankSimulator, BankISO20022:
+	default:
+		return Invalid("parameter_invalid_enum", "bank_connection", "Invalid bank_connection: must be one of simulator or iso20022")
 	}
 	return nil
 }

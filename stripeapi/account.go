@@ -35,6 +35,11 @@ func renderAccount(acct *engine.Account) *Obj {
 	for _, t := range engine.PaymentMethodTypes {
 		pms.Set(t, acct.MethodEnabled(t))
 	}
+	var bankAccount any
+	if b := s.BankAccount; b != nil {
+		bankAccount = (&Obj{}).Set("name", b.Name).Set("bic", strOrNull(b.BIC)).Set("country", b.Country).
+			Set("bank_code", b.BankCode).Set("last4", b.Last4).Set("fingerprint", b.Fingerprint)
+	}
 	return newObj(acct.ID, "account").
 		Set("business_profile", bp).
 		Set("business_type", "company").
@@ -48,7 +53,9 @@ func renderAccount(acct *engine.Account) *Obj {
 		Set("payouts_enabled", true).
 		Set("settings", settings).
 		Set("type", "standard").
-		Set("payment_methods_enabled", pms)
+		Set("payment_methods_enabled", pms).
+		Set("bank_connection", s.BankConnectionOrDefault()).
+		Set("bank_account", bankAccount)
 }
 
 var currencies = []string{"eur", "chf", "dkk", "gbp", "nok", "sek", "usd"}
@@ -70,7 +77,8 @@ func (a *API) accountRoutes() {
 		pStr("business_name").maxlen(100), pStr("email").nullable(), pStr("country").maxlen(2),
 		pEnum("default_currency", currencies...), pEnum("settlement_currency", currencies...),
 		pStr("statement_descriptor").maxlen(22), pStr("creditor_id").maxlen(35), pStr("api_version"),
-		pHash("payment_methods", pmSpecs...), pExpand()},
+		pHash("payment_methods", pmSpecs...), pEnum("bank_connection", engine.BankSimulator, engine.BankISO20022),
+		pHash("bank_account", pStr("iban").maxlen(42), pStr("bic").maxlen(11), pStr("name").maxlen(70)), pExpand()},
 		h: func(c *call, op *engine.Op) (any, error) {
 			if err := checkVersionParam(c.p); err != nil {
 				return nil, err
@@ -101,6 +109,14 @@ func (a *API) accountRoutes() {
 			for _, t := range engine.PaymentMethodTypes {
 				if v, ok := pm.Bool(t); ok {
 					s.PaymentMethods[t] = v
+				}
+			}
+			set(&s.BankConnection, "bank_connection")
+			if c.p.Has("bank_account") {
+				ba := c.p.Hash("bank_account")
+				p := engine.CollectionAccountParams{IBAN: ba.String("iban"), BIC: ba.String("bic"), Name: ba.String("name")}
+				if s.BankAccount, err = op.SetCollectionAccount(s.BankAccount, p); err != nil {
+					return nil, err
 				}
 			}
 			if !slices.Contains(currencies, s.SettlementCurrency) {

@@ -19,4 +19,5 @@ func (a *API) routes() {
 	a.balanceRoutes()
 	a.testHelperRoutes()
 	a.searchRoutes()
+	a.bankFileRoutes()
 }

@@ -59,6 +59,7 @@ type route struct {
 	specs       []spec
 	write       bool
 	publishable bool // allowed with a publishable key
+	xmlBody     bool // the body is an XML document (bank file imports), not a form
 	h           func(c *call, op *engine.Op) (any, error)
 }
 
@@ -73,6 +74,7 @@ type call struct {
 	reqID   string
 	version string
 	expand  []string
+	body    []byte // the raw body of an xmlBody route
 }
 
 func (a *API) handle(pattern string, rt route) {
@@ -158,7 +160,13 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		c.version = v
 		w.Header().Set("Stripe-Version", v)
 	}
-	t, err := readParams(r)
+	var t tree
+	var err error
+	if rt.xmlBody {
+		t, c.body, err = readXMLBody(r)
+	} else {
+		t, err = readParams(r)
+	}
 	if err != nil {
 		a.writeError(w, toAPIError(err))
 		return
@@ -173,16 +181,28 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		return
 	}
 	if !rt.write {
-		var (
-			status int
-			body   []byte
-		)
+		var body []byte
+		var xml xmlContent
 		err := a.e.View(r.Context(), c.account, func(op *engine.Op) error {
-			var err error
-			status, body, err = c.run(rt, op)
+			c.useVersion(op)
+			res, err := rt.h(c, op)
+			if err != nil {
+				return err
+			}
+			if x, ok := res.(xmlContent); ok {
+				xml = x
+				return nil
+			}
+			body, err = json.Marshal(res)
 			return err
 		})
-		c.respond(status, body, err)
+		if err == nil && xml != nil {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusOK)
+			w.Write(xml)
+			return
+		}
+		c.respond(http.StatusOK, body, err)
 		return
 	}
 	o, err := a.e.Execute(r.Context(), &idempotency, engine.WriteRequest{Account: c.account,
