@@ -10,12 +10,13 @@
 package ckoapi
 
 import (
+	"cmp"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/kontorpay/kontor/engine"
+	"github.com/kontorpay/kontor/publicurl"
 )
 
 // Version is sent in the Cko-Version header of every response.
@@ -24,9 +25,13 @@ const Version = "1.0.0"
 // Options configure the dialect.
 type Options struct {
 	Logger *slog.Logger
-	// PublicURL is the base URL of the links in webhook deliveries; API
-	// responses build their links from the request's own host.
+	// PublicURL is the base URL of the links in API responses and webhook
+	// deliveries; empty means http://127.0.0.1:12111.
 	PublicURL string
+	// TrustProxy lets a reverse proxy's X-Forwarded-Host and
+	// X-Forwarded-Proto choose the base of the links in API responses (see
+	// package publicurl).
+	TrustProxy bool
 	// WebhookRetries, when set, replaces Checkout.com's retry schedule of
 	// failed webhook deliveries (5, 10, 15, 30 and 60 minutes after the
 	// failed attempts), so that tests can shorten it.
@@ -38,20 +43,17 @@ type API struct {
 	e       *engine.Engine
 	log     *slog.Logger
 	mux     *http.ServeMux
-	public  string
+	public  publicurl.Base
 	retries []time.Duration
 }
 
 // New returns the Checkout.com dialect over e. It registers the dialect's
 // event sink and timer with e, so it must be called before e serves.
 func New(e *engine.Engine, opt Options) *API {
-	a := &API{e: e, log: opt.Logger, mux: http.NewServeMux(), public: strings.TrimRight(opt.PublicURL, "/"),
-		retries: opt.WebhookRetries}
+	a := &API{e: e, log: opt.Logger, mux: http.NewServeMux(), retries: opt.WebhookRetries,
+		public: publicurl.New(cmp.Or(opt.PublicURL, "http://127.0.0.1:12111"), opt.TrustProxy)}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
-	}
-	if a.public == "" {
-		a.public = "http://127.0.0.1:12111"
 	}
 	a.routes()
 	e.AddEventSink(deriveEvents)

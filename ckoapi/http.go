@@ -229,12 +229,5 @@ func readBody(r *http.Request) (object, error) {
 	return parseObject(raw)
 }
 
-// baseURL returns the scheme and host the request was addressed to, the
-// base of the links in API responses.
-func (c *call) baseURL() string {
-	scheme := "http"
-	if c.r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + c.r.Host
-}
+// baseURL returns the base of the links in API responses.
+func (c *call) baseURL() string { return c.a.public.For(c.r) }

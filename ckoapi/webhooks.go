@@ -240,7 +240,7 @@ func (a *API) WebhookDialect() webhook.Dialect {
 		if err != nil {
 			return webhook.Rendered{}, err
 		}
-		body, err := json.Marshal(renderEvent(ev, a.public))
+		body, err := json.Marshal(renderEvent(ev, a.public.URL()))
 		if err != nil {
 			return webhook.Rendered{}, err
 		}

@@ -35,8 +35,12 @@ type Config struct {
 	StrictKeys   bool
 	SandboxDelay time.Duration
 	PublicURL    string
-	Logger       *slog.Logger
-	Clock        clock.Clock
+	// TrustProxy lets a reverse proxy's X-Forwarded-Host and
+	// X-Forwarded-Proto headers choose the base of absolute URLs; without it
+	// they come from PublicURL (default: http://ADDR) only.
+	TrustProxy bool
+	Logger     *slog.Logger
+	Clock      clock.Clock
 	// DataKey seals full IBANs and secrets (32 bytes); nil keeps a key in the
 	// database's settings, created on first start.
 	DataKey []byte
@@ -141,8 +145,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.baseURL == "" {
 		s.baseURL = "http://" + ln.Addr().String()
 	}
-	s.stripe = stripeapi.New(eng, stripeapi.Options{Logger: s.log, PublicURL: s.baseURL, WebhookRetries: cfg.WebhookRetries})
-	s.cko = ckoapi.New(eng, ckoapi.Options{Logger: s.log, PublicURL: s.baseURL, WebhookRetries: cfg.CkoWebhookRetries})
+	s.stripe = stripeapi.New(eng, stripeapi.Options{Logger: s.log, PublicURL: s.baseURL, TrustProxy: cfg.TrustProxy, WebhookRetries: cfg.WebhookRetries})
+	s.cko = ckoapi.New(eng, ckoapi.Options{Logger: s.log, PublicURL: s.baseURL, TrustProxy: cfg.TrustProxy, WebhookRetries: cfg.CkoWebhookRetries})
 	// One port serves both dialects: Stripe's API lives under /v1/, the
 	// hosted pages under /hosted/, the probes at /healthz and /readyz, the
 	// metrics at /metrics, and Checkout.com's paths everywhere else.
@@ -150,7 +154,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mux.HandleFunc("/healthz", s.healthz)
 	mux.HandleFunc("/readyz", s.readyz)
 	mux.Handle("/v1/", s.stripe)
-	mux.Handle("/hosted/", web.New(eng, s.log))
+	mux.Handle("/hosted/", web.New(eng, web.Options{Logger: s.log, PublicURL: s.baseURL, TrustProxy: cfg.TrustProxy}))
 	mux.Handle(dashboard.Prefix, dashboard.New(dashboard.Options{Stripe: s.stripe, Checkout: s.cko, Store: st, Resend: eng.ResendEvent, PublicURL: s.baseURL, Logger: s.log}))
 	mux.Handle("/", s.cko)
 	handler, err := s.instrument(mux)

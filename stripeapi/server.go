@@ -5,6 +5,7 @@ package stripeapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kontorpay/kontor/engine"
+	"github.com/kontorpay/kontor/publicurl"
 )
 
 // DefaultAPIVersion is the API version events carry when neither the
@@ -28,8 +30,11 @@ const MaxBodyBytes = 1 << 20
 // Options configure the dialect.
 type Options struct {
 	Logger *slog.Logger
-	// PublicURL is the base URL of hosted pages; empty means the request's own host.
+	// PublicURL is the base URL of hosted pages; empty means http://127.0.0.1:12111.
 	PublicURL string
+	// TrustProxy lets a reverse proxy's X-Forwarded-Host and
+	// X-Forwarded-Proto choose the base URL (see package publicurl).
+	TrustProxy bool
 	// WebhookRetries, when set, replaces the timing profile's webhook retry
 	// schedule (the delays after each failed delivery attempt).
 	WebhookRetries []time.Duration
@@ -40,13 +45,14 @@ type API struct {
 	e       *engine.Engine
 	log     *slog.Logger
 	mux     *http.ServeMux
-	public  string
+	public  publicurl.Base
 	retries []time.Duration
 }
 
 // New returns the Stripe dialect over e.
 func New(e *engine.Engine, opt Options) *API {
-	a := &API{e: e, log: opt.Logger, mux: http.NewServeMux(), public: strings.TrimRight(opt.PublicURL, "/"), retries: opt.WebhookRetries}
+	a := &API{e: e, log: opt.Logger, mux: http.NewServeMux(), retries: opt.WebhookRetries,
+		public: publicurl.New(cmp.Or(opt.PublicURL, "http://127.0.0.1:12111"), opt.TrustProxy)}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -356,19 +362,7 @@ func badEncoding() error {
 }
 
 // baseURL returns the public base URL for hosted pages.
-func (c *call) baseURL() string {
-	if c.a.public != "" {
-		return c.a.public
-	}
-	if c.r == nil {
-		return "http://127.0.0.1:12111"
-	}
-	scheme := "http"
-	if c.r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + c.r.Host
-}
+func (c *call) baseURL() string { return c.a.public.For(c.r) }
 
 // apiVersion returns the account's default version, else DefaultAPIVersion:
 // the version events are rendered in when their endpoint names none.

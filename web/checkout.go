@@ -235,7 +235,7 @@ func (p *Pages) submitCheckout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sub := engine.CheckoutSubmission{Method: f.Method, Name: f.Name, Email: f.Email, UserAgent: r.UserAgent(),
-		ReturnURL: requestBase(r) + checkoutPath + url.PathEscape(account) + "/" + url.PathEscape(id) + "/return"}
+		ReturnURL: p.public.For(r) + checkoutPath + url.PathEscape(account) + "/" + url.PathEscape(id) + "/return"}
 	sub.IPAddress, _, _ = net.SplitHostPort(r.RemoteAddr)
 	switch f.Method {
 	case "sepa_debit":
@@ -317,15 +317,6 @@ func checkForm(f checkoutForm) map[string]string {
 // replaced by the session's id, as Stripe does.
 func successURL(s *engine.CheckoutSession) string {
 	return strings.ReplaceAll(deref(s.SuccessURL), "{CHECKOUT_SESSION_ID}", s.ID)
-}
-
-// requestBase is the scheme and host the payer reached the page on.
-func requestBase(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
 }
 
 func deref(p *string) string {

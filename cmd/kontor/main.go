@@ -115,6 +115,7 @@ type serveFlags struct {
 	timing       string
 	strictKeys   bool
 	publicURL    string
+	trustProxy   bool
 	sandboxDelay time.Duration
 	hookTimeout  time.Duration
 }
@@ -138,6 +139,8 @@ func newServeFlags() (*command, *serveFlags) {
 	c.env("strict-keys", "KONTOR_STRICT_KEYS")
 	fs.StringVar(&f.publicURL, "public-url", "", "base URL of hosted pages, if not http://ADDR")
 	c.env("public-url", "KONTOR_PUBLIC_URL")
+	fs.BoolVar(&f.trustProxy, "trust-proxy", false, "behind a reverse proxy: take the host and scheme of absolute URLs from X-Forwarded-Host and X-Forwarded-Proto")
+	c.env("trust-proxy", "KONTOR_TRUST_PROXY")
 	fs.DurationVar(&f.sandboxDelay, "sandbox-delay", 2*time.Second, "how long 'within seconds' outcomes take in the sandbox profile")
 	c.env("sandbox-delay", "KONTOR_SANDBOX_DELAY")
 	fs.DurationVar(&f.hookTimeout, "webhook-timeout", 10*time.Second, "how long a webhook receiver has to answer")
@@ -169,7 +172,7 @@ func (f *serveFlags) config(log *slog.Logger) (server.Config, error) {
 	if err != nil {
 		return server.Config{}, err
 	}
-	return server.Config{Addr: f.addr, DB: f.db, Timing: t, StrictKeys: f.strictKeys, PublicURL: f.publicURL,
+	return server.Config{Addr: f.addr, DB: f.db, Timing: t, StrictKeys: f.strictKeys, PublicURL: f.publicURL, TrustProxy: f.trustProxy,
 		SandboxDelay: f.sandboxDelay, Logger: log, DataKey: key, WebhookTimeout: f.hookTimeout,
 		MetricsAddr: f.metricsAddr}, nil
 }

@@ -162,7 +162,8 @@ func (a *Account) Do(t testing.TB, method, path, body string, header map[string]
 }
 
 // Do sends a raw request to the server with exactly the given headers (a
-// form Content-Type is added when there is a body and none is given).
+// form Content-Type is added when there is a body and none is given; a
+// "Host" header replaces the request's host).
 func (s *Server) Do(t testing.TB, method, path, body string, header map[string]string) *Response {
 	t.Helper()
 	req, err := http.NewRequest(method, s.URL+path, bytes.NewReader([]byte(body)))
@@ -173,11 +174,14 @@ func (s *Server) Do(t testing.TB, method, path, body string, header map[string]s
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	for k, v := range header {
-		if v == "" {
+		switch {
+		case k == "Host":
+			req.Host = v
+		case v == "":
 			req.Header.Del(k)
-			continue
+		default:
+			req.Header.Set(k, v)
 		}
-		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
