@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -55,7 +56,8 @@ func authorizerFor(id string) (authorizer, bool) {
 // authorizeView is the data of the authorisation page.
 type authorizeView struct {
 	*payment
-	Action, ClientSecret, BackURL string
+	Action, ClientSecret string
+	BackURL              template.URL
 }
 
 func (p *Pages) authorizeRoutes() {
@@ -72,7 +74,7 @@ func (p *Pages) authorizeRoutes() {
 			return
 		}
 		p.render(w, http.StatusOK, "authorize", authorizeView{payment: pay, Action: r.URL.Path, ClientSecret: secret,
-			BackURL: returnURL(pay.ReturnURL, pay.Return)})
+			BackURL: link(returnURL(pay.ReturnURL, pay.Return))})
 	})
 	p.mux.HandleFunc("POST "+authorizePath+"{account}/{id}", func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)

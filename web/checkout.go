@@ -44,7 +44,7 @@ type checkoutView struct {
 	Mandate     string
 	MandateNote string
 	SubmitLabel string
-	CancelURL   string
+	CancelURL   template.URL
 	// Errors maps a field (payment_method, country, iban, name, email) to
 	// what is wrong with it; Problem is a message for the whole form.
 	Errors  map[string]string
@@ -67,7 +67,11 @@ type countryOption struct {
 	Selected   bool
 }
 
-type closedView struct{ Title, Message, URL, Link string }
+type closedView struct {
+	Title, Message string
+	URL            template.URL
+	Link           string
+}
 
 func (p *Pages) checkoutRoutes() {
 	page := checkoutPath + "{account}/{id}"
@@ -142,10 +146,10 @@ func (p *Pages) showCheckout(w http.ResponseWriter, r *http.Request, form checko
 
 func newCheckoutView(op *engine.Op, s *engine.CheckoutSession, acct *engine.Account) *checkoutView {
 	merchant := acct.Settings.BusinessName
-	v := &checkoutView{Merchant: merchant, CancelURL: deref(s.CancelURL)}
+	v := &checkoutView{Merchant: merchant, CancelURL: link(deref(s.CancelURL))}
 	switch s.Status {
 	case "complete":
-		v.Closed = &closedView{Title: "Payment details received", Message: "This checkout is complete.", URL: successURL(s), Link: "Continue to " + merchant}
+		v.Closed = &closedView{Title: "Payment details received", Message: "This checkout is complete.", URL: link(successURL(s)), Link: "Continue to " + merchant}
 		return v
 	case "expired":
 		v.Closed = &closedView{Title: "This checkout has expired", Message: "The payment page is no longer valid. Nothing was charged."}

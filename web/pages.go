@@ -59,6 +59,19 @@ func (p *Pages) render(w http.ResponseWriter, status int, name string, data any)
 	w.Write(b.Bytes())
 }
 
+// link lets a merchant's URL into a page's href. html/template would
+// replace every scheme but http, https and mailto with #ZgotmplZ, yet app
+// schemes (myapp://done) are how payers return to a mobile app. The URL
+// must pass the rule the API checked it with on the way in
+// (engine.ValidateReturnURL, which refuses javascript:, data:, vbscript:
+// and file:); anything else gives no link at all.
+func link(raw string) template.URL {
+	if raw == "" || engine.ValidateReturnURL(raw, "") != nil {
+		return ""
+	}
+	return template.URL(raw)
+}
+
 // errorView is the data of the error page.
 type errorView struct {
 	Title, Message string

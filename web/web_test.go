@@ -1,6 +1,8 @@
 package web
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -57,5 +59,53 @@ func TestHostedURLs(t *testing.T) {
 	}
 	if got := MandateURL("https://pay.example", "acct_1", "src_2", "a b"); got != "https://pay.example/hosted/mandates/acct_1/src_2?client_secret=a+b" {
 		t.Errorf("MandateURL = %q", got)
+	}
+}
+
+func TestLink(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://shop.example/r?a=1": "https://shop.example/r?a=1",
+		"myapp://done?source=src_1":  "myapp://done?source=src_1",
+		"com.example.app:/callback":  "com.example.app:/callback",
+		"javascript:alert(1)":        "",
+		"JavaScript:alert(1)":        "",
+		"data:text/html,<b>x</b>":    "",
+		"vbscript:msgbox":            "",
+		"file:///etc/passwd":         "",
+		"/relative":                  "",
+		"":                           "",
+	} {
+		if got := string(link(raw)); got != want {
+			t.Errorf("link(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}
+
+// TestRenderAppLink renders the decided Sofort page and the completed
+// Checkout page with app links, and with a link the pages must refuse.
+func TestRenderAppLink(t *testing.T) {
+	p := New(nil, Options{})
+	for _, c := range []struct {
+		page string
+		data any
+		want string
+	}{
+		{"authorize", authorizeView{payment: &payment{Title: "Sofort test payment"}, BackURL: link("myapp://done?source=src_1")}, `href="myapp://done?source=src_1"`},
+		{"checkout", &checkoutView{Closed: &closedView{Title: "Payment details received", URL: link("myapp://ok"), Link: "Continue"}}, `href="myapp://ok"`},
+		{"authorize", authorizeView{payment: &payment{Title: "Sofort test payment"}, BackURL: link("javascript:alert(1)")}, ""},
+		{"checkout", &checkoutView{Closed: &closedView{Title: "Payment details received", URL: link("data:text/html,x"), Link: "Continue"}}, ""},
+	} {
+		w := httptest.NewRecorder()
+		p.render(w, http.StatusOK, c.page, c.data)
+		body := w.Body.String()
+		if strings.Contains(body, "ZgotmplZ") || strings.Contains(body, "javascript:") || strings.Contains(body, "data:") {
+			t.Errorf("%s page renders an unsafe or filtered link:\n%s", c.page, body)
+		}
+		if c.want != "" && !strings.Contains(body, c.want) {
+			t.Errorf("%s page lacks %s:\n%s", c.page, c.want, body)
+		}
+		if c.want == "" && strings.Contains(body, "class=\"button\" href") {
+			t.Errorf("%s page links a refused URL:\n%s", c.page, body)
+		}
 	}
 }
