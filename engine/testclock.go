@@ -31,8 +31,24 @@ func (c *TestClock) Index() Index { return Index{Status: c.Status} }
 // testClockLifetime is how long a test clock lives after creation.
 const testClockLifetime = 30 * 24 * time.Hour
 
+// MaxTimestamp is the latest time a parameter may name, in Unix seconds
+// (9999-12-31T23:59:59Z): later than any test needs, and early enough that
+// a clock's timers, days ahead and in milliseconds, never overflow int64.
+const MaxTimestamp = 253402300799
+
+// checkTimestamp refuses a time outside 1970 to MaxTimestamp.
+func checkTimestamp(t int64, param string) error {
+	if t < 0 || t > MaxTimestamp {
+		return Invalid("parameter_invalid_integer", param, "Invalid %s: must be a Unix timestamp between 0 and %d.", param, MaxTimestamp)
+	}
+	return nil
+}
+
 // CreateTestClock creates a clock frozen at frozenTime.
 func (op *Op) CreateTestClock(frozenTime int64, name Opt[string]) (*TestClock, error) {
+	if err := checkTimestamp(frozenTime, "frozen_time"); err != nil {
+		return nil, err
+	}
 	now := op.Now("")
 	c := &TestClock{Meta: Meta{ID: NewID("clock_"), Created: now.Unix()}, FrozenTime: frozenTime, Status: "ready",
 		DeletesAfter: now.Add(testClockLifetime).Unix()}
@@ -84,6 +100,9 @@ func (op *Op) ListTestClocks(p ListParams) ([]*TestClock, error) {
 // "advancing" until every timer due by then has fired, in due order; then it
 // is "ready" again (event test_helpers.test_clock.ready).
 func (op *Op) AdvanceTestClock(id string, frozenTime int64) (*TestClock, error) {
+	if err := checkTimestamp(frozenTime, "frozen_time"); err != nil {
+		return nil, err
+	}
 	c, err := op.testClockFor(id, true)
 	if err != nil {
 		return nil, err

@@ -202,7 +202,7 @@ func checkoutSpecs() []spec {
 	return append(typesSpecs(),
 		pEnum("mode", "payment", "setup", "subscription").req(), pStr("success_url").maxlen(5000), pStr("cancel_url").maxlen(5000),
 		pStr("customer"), pStr("customer_email").maxlen(800), pCurrency(), pArr("line_items", item), pMeta(),
-		pInt("expires_at"), pStr("client_reference_id").maxlen(200), pStr("locale").maxlen(10), pStr("test_clock"),
+		pTime("expires_at"), pStr("client_reference_id").maxlen(200), pStr("locale").maxlen(10), pStr("test_clock"),
 		pEnum("ui_mode", "hosted", "hosted_page"), pExpand())
 }
 

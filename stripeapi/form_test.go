@@ -198,3 +198,32 @@ func TestCurrencyInAnyCase(t *testing.T) {
 		t.Errorf("a four-letter currency was accepted")
 	}
 }
+
+// TestTimestampBounds checks that range filters and timestamps refuse
+// values past the engine's MaxTimestamp (created[gt]=MaxInt64 used to wrap
+// into "every object"), and that the bounds at the edge stay exact.
+func TestTimestampBounds(t *testing.T) {
+	specs := listSpecs(pTime("frozen_time"))
+	for _, raw := range []string{"created[gt]=9223372036854775807", "created[lt]=-9223372036854775808", "created=9223372036854775807",
+		"created[gte]=253402300800", "created[lte]=-1", "frozen_time=9223372036854775807", "frozen_time=-9223372036854775808", "frozen_time=-1"} {
+		tr := tree{}
+		if err := parseForm(tr, raw); err != nil {
+			t.Fatal(err)
+		}
+		_, err := validate(tr, specs)
+		e, ok := engine.AsError(err)
+		if !ok || e.Code != "parameter_invalid_integer" {
+			t.Errorf("validate(%q) = %v, want parameter_invalid_integer", raw, err)
+		}
+	}
+	tr := tree{}
+	parseForm(tr, "created[gt]=253402300799&created[lt]=0")
+	p, err := validate(tr, specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gte, lte := p.Range("created")
+	if gte == nil || *gte != engine.MaxTimestamp+1 || lte == nil || *lte != -1 {
+		t.Errorf("Range = %v, %v; want %d, -1", gte, lte, int64(engine.MaxTimestamp+1))
+	}
+}

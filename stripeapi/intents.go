@@ -52,7 +52,7 @@ func renameTypesParam(err error, used string) error {
 // mandateDataSpec describes mandate_data[customer_acceptance].
 func mandateDataSpec() spec {
 	return pHash("mandate_data", pHash("customer_acceptance",
-		pEnum("type", "online", "offline").req(), pInt("accepted_at"),
+		pEnum("type", "online", "offline").req(), pTime("accepted_at"),
 		pHash("online", pStr("ip_address").maxlen(100), pStr("user_agent").maxlen(5000), pBool("infer_from_client")),
 		pHash("offline"),
 	).req()).nullable()

@@ -40,6 +40,7 @@ type spec struct {
 
 func pStr(name string) spec               { return spec{name: name, t: tString, maxLen: 5000} }
 func pInt(name string) spec               { return spec{name: name, t: tInt} }
+func pTime(name string) spec              { return pInt(name).between(0, engine.MaxTimestamp) }
 func pBool(name string) spec              { return spec{name: name, t: tBool} }
 func pEnum(name string, v ...string) spec { return spec{name: name, t: tEnum, enum: v} }
 func pHash(name string, f ...spec) spec   { return spec{name: name, t: tHash, fields: f} }
@@ -217,8 +218,10 @@ func validateValue(v any, s spec, name string) (any, error) {
 	case tMetadata:
 		return validateMetadata(v, name)
 	case tRange:
+		// Range bounds are timestamps: bounded, gt and lt become inclusive
+		// bounds (Params.Range) without overflowing.
 		if _, ok := v.(string); ok {
-			return parseInt(v, pInt(""), name)
+			return parseInt(v, pTime(""), name)
 		}
 		m, ok := v.(map[string]any)
 		if !ok {
@@ -229,7 +232,7 @@ func validateValue(v any, s spec, name string) (any, error) {
 			if k != "gt" && k != "gte" && k != "lt" && k != "lte" {
 				return nil, engine.Invalid("parameter_unknown", name+"["+k+"]", "Received unknown parameter: %s[%s]", name, k)
 			}
-			n, err := parseInt(x, pInt(""), name+"["+k+"]")
+			n, err := parseInt(x, pTime(""), name+"["+k+"]")
 			if err != nil {
 				return nil, err
 			}

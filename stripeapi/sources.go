@@ -23,8 +23,8 @@ func ownerSpec() spec {
 
 // sourceCreateSpecs are the parameters of POST /v1/sources.
 func sourceCreateSpecs() []spec {
-	acceptance := pHash("acceptance", pInt("date"), pStr("ip"), pHash("offline", pStr("contact_email").req()),
-		pHash("online", pInt("date"), pStr("ip"), pStr("user_agent")),
+	acceptance := pHash("acceptance", pTime("date"), pStr("ip"), pHash("offline", pStr("contact_email").req()),
+		pHash("online", pTime("date"), pStr("ip"), pStr("user_agent")),
 		pEnum("status", "accepted", "pending", "refused", "revoked").req(), pEnum("type", "offline", "online"), pStr("user_agent"))
 	return []spec{
 		pStr("type").req(), pInt("amount"), pCurrency(),

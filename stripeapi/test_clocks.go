@@ -27,7 +27,7 @@ func renderTestClock(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
 }
 
 func (a *API) testClockRoutes() {
-	a.handle("POST /v1/test_helpers/test_clocks", route{specs: []spec{pInt("frozen_time").req(), pStr("name").maxlen(300), pExpand()}, write: true,
+	a.handle("POST /v1/test_helpers/test_clocks", route{specs: []spec{pTime("frozen_time").req(), pStr("name").maxlen(300), pExpand()}, write: true,
 		h: func(c *call, op *engine.Op) (any, error) {
 			ft, _ := c.p.Int("frozen_time")
 			tc, err := op.CreateTestClock(ft, c.p.Str("name"))
@@ -50,7 +50,7 @@ func (a *API) testClockRoutes() {
 		}
 		return c.render(op, tc)
 	}})
-	a.handle("POST /v1/test_helpers/test_clocks/{id}/advance", route{specs: []spec{pInt("frozen_time").req(), pExpand()}, write: true,
+	a.handle("POST /v1/test_helpers/test_clocks/{id}/advance", route{specs: []spec{pTime("frozen_time").req(), pExpand()}, write: true,
 		h: func(c *call, op *engine.Op) (any, error) {
 			ft, _ := c.p.Int("frozen_time")
 			tc, err := op.AdvanceTestClock(c.r.PathValue("id"), ft)
