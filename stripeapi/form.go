@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+
+	"github.com/kontorpay/kontor/engine"
 )
 
 // A decoded form is a tree: each value is a string, a []any (from `a[]=`
@@ -13,9 +15,27 @@ type tree = map[string]any
 
 var errFormSyntax = errors.New("malformed form key")
 
+// Bounds of a decoded form, so that a request costs memory and time in
+// proportion to its size: Stripe's deepest real parameter
+// (line_items[0][price_data][product_data][metadata][key]) has five
+// brackets, and its longest names are well under a hundred bytes.
+const (
+	// MaxKeyDepth is how many bracketed levels a key may have.
+	MaxKeyDepth = 8
+	// MaxKeyBytes is the longest key, decoded.
+	MaxKeyBytes = 500
+	// MaxParams is how many key=value pairs a request (query string and body together) may send.
+	MaxParams = 2000
+)
+
 // parseForm decodes an application/x-www-form-urlencoded body (or a query
-// string) into a tree, merging into t.
+// string) into a tree, merging into t. A key past MaxKeyDepth or
+// MaxKeyBytes, or more than MaxParams pairs, is refused before anything is
+// built from it.
 func parseForm(t tree, raw string) error {
+	if countPairs(raw) > MaxParams {
+		return tooManyParams()
+	}
 	for raw != "" {
 		var pair string
 		pair, raw, _ = strings.Cut(raw, "&")
@@ -27,6 +47,9 @@ func parseForm(t tree, raw string) error {
 		if err != nil {
 			return err
 		}
+		if err := checkKey(key); err != nil {
+			return err
+		}
 		val, err := url.QueryUnescape(v)
 		if err != nil {
 			return err
@@ -36,6 +59,53 @@ func parseForm(t tree, raw string) error {
 		}
 	}
 	return nil
+}
+
+// checkKey refuses a key too long or too deeply nested to be any of
+// Stripe's parameters; the error names the key's first levels only.
+func checkKey(key string) error {
+	depth := strings.Count(key, "[")
+	if len(key) <= MaxKeyBytes && depth <= MaxKeyDepth {
+		return nil
+	}
+	shown := key
+	if i := nthIndex(key, '[', 3); i >= 0 {
+		shown = key[:i] + "…"
+	}
+	if len(shown) > 100 {
+		shown = shown[:100] + "…"
+	}
+	return engine.Invalid("parameter_unknown", shown,
+		"Received unknown parameter: %s (keys have at most %d bytes and %d levels of brackets).", shown, MaxKeyBytes, MaxKeyDepth)
+}
+
+// nthIndex returns the index of the n-th (from 0) c in s, or -1.
+func nthIndex(s string, c byte, n int) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			if n == 0 {
+				return i
+			}
+			n--
+		}
+	}
+	return -1
+}
+
+// countPairs counts the key=value pairs of raw (empty ones between two & do not count).
+func countPairs(raw string) int {
+	n := 0
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '&' && (i == 0 || raw[i-1] == '&') {
+			n++
+		}
+	}
+	return n
+}
+
+// tooManyParams is the error of a request past MaxParams.
+func tooManyParams() error {
+	return engine.Invalid("parameters_exceeded_max", "", "Invalid request: it sends more than %d parameters.", MaxParams)
 }
 
 // splitKey splits `a[b][c]` into [a b c]; `a[]` gives [a ""].

@@ -3,6 +3,7 @@ package stripeapi
 import (
 	"encoding/json"
 	"errors"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -225,5 +226,47 @@ func TestTimestampBounds(t *testing.T) {
 	gte, lte := p.Range("created")
 	if gte == nil || *gte != engine.MaxTimestamp+1 || lte == nil || *lte != -1 {
 		t.Errorf("Range = %v, %v; want %d, -1", gte, lte, int64(engine.MaxTimestamp+1))
+	}
+}
+
+// TestFormLimits sends the keys that used to build a tree as deep as the
+// key is long (evidence[a][a]… × 340,000: +550 MB for one request), keys
+// too long to be a parameter and too many parameters: each is refused
+// before a tree is built, in Stripe's error shape.
+func TestFormLimits(t *testing.T) {
+	deep := "evidence" + strings.Repeat("[a]", 340000) + "=1"
+	many := strings.Repeat("a=1&", MaxParams) + "b=1"
+	for _, c := range []struct{ name, query, body, code string }{
+		{"a key 340,000 levels deep", "", deep, "parameter_unknown"},
+		{"a key one level too deep", "", "metadata" + strings.Repeat("[a]", MaxKeyDepth+1) + "=1", "parameter_unknown"},
+		{"a key one byte too long", "", strings.Repeat("k", MaxKeyBytes+1) + "=1", "parameter_unknown"},
+		{"an escaped key too long once decoded", "", strings.Repeat("%6B", MaxKeyBytes+1) + "=1", "parameter_unknown"},
+		{"one parameter too many", "", many, "parameters_exceeded_max"},
+		{"too many in query and body together", strings.Repeat("q=1&", MaxParams/2+1), strings.Repeat("b=1&", MaxParams/2), "parameters_exceeded_max"},
+	} {
+		r := httptest.NewRequest("POST", "/v1/customers?"+c.query, strings.NewReader(c.body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		_, err := readParams(r)
+		e, ok := engine.AsError(err)
+		if !ok || e.Code != c.code {
+			t.Errorf("%s: %v, want %s", c.name, err, c.code)
+			continue
+		}
+		if ae := toAPIError(err); ae.status != 400 || ae.Type != "invalid_request_error" || len(ae.Param) > 101+len("…") {
+			t.Errorf("%s: answered %d %s param %q", c.name, ae.status, ae.Type, ae.Param)
+		}
+	}
+	// At the limits, forms still decode.
+	ok := "metadata" + strings.Repeat("[a]", MaxKeyDepth-1) + "=1&" + strings.Repeat("k", MaxKeyBytes) + "=1&" + strings.Repeat("x=1&", MaxParams-2)
+	if err := parseForm(tree{}, ok); err != nil {
+		t.Errorf("a form at the limits: %v", err)
+	}
+}
+
+func TestCountPairs(t *testing.T) {
+	for raw, want := range map[string]int{"": 0, "a=1": 1, "a=1&b=2": 2, "&&&a=1&&": 1, "&": 0, "a&b&&c": 3} {
+		if got := countPairs(raw); got != want {
+			t.Errorf("countPairs(%q) = %d, want %d", raw, got, want)
+		}
 	}
 }

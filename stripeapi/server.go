@@ -331,7 +331,7 @@ func apiKey(r *http.Request) (string, error) {
 func readParams(r *http.Request) (tree, error) {
 	t := tree{}
 	if err := parseForm(t, r.URL.RawQuery); err != nil {
-		return nil, badEncoding()
+		return nil, formError(err)
 	}
 	if r.Body == nil || r.Method == http.MethodGet {
 		return t, nil
@@ -351,13 +351,21 @@ func readParams(r *http.Request) (tree, error) {
 	if mt != "" && mt != "application/x-www-form-urlencoded" {
 		return nil, engine.Invalid("invalid_content_type", "", "Invalid request: the body must be application/x-www-form-urlencoded, not %s. Stripe's API does not accept JSON bodies.", mt)
 	}
+	if countPairs(r.URL.RawQuery)+countPairs(string(body)) > MaxParams {
+		return nil, tooManyParams()
+	}
 	if err := parseForm(t, string(body)); err != nil {
-		return nil, badEncoding()
+		return nil, formError(err)
 	}
 	return t, nil
 }
 
-func badEncoding() error {
+// formError keeps the errors parseForm words itself (a limit, naming the
+// key) and answers every other one as invalid encoding.
+func formError(err error) error {
+	if _, ok := engine.AsError(err); ok {
+		return err
+	}
 	return engine.Invalid("invalid_form_encoding", "", "Invalid request: the body or query string is not valid application/x-www-form-urlencoded data.")
 }
 
