@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+	"unicode/utf8"
 )
 
 // object is a parsed JSON object; numbers stay json.Number so that amounts
@@ -11,12 +12,16 @@ import (
 type object map[string]any
 
 // parseObject parses raw as a JSON object. Empty input and the literal null
-// read as an empty object; anything else that is not one object is a 422
-// request_body_malformed.
+// read as an empty object; anything else that is not one object of text is
+// a 422 request_body_malformed: invalid UTF-8 (which the JSON decoder would
+// turn into U+FFFD) and NUL characters (\u0000) included.
 func parseObject(raw []byte) (object, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return object{}, nil
+	}
+	if !utf8.Valid(raw) {
+		return nil, invalid("request_body_malformed")
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -28,10 +33,32 @@ func parseObject(raw []byte) (object, error) {
 		return nil, invalid("request_body_malformed")
 	}
 	m, ok := v.(map[string]any)
-	if !ok {
+	if !ok || hasNUL(m) {
 		return nil, invalid("request_body_malformed")
 	}
 	return object(m), nil
+}
+
+// hasNUL reports whether a decoded JSON value holds a NUL character in a
+// key or a string.
+func hasNUL(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.IndexByte(x, 0) >= 0
+	case []any:
+		for _, y := range x {
+			if hasNUL(y) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, y := range x {
+			if strings.IndexByte(k, 0) >= 0 || hasNUL(y) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // has reports whether key is present and not null.

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/kontorpay/kontor/engine"
@@ -140,5 +143,57 @@ func TestErrorMapping(t *testing.T) {
 		if (e.status == 401 || e.status == 404 || e.status == 500) && e.hasBody() {
 			t.Errorf("%v: a %d has a body", tc.err, e.status)
 		}
+	}
+}
+
+// TestParseObjectRefusesBadText refuses bodies the JSON decoder would
+// otherwise store with U+FFFD in place of invalid bytes, and NUL characters.
+func TestParseObjectRefusesBadText(t *testing.T) {
+	for _, raw := range []string{"{\"reference\":\"a\xffb\"}", "{\"a\xc0\x80\":1}", `{"reference":"a\u0000b"}`, `{"a\u0000":1}`,
+		`{"metadata":{"k":["x","\u0000"]}}`} {
+		_, err := parseObject([]byte(raw))
+		if e := toAPIError(err); e.status != http.StatusUnprocessableEntity || len(e.codes) != 1 || e.codes[0] != "request_body_malformed" {
+			t.Errorf("parseObject(%q) = %v, want 422 request_body_malformed", raw, err)
+		}
+	}
+	if o, err := parseObject([]byte(`{"reference":"Grüße \ufffd"}`)); err != nil || o["reference"] != "Grüße \ufffd" {
+		t.Errorf("valid text: %v %v", o, err)
+	}
+}
+
+// TestWebhookHeaderLimits refuses registrations whose custom headers every
+// delivery would carry past the limits: 20,000 of them, too many bytes,
+// names that are not tokens, values with control characters.
+func TestWebhookHeaderLimits(t *testing.T) {
+	many := map[string]any{}
+	for i := range 20000 {
+		many["x-h"+strconv.Itoa(i)] = "v"
+	}
+	justMany := map[string]any{}
+	for i := range MaxWebhookHeaders + 1 {
+		justMany["x-h"+strconv.Itoa(i)] = "v"
+	}
+	for name, h := range map[string]map[string]any{
+		"20,000 headers":           many,
+		"one header too many":      justMany,
+		"too many bytes":           {"x-a": strings.Repeat("v", MaxWebhookHeaderBytes)},
+		"a name with a space":      {"x a": "v"},
+		"a name with a colon":      {"x:a": "v"},
+		"a name of 257 bytes":      {strings.Repeat("x", 257): "v"},
+		"a value with a newline":   {"x-a": "v\r\nx-b: w"},
+		"a value with a control":   {"x-a": "v\x01"},
+		"a value that is a number": {"x-a": json.Number("1")},
+	} {
+		_, err := parseWebhook(object{"url": "https://shop.example/hooks", "headers": h}, true)
+		if e := toAPIError(err); e.status != http.StatusUnprocessableEntity || !slices.Contains(e.codes, "headers_invalid") {
+			t.Errorf("%s: %v, want 422 headers_invalid", name, err)
+		}
+	}
+	ok := map[string]any{"authorization": "node-1234", "x-tab": "a\tb"}
+	for i := range MaxWebhookHeaders - 2 {
+		ok["x-h"+strconv.Itoa(i)] = "v"
+	}
+	if _, err := parseWebhook(object{"url": "https://shop.example/hooks", "headers": ok}, true); err != nil {
+		t.Errorf("%d valid headers: %v", len(ok), err)
 	}
 }

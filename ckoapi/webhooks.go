@@ -77,6 +77,37 @@ func (a *API) webhookRoutes() {
 
 // parseWebhook reads a registration body; full (POST, PUT) requires the
 // URL and gives every other field its default.
+// Bounds of a registration's custom headers, which every delivery carries.
+const (
+	MaxWebhookHeaders     = 50
+	MaxWebhookHeaderBytes = 16 << 10 // names and values together
+)
+
+// headerName reports whether k is an HTTP header name (an RFC 9110 token).
+func headerName(k string) bool {
+	if k == "" || len(k) > 256 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// headerValue reports whether v can be sent as a header value: visible
+// characters, spaces and tabs, no line breaks or other controls.
+func headerValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 func parseWebhook(b object, full bool) (engine.WebhookEndpointParams, error) {
 	var ck checks
 	p := engine.WebhookEndpointParams{Dialect: Dialect, IDPrefix: "wh_"}
@@ -99,12 +130,17 @@ func parseWebhook(b object, full bool) (engine.WebhookEndpointParams, error) {
 	if b.has("headers") || full {
 		h, ok := b.obj("headers")
 		headers := map[string]string{}
+		size := 0
 		for k, v := range h {
 			s, isStr := v.(string)
-			if !isStr || k == "" || strings.ContainsAny(k, " :\r\n") || strings.ContainsAny(s, "\r\n") {
+			if !isStr || !headerName(k) || !headerValue(s) {
 				ok = false
 			}
+			size += len(k) + len(s)
 			headers[k] = s
+		}
+		if len(h) > MaxWebhookHeaders || size > MaxWebhookHeaderBytes {
+			ok = false
 		}
 		if !ok {
 			ck.add("headers_invalid")

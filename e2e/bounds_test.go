@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -46,4 +48,50 @@ func TestNestedKeyLimits(t *testing.T) {
 	}
 	apiErr(t, a.Do(t, "POST", "/v1/customers", strings.Repeat("description=x&", 2001), nil), http.StatusBadRequest, "parameters_exceeded_max", "")
 	apiErr(t, a.Do(t, "GET", "/v1/customers?"+strings.Repeat("k", 501)+"=1", "", nil), http.StatusBadRequest, "parameter_unknown", "")
+}
+
+// TestRefusedText sends text that is not text: invalid UTF-8 and NUL in
+// Stripe parameters, an unparseable Content-Type, a Checkout.com body with
+// invalid UTF-8 and a registration with 20,000 custom headers. Each answers
+// the dialect's own error and stores nothing.
+func TestRefusedText(t *testing.T) {
+	t.Parallel()
+	s := kontortest.Start(t, kontortest.Options{})
+	a := s.NewAccount(t)
+	apiErr(t, a.Do(t, "POST", "/v1/customers", "name=J%FCrgen", nil), http.StatusBadRequest, "parameter_invalid_string", "name")
+	apiErr(t, a.Do(t, "POST", "/v1/customers", "description=a%00b", nil), http.StatusBadRequest, "parameter_invalid_string", "description")
+	apiErr(t, a.Do(t, "POST", "/v1/customers", "name=x", map[string]string{"Content-Type": "application/x-www-form-urlencoded; charset"}),
+		http.StatusBadRequest, "invalid_content_type", "")
+	if list := jsonObj(t, a.Do(t, "GET", "/v1/customers", "", nil)); len(list["data"].([]any)) != 0 {
+		t.Errorf("refused requests stored customers: %v", list["data"])
+	}
+
+	key := newCkoKey()
+	cko := func(body string) (int, string) {
+		r := s.Do(t, "POST", "/webhooks", body, map[string]string{"Authorization": key, "Content-Type": "application/json"})
+		var e struct {
+			Type  string   `json:"error_type"`
+			Codes []string `json:"error_codes"`
+		}
+		json.Unmarshal(r.Body, &e)
+		return r.Status, e.Type + " " + strings.Join(e.Codes, ",")
+	}
+	if st, e := cko("{\"url\":\"https://shop.example/h\xff\"}"); st != http.StatusUnprocessableEntity || e != "request_invalid request_body_malformed" {
+		t.Errorf("invalid UTF-8: %d %s", st, e)
+	}
+	var b strings.Builder
+	b.WriteString(`{"url":"https://shop.example/hooks","headers":{`)
+	for i := range 20000 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"x-h%d":"v"`, i)
+	}
+	b.WriteString(`}}`)
+	if st, e := cko(b.String()); st != http.StatusUnprocessableEntity || e != "request_invalid headers_invalid" {
+		t.Errorf("20,000 headers: %d %s", st, e)
+	}
+	if r := s.Do(t, "GET", "/webhooks", "", map[string]string{"Authorization": key}); r.Status == http.StatusOK && string(r.Body) != "[]" {
+		t.Errorf("refused registrations stored: %s", r.Body)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kontorpay/kontor/engine"
 )
@@ -54,11 +55,23 @@ func parseForm(t tree, raw string) error {
 		if err != nil {
 			return err
 		}
+		if !text(key) {
+			return errFormSyntax
+		}
+		if !text(val) {
+			return engine.Invalid("parameter_invalid_string", key, "Invalid %s: must be UTF-8 text without NUL characters.", key)
+		}
 		if err := setKey(t, key, val); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// text reports whether s is valid UTF-8 without NUL characters, which no
+// parameter may hold (Go would store invalid bytes and JSON answer U+FFFD).
+func text(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
 
 // checkKey refuses a key too long or too deeply nested to be any of

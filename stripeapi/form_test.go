@@ -1,6 +1,7 @@
 package stripeapi
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"net/http/httptest"
@@ -268,5 +269,35 @@ func TestCountPairs(t *testing.T) {
 		if got := countPairs(raw); got != want {
 			t.Errorf("countPairs(%q) = %d, want %d", raw, got, want)
 		}
+	}
+}
+
+// TestReadParamsRefusesBadText refuses parameters that are not UTF-8 text
+// (Go stored the bytes, JSON gave them back as U+FFFD) or hold NUL, in the
+// query string and the body, and a Content-Type that cannot be parsed
+// (which used to be read as a form).
+func TestReadParamsRefusesBadText(t *testing.T) {
+	for _, c := range []struct{ name, query, body, ct, code, param string }{
+		{"invalid UTF-8 in a body value", "", "name=a%FFb", "", "parameter_invalid_string", "name"},
+		{"an overlong NUL in a body value", "", "metadata[k]=%C0%80", "", "parameter_invalid_string", "metadata[k]"},
+		{"NUL in a body value", "", "description=a%00b", "", "parameter_invalid_string", "description"},
+		{"NUL in a query value", "expand[]=a%00", "", "", "parameter_invalid_string", "expand[]"},
+		{"invalid UTF-8 in a key", "", "na%FFme=x", "", "invalid_form_encoding", ""},
+		{"NUL in a key", "na%00me=x", "", "", "invalid_form_encoding", ""},
+		{"an unparseable Content-Type", "", "name=x", "application/x-www-form-urlencoded; charset", "invalid_content_type", ""},
+		{"a Content-Type that is no media type", "", "name=x", "@@@", "invalid_content_type", ""},
+	} {
+		r := httptest.NewRequest("POST", "/v1/customers?"+c.query, strings.NewReader(c.body))
+		r.Header.Set("Content-Type", cmp.Or(c.ct, "application/x-www-form-urlencoded"))
+		_, err := readParams(r)
+		e, ok := engine.AsError(err)
+		if !ok || e.Code != c.code || e.Param != c.param {
+			t.Errorf("%s: %v, want %s on %q", c.name, err, c.code, c.param)
+		}
+	}
+	r := httptest.NewRequest("POST", "/v1/customers", strings.NewReader("name=J%C3%BCrgen+%E2%82%AC"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	if tr, err := readParams(r); err != nil || tr["name"] != "Jürgen €" {
+		t.Errorf("valid text: %v %v", tr, err)
 	}
 }

@@ -347,7 +347,10 @@ func readParams(r *http.Request) (tree, error) {
 		return t, nil
 	}
 	ct := r.Header.Get("Content-Type")
-	mt, _, _ := mime.ParseMediaType(ct)
+	mt, _, err := mime.ParseMediaType(ct)
+	if ct != "" && err != nil {
+		return nil, engine.Invalid("invalid_content_type", "", "Invalid request: the Content-Type header %q cannot be read. Send application/x-www-form-urlencoded.", ct)
+	}
 	if mt != "" && mt != "application/x-www-form-urlencoded" {
 		return nil, engine.Invalid("invalid_content_type", "", "Invalid request: the body must be application/x-www-form-urlencoded, not %s. Stripe's API does not accept JSON bodies.", mt)
 	}
