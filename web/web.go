@@ -18,6 +18,8 @@ type Pages struct {
 	log    *slog.Logger
 	mux    *http.ServeMux
 	public publicurl.Base
+	// h is mux behind the cross-site check of the pages' forms.
+	h http.Handler
 }
 
 // Options configure the hosted pages.
@@ -40,8 +42,25 @@ func New(e *engine.Engine, opt Options) *Pages {
 		p.log = slog.New(slog.DiscardHandler)
 	}
 	p.routes()
+	p.h = p.sameOrigin(p.mux)
 	return p
 }
 
 // ServeHTTP serves a hosted page.
-func (p *Pages) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.mux.ServeHTTP(w, r) }
+func (p *Pages) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.h.ServeHTTP(w, r) }
+
+// sameOrigin refuses a form post another site's page makes the payer's
+// browser send (cross-site request forgery: a page that submits "Authorize
+// test payment" for a URL it learnt). Browsers mark every request with
+// Sec-Fetch-Site, or else an Origin the request's host must match; the
+// public URL's origin is trusted too, for a proxy that rewrites Host.
+// Requests with neither header are not a browser's and pass, as do GETs.
+func (p *Pages) sameOrigin(h http.Handler) http.Handler {
+	c := http.NewCrossOriginProtection()
+	c.AddTrustedOrigin(p.public.URL()) // an invalid origin (a path in the URL) only trusts nothing more
+	c.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.render(w, http.StatusForbidden, "error", errorView{Title: "This request cannot be completed",
+			Message: "The form was sent from another site. Please return to the merchant and start again."})
+	}))
+	return c.Handler(h)
+}
