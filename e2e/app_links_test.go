@@ -14,7 +14,7 @@ import (
 // are app URIs: the Sofort page's "Return to the merchant" and the finished
 // Checkout page's "Continue" link point at myapp://…, not at #ZgotmplZ.
 func TestHostedPagesLinkAppSchemes(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	p := sofortParams(1099)
 	p.Redirect.ReturnURL = stripe.String("myapp://done")
 	s := e.createSource(p)

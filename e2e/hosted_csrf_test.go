@@ -33,7 +33,7 @@ func postAs(t *testing.T, pageURL string, form url.Values, header map[string]str
 // refused with 403 and decides nothing; the same post from the page itself
 // goes through.
 func TestHostedFormsRefuseCrossSitePosts(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	crossSite := []map[string]string{
 		{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
 		{"Sec-Fetch-Site": "same-site", "Origin": "https://sub.example"},

@@ -13,7 +13,7 @@ import (
 // Checkout page's way back from the Sofort page and the Checkout.com
 // dialect's links all stay on the server's configured URL.
 func TestAbsoluteURLsIgnoreHost(t *testing.T) {
-	e := newPayEnv(t)
+	e := newEnv(t, payments)
 	const evil = "evil.example:8080"
 	res := e.acct.Do(t, "POST", "/v1/checkout/sessions", url.Values{"mode": {"payment"}, "payment_method_types[]": {"sofort"},
 		"line_items[0][price_data][currency]": {"eur"}, "line_items[0][price_data][unit_amount]": {"1500"},
