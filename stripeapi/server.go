@@ -369,6 +369,10 @@ func formError(err error) error {
 	if _, ok := engine.AsError(err); ok {
 		return err
 	}
+	return badEncoding()
+}
+
+func badEncoding() error {
 	return engine.Invalid("invalid_form_encoding", "", "Invalid request: the body or query string is not valid application/x-www-form-urlencoded data.")
 }
 
