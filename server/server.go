@@ -39,8 +39,10 @@ type Config struct {
 	// X-Forwarded-Proto headers choose the base of absolute URLs; without it
 	// they come from PublicURL (default: http://ADDR) only.
 	TrustProxy bool
-	Logger     *slog.Logger
-	Clock      clock.Clock
+	// Limits bound connections and request times; zero fields take defaults.
+	Limits Limits
+	Logger *slog.Logger
+	Clock  clock.Clock
 	// DataKey seals full IBANs and secrets (32 bytes); nil keeps a key in the
 	// database's settings, created on first start.
 	DataKey []byte
@@ -163,7 +165,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.closeStore()
 		return nil, err
 	}
-	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	lim := cfg.Limits.withDefaults()
+	s.ln = limitConnections(ln, lim.MaxConnections)
+	s.http = &http.Server{Handler: lim.deadlines(handler), ReadHeaderTimeout: lim.ReadHeader, IdleTimeout: lim.Idle,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	return s, nil
 }
 

@@ -116,6 +116,7 @@ type serveFlags struct {
 	strictKeys   bool
 	publicURL    string
 	trustProxy   bool
+	maxConns     int
 	sandboxDelay time.Duration
 	hookTimeout  time.Duration
 }
@@ -141,6 +142,8 @@ func newServeFlags() (*command, *serveFlags) {
 	c.env("public-url", "KONTOR_PUBLIC_URL")
 	fs.BoolVar(&f.trustProxy, "trust-proxy", false, "behind a reverse proxy: take the host and scheme of absolute URLs from X-Forwarded-Host and X-Forwarded-Proto")
 	c.env("trust-proxy", "KONTOR_TRUST_PROXY")
+	fs.IntVar(&f.maxConns, "max-connections", 1000, "client connections open at once; one more is answered 503 (keep it below the open-file limit)")
+	c.env("max-connections", "KONTOR_MAX_CONNECTIONS")
 	fs.DurationVar(&f.sandboxDelay, "sandbox-delay", 2*time.Second, "how long 'within seconds' outcomes take in the sandbox profile")
 	c.env("sandbox-delay", "KONTOR_SANDBOX_DELAY")
 	fs.DurationVar(&f.hookTimeout, "webhook-timeout", 10*time.Second, "how long a webhook receiver has to answer")
@@ -173,8 +176,8 @@ func (f *serveFlags) config(log *slog.Logger) (server.Config, error) {
 		return server.Config{}, err
 	}
 	return server.Config{Addr: f.addr, DB: f.db, Timing: t, StrictKeys: f.strictKeys, PublicURL: f.publicURL, TrustProxy: f.trustProxy,
-		SandboxDelay: f.sandboxDelay, Logger: log, DataKey: key, WebhookTimeout: f.hookTimeout,
-		MetricsAddr: f.metricsAddr}, nil
+		Limits: server.Limits{MaxConnections: f.maxConns}, SandboxDelay: f.sandboxDelay, Logger: log, DataKey: key,
+		WebhookTimeout: f.hookTimeout, MetricsAddr: f.metricsAddr}, nil
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
