@@ -11,7 +11,8 @@
 // The SDK calls /sepa-external/ mandate paths when its host contains
 // "sandbox" and /sepa/ otherwise. The suite drives both: one client points
 // at 127.0.0.1, the other at sandbox.localhost, which this script resolves
-// to 127.0.0.1 itself (no /etc/hosts entry needed).
+// to 127.0.0.1 itself (no /etc/hosts entry needed). Links always start with
+// the server's configured public URL, whatever Host the request named.
 import crypto from 'node:crypto';
 import dns from 'node:dns';
 import http from 'node:http';
@@ -243,14 +244,14 @@ await check('mandates: get and cancel through /sepa/ and /sepa-external/ (host w
   assert(viaLive._links.self.href === `${host}/sepa/mandates/${a.id}`, viaLive._links.self.href);
   assert(viaLive.masked_account_iban === '******************7893' && viaLive.mandate_reference === a.response_data.mandate_reference, 'fields');
   const viaSandbox = await ckoSandbox.sepa.getMandate(a.id);
-  assert(viaSandbox._links.self.href === `${sandboxHost}/sepa-external/mandates/${a.id}`, viaSandbox._links.self.href);
+  assert(viaSandbox._links.self.href === `${host}/sepa-external/mandates/${a.id}`, viaSandbox._links.self.href);
   const pproLive = await cko.sepa.getPPROMandate(a.id);
   assert(pproLive._links.self.href === `${host}/ppro/sepa/mandates/${a.id}`, pproLive._links.self.href);
   const pproSandbox = await ckoSandbox.sepa.getPPROMandate(a.id);
-  assert(pproSandbox._links.self.href === `${sandboxHost}/ppro/sepa-external/mandates/${a.id}`, pproSandbox._links.self.href);
+  assert(pproSandbox._links.self.href === `${host}/ppro/sepa-external/mandates/${a.id}`, pproSandbox._links.self.href);
 
   const canceled = await ckoSandbox.sepa.cancelMandate(a.id);
-  assert(canceled._links['sepa:mandate-get'].href === `${sandboxHost}/sepa-external/mandates/${a.id}`, JSON.stringify(canceled));
+  assert(canceled._links['sepa:mandate-get'].href === `${host}/sepa-external/mandates/${a.id}`, JSON.stringify(canceled));
   assert((await cko.sepa.getMandate(a.id)).mandate_state === 'Canceled', 'canceled');
   const ev = await poll(async () => received.find((d) => d.verified && d.event.type === 'source_updated' && d.event.data.id === a.id));
   assert(ev.event.data.mandate_state === 'Canceled', JSON.stringify(ev.event.data));

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/kontorpay/kontor/internal/testenv"
 )
 
 // TestStart checks that two calls get two fresh databases on the shared cluster.
@@ -60,7 +62,7 @@ func TestStartOnServer(t *testing.T) {
 }
 
 // TestMissingBinaries checks the one line a machine without PostgreSQL
-// gets, a skip, and a failure when CI=true.
+// gets: a failure, or a skip when the developer opted out of missing programs.
 func TestMissingBinaries(t *testing.T) {
 	t.Setenv("PATH", "")
 	saved := installDirs
@@ -73,15 +75,15 @@ func TestMissingBinaries(t *testing.T) {
 	if strings.Contains(err.Error(), "\n") {
 		t.Errorf("the message is more than one line: %q", err)
 	}
-	for ci, want := range map[string]string{"": "skip", "false": "skip", "true": "fatal"} {
-		t.Setenv("CI", ci)
+	for optOut, want := range map[string]string{"": "fatal", "0": "fatal", "1": "skip"} {
+		t.Setenv(testenv.OptOut, optOut)
 		r := &recorder{TB: t}
 		func() {
 			defer func() { recover() }()
 			fail(r, err)
 		}()
 		if r.outcome != want {
-			t.Errorf("CI=%q: %s, want %s", ci, r.outcome, want)
+			t.Errorf("%s=%q: %s, want %s", testenv.OptOut, optOut, r.outcome, want)
 		}
 	}
 }
@@ -92,9 +94,11 @@ type recorder struct {
 	outcome string
 }
 
-func (r *recorder) Helper()           {}
-func (r *recorder) Skip(args ...any)  { r.outcome = "skip"; panic(r) }
-func (r *recorder) Fatal(args ...any) { r.outcome = "fatal"; panic(r) }
+func (r *recorder) Helper()                           {}
+func (r *recorder) Skip(args ...any)                  { r.outcome = "skip"; panic(r) }
+func (r *recorder) Skipf(format string, args ...any)  { r.outcome = "skip"; panic(r) }
+func (r *recorder) Fatal(args ...any)                 { r.outcome = "fatal"; panic(r) }
+func (r *recorder) Fatalf(format string, args ...any) { r.outcome = "fatal"; panic(r) }
 
 func count(t *testing.T, dsn, query string) int {
 	t.Helper()
