@@ -343,8 +343,13 @@ func (op *Op) ConfirmPaymentIntent(id string, p PaymentIntentParams) (*PaymentIn
 // once; a Sofort payment first needs the payer's authorisation by redirect.
 func (op *Op) confirmPI(pi *PaymentIntent, p PaymentIntentParams) (*PaymentIntent, error) {
 	if pi.PaymentMethod == nil {
+		const missing = "You cannot confirm this PaymentIntent because it's missing a payment method."
+		if pi.Customer == "" {
+			return nil, Invalid("payment_intent_unexpected_state", "payment_method",
+				"%s You can either update the PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method.", missing)
+		}
 		return nil, Invalid("payment_intent_unexpected_state", "payment_method",
-			"You cannot confirm this PaymentIntent because it's missing a payment method. To confirm the PaymentIntent with %s, specify a payment method attached to this customer along with the customer ID.", pi.Customer)
+			"%s To confirm the PaymentIntent with %s, specify a payment method attached to this customer along with the customer ID.", missing, pi.Customer)
 	}
 	pm, err := GetForUpdate[PaymentMethod](op, *pi.PaymentMethod)
 	if err != nil {
