@@ -27,6 +27,8 @@ Usage:
   kontor accounts create [--name N] create an account and print its keys as JSON
   kontor accounts list              list the accounts as JSON
   kontor health [--ready]           ask a local server's /healthz (or /readyz); exit 0 for a 200
+  kontor bank import --account A F… import bank files (pain.002, camt.054, camt.053) into an account
+  kontor bank files --account A     list an account's bank files as JSON
   kontor version                    print the version, commit and Go version (also --version)
 
 Talking to a running server (--api, default http://127.0.0.1:12111; --key or KONTOR_KEY):
@@ -68,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return triggerCmd(ctx, args[1:], stdout, stderr)
 	case "health":
 		return health(ctx, args[1:], stdout, stderr)
+	case "bank":
+		return bank(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		return printVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kontorpay/kontor/bank/iso20022/testbank"
+	"github.com/kontorpay/kontor/engine"
+	"github.com/kontorpay/kontor/server"
+)
+
+// TestBankCommands imports bank files into an account on the database
+// directly and lists them: a good file is kept, a broken one is refused by
+// name and changes nothing.
+func TestBankCommands(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "k.db")
+	key := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
+	var out, errOut bytes.Buffer
+	if err := run(ctx, []string{"accounts", "create", "--db", db, "--data-key", key, "--name", "Files GmbH"}, &out, &errOut); err != nil {
+		t.Fatalf("accounts create: %v (%s)", err, errOut.String())
+	}
+	var created struct{ ID string }
+	if err := json.Unmarshal(out.Bytes(), &created); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "camt054.xml")
+	bad := filepath.Join(dir, "broken.xml")
+	content := testbank.Notification("2009", "BANK-CLI-1", time.Date(2026, 4, 2, 9, 0, 0, 0, time.UTC), "DE89370400440532013000",
+		[]testbank.Entry{{Credit: true, Amount: 250, BookingDate: "2026-04-02", EndToEndID: "py-x"}})
+	if err := os.WriteFile(good, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("<Document>"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	// A simulator account exchanges no files.
+	errOut.Reset()
+	err := run(ctx, []string{"bank", "import", "--db", db, "--data-key", key, "--account", created.ID, good}, &out, &errOut)
+	if err == nil || !strings.Contains(errOut.String(), "bank_connection") {
+		t.Fatalf("import into a simulator account: %v (%s)", err, errOut.String())
+	}
+	setISO20022(t, db, key, created.ID)
+
+	out.Reset()
+	errOut.Reset()
+	err = run(ctx, []string{"bank", "import", "--db", db, "--data-key", key, "--account", created.ID, good, bad}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 files refused") || !strings.Contains(errOut.String(), "broken.xml: bank_file_invalid") {
+		t.Fatalf("import: %v (%s)", err, errOut.String())
+	}
+	var imported engine.BankFile
+	if err := json.Unmarshal(out.Bytes(), &imported); err != nil || imported.Type != "camt.054.001.02" || imported.MessageID != "BANK-CLI-1" ||
+		imported.Summary == nil || imported.Summary.Unmatched != 1 {
+		t.Fatalf("imported %s: %v", out.String(), err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"bank", "files", "--db", db, "--data-key", key, "--account", created.ID}, &out, &errOut); err != nil {
+		t.Fatalf("bank files: %v", err)
+	}
+	var list []engine.BankFile
+	if err := json.Unmarshal(out.Bytes(), &list); err != nil || len(list) != 1 || list[0].ID != imported.ID {
+		t.Fatalf("bank files = %s (%v)", out.String(), err)
+	}
+	for _, args := range [][]string{
+		{"bank"},
+		{"bank", "export"},
+		{"bank", "files", "--db", db, "--data-key", key},
+		{"bank", "import", "--db", db, "--data-key", key, "--account", created.ID},
+		{"bank", "files", "--db", db, "--data-key", key, "--account", "acct_missing"},
+	} {
+		if err := run(ctx, args, &out, &errOut); err == nil {
+			t.Errorf("%v succeeded", args)
+		}
+	}
+}
+
+// setISO20022 gives the account the iso20022 connection and a collection
+// account, as POST /v1/account would.
+func setISO20022(t *testing.T, db, key, account string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := server.OpenStore(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	raw, _ := base64.StdEncoding.DecodeString(key)
+	eng, err := engine.New(ctx, engine.Config{Store: st, DataKey: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = eng.Update(ctx, account, engine.RequestInfo{}, func(op *engine.Op) error {
+		a, err := op.Account()
+		if err != nil {
+			return err
+		}
+		s := a.Settings
+		s.BankConnection = engine.BankISO20022
+		if s.BankAccount, err = op.SetCollectionAccount(nil, engine.CollectionAccountParams{IBAN: "DE89370400440532013000", Name: "Files GmbH"}); err != nil {
+			return err
+		}
+		_, err = op.UpdateAccountSettings(s)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
