@@ -12,6 +12,7 @@ import (
 
 	"github.com/stripe/stripe-go/v85"
 
+	"github.com/kontorpay/kontor/clock"
 	"github.com/kontorpay/kontor/e2e/kontortest"
 )
 
@@ -26,6 +27,9 @@ type env struct {
 	acct *kontortest.Account
 	sc   *stripe.Client
 	hook *kontortest.Receiver
+	// wall is the server's frozen wall clock when envOptions.FrozenWall
+	// asked for one.
+	wall *clock.Manual
 }
 
 // envOptions say what newEnv starts.
@@ -34,6 +38,13 @@ type envOptions struct {
 	Profile kontortest.Profile
 	// Webhooks subscribes a receiver (env.hook) to every Stripe event.
 	Webhooks bool
+	// FrozenWall gives the server a wall clock that moves only when the
+	// test advances it (env.wall). It is set to the real time once the
+	// test starts running, after t.Parallel: a clock made earlier would
+	// lag the real time by however long the test waited for its turn, and
+	// webhooks signed at that time fall outside the receivers' five-minute
+	// tolerance.
+	FrozenWall bool
 	// Cko gives the account a key of Checkout.com's previous platform,
 	// sk_test_<uuid>, which both dialects accept.
 	Cko bool
@@ -53,13 +64,18 @@ const quickDelay = 300 * time.Millisecond
 func newEnv(t *testing.T, o envOptions) *env {
 	t.Helper()
 	t.Parallel()
+	var wall *clock.Manual
+	if o.FrozenWall {
+		wall = clock.NewManual(time.Now())
+		o.Server.Clock = wall
+	}
 	s := kontortest.StartProfile(t, o.Server, o.Profile)
 	key := kontortest.NewKey()
 	if o.Cko {
 		key = newCkoKey()
 	}
 	a := s.Account(key)
-	e := &env{t: t, ctx: t.Context(), srv: s, acct: a, sc: a.Client}
+	e := &env{t: t, ctx: t.Context(), srv: s, acct: a, sc: a.Client, wall: wall}
 	if o.Webhooks {
 		e.hook = kontortest.NewReceiver(t)
 		we, err := a.Client.V1WebhookEndpoints.Create(e.ctx, &stripe.WebhookEndpointCreateParams{

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"github.com/kontorpay/kontor/clock"
 	"net/http"
 	"net/url"
 	"strings"
@@ -216,9 +215,8 @@ func TestSourcePublishableKey(t *testing.T) {
 func TestSofortChargeableEmail(t *testing.T) {
 	// The wall clock is frozen: "within seconds" is the sandbox delay of the
 	// server's clock, which the test moves on by exactly that much.
-	wall := clock.NewManual(time.Now())
 	const delay = 2 * time.Second
-	e := newEnv(t, envOptions{Server: kontortest.Options{Clock: wall}, Profile: kontortest.Profile{SandboxDelay: delay}, Webhooks: true})
+	e := newEnv(t, envOptions{FrozenWall: true, Profile: kontortest.Profile{SandboxDelay: delay}, Webhooks: true})
 	// Other e-mail addresses do nothing by themselves. They are created
 	// first: timers fire in due order, so once the test value's source has
 	// moved, theirs would have too.
@@ -238,7 +236,7 @@ func TestSofortChargeableEmail(t *testing.T) {
 	if got := e.source(s.ID); got.Status != "pending" {
 		t.Fatalf("status = %s before the clock moved, want pending", got.Status)
 	}
-	wall.Advance(delay)
+	e.wall.Advance(delay)
 	ev := e.event("source.chargeable", s.ID)
 	if ev.Data.Object["status"] != "chargeable" || ev.Data.PreviousAttributes["status"] != "pending" {
 		t.Errorf("source.chargeable data = %v previous %v", ev.Data.Object, ev.Data.PreviousAttributes)

@@ -228,7 +228,7 @@ func (r *Receiver) Wait(t testing.TB, what string, match func(Delivery) bool) De
 		select {
 		case <-changed:
 		case <-timeout:
-			t.Fatalf("kontortest: timed out after %s waiting for webhook %s (got %d deliveries)", WaitTimeout, what, len(got))
+			t.Fatalf("kontortest: timed out after %s waiting for webhook %s (got %d deliveries%s)", WaitTimeout, what, len(got), lastRefusal(got))
 		}
 	}
 }
@@ -267,6 +267,16 @@ func (r *Receiver) Unverified() int {
 		}
 	}
 	return n
+}
+
+// lastRefusal names why the last unverified delivery was refused, if any.
+func lastRefusal(got []Delivery) string {
+	for i := len(got) - 1; i >= 0; i-- {
+		if got[i].Err != nil {
+			return "; the last unverified one: " + got[i].Err.Error()
+		}
+	}
+	return ""
 }
 
 func (d Delivery) accepted() bool { return d.Err == nil && d.Status == http.StatusOK }
