@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -152,4 +154,59 @@ func list(o map[string]any) []map[string]any {
 		}
 	}
 	return out
+}
+
+// submitPage loads a hosted page and posts its form as a browser would:
+// from the page's own origin, redirects not followed. The page must answer
+// with a redirect to a URL starting with next; any other answer is an
+// error that quotes the page's problem.
+func (c *apiClient) submitPage(ctx context.Context, page string, form url.Values, next string) error {
+	u, err := url.Parse(page)
+	if err != nil {
+		return err
+	}
+	noFollow := *c.http
+	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	get, err := http.NewRequestWithContext(ctx, http.MethodGet, page, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := noFollow.Do(get)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", u.Path, resp.Status)
+	}
+	post, err := http.NewRequestWithContext(ctx, http.MethodPost, page, strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	post.Header.Set("Origin", u.Scheme+"://"+u.Host)
+	post.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err = noFollow.Do(post)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if loc := resp.Header.Get("Location"); resp.StatusCode == http.StatusSeeOther && strings.HasPrefix(loc, next) {
+		return nil
+	}
+	return fmt.Errorf("POST %s: %s, not the redirect to %s: %s", u.Path, resp.Status, next, pageProblem(body))
+}
+
+// problemText finds the first alert or field error of a hosted page.
+var problemText = regexp.MustCompile(`(?s)class="(?:field-error|notice)"[^>]*>(.*?)</p>|role="alert"[^>]*>.*?<p>(.*?)</p>`)
+
+// pageProblem is what a hosted page says is wrong, as plain text.
+func pageProblem(body []byte) string {
+	m := problemText.FindSubmatch(body)
+	if m == nil {
+		return "the page names no problem"
+	}
+	return html.UnescapeString(strings.TrimSpace(string(append(m[1], m[2]...))))
 }

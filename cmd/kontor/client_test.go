@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -270,6 +271,31 @@ func TestTrigger(t *testing.T) {
 	}
 	if err := run(ctx, []string{"trigger", "--key", "sk_test_x", "charge.teleported"}, &out, &errOut); err == nil || !strings.Contains(err.Error(), "--list") {
 		t.Fatalf("unknown event: %v", err)
+	}
+}
+
+// TestSubmitPageNamesThePagesProblem: a hosted form the page refuses is an
+// error quoting what the page says, and the session stays open.
+func TestSubmitPageNamesThePagesProblem(t *testing.T) {
+	s := kontortest.Start(t, kontortest.Options{})
+	a := s.NewAccount(t)
+	ctx := context.Background()
+	cs, err := a.Client.V1CheckoutSessions.Create(ctx, &stripe.CheckoutSessionCreateParams{Mode: stripe.String("setup"),
+		PaymentMethodTypes: []*string{stripe.String("sepa_debit")}, SuccessURL: stripe.String("https://example.com/ok")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := &apiClient{base: s.URL, key: a.Key, http: http.DefaultClient}
+	err = cl.submitPage(ctx, cs.URL, url.Values{"payment_method": {"sepa_debit"}, "iban": {"DE89"}, "name": {"Jenny Rosen"}}, "https://example.com/ok")
+	t.Logf("refused: %v", err)
+	if err == nil || !strings.Contains(err.Error(), "422") || !strings.Contains(err.Error(), "IBAN") {
+		t.Fatalf("a refused form: %v", err)
+	}
+	if got, err := a.Client.V1CheckoutSessions.Retrieve(ctx, cs.ID, nil); err != nil || got.Status != "open" {
+		t.Fatalf("session after a refused form: %v %v", got.Status, err)
+	}
+	if err := cl.submitPage(ctx, s.URL+"/hosted/checkout/nope/cs_nope", url.Values{}, "https://example.com/ok"); err == nil {
+		t.Fatal("a page that does not exist was submitted")
 	}
 }
 

@@ -106,6 +106,27 @@ var triggers = map[string]trigger{
 		}
 		return err
 	}},
+	"checkout.session.completed": {"stripe", "a Checkout Session paid by SEPA Direct Debit on the hosted page", func(ctx context.Context, tr *triggerRun) error {
+		_, err := tr.checkoutSession(ctx)
+		return err
+	}},
+	"checkout.session.async_payment_succeeded": {"stripe", "a Checkout Session paid by SEPA Direct Debit whose debit the bank confirms", func(ctx context.Context, tr *triggerRun) error {
+		cs, err := tr.checkoutSession(ctx)
+		if err != nil {
+			return err
+		}
+		pi, err := tr.cl.stripe(ctx, "GET", "/v1/payment_intents/"+url.PathEscape(str(cs, "payment_intent")), nil)
+		if err != nil {
+			return err
+		}
+		ch := str(pi, "latest_charge")
+		if ch == "" {
+			return fmt.Errorf("payment intent %s has no charge (status %s)", str(pi, "id"), str(pi, "status"))
+		}
+		tr.made("payment_intent", str(pi, "id"))
+		_, err = tr.cl.stripe(ctx, "POST", "/v1/test_helpers/charges/"+ch+"/settle", nil)
+		return err
+	}},
 	"payment_captured": {"checkout", "a Checkout.com SEPA payment the bank collects", func(ctx context.Context, tr *triggerRun) error {
 		_, err := tr.ckoPayment(ctx, ckoIBANPaid, time.Minute)
 		return err
@@ -263,6 +284,34 @@ func (tr *triggerRun) clock(ctx context.Context) (string, time.Time, error) {
 // advance moves a test clock to at and waits until it is ready.
 func (tr *triggerRun) advance(ctx context.Context, clock string, at time.Time) error {
 	return advanceClock(ctx, tr.cl, clock, at.UTC().Format(time.RFC3339), 50*time.Millisecond, io.Discard, false)
+}
+
+// checkoutSession creates a payment-mode Checkout Session and pays it on
+// the hosted page as a payer's browser without JavaScript would: it loads
+// the page, then submits its form (SEPA Direct Debit from the test IBAN
+// that succeeds) from the page's own origin. It returns the session once
+// the page has sent the payer on to the success URL.
+func (tr *triggerRun) checkoutSession(ctx context.Context) (map[string]any, error) {
+	cs, err := tr.cl.stripe(ctx, "POST", "/v1/checkout/sessions", url.Values{"mode": {"payment"},
+		"payment_method_types[]": {"sepa_debit"}, "customer_email": {"jenny.rosen@example.com"},
+		"success_url":                                   {"https://example.com/success?session_id={CHECKOUT_SESSION_ID}"},
+		"line_items[0][quantity]":                       {"1"},
+		"line_items[0][price_data][currency]":           {"eur"},
+		"line_items[0][price_data][unit_amount]":        {"1099"},
+		"line_items[0][price_data][product_data][name]": {"kontor trigger"}})
+	if err != nil {
+		return nil, err
+	}
+	tr.made("checkout_session", str(cs, "id"))
+	page := str(cs, "url")
+	if page == "" {
+		return nil, fmt.Errorf("checkout session %s has no url", str(cs, "id"))
+	}
+	form := url.Values{"payment_method": {"sepa_debit"}, "iban": {ibanSucceeds}, "name": {"Jenny Rosen"}}
+	if err := tr.cl.submitPage(ctx, page, form, "https://example.com/success"); err != nil {
+		return nil, fmt.Errorf("paying checkout session %s on its page: %w", str(cs, "id"), err)
+	}
+	return tr.cl.stripe(ctx, "GET", "/v1/checkout/sessions/"+url.PathEscape(str(cs, "id")), nil)
 }
 
 type ckoPay struct {
