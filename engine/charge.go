@@ -343,6 +343,9 @@ func (op *Op) CreateSourceCharge(p ChargeParams) (*Charge, error) {
 	if p.Amount <= 0 {
 		return nil, Invalid("invalid_charge_amount", "amount", "The amount must be a positive integer in the currency's smallest unit.")
 	}
+	if err := checkAmount(p.Amount, minimumAmount, "amount"); err != nil {
+		return nil, err
+	}
 	var cust *Customer
 	if p.Customer != "" {
 		var err error

@@ -146,6 +146,9 @@ func (op *Op) CreateCheckoutSession(p CheckoutParams) (*CheckoutSession, error) 
 		if total < minimumAmount {
 			return nil, Invalid("amount_too_small", "line_items", "The Checkout Session's total amount must be at least €0.50 eur.")
 		}
+		if err := checkAmount(total, minimumAmount, "line_items"); err != nil {
+			return nil, err
+		}
 		cur := "eur"
 		s.Currency, s.AmountTotal, s.LineItems = &cur, &total, p.LineItems
 	case "setup":

@@ -112,9 +112,6 @@ type PaymentIntentParams struct {
 	CheckoutSession     string
 }
 
-// minimumAmount is the smallest payment amount in cents (€0.50).
-const minimumAmount = 50
-
 func (op *Op) validatePMTypes(types []string, param string) error {
 	for i, t := range types {
 		if !slices.Contains(PMTypes, t) {
@@ -148,8 +145,8 @@ func (op *Op) CreatePaymentIntent(p PaymentIntentParams) (*PaymentIntent, error)
 	if p.Amount == nil {
 		return nil, Missing("amount")
 	}
-	if *p.Amount < minimumAmount {
-		return nil, Invalid("amount_too_small", "amount", "Amount must be at least €0.50 eur")
+	if err := checkAmount(*p.Amount, minimumAmount, "amount"); err != nil {
+		return nil, err
 	}
 	if p.Currency == "" {
 		return nil, Missing("currency")
@@ -285,8 +282,8 @@ func (op *Op) UpdatePaymentIntent(id string, p PaymentIntentParams) (*PaymentInt
 		return nil, unexpectedState("payment_intent", pi.ID, pi.Status, "update")
 	}
 	if p.Amount != nil {
-		if *p.Amount < minimumAmount {
-			return nil, Invalid("amount_too_small", "amount", "Amount must be at least €0.50 eur")
+		if err := checkAmount(*p.Amount, minimumAmount, "amount"); err != nil {
+			return nil, err
 		}
 		pi.Amount = *p.Amount
 	}

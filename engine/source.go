@@ -263,8 +263,11 @@ func (op *Op) newSofort(s *Source, p SourceParams) error {
 	if p.Amount == nil {
 		return Missing("amount")
 	}
-	if *p.Amount < 100 {
+	if *p.Amount < minimumSofortAmount {
 		return Invalid("invalid_amount", "amount", "The source amount is invalid. Sofort enforces a minimum payment amount of 1 EUR (100).")
+	}
+	if err := checkAmount(*p.Amount, minimumSofortAmount, "amount"); err != nil {
+		return err
 	}
 	if p.Usage != "" && p.Usage != "single_use" {
 		return Invalid("invalid_source_usage", "usage", "Sofort sources are single_use; usage %q is not supported.", p.Usage)
@@ -518,8 +521,8 @@ func (op *Op) DeliverCreditTransfer(sourceID string, amount int64, reference, se
 	if s.CreditTransfer == nil {
 		return nil, Errorf(KindState, "source_not_receiver", "source", "Credit transfers can only be delivered to sepa_credit_transfer sources.")
 	}
-	if amount <= 0 {
-		return nil, Invalid("invalid_amount", "amount", "The amount of a transfer must be a positive integer in cents.")
+	if !sepa.ValidAmount(amount) {
+		return nil, Invalid("invalid_amount", "amount", "The amount of a transfer must be a positive integer in cents, at most 99999999999 (999,999,999.99 EUR).")
 	}
 	if senderIBAN == "" {
 		senderIBAN = op.e.tests.IncomingTransfer("").SenderIBAN

@@ -249,7 +249,7 @@ func parseInt(v any, s spec, name string) (any, error) {
 		return nil, engine.Invalid("parameter_invalid_integer", name, "Invalid integer: %s", display(v))
 	}
 	n, err := strconv.ParseInt(str, 10, 64)
-	if err != nil {
+	if err != nil || strings.HasPrefix(str, "+") {
 		return nil, engine.Invalid("parameter_invalid_integer", name, "Invalid integer: %s", str)
 	}
 	if s.min != nil && n < *s.min {
