@@ -18,6 +18,10 @@ type TestClock struct {
 	TargetTime   int64   `json:"target_time,omitempty"`
 	DeletesAfter int64   `json:"deletes_after"`
 	Deleted      bool    `json:"deleted,omitempty"`
+	// LastTarget is the frozen time the latest advance moves (or moved) the
+	// clock to, and TimersFired how many of the clock's timers it has fired.
+	LastTarget  int64 `json:"last_target,omitempty"`
+	TimersFired int64 `json:"timers_fired,omitempty"`
 }
 
 func init() { register(&TestClock{}) }
@@ -114,7 +118,7 @@ func (op *Op) AdvanceTestClock(id string, frozenTime int64) (*TestClock, error) 
 		return nil, Invalid("test_clock_advance_backwards", "frozen_time",
 			"The frozen_time (%d) must be after the test clock's current frozen_time (%d).", frozenTime, c.FrozenTime)
 	}
-	c.Status, c.TargetTime = "advancing", frozenTime
+	c.Status, c.TargetTime, c.LastTarget, c.TimersFired = "advancing", frozenTime, frozenTime, 0
 	if err := op.save(c); err != nil {
 		return nil, err
 	}
@@ -122,6 +126,65 @@ func (op *Op) AdvanceTestClock(id string, frozenTime int64) (*TestClock, error) 
 		return nil, err
 	}
 	return c, op.emit("test_helpers.test_clock.advancing", c, nil)
+}
+
+// AdvanceProgress is how far the latest advance of a test clock has got.
+type AdvanceProgress struct {
+	// Target is the frozen time the advance moves the clock to.
+	Target int64
+	// Fired counts the clock's timers the advance has fired; Due counts
+	// those plus the timers still to fire up to Target. Timers that fire
+	// schedule others, so Due may grow while the clock advances; once the
+	// clock is ready, Fired equals Due.
+	Fired, Due int64
+}
+
+// AdvanceProgress reports the progress of the clock's latest advance, and
+// false when the clock was never advanced.
+func (op *Op) AdvanceProgress(c *TestClock) (AdvanceProgress, bool, error) {
+	if c.LastTarget == 0 {
+		return AdvanceProgress{}, false, nil
+	}
+	p := AdvanceProgress{Target: c.LastTarget, Fired: c.TimersFired, Due: c.TimersFired}
+	if c.Status == "advancing" {
+		left, err := op.tx.CountTimersDue(op.ctx, c.ID, time.Unix(c.TargetTime, 0).UnixMilli())
+		if err != nil {
+			return p, true, err
+		}
+		p.Due += left
+	}
+	return p, true, nil
+}
+
+// advanceTally counts the timers an advance fires on the clock itself, in
+// the transaction that fires them: the count stays exact whichever node
+// fires them, and a batch rolled back is not counted.
+type advanceTally struct {
+	op *Op
+	c  *TestClock
+}
+
+// tallyFor locks the test clock clockID for counting the timers fired in
+// tx; it is nil for wall-clock timers (clockID "") and a clock that is gone.
+func (e *Engine) tallyFor(ctx context.Context, tx store.Tx, account, clockID string) (*advanceTally, error) {
+	if clockID == "" {
+		return nil, nil
+	}
+	op := e.newOp(ctx, tx, account, RequestInfo{}, true)
+	c, err := followed(GetForUpdate[TestClock](op, clockID))
+	if err != nil || c == nil {
+		return nil, err
+	}
+	return &advanceTally{op: op, c: c}, nil
+}
+
+// add counts n more timers fired.
+func (t *advanceTally) add(n int) error {
+	if t == nil || n == 0 {
+		return nil
+	}
+	t.c.TimersFired += int64(n)
+	return t.op.save(t.c)
 }
 
 // DeleteTestClock deletes the clock, cancels its timers and deletes the customers bound to it.

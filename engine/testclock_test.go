@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 )
@@ -65,5 +66,86 @@ func TestLongAdvanceKeepsItsLease(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAdvanceCountsTheTimersItFires advances a clock through three timers,
+// the first of which schedules a fourth within the advance and the second
+// of which fails once: the progress counts each timer fired exactly once
+// (a rolled-back batch is not counted), due grows with the timer scheduled
+// on the way, and the next advance counts afresh.
+func TestAdvanceCountsTheTimersItFires(t *testing.T) {
+	te := newTestEngine(t)
+	frozen := te.wall.Now().Truncate(time.Second)
+	var clockID string
+	failed := false
+	te.HandleTimer("test.tick", func(op *Op, tm *Timer) error {
+		switch string(tm.Payload) {
+		case `"first"`:
+			return op.Schedule(frozen.Add(90*time.Minute), clockID, "test.tick", clockID, "scheduled")
+		case `"second"`:
+			if !failed {
+				failed = true
+				return errors.New("the second tick fails once")
+			}
+		}
+		return nil
+	})
+	progress := func() AdvanceProgress {
+		t.Helper()
+		var p AdvanceProgress
+		te.view(t, func(op *Op) error {
+			c, err := op.GetTestClock(clockID)
+			if err != nil {
+				return err
+			}
+			var ok bool
+			p, ok, err = op.AdvanceProgress(c)
+			if err == nil && !ok {
+				t.Errorf("no progress for a clock that was advanced")
+			}
+			return err
+		})
+		return p
+	}
+	te.update(t, func(op *Op) error {
+		c, err := op.CreateTestClock(frozen.Unix(), Opt[string]{})
+		if err != nil {
+			return err
+		}
+		clockID = c.ID
+		if _, ok, err := op.AdvanceProgress(c); ok || err != nil {
+			t.Errorf("progress of a clock never advanced: %v %v", ok, err)
+		}
+		for i, name := range []string{"first", "second", "third"} {
+			if err := op.Schedule(frozen.Add(time.Duration(i+1)*time.Hour), c.ID, "test.tick", c.ID, name); err != nil {
+				return err
+			}
+		}
+		// A timer after the target is not due.
+		if err := op.Schedule(frozen.Add(10*time.Hour), c.ID, "test.tick", c.ID, "later"); err != nil {
+			return err
+		}
+		_, err = op.AdvanceTestClock(c.ID, frozen.Add(5*time.Hour).Unix())
+		return err
+	})
+	target := frozen.Add(5 * time.Hour).Unix()
+	if p := progress(); p != (AdvanceProgress{Target: target, Fired: 0, Due: 3}) {
+		t.Fatalf("before the advance runs: %+v", p)
+	}
+	te.fire(t)
+	if !failed {
+		t.Fatal("the second tick never failed")
+	}
+	if p := progress(); p != (AdvanceProgress{Target: target, Fired: 4, Due: 4}) {
+		t.Fatalf("after the advance: %+v, want the three ticks and the one scheduled on the way, once each", p)
+	}
+	te.update(t, func(op *Op) error {
+		_, err := op.AdvanceTestClock(clockID, frozen.Add(11*time.Hour).Unix())
+		return err
+	})
+	te.fire(t)
+	if p := progress(); p != (AdvanceProgress{Target: frozen.Add(11 * time.Hour).Unix(), Fired: 1, Due: 1}) {
+		t.Fatalf("the next advance: %+v", p)
 	}
 }

@@ -141,6 +141,10 @@ func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, lim
 	err = e.store.Update(ctx, func(tx store.Tx) error {
 		fired, failedAt, failed, cause, wake = 0, -1, nil, nil, false
 		ts, err := tx.ClaimDueTimers(ctx, store.ClaimTimersParams{ClockID: clockID, DueLTE: dueMS, Limit: limit})
+		if err != nil || len(ts) == 0 {
+			return err
+		}
+		tally, err := e.tallyFor(ctx, tx, ts[0].Account, clockID)
 		if err != nil {
 			return err
 		}
@@ -169,10 +173,10 @@ func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, lim
 			wake = wake || op.wake
 			fired++
 			if !until.IsZero() && e.clock.Now().After(until) {
-				return nil
+				break
 			}
 		}
-		return nil
+		return tally.add(fired)
 	})
 	if failed != nil && errors.Is(err, errBatchStop) {
 		return 0, failedAt, failed, cause, nil
@@ -212,6 +216,10 @@ func (e *Engine) fireDue(ctx context.Context, clockID string, dueMS int64) (bool
 			herr = fmt.Errorf("engine: no handler for timer kind %q", t.Kind)
 			return herr
 		}
+		tally, err := e.tallyFor(ctx, tx, t.Account, clockID)
+		if err != nil {
+			return err
+		}
 		op := e.newOp(ctx, tx, t.Account, RequestInfo{}, true)
 		if clockID != "" {
 			op.pinned = map[string]time.Time{clockID: time.UnixMilli(t.Due)}
@@ -222,7 +230,7 @@ func (e *Engine) fireDue(ctx context.Context, clockID string, dueMS int64) (bool
 		if herr = h(op, &t); herr != nil {
 			return herr
 		}
-		return nil
+		return tally.add(1)
 	})
 	if claimed == nil {
 		return false, err

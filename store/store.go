@@ -76,6 +76,7 @@ type Tx interface {
 	UpdateTimer(ctx context.Context, t *Timer) error
 	DeleteTimer(ctx context.Context, id int64) error
 	NextTimerDue(ctx context.Context, clockID string) (int64, bool, error)
+	CountTimersDue(ctx context.Context, clockID string, dueLTE int64) (int64, error)
 	CancelTimers(ctx context.Context, p CancelTimersParams) (int64, error)
 
 	// Idempotency records.

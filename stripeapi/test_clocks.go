@@ -16,14 +16,21 @@ func renderTestClock(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
 		adv := &Obj{}
 		details.Set("advancing", adv.Set("target_frozen_time", tc.TargetTime))
 	}
-	return newObj(tc.ID, "test_helpers.test_clock").
+	out := newObj(tc.ID, "test_helpers.test_clock").
 		Set("created", tc.Created).
 		Set("deletes_after", tc.DeletesAfter).
 		Set("frozen_time", tc.FrozenTime).
 		Set("livemode", false).
 		Set("name", str(tc.Name)).
 		Set("status", tc.Status).
-		Set("status_details", details), nil
+		Set("status_details", details)
+	// Kontor's extension: how far the latest advance has got, in timers.
+	p, ok, err := op.AdvanceProgress(tc)
+	if err != nil || !ok {
+		return out, err
+	}
+	adv := &Obj{}
+	return out.Set("kontor_advance", adv.Set("target_frozen_time", p.Target).Set("timers_due", p.Due).Set("timers_fired", p.Fired)), nil
 }
 
 func (a *API) testClockRoutes() {

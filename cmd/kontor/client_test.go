@@ -179,16 +179,45 @@ func TestClockCommands(t *testing.T) {
 		t.Fatalf("clock create printed %q", out.String())
 	}
 	id := m[1]
-	// A customer on the clock, so that the advance has something to do.
-	if _, err := a.Client.V1Customers.Create(ctx, &stripe.CustomerCreateParams{TestClock: stripe.String(id)}); err != nil {
+	// A SEPA Direct Debit charge of a customer on the clock, so that the
+	// advance has timers to fire (the debit's collection and settlement).
+	sp := &stripe.SourceCreateParams{Type: stripe.String("sepa_debit"), Currency: stripe.String("eur"), Owner: &stripe.SourceCreateOwnerParams{Name: stripe.String("Jenny Rosen")}}
+	sp.AddExtra("sepa_debit[iban]", ibanSucceeds)
+	src, err := a.Client.V1Sources.Create(ctx, sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cus, err := a.Client.V1Customers.Create(ctx, &stripe.CustomerCreateParams{TestClock: stripe.String(id), Source: stripe.String(src.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Client.V1Charges.Create(ctx, &stripe.ChargeCreateParams{Amount: stripe.Int64(1099), Currency: stripe.String("eur"), Customer: stripe.String(cus.ID)}); err != nil {
 		t.Fatal(err)
 	}
 	var adv kontortest.Buffer
 	if err := run(ctx, []string{"clock", "advance", "--api", s.URL, "--key", a.Key, "--clock", id, "--to", "+14d", "--interval", "10ms"}, &adv, &errOut); err != nil {
 		t.Fatalf("advance: %v", err)
 	}
-	if !strings.Contains(adv.String(), id+" is ready at 2027-01-15T00:00:00Z") || !strings.Contains(adv.String(), "advancing "+id) {
+	m = regexp.MustCompile(id + ` is ready at 2027-01-15T00:00:00Z \(([0-9]+) timers fired in `).FindStringSubmatch(adv.String())
+	if m == nil || !strings.Contains(adv.String(), "advancing "+id) {
 		t.Fatalf("advance printed %q (plain lines, not a bar, when not on a terminal)", adv.String())
+	}
+	// The count is the server's: every timer due by the target, fired.
+	clk, err := (&apiClient{base: s.URL, key: a.Key, http: http.DefaultClient}).stripe(ctx, "GET", "/v1/test_helpers/test_clocks/"+id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fired, due := timersOf(clk)
+	if m[1] == "0" || m[1] != fmt.Sprint(fired) || fired != due {
+		t.Fatalf("advance printed %s timers fired; the clock says %d of %d (%v)", m[1], fired, due, clk["kontor_advance"])
+	}
+	if !strings.Contains(adv.String(), fmt.Sprintf("ready, %d of %d timers fired", fired, due)) {
+		t.Errorf("the last progress line does not count the timers: %q", adv.String())
+	}
+	for ch, err := range a.Client.V1Charges.List(ctx, &stripe.ChargeListParams{Customer: stripe.String(cus.ID)}).All(ctx) {
+		if err != nil || ch.Status != "succeeded" {
+			t.Errorf("the charge on the clock after the advance: %v %v", ch.Status, err)
+		}
 	}
 	if strings.Contains(adv.String(), "\r") {
 		t.Fatalf("advance drew a bar into a pipe: %q", adv.String())

@@ -114,10 +114,12 @@ func parseTarget(to string, frozen time.Time) (time.Time, error) {
 }
 
 // advanceClock advances a test clock and waits until it is ready,
-// reporting the events its timers produce meanwhile: a bar redrawn in
-// place on a terminal, a plain line a second otherwise.
+// reporting the timers fired of those due by the target (Kontor's
+// kontor_advance on the clock): a bar redrawn in place on a terminal, a
+// plain line a second otherwise.
 func advanceClock(ctx context.Context, cl *apiClient, id, to string, every time.Duration, out io.Writer, tty bool) error {
-	clk, err := cl.stripe(ctx, "GET", "/v1/test_helpers/test_clocks/"+url.PathEscape(id), nil)
+	path := "/v1/test_helpers/test_clocks/" + url.PathEscape(id)
+	clk, err := cl.stripe(ctx, "GET", path, nil)
 	if err != nil {
 		return err
 	}
@@ -125,61 +127,27 @@ func advanceClock(ctx context.Context, cl *apiClient, id, to string, every time.
 	if err != nil {
 		return err
 	}
-	// The newest event before the advance: the events after it are the advance's.
-	mark := ""
-	if page, err := cl.stripe(ctx, "GET", "/v1/events", url.Values{"limit": {"1"}}); err == nil && len(list(page)) > 0 {
-		mark = str(list(page)[0], "id")
-	}
 	start := time.Now()
-	if _, err := cl.stripe(ctx, "POST", "/v1/test_helpers/test_clocks/"+url.PathEscape(id)+"/advance",
-		url.Values{"frozen_time": {strconv.FormatInt(target.Unix(), 10)}}); err != nil {
+	if clk, err = cl.stripe(ctx, "POST", path+"/advance", url.Values{"frozen_time": {strconv.FormatInt(target.Unix(), 10)}}); err != nil {
 		return err
 	}
-	events := 0
 	lastLine := time.Time{}
-	frame := 0
 	for {
-		clk, err = cl.stripe(ctx, "GET", "/v1/test_helpers/test_clocks/"+url.PathEscape(id), nil)
-		if err != nil {
-			return err
-		}
-		for {
-			q := url.Values{"limit": {"100"}}
-			if mark != "" {
-				q.Set("ending_before", mark)
-			}
-			page, err := cl.stripe(ctx, "GET", "/v1/events", q)
-			if err != nil {
-				return err
-			}
-			evs := list(page)
-			events += len(evs)
-			if len(evs) > 0 {
-				mark = str(evs[0], "id")
-			}
-			if more, _ := page["has_more"].(bool); !more {
-				break
-			}
-		}
+		fired, due := timersOf(clk)
 		ready := str(clk, "status") == "ready"
 		elapsed := time.Since(start).Round(100 * time.Millisecond)
 		switch {
 		case tty:
-			bar := strings.Repeat("=", frame%20) + ">" + strings.Repeat(" ", 19-frame%20)
-			if ready {
-				bar = strings.Repeat("=", 20)
-			}
-			fmt.Fprintf(out, "\r[%s] %s → %s  %d events  %s ", bar, id, target.UTC().Format(time.RFC3339), events, elapsed)
-			frame++
+			fmt.Fprintf(out, "\r[%s] %s → %s  %d/%d timers  %s ", progressBar(fired, due, ready, 20), id, target.UTC().Format(time.RFC3339), fired, due, elapsed)
 		case ready || time.Since(lastLine) >= time.Second:
-			fmt.Fprintf(out, "advancing %s to %s: %s, %d events so far, %s\n", id, target.UTC().Format(time.RFC3339), str(clk, "status"), events, elapsed)
+			fmt.Fprintf(out, "advancing %s to %s: %s, %d of %d timers fired, %s\n", id, target.UTC().Format(time.RFC3339), str(clk, "status"), fired, due, elapsed)
 			lastLine = time.Now()
 		}
 		if ready {
 			if tty {
 				fmt.Fprintln(out)
 			}
-			fmt.Fprintf(out, "%s is ready at %s (%d events in %s)\n", id, time.Unix(num(clk, "frozen_time"), 0).UTC().Format(time.RFC3339), events, elapsed)
+			fmt.Fprintf(out, "%s is ready at %s (%d timers fired in %s)\n", id, time.Unix(num(clk, "frozen_time"), 0).UTC().Format(time.RFC3339), fired, elapsed)
 			return nil
 		}
 		select {
@@ -187,7 +155,28 @@ func advanceClock(ctx context.Context, cl *apiClient, id, to string, every time.
 			return fmt.Errorf("stopped waiting; %s is still %s and goes on advancing on the server", id, str(clk, "status"))
 		case <-time.After(every):
 		}
+		if clk, err = cl.stripe(ctx, "GET", path, nil); err != nil {
+			return err
+		}
 	}
+}
+
+// timersOf reads the timers fired and due of the clock's latest advance.
+func timersOf(clk map[string]any) (fired, due int64) {
+	adv, _ := clk["kontor_advance"].(map[string]any)
+	return num(adv, "timers_fired"), num(adv, "timers_due")
+}
+
+// progressBar draws fired of due as width characters; full once ready.
+func progressBar(fired, due int64, ready bool, width int) string {
+	n := width
+	if !ready {
+		n = 0
+		if due > 0 {
+			n = int(min(fired, due) * int64(width) / due)
+		}
+	}
+	return strings.Repeat("=", n) + strings.Repeat(" ", width-n)
 }
 
 // isTerminal reports whether w is a terminal (a character device).

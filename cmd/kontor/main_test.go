@@ -213,3 +213,16 @@ func TestBannerFollowsLogFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestProgressBar(t *testing.T) {
+	for _, c := range []struct {
+		fired, due int64
+		ready      bool
+		want       string
+	}{{0, 0, false, "          "}, {0, 4, false, "          "}, {1, 4, false, "==        "}, {4, 4, false, "=========="},
+		{5, 4, false, "=========="}, {0, 0, true, "=========="}} {
+		if got := progressBar(c.fired, c.due, c.ready, 10); got != c.want {
+			t.Errorf("progressBar(%d, %d, %v) = %q, want %q", c.fired, c.due, c.ready, got, c.want)
+		}
+	}
+}

@@ -69,6 +69,13 @@ func (t *Tx) NextTimerDue(ctx context.Context, clockID string) (int64, bool, err
 	return *due, true, nil
 }
 
+// CountTimersDue counts the clock's timers due at or before dueLTE (Unix ms).
+func (t *Tx) CountTimersDue(ctx context.Context, clockID string, dueLTE int64) (int64, error) {
+	var n int64
+	err := t.row(ctx, `SELECT COUNT(*) FROM timers WHERE clock_id = ? AND due <= ?`, clockID, dueLTE).Scan(&n)
+	return n, t.err(err)
+}
+
 // CancelTimers deletes the pending timers of an object (of one kind, if given) and returns how many.
 func (t *Tx) CancelTimers(ctx context.Context, p store.CancelTimersParams) (int64, error) {
 	var w where

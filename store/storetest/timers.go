@@ -96,6 +96,25 @@ var timerTests = []test{
 		if due, ok := next("clock_1"); !ok || due != 100 {
 			t.Fatalf("NextTimerDue clock_1 = %d, %v; want 100, true", due, ok)
 		}
+		count := func(clock string, dueLTE int64) int64 {
+			t.Helper()
+			var n int64
+			view(t, s, func(ctx context.Context, tx store.Tx) error {
+				var err error
+				n, err = tx.CountTimersDue(ctx, clock, dueLTE)
+				return err
+			})
+			return n
+		}
+		for _, c := range []struct {
+			clock string
+			due   int64
+			want  int64
+		}{{"", 199, 0}, {"", 200, 1}, {"", 500, 2}, {"clock_1", 100, 1}, {"clock_1", 99, 0}, {"clock_2", 1000, 0}} {
+			if got := count(c.clock, c.due); got != c.want {
+				t.Errorf("CountTimersDue(%q, %d) = %d, want %d", c.clock, c.due, got, c.want)
+			}
+		}
 		update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteTimer(ctx, b.ID) })
 		if due, ok := next(""); !ok || due != 500 {
 			t.Fatalf("NextTimerDue after delete = %d, %v; want 500, true", due, ok)
