@@ -57,7 +57,7 @@ func TestChargeRetrieveUpdateList(t *testing.T) {
 	if d := prev["data"].([]any); len(d) != 2 || d[0].(map[string]any)["id"] != a3.ID || d[1].(map[string]any)["id"] != a2.ID {
 		t.Errorf("ending_before page = %v", prev)
 	}
-	apiErr(t, e.get("/v1/charges?starting_after=py_nope"), http.StatusNotFound, "resource_missing", "starting_after")
+	apiErr(t, e.get("/v1/charges?starting_after=py_nope"), http.StatusBadRequest, "resource_missing", "starting_after")
 
 	// Expansions.
 	got, err := e.sc.V1Charges.Retrieve(e.ctx, a1.ID, &stripe.ChargeRetrieveParams{Expand: []*string{stripe.String("customer"),
@@ -116,7 +116,7 @@ func TestChargeRetrieveUpdateList(t *testing.T) {
 	stripeErr(t, err, http.StatusNotFound, stripe.ErrorTypeInvalidRequest, stripe.ErrorCodeResourceMissing)
 	_, err = other.Client.V1Charges.Create(e.ctx, &stripe.ChargeCreateParams{Amount: stripe.Int64(100), Currency: stripe.String("eur"),
 		Source: &stripe.PaymentSourceSourceParams{Token: stripe.String(srcB.ID)}})
-	stripeErr(t, err, http.StatusNotFound, stripe.ErrorTypeInvalidRequest, stripe.ErrorCodeResourceMissing)
+	stripeErr(t, err, http.StatusBadRequest, stripe.ErrorTypeInvalidRequest, stripe.ErrorCodeResourceMissing)
 }
 
 // TestChargeCreateErrors: every rejected charge names its parameter and changes nothing.
@@ -137,8 +137,8 @@ func TestChargeCreateErrors(t *testing.T) {
 		{"no currency", url.Values{"amount": {"100"}, "source": {s.ID}}, 400, "parameter_missing", "currency"},
 		{"usd", url.Values{"amount": {"100"}, "currency": {"usd"}, "source": {s.ID}}, 400, "invalid_currency", "currency"},
 		{"no source or customer", url.Values{"amount": {"100"}, "currency": {"eur"}}, 400, "parameter_missing", "source"},
-		{"unknown source", url.Values{"amount": {"100"}, "currency": {"eur"}, "source": {"src_nope"}}, 404, "resource_missing", "source"},
-		{"unknown customer", url.Values{"amount": {"100"}, "currency": {"eur"}, "source": {s.ID}, "customer": {"cus_nope"}}, 404, "resource_missing", "customer"},
+		{"unknown source", url.Values{"amount": {"100"}, "currency": {"eur"}, "source": {"src_nope"}}, 400, "resource_missing", "source"},
+		{"unknown customer", url.Values{"amount": {"100"}, "currency": {"eur"}, "source": {s.ID}, "customer": {"cus_nope"}}, 400, "resource_missing", "customer"},
 		{"capture false", url.Values{"amount": {"100"}, "currency": {"eur"}, "source": {s.ID}, "capture": {"false"}}, 400, "parameter_invalid_boolean", "capture"},
 		{"unknown parameter", url.Values{"amount": {"100"}, "currency": {"eur"}, "source": {s.ID}, "application_fee_amount": {"5"}}, 400, "parameter_unknown", "application_fee_amount"},
 	}

@@ -353,7 +353,7 @@ func TestCheckoutSessionsAPI(t *testing.T) {
 	p = ok()
 	p.LineItems = []*stripe.CheckoutSessionCreateLineItemParams{{Price: stripe.String("price_123"), Quantity: stripe.Int64(1)}}
 	_, err = sc.V1CheckoutSessions.Create(ctx, p)
-	stripeErr(t, err, http.StatusNotFound, stripe.ErrorTypeInvalidRequest, "resource_missing")
+	stripeErr(t, err, http.StatusBadRequest, stripe.ErrorTypeInvalidRequest, "resource_missing")
 	p = ok()
 	p.Mode, p.Currency = stripe.String("payment"), nil
 	p.LineItems = []*stripe.CheckoutSessionCreateLineItemParams{{PriceData: &stripe.CheckoutSessionCreateLineItemPriceDataParams{

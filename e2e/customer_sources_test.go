@@ -92,7 +92,7 @@ func TestCustomerSources(t *testing.T) {
 	e.unchanged(func() {
 		_, err := e.sc.V1PaymentSources.Create(e.ctx, &stripe.PaymentSourceCreateParams{Customer: stripe.String(other.ID),
 			Source: &stripe.PaymentSourceSourceParams{Token: stripe.String("src_nope")}})
-		stripeErr(t, err, http.StatusNotFound, stripe.ErrorTypeInvalidRequest, stripe.ErrorCodeResourceMissing)
+		stripeErr(t, err, http.StatusBadRequest, stripe.ErrorTypeInvalidRequest, stripe.ErrorCodeResourceMissing)
 	})
 	e.unchanged(func() {
 		_, err := e.sc.V1PaymentSources.Create(e.ctx, &stripe.PaymentSourceCreateParams{Customer: stripe.String("cus_nope"),

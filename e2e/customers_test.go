@@ -274,7 +274,7 @@ func TestCustomerPagination(t *testing.T) {
 		t.Errorf("starting_after with ending_before: %d %s", r.Status, r.Body)
 	}
 	r = a.Do(t, "GET", "/v1/customers?starting_after=cus_nope", "", nil)
-	if e := r.Error(t); r.Status != 404 || e["code"] != "resource_missing" || e["param"] != "starting_after" {
+	if e := r.Error(t); r.Status != 400 || e["code"] != "resource_missing" || e["param"] != "starting_after" {
 		t.Errorf("unknown cursor: %d %v", r.Status, e)
 	}
 }

@@ -113,7 +113,7 @@ func TestIdempotencyValidationFailureNotStored(t *testing.T) {
 	nf := &stripe.CustomerCreateParams{TestClock: stripe.String("clock_missing")}
 	nf.SetIdempotencyKey("missing-clock")
 	_, err = sc.V1Customers.Create(ctx, nf)
-	stripeErr(t, err, http.StatusNotFound, "", stripe.ErrorCodeResourceMissing)
+	stripeErr(t, err, http.StatusBadRequest, "", stripe.ErrorCodeResourceMissing)
 	clk, err := sc.V1TestHelpersTestClocks.Create(ctx, &stripe.TestHelpersTestClockCreateParams{FrozenTime: stripe.Int64(1767225600)})
 	if err != nil {
 		t.Fatal(err)

@@ -232,7 +232,7 @@ func TestPaymentIntentBadInput(t *testing.T) {
 	p = base()
 	p.Customer = stripe.String("cus_missing")
 	_, err = sc.V1PaymentIntents.Create(ctx, p)
-	stripeErr(t, err, http.StatusNotFound, stripe.ErrorTypeInvalidRequest, "resource_missing")
+	stripeErr(t, err, http.StatusBadRequest, stripe.ErrorTypeInvalidRequest, "resource_missing")
 	p = base()
 	p.MandateData = &stripe.PaymentIntentCreateMandateDataParams{CustomerAcceptance: &stripe.PaymentIntentCreateMandateDataCustomerAcceptanceParams{Type: stripe.String("online")}}
 	p.PaymentMethod, p.Confirm = stripe.String("pm_success_de"), stripe.Bool(true)

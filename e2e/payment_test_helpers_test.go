@@ -131,7 +131,7 @@ func TestChargeTestHelpers(t *testing.T) {
 		apiErr(t, e.post("/v1/test_helpers/charges/"+pending.ID+"/fail", url.Values{"failure_code": {"meh"}}), http.StatusBadRequest, "parameter_invalid_enum", "failure_code")
 	})
 	e.unchanged(func() {
-		apiErr(t, e.post("/v1/test_helpers/charges/py_nope/settle", nil), http.StatusNotFound, "resource_missing", "charge")
+		apiErr(t, e.post("/v1/test_helpers/charges/py_nope/settle", nil), http.StatusNotFound, "resource_missing", "id")
 	})
 	// The bank's own answer, due later, no longer changes the forced outcomes.
 	advance(e.t, e.acct, clk.ID, t0.Add(5*time.Minute))

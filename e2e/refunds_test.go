@@ -89,7 +89,7 @@ func TestRefunds(t *testing.T) {
 		param  string
 	}{
 		{url.Values{}, 400, "parameter_missing", "charge"},
-		{url.Values{"charge": {"py_nope"}}, 404, "resource_missing", "charge"},
+		{url.Values{"charge": {"py_nope"}}, 400, "resource_missing", "charge"},
 		{url.Values{"charge": {other.ID}, "amount": {"0"}}, 400, "invalid_refund_amount", "amount"},
 		{url.Values{"charge": {other.ID}, "amount": {"1001"}}, 400, "amount_too_large", "amount"},
 		{url.Values{"charge": {other.ID}, "reason": {"changed_mind"}}, 400, "parameter_invalid_enum", "reason"},

@@ -164,12 +164,12 @@ func TestSepaDebitFromSofort(t *testing.T) {
 	})
 	e.unchanged(func() {
 		_, err := fromSofort("src_doesnotexist")
-		stripeErr(t, err, http.StatusNotFound, stripe.ErrorTypeInvalidRequest, stripe.ErrorCodeResourceMissing)
+		stripeErr(t, err, http.StatusBadRequest, stripe.ErrorTypeInvalidRequest, stripe.ErrorCodeResourceMissing)
 	})
 	sd0 := e.sepaDebit("DE89370400440532013000", "")
 	e.unchanged(func() {
 		_, err := fromSofort(sd0.ID)
-		stripeErr(t, err, http.StatusNotFound, stripe.ErrorTypeInvalidRequest, stripe.ErrorCodeResourceMissing)
+		stripeErr(t, err, http.StatusBadRequest, stripe.ErrorTypeInvalidRequest, stripe.ErrorCodeResourceMissing)
 	})
 	// The payer authorises on the hosted page; the merchant charges the Sofort source first.
 	if res := submitSofortPage(t, e.srv.URL, so.Redirect.URL, "authorize"); res.status != http.StatusSeeOther {

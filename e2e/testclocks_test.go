@@ -118,7 +118,7 @@ func TestTestClocks(t *testing.T) {
 		t.Errorf("delete events = %v", got)
 	}
 	_, err = sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{TestClock: stripe.String(clk.ID)})
-	stripeErr(t, err, http.StatusNotFound, stripe.ErrorTypeInvalidRequest, stripe.ErrorCodeResourceMissing)
+	stripeErr(t, err, http.StatusBadRequest, stripe.ErrorTypeInvalidRequest, stripe.ErrorCodeResourceMissing)
 }
 
 // TestTestClockAdvanceWebhooks follows an advance through webhooks, as an integration would.

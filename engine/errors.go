@@ -67,9 +67,13 @@ func Missing(param string) *Error {
 	return &Error{Kind: KindInvalid, Code: "parameter_missing", Param: param}
 }
 
-// NotFound returns the error for an id that does not exist (or belongs to another account).
+// NotFound returns the error for an id that does not exist (or belongs to
+// another account). Data names the object ("object") and the id ("id"), so
+// that a dialect can tell an id of the request's path from one among its
+// parameters.
 func NotFound(param, what, id string) *Error {
-	return &Error{Kind: KindNotFound, Code: "resource_missing", Param: param, Message: fmt.Sprintf("No such %s: '%s'", what, id)}
+	return &Error{Kind: KindNotFound, Code: "resource_missing", Param: param, Message: fmt.Sprintf("No such %s: '%s'", what, id),
+		Data: map[string]string{"object": what, "id": id}}
 }
 
 // AsError returns err as an *Error when it is one.

@@ -1,6 +1,7 @@
 package stripeapi
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,7 +36,7 @@ var statusOf = map[engine.Kind]struct {
 	typ    string
 }{
 	engine.KindInvalid:     {http.StatusBadRequest, "invalid_request_error"},
-	engine.KindNotFound:    {http.StatusNotFound, "invalid_request_error"},
+	engine.KindNotFound:    {http.StatusBadRequest, "invalid_request_error"}, // 404 for ids in the path: call.pathNotFound
 	engine.KindState:       {http.StatusBadRequest, "invalid_request_error"},
 	engine.KindPayment:     {http.StatusPaymentRequired, "card_error"},
 	engine.KindAuth:        {http.StatusUnauthorized, "invalid_request_error"},
@@ -89,6 +90,30 @@ func message(e *engine.Error) string {
 		return fmt.Sprintf("You cannot %s this %s because it has a status of %s.", e.Data["action"], objectNames[e.Data["object"]], e.Data["status"])
 	}
 	return e.Message
+}
+
+// pathParams are the names Stripe gives an unknown id of the request's path
+// in its error, by object: "id" unless listed.
+var pathParams = map[string]string{"payment_intent": "intent", "setup_intent": "intent", "checkout.session": "session"}
+
+// pathNames are the path wildcards of the routes that name objects.
+var pathNames = []string{"id", "src", "pm", "mn", "txn"}
+
+// pathNotFound turns ae, the envelope of err, into Stripe's answer for an
+// unknown id of the request's path: 404, naming the path parameter. An
+// unknown id among the parameters (customer=cus_nope on a charge) stays 400
+// resource_missing naming its parameter, as Stripe answers it.
+func (c *call) pathNotFound(err error, ae *apiError) {
+	e, ok := engine.AsError(err)
+	if !ok || e.Kind != engine.KindNotFound || e.Data["id"] == "" {
+		return
+	}
+	for _, n := range pathNames {
+		if c.r.PathValue(n) == e.Data["id"] {
+			ae.status, ae.Param = http.StatusNotFound, cmp.Or(pathParams[e.Data["object"]], "id")
+			return
+		}
+	}
 }
 
 // toAPIError converts any error into the envelope the client sees. Errors

@@ -261,6 +261,7 @@ var idempotency = engine.IdempotencyPolicy{
 func (c *call) respond(status int, body []byte, err error) {
 	if err != nil {
 		ae := toAPIError(err)
+		c.pathNotFound(err, ae)
 		if ae.status >= 500 {
 			c.a.log.Error("request failed", "request_id", c.reqID, "err", err)
 		}

@@ -360,11 +360,13 @@ def _():
     expect(generated and generated.startswith("pm_"), "generated_sepa_debit %s" % generated)
 
 
-@check("errors: unknown parameter, unknown id, idempotent replay")
+@check("errors: unknown parameter, unknown ids in the path and in the body, idempotent replay")
 def _():
     err = expect_error(lambda: stripe.Customer.create(favourite_colour="blue"), 400, "parameter_unknown", "favourite_colour")
     expect(isinstance(err, stripe.error.InvalidRequestError), type(err).__name__)
     expect_error(lambda: stripe.Customer.retrieve("cus_nope"), 404, "resource_missing", "id")
+    expect_error(lambda: stripe.Refund.create(charge="py_nope"), 400, "resource_missing", "charge")
+    expect_error(lambda: stripe.PaymentIntent.retrieve("pi_nope"), 404, "resource_missing", "intent")
     key = "py-" + secrets.token_hex(8)
     a = stripe.Customer.create(email="idem@example.com", idempotency_key=key)
     b = stripe.Customer.create(email="idem@example.com", idempotency_key=key)
