@@ -17,8 +17,16 @@ type TestValues interface {
 	// SofortPayer returns the account a Sofort payer in country authorises
 	// from: Sofort's banks are simulated whatever the network is.
 	SofortPayer(country, ownerName string) Payer
-	// TestToken resolves a test payment method token (pm_success_de, …) to its account.
-	TestToken(token string) (iban string, ok bool)
+	// TestToken resolves a test payment method token (pm_success_de, …) to
+	// its account and the billing details of the payment method it makes.
+	TestToken(token string) (TestAccount, bool)
+}
+
+// TestAccount is the account and holder a test token stands for.
+type TestAccount struct {
+	IBAN  string
+	Name  string
+	Email string
 }
 
 // Transfer is a credit transfer a payer sends.

@@ -106,8 +106,8 @@ func TestIDs(t *testing.T) {
 	if actionID("pay_x", actionVoid) == a || actionID("pay_y", actionCapture) == a {
 		t.Error("action ids collide")
 	}
-	if id := engine.NewCkoID("pay_"); !regexp.MustCompile(`^pay_[a-z2-7]{26}$`).MatchString(id) {
-		t.Errorf("NewCkoID = %q", id)
+	if id := newID("pay_"); !regexp.MustCompile(`^pay_[a-z2-7]{26}$`).MatchString(id) {
+		t.Errorf("newID = %q", id)
 	}
 	if id := newRequestID(); !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(id) {
 		t.Errorf("request id = %q", id)
@@ -126,7 +126,8 @@ func TestErrorMapping(t *testing.T) {
 		{engine.Errorf(engine.KindState, "refund_not_allowed", "charge", "x"), 403, "refund_not_allowed"},
 		{engine.Errorf(engine.KindState, "charge_expired_for_refund", "charge", "x"), 403, "refund_period_expired"},
 		{engine.Errorf(engine.KindState, "amount_too_large", "amount", "x"), 422, "refund_amount_exceeds_balance"},
-		{engine.Errorf(engine.KindState, "mandate_lapsed", "source.id", "x"), 422, "mandate_expired"},
+		{&engine.Error{Kind: engine.KindState, Code: "mandate_inactive", Param: "mandate", Data: map[string]string{"end_reason": "lapsed"}}, 422, "mandate_expired"},
+		{&engine.Error{Kind: engine.KindState, Code: "mandate_inactive", Param: "mandate", Data: map[string]string{"end_reason": "consumed"}}, 422, "mandate_already_used"},
 		{engine.Errorf(engine.KindState, "something_new", "", "x"), 422, "something_new"},
 		{&engine.Error{Kind: engine.KindAuth}, 401, ""},
 		{&engine.Error{Kind: engine.KindInternal, Code: "x"}, 500, ""},

@@ -52,10 +52,6 @@ var engineCodes = map[string]*apiError{
 	"account_invalid":              invalid("account_iban_invalid"),
 	"invalid_amount":               invalid("amount_invalid"),
 	"invalid_currency":             invalid("currency_invalid"),
-	"mandate_canceled":             invalid("mandate_canceled"),
-	"mandate_detached":             invalid("mandate_canceled"),
-	"mandate_lapsed":               invalid("mandate_expired"),
-	"mandate_consumed":             invalid("mandate_already_used"),
 	"payment_method_not_available": invalid("payment_method_not_supported"),
 	"refund_not_allowed":           notAllowed("refund_not_allowed"),
 	"charge_not_refundable":        notAllowed("refund_not_allowed"),
@@ -65,6 +61,15 @@ var engineCodes = map[string]*apiError{
 	"invalid_refund_amount":        invalid("amount_invalid"),
 	"url_invalid":                  invalid("url_invalid"),
 	"parameter_invalid_empty":      invalid("event_types_invalid"),
+}
+
+// endedMandateCodes maps the end reason of an inactive mandate (the engine's
+// mandate_inactive error) to Checkout.com's code.
+var endedMandateCodes = map[string]*apiError{
+	"canceled": invalid("mandate_canceled"),
+	"detached": invalid("mandate_canceled"),
+	"lapsed":   invalid("mandate_expired"),
+	"consumed": invalid("mandate_already_used"),
 }
 
 // notFoundParams maps the request fields whose unknown ids are validation
@@ -99,6 +104,9 @@ func toAPIError(err error) *apiError {
 	}
 	if e, ok := engine.AsError(err); ok {
 		if m, ok := engineCodes[e.Code]; ok {
+			return m
+		}
+		if m, ok := endedMandateCodes[e.Data["end_reason"]]; ok && e.Code == "mandate_inactive" {
 			return m
 		}
 		if e.Kind == engine.KindNotFound {

@@ -13,7 +13,7 @@ import (
 
 // Dialect is the name under which the dialect's events and webhook
 // endpoints are stored.
-const Dialect = engine.OriginCko
+const Dialect = "cko"
 
 // timerPaidOut fires when a captured payment's funds reach the merchant.
 const timerPaidOut = "cko.payment_paid"
@@ -66,7 +66,7 @@ func deriveEvents(op *engine.Op, ev *engine.Event) error {
 	switch ev.Type {
 	case "charge.pending", "charge.succeeded", "charge.failed":
 		c, ok := decodeAs[*engine.Charge](ev.ObjectType, ev.Object)
-		if !ok || c.Origin != engine.OriginCko {
+		if !ok || c.Origin != Dialect {
 			return nil
 		}
 		p, err := loadPayment(op, c)
@@ -88,7 +88,7 @@ func deriveEvents(op *engine.Op, ev *engine.Event) error {
 		}
 	case "refund.created", "refund.updated":
 		r, ok := decodeAs[*engine.Refund](ev.ObjectType, ev.Object)
-		if !ok || r.Origin != engine.OriginCko {
+		if !ok || r.Origin != Dialect {
 			return nil
 		}
 		typ := evRefundPending
@@ -116,7 +116,7 @@ func deriveEvents(op *engine.Op, ev *engine.Event) error {
 		return recordPayment(op, typ, p, r.ID)
 	case "charge.dispute.created":
 		d, ok := decodeAs[*engine.Dispute](ev.ObjectType, ev.Object)
-		if !ok || d.Origin != engine.OriginCko {
+		if !ok || d.Origin != Dialect {
 			return nil
 		}
 		c, err := engine.Get[engine.Charge](op, d.Charge)
@@ -145,7 +145,7 @@ func paidOut(op *engine.Op, t *engine.Timer) error {
 	if err != nil {
 		return err
 	}
-	if c.Origin != engine.OriginCko || c.Status != "succeeded" {
+	if c.Origin != Dialect || c.Status != "succeeded" {
 		return nil
 	}
 	p, err := loadPayment(op, c)
@@ -163,7 +163,7 @@ func paidOut(op *engine.Op, t *engine.Timer) error {
 
 // mandateEnded records source_updated when a Checkout.com mandate ends.
 func mandateEnded(op *engine.Op, m *engine.Mandate) error {
-	if m.Origin != engine.OriginCko {
+	if m.Origin != Dialect {
 		return nil
 	}
 	data := sourceEventData{ID: m.ID, Type: "sepa", MandateReference: m.Reference, MandateState: mandateState(m),
@@ -209,7 +209,7 @@ func record(op *engine.Op, typ, clockID, objectID, kind, objectType string, data
 	if err != nil {
 		return err
 	}
-	ev := &engine.Event{ID: engine.NewCkoID(eventIDPrefix), Type: typ, Created: now.Unix(), ObjectType: objectType,
+	ev := &engine.Event{ID: newID(eventIDPrefix), Type: typ, Created: now.Unix(), ObjectType: objectType,
 		Object: body, Extra: extra}
 	return op.RecordDialectEvent(Dialect, ev, objectID)
 }

@@ -77,7 +77,7 @@ func (a *API) mandateRoutes() {
 // client used.
 func getMandate(prefix string) func(c *call, op *engine.Op) (int, any, error) {
 	return func(c *call, op *engine.Op) (int, any, error) {
-		m, err := op.GetMandate(engine.OriginCko, c.r.PathValue("id"))
+		m, err := op.GetMandate(Dialect, c.r.PathValue("id"))
 		if err != nil {
 			return 0, nil, err
 		}
@@ -109,7 +109,7 @@ func mandateDescriptor(m *engine.Mandate) string {
 // nothing and answers the same.
 func cancelMandate(prefix string) func(c *call, op *engine.Op) (int, any, error) {
 	return func(c *call, op *engine.Op) (int, any, error) {
-		m, err := op.GetMandate(engine.OriginCko, c.r.PathValue("id"))
+		m, err := op.GetMandate(Dialect, c.r.PathValue("id"))
 		if err != nil {
 			return 0, nil, err
 		}

@@ -105,7 +105,7 @@ func loadPayment(op *engine.Op, c *engine.Charge) (*payment, error) {
 		}
 	}
 	if c.Dispute != "" {
-		if d, err := op.GetDispute(engine.OriginCko, c.Dispute); err == nil {
+		if d, err := op.GetDispute(Dialect, c.Dispute); err == nil {
 			p.dispute = d
 		}
 	}
@@ -182,7 +182,7 @@ func paymentStatus(c *engine.Charge, refunded int64, paidOut bool) string {
 // actionID names an action derived from a payment's history: stable, and
 // shaped like Checkout.com's act_ ids.
 func actionID(paymentID, typ string) string {
-	return engine.DerivedCkoID("act_", paymentID+"/"+typ)
+	return derivedID("act_", paymentID+"/"+typ)
 }
 
 // action returns the payment's action with id, or the zero action.
@@ -201,7 +201,7 @@ func (p *payment) approved() bool { return p.status != statusDeclined }
 // refundable reports whether a refund may be asked for now.
 func (p *payment) refundable(now time.Time) bool {
 	c := p.charge
-	return c.Status == "succeeded" && !c.Disputed && c.Refundable() > 0 && !now.After(engine.RefundDeadline(c))
+	return c.Status == "succeeded" && !c.Disputed && c.Refundable() > 0 && !now.After(refundWindow.Deadline(c))
 }
 
 // timestamp renders unix seconds as Checkout.com's RFC 3339 UTC times.

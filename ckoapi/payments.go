@@ -112,14 +112,14 @@ func createPayment(c *call, op *engine.Op) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	m, err := op.GetMandate(engine.OriginCko, req.source)
+	m, err := op.GetMandate(Dialect, req.source)
 	if err != nil {
 		return 0, nil, invalid("source_id_invalid")
 	}
 	if req.customerID != "" && req.customerID != m.Customer {
 		return 0, nil, invalid("customer_id_invalid")
 	}
-	ch, err := op.CollectMandate(engine.CollectionParams{Mandate: m.ID, Amount: req.amount, Currency: "eur",
+	ch, err := op.CollectUnderMandate(engine.CollectionParams{ID: newID("pay_"), Origin: Dialect, Mandate: m.ID, Amount: req.amount, Currency: "eur",
 		Reference: req.reference, Description: req.desc, Metadata: engine.MetadataUpdate{Set: req.metadata},
 		StatementDescriptor: req.descriptor})
 	if err != nil {
@@ -185,7 +185,7 @@ type paymentJSON struct {
 
 // pathPayment loads the payment the request path names, with its state.
 func pathPayment(c *call, op *engine.Op) (*engine.Charge, *payment, error) {
-	ch, err := op.GetCharge(engine.OriginCko, c.r.PathValue("id"))
+	ch, err := op.GetCharge(Dialect, c.r.PathValue("id"))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -247,6 +247,10 @@ type refundResponse struct {
 // refundPayment refunds all (no amount) or part of a captured payment
 // within eight weeks of the debit. The refund is an action at once; the
 // payment becomes (Partially) Refunded when the bank credits it, which the
+// refundWindow is Checkout.com's refund rule: a payment can be refunded once
+// captured, for the SEPA refund right's eight weeks after the debit.
+var refundWindow = engine.RefundWindow{AfterSettlement: true}
+
 // payment_refunded event announces.
 func refundPayment(c *call, op *engine.Op) (int, any, error) {
 	var ck checks
@@ -264,7 +268,7 @@ func refundPayment(c *call, op *engine.Op) (int, any, error) {
 		return 0, nil, err
 	}
 	id := c.r.PathValue("id")
-	r, err := op.CreateRefund(engine.RefundParams{Origin: engine.OriginCko, ID: engine.NewCkoID("act_"), Charge: id,
+	r, err := op.CreateRefund(engine.RefundParams{Origin: Dialect, Window: refundWindow, ID: newID("act_"), Charge: id,
 		Amount: amount, Reference: ref, Metadata: engine.MetadataUpdate{Set: md}})
 	if err != nil {
 		return 0, nil, err

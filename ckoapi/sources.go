@@ -30,7 +30,7 @@ var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
 
 // createSourceRequest is a validated POST /sources body.
 type createSourceRequest struct {
-	params   engine.CkoSourceParams
+	params   sourceParams
 	customer customerRef
 }
 
@@ -191,7 +191,7 @@ func createSource(c *call, op *engine.Op) (int, any, error) {
 	if cu.Email != nil {
 		p.Email = *cu.Email
 	}
-	m, err := op.CreateCkoSource(p)
+	m, err := createMandate(op, p)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -201,19 +201,65 @@ func createSource(c *call, op *engine.Op) (int, any, error) {
 		Links: links{"sepa:mandate-cancel": {base + "/cancel"}, "sepa:mandate-get": {base}}}, nil
 }
 
+// sourceParams create a SEPA source: a mandate of the dialect whose id is
+// the source's id.
+type sourceParams struct {
+	IBAN       sepa.IBAN
+	BIC        string
+	FirstName  string
+	LastName   string
+	Email      string
+	Address    *engine.Address
+	Customer   string
+	Recurring  bool
+	Descriptor string
+	// Reference and Phone are kept in the mandate's metadata under the keys
+	// "reference" and "phone".
+	Reference string
+	Phone     string
+	// TestClock binds the mandate and its payments to a test clock.
+	TestClock string
+}
+
+// createMandate validates the test clock and records the source's mandate
+// with a 7-digit reference. The bank network may reject the account (the
+// engine's account_invalid error on parameter iban).
+func createMandate(op *engine.Op, p sourceParams) (*engine.Mandate, error) {
+	var clockID string
+	if p.TestClock != "" {
+		tc, err := op.GetTestClock(p.TestClock)
+		if err != nil {
+			return nil, err
+		}
+		clockID = tc.ID
+	}
+	md := map[string]string{}
+	if p.Reference != "" {
+		md["reference"] = p.Reference
+	}
+	if p.Phone != "" {
+		md["phone"] = p.Phone
+	}
+	holder := strings.TrimSpace(p.FirstName + " " + p.LastName)
+	return op.CreateMandate(engine.MandateParams{ID: newID("src_"), Origin: Dialect, IBAN: p.IBAN, BIC: p.BIC,
+		HolderName: holder, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email, Address: p.Address,
+		Customer: p.Customer, SingleUse: !p.Recurring, ClockID: clockID, Descriptor: p.Descriptor,
+		NumericReference: true, Metadata: md})
+}
+
 // resolveCustomer returns the customer a source belongs to: the one named
 // by id, else the newest with the e-mail address, else a new one.
 func resolveCustomer(op *engine.Op, ref customerRef) (*engine.Customer, error) {
 	if ref.ID != "" {
-		return op.GetOriginCustomer(engine.OriginCko, ref.ID, "customer.id")
+		return op.GetOriginCustomer(Dialect, ref.ID, "customer.id")
 	}
 	if ref.Email != "" {
-		cu, err := op.FindOriginCustomer(engine.OriginCko, ref.Email)
+		cu, err := op.FindOriginCustomer(Dialect, ref.Email)
 		if err != nil || cu != nil {
 			return cu, err
 		}
 	}
-	p := engine.OriginCustomerParams{Origin: engine.OriginCko}
+	p := engine.OriginCustomerParams{ID: newID("cus_"), Origin: Dialect}
 	if ref.Email != "" {
 		p.Email = engine.Some(ref.Email)
 	}
@@ -231,7 +277,7 @@ type sourceJSON struct {
 }
 
 func getSource(c *call, op *engine.Op) (int, any, error) {
-	m, err := op.GetMandate(engine.OriginCko, c.r.PathValue("id"))
+	m, err := op.GetMandate(Dialect, c.r.PathValue("id"))
 	if err != nil {
 		return 0, nil, err
 	}

@@ -82,6 +82,23 @@ func (e *Engine) fundsAvailableAt(t time.Time) time.Time {
 	return t
 }
 
+// PaidOutAt tells when the funds of a succeeded charge reach the merchant:
+// when they become available (fundsAvailableAt), but at least the sandbox
+// delay after the settlement, so that a payout is never seen in the same
+// moment as its settlement. It reports false for a charge that has not
+// succeeded.
+func (op *Op) PaidOutAt(c *Charge) (time.Time, bool) {
+	if c.Status != "succeeded" || c.SettledAt == 0 {
+		return time.Time{}, false
+	}
+	settled := time.Unix(c.SettledAt, 0)
+	at := op.e.fundsAvailableAt(settled)
+	if visible := settled.Add(op.e.delay); at.Before(visible) {
+		at = visible
+	}
+	return at, true
+}
+
 // addBalanceTransaction records a movement caused by source (a charge, refund or dispute id).
 func (op *Op) addBalanceTransaction(clockID, typ, category, source, currency string, amount int64, fees []FeeDetail, desc string) (*BalanceTransaction, error) {
 	now := op.Now(clockID)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"regexp"
 	"time"
 
@@ -9,10 +10,13 @@ import (
 )
 
 // Charge is one payment: a SEPA Direct Debit collection, a Sofort payment or
-// a charge against funds received by credit transfer. Checkout.com payments
-// are charges too (Origin "cko").
+// a charge against funds received by credit transfer. Every dialect's
+// payments are charges.
 type Charge struct {
 	Meta
+	// Origin names the dialect that owns the charge: "" for the engine's
+	// default dialect (whose events the engine records), another dialect's
+	// name for the charges it created (ADR 0005).
 	Origin              string            `json:"origin,omitempty"`
 	Amount              int64             `json:"amount"`
 	Currency            string            `json:"currency"`
@@ -440,10 +444,61 @@ func (op *Op) CreateSourceCharge(p ChargeParams) (*Charge, error) {
 	return c, nil
 }
 
+// CollectionParams ask for a collection under a mandate of a dialect.
+type CollectionParams struct {
+	// ID is the payment's id, chosen by the dialect.
+	ID                  string
+	Origin              string
+	Mandate             string
+	Amount              int64
+	Currency            string // lower case; only eur
+	Reference           string
+	Description         Opt[string]
+	Metadata            MetadataUpdate
+	StatementDescriptor Opt[string]
+}
+
+// CollectUnderMandate starts a SEPA Direct Debit collection under an active
+// mandate of p.Origin: the bank network decides its outcome from the
+// mandate's account, and the charge is pending until then. The mandate's
+// use is booked (a single-use mandate ends). An unknown mandate is a
+// KindNotFound error on parameter mandate; an ended one a KindState error
+// with code mandate_inactive whose data names the end reason (canceled,
+// detached, lapsed, consumed).
+func (op *Op) CollectUnderMandate(p CollectionParams) (*Charge, error) {
+	if err := checkCollection(p.Amount, p.Currency); err != nil {
+		return nil, err
+	}
+	if p.ID == "" {
+		return nil, errors.New("engine: a collection needs the id its dialect chose")
+	}
+	m, err := GetForUpdate[Mandate](op, p.Mandate)
+	if err != nil {
+		return nil, NotFoundOr(err, "mandate", "mandate", p.Mandate)
+	}
+	if m.Origin != p.Origin {
+		return nil, NotFound("mandate", "mandate", p.Mandate)
+	}
+	if err := m.checkCollectable("mandate"); err != nil {
+		return nil, err
+	}
+	if err := op.methodAvailable("sepa_debit", "source"); err != nil {
+		return nil, err
+	}
+	name, email := m.HolderName, m.Email
+	d := debit{ID: p.ID, Origin: p.Origin, Amount: p.Amount, Currency: p.Currency, Customer: m.Customer,
+		Description: p.Description, Metadata: p.Metadata, StatementDescriptor: p.StatementDescriptor, Reference: p.Reference,
+		ClockID: m.ClockID, Billing: Billing{Name: &name, Address: m.Address}, Payer: payer{Name: name, Email: email}}
+	if email != "" {
+		d.Billing.Email = &email
+	}
+	return op.collectUnderMandate(d, m)
+}
+
 // collectUnderMandate starts the SEPA Direct Debit collection d under the
 // active mandate m, from the mandate's account: the one path the
 // collections of every dialect take (source charges, payment intents,
-// Checkout.com payments).
+// CollectUnderMandate).
 func (op *Op) collectUnderMandate(d debit, m *Mandate) (*Charge, error) {
 	if err := checkCollection(d.Amount, d.Currency); err != nil {
 		return nil, err

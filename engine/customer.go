@@ -1,5 +1,7 @@
 package engine
 
+import "errors"
+
 // Customer is a payer known to the account.
 type Customer struct {
 	Meta
@@ -13,8 +15,8 @@ type Customer struct {
 	InvoicePrefix   string            `json:"invoice_prefix"`
 	DefaultSource   *string           `json:"default_source"`
 	Deleted         bool              `json:"deleted,omitempty"`
-	// Origin is "" for Stripe's customers and a dialect's name ("cko") for
-	// the customers another dialect created (see CreateOriginCustomer).
+	// Origin is "" for the default dialect's customers and a dialect's name
+	// for the customers another dialect created (see CreateOriginCustomer).
 	Origin string `json:"origin,omitempty"`
 }
 
@@ -113,6 +115,56 @@ func (op *Op) CreateCustomer(p CustomerParams) (*Customer, error) {
 		}
 	}
 	return c, nil
+}
+
+// OriginCustomerParams create a customer of another dialect than Stripe's.
+type OriginCustomerParams struct {
+	// ID is the customer's id, chosen by the dialect.
+	ID     string
+	Origin string
+	Email  Opt[string]
+	Name   Opt[string]
+}
+
+// CreateOriginCustomer creates a customer with the id and origin a dialect
+// chose. Such customers stay out of the Stripe dialect's customer lists
+// (see Customer.Index) and their creation is no Stripe event.
+func (op *Op) CreateOriginCustomer(p OriginCustomerParams) (*Customer, error) {
+	c := &Customer{Metadata: map[string]string{}, Origin: p.Origin}
+	c.ID = p.ID
+	if c.ID == "" || c.Origin == "" {
+		return nil, errors.New("engine: a dialect's customer needs its origin and the id the dialect chose")
+	}
+	c.Created = op.Now("").Unix()
+	c.InvoicePrefix = RandomString(8)
+	c.apply(CustomerParams{Email: p.Email, Name: p.Name})
+	if err := op.insert(c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// GetOriginCustomer returns a live customer of the origin; param names the
+// parameter that gave the id in the not-found error.
+func (op *Op) GetOriginCustomer(origin, id, param string) (*Customer, error) {
+	c, err := Get[Customer](op, id)
+	if err != nil {
+		return nil, NotFoundOr(err, param, "customer", id)
+	}
+	if c.Origin != origin || c.Deleted {
+		return nil, NotFound(param, "customer", id)
+	}
+	return c, nil
+}
+
+// FindOriginCustomer returns the newest live customer of the origin with
+// the e-mail address, or nil when there is none.
+func (op *Op) FindOriginCustomer(origin, email string) (*Customer, error) {
+	cs, err := List[Customer](op, ListParams{Kind: origin, Status: origin + "_active", Lookup: email, Limit: 1})
+	if err != nil || len(cs) == 0 {
+		return nil, err
+	}
+	return cs[0], nil
 }
 
 // GetCustomer returns a customer; a deleted one is returned with Deleted set.

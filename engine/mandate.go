@@ -12,7 +12,7 @@ import (
 // a Checkout.com SEPA source.
 type Mandate struct {
 	Meta
-	Origin         string            `json:"origin,omitempty"` // "" for Stripe, "cko" for Checkout.com
+	Origin         string            `json:"origin,omitempty"` // the owning dialect, see Charge.Origin
 	Reference      string            `json:"reference"`
 	Status         string            `json:"status"` // active, inactive, pending
 	Type           string            `json:"type"`   // multi_use, single_use
@@ -82,9 +82,11 @@ type MandateParams struct {
 	Acceptance Acceptance
 	ClockID    string
 	Descriptor string
-	// NumericReference asks for a 7-digit reference (Checkout.com's style)
-	// instead of 16 upper-case characters (Stripe's).
+	// NumericReference asks for a 7-digit reference instead of 16
+	// upper-case characters; each dialect picks its references' look.
 	NumericReference bool
+	// Metadata is the mandate's initial metadata (nil for none).
+	Metadata map[string]string
 }
 
 // CreateMandate records an accepted mandate. The bank network may reject the
@@ -104,6 +106,9 @@ func (op *Op) CreateMandate(p MandateParams) (*Mandate, error) {
 		PaymentMethod: p.PM, CreditorID: acct.Settings.CreditorID, CreditorName: acct.Settings.BusinessName,
 		Descriptor: p.Descriptor, Acceptance: p.Acceptance, ClientSecret: RandomString(24)}
 	m.Account.BIC = p.BIC
+	if len(p.Metadata) > 0 {
+		m.Metadata = p.Metadata
+	}
 	if m.ID == "" {
 		m.ID = NewID("mandate_")
 	}
@@ -202,7 +207,9 @@ func (m *Mandate) checkCollectable(param string) error {
 	if m.Active() {
 		return nil
 	}
-	return Errorf(KindState, "mandate_inactive", param, "The mandate %s is no longer active (%s); no further payments can be collected under it.", m.Reference, m.EndReason)
+	e := Errorf(KindState, "mandate_inactive", param, "The mandate %s is no longer active (%s); no further payments can be collected under it.", m.Reference, m.EndReason)
+	e.Data = map[string]string{"end_reason": m.EndReason}
+	return e
 }
 
 // lapseMandate ends a multi-use mandate unused for 36 months.

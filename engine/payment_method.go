@@ -126,10 +126,9 @@ func stripeName(p string) string {
 // (pm_success_de, …) creates a fresh payment method for its test IBAN, as
 // Stripe does.
 func (op *Op) ResolvePaymentMethod(id, param, clockID string) (*PaymentMethod, error) {
-	if iban, ok := op.e.tests.TestToken(id); ok {
-		name := "Jenny Rosen"
-		pm, err := op.CreatePaymentMethod(PaymentMethodParams{Type: "sepa_debit", IBAN: iban, ClockID: clockID,
-			Billing: BillingParams{Name: Some(name), Email: Some("jenny.rosen@example.com")}})
+	if a, ok := op.e.tests.TestToken(id); ok {
+		pm, err := op.CreatePaymentMethod(PaymentMethodParams{Type: "sepa_debit", IBAN: a.IBAN, ClockID: clockID,
+			Billing: BillingParams{Name: Some(a.Name), Email: Some(a.Email)}})
 		if err != nil {
 			return nil, err
 		}

@@ -50,15 +50,30 @@ type RefundParams struct {
 	Reason    Opt[string]
 	Metadata  MetadataUpdate
 	Reference string
+	// Window is the dialect's refund window.
+	Window RefundWindow
 }
 
-// RefundWindow tells until when a charge of the origin can be refunded:
-// 180 days after the charge at Stripe, eight weeks after the debit at Checkout.com.
-func refundDeadline(c *Charge) time.Time {
-	if c.Origin == "cko" {
+// RefundWindow is a dialect's rule for how long, and from which state, a
+// payment can be refunded. The zero RefundWindow allows refunds for
+// RefundDays days after the payment's creation, of a pending payment too
+// (the refund waits for it).
+type RefundWindow struct {
+	// AfterSettlement counts the window from the settlement instead, as the
+	// SEPA rulebook's refund right does (eight weeks, sepa.RefundWindowEnd),
+	// and refuses payments that have not settled.
+	AfterSettlement bool
+}
+
+// RefundDays is the zero RefundWindow's length in days.
+const RefundDays = 180
+
+// Deadline tells until when the charge can be refunded under w.
+func (w RefundWindow) Deadline(c *Charge) time.Time {
+	if w.AfterSettlement {
 		return sepa.RefundWindowEnd(time.Unix(c.SettledAt, 0), true)
 	}
-	return time.Unix(c.Created, 0).AddDate(0, 0, 180)
+	return time.Unix(c.Created, 0).AddDate(0, 0, RefundDays)
 }
 
 // CreateRefund refunds all or part of a charge. A refund of a pending charge
@@ -71,16 +86,16 @@ func (op *Op) CreateRefund(p RefundParams) (*Refund, error) {
 	if c.Status == "failed" {
 		return nil, Errorf(KindState, "charge_not_refundable", "charge", "The charge %s failed, so there is nothing to refund.", c.ID)
 	}
-	if c.Origin == "cko" && c.Status != "succeeded" {
-		return nil, Errorf(KindState, "refund_not_allowed", "charge", "Only captured payments can be refunded.")
+	if p.Window.AfterSettlement && c.Status != "succeeded" {
+		return nil, Errorf(KindState, "refund_not_allowed", "charge", "The charge %s has not settled; only settled payments can be refunded.", c.ID)
 	}
 	if c.Disputed {
 		return nil, Errorf(KindState, "charge_disputed", "charge", "The charge %s has been disputed; a disputed SEPA Direct Debit cannot be refunded as well.", c.ID)
 	}
 	now := op.Now(c.ClockID)
-	if now.After(refundDeadline(c)) {
+	if deadline := p.Window.Deadline(c); now.After(deadline) {
 		return nil, Errorf(KindState, "charge_expired_for_refund", "charge", "The charge %s can no longer be refunded: the refund window ended on %s.",
-			c.ID, refundDeadline(c).UTC().Format("2006-01-02"))
+			c.ID, deadline.UTC().Format("2006-01-02"))
 	}
 	amount := c.Refundable()
 	if p.Amount != nil {

@@ -19,9 +19,9 @@ type TimerHandler func(op *Op, t *Timer) error
 type Timer = store.Timer
 
 const (
-	timerAdvanceClock = "test_clock.advance"
-	timerMaxAttempts  = 8
-	timerMaxBackoff   = time.Hour
+	timerAdvanceClock  = "test_clock.advance"
+	timerMaxAttempts   = 8
+	timerMaxRetryDelay = time.Hour
 	// timerBatch is how many due timers one transaction fires.
 	timerBatch = 128
 	// advanceLease is how long one node holds a test clock advance.
@@ -261,14 +261,14 @@ var errTimerStuck = errors.New("engine: a timer of the test clock keeps failing"
 // retryTimer keeps a timer whose handler failed with cause: it stays in the
 // store with one more attempt counted and is tried again later, never
 // dropped, since the transition it stands for must still happen. A
-// wall-clock timer backs off exponentially up to timerMaxBackoff. A test
+// wall-clock timer waits exponentially longer up to timerMaxRetryDelay. A test
 // clock timer keeps its due time, so the advance retries it at once; after
 // timerMaxAttempts failures in a row the advance stops with errTimerStuck and
 // resumes when its lease ends.
 func (e *Engine) retryTimer(ctx context.Context, t store.Timer, cause error) error {
 	t.Attempts++
 	if t.ClockID == "" {
-		t.Due = max(t.Due, e.clock.Now().UnixMilli()) + timerBackoff(t.Attempts).Milliseconds()
+		t.Due = max(t.Due, e.clock.Now().UnixMilli()) + timerRetryDelay(t.Attempts).Milliseconds()
 	}
 	e.log.Error("timer failed", "kind", t.Kind, "object", t.ObjectID, "attempt", t.Attempts,
 		"retry_at", time.UnixMilli(t.Due).UTC().Format(time.RFC3339), "err", cause)
@@ -285,12 +285,12 @@ func (e *Engine) retryTimer(ctx context.Context, t store.Timer, cause error) err
 	return err
 }
 
-// timerBackoff is the wait before a failed timer's next attempt.
-func timerBackoff(attempts int) time.Duration {
+// timerRetryDelay is the wait before a failed timer's next attempt.
+func timerRetryDelay(attempts int) time.Duration {
 	if attempts > 12 {
-		return timerMaxBackoff
+		return timerMaxRetryDelay
 	}
-	return min(time.Second<<attempts, timerMaxBackoff)
+	return min(time.Second<<attempts, timerMaxRetryDelay)
 }
 
 // RunScheduler fires wall-clock timers as they come due until ctx ends.

@@ -149,28 +149,28 @@ func TestFailingTimerIsKeptAndRetried(t *testing.T) {
 	}
 	te.fire(t)
 	if calls != 1 {
-		t.Fatalf("the timer fired again before its backoff ended (%d calls)", calls)
+		t.Fatalf("the timer fired again before its retry delay ended (%d calls)", calls)
 	}
 	te.wall.Advance(time.UnixMilli(ts[0].Due).Sub(te.wall.Now()))
 	te.fire(t)
 	if calls != 2 || len(te.timers(t)) != 0 {
-		t.Fatalf("after the backoff: %d calls, %d timers; want 2 calls and no timer", calls, len(te.timers(t)))
+		t.Fatalf("after the retry delay: %d calls, %d timers; want 2 calls and no timer", calls, len(te.timers(t)))
 	}
 }
 
-// TestTimerBackoffIsCapped checks that a timer failing for long keeps being
-// retried, at most timerMaxBackoff apart.
-func TestTimerBackoffIsCapped(t *testing.T) {
+// TestTimerRetryDelayIsCapped checks that a timer failing for long keeps being
+// retried, at most timerMaxRetryDelay apart.
+func TestTimerRetryDelayIsCapped(t *testing.T) {
 	prev := time.Duration(0)
 	for n := 1; n < 40; n++ {
-		b := timerBackoff(n)
-		if b < prev || b > timerMaxBackoff || b <= 0 {
-			t.Fatalf("timerBackoff(%d) = %s after %s", n, b, prev)
+		b := timerRetryDelay(n)
+		if b < prev || b > timerMaxRetryDelay || b <= 0 {
+			t.Fatalf("timerRetryDelay(%d) = %s after %s", n, b, prev)
 		}
 		prev = b
 	}
-	if prev != timerMaxBackoff {
-		t.Fatalf("backoff never reaches the cap: %s", prev)
+	if prev != timerMaxRetryDelay {
+		t.Fatalf("the retry delay never reaches the cap: %s", prev)
 	}
 }
 

@@ -1,24 +1,8 @@
 package engine
 
 import (
-	_ "embed"
 	"net/url"
-	"strings"
 )
-
-//go:embed stripe_event_types.txt
-var stripeEventTypesText string
-
-// StripeEventTypes is the set of event types a Stripe webhook endpoint may subscribe to.
-var StripeEventTypes = func() map[string]bool {
-	m := map[string]bool{}
-	for _, l := range strings.Split(stripeEventTypesText, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			m[l] = true
-		}
-	}
-	return m
-}()
 
 // WebhookEndpoint is a registered receiver of events of one dialect.
 type WebhookEndpoint struct {

@@ -1,8 +1,26 @@
 package stripeapi
 
 import (
+	_ "embed"
+	"strings"
+
 	"github.com/kontorpay/kontor/engine"
 )
+
+//go:embed event_types.txt
+var eventTypesText string
+
+// eventTypes is the set of event types a Stripe webhook endpoint may
+// subscribe to: every type Stripe documents, whether Kontor sends it or not.
+var eventTypes = func() map[string]bool {
+	m := map[string]bool{}
+	for _, l := range strings.Split(eventTypesText, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			m[l] = true
+		}
+	}
+	return m
+}()
 
 func init() { registerRenderer("webhook_endpoint", renderWebhookEndpoint) }
 
@@ -38,7 +56,7 @@ func webhookSpecs(create bool) []spec {
 
 func webhookParams(p Params) engine.WebhookEndpointParams {
 	wp := engine.WebhookEndpointParams{URL: p.Str("url"), Description: p.Str("description"), Metadata: p.Metadata(),
-		APIVersion: p.Str("api_version"), EventTypes: engine.StripeEventTypes}
+		APIVersion: p.Str("api_version"), EventTypes: eventTypes}
 	if p.Has("enabled_events") {
 		wp.EnabledEvents = engine.Some(p.Strings("enabled_events"))
 	}

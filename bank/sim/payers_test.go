@@ -55,6 +55,9 @@ func TestStripeTestIBANs(t *testing.T) {
 			t.Errorf("PlanCollection(%s) = %+v, want %s %+v", r.IBAN, got, r.Behaviour, want)
 		}
 	}
+	if a, ok := n.TestToken("pm_success_de"); !ok || a.IBAN != "DE89370400440532013000" || a.Name != "Jenny Rosen" || a.Email != "jenny.rosen@example.com" {
+		t.Errorf("TestToken(pm_success_de) = %+v %v", a, ok)
+	}
 	if _, ok := n.TestToken("pm_card_visa"); ok {
 		t.Error("an unknown token resolved")
 	}

@@ -130,10 +130,14 @@ func New() *Network {
 	return n
 }
 
-// TestToken resolves a PaymentMethod test token (pm_success_de, …) to its IBAN.
-func (n *Network) TestToken(token string) (iban string, ok bool) {
-	iban, _, ok = n.tokenPlan(token)
-	return iban, ok
+// TestToken resolves a PaymentMethod test token (pm_success_de, …) to its
+// IBAN, held by Stripe's test customer Jenny Rosen.
+func (n *Network) TestToken(token string) (bank.TestAccount, bool) {
+	iban, _, ok := n.tokenPlan(token)
+	if !ok {
+		return bank.TestAccount{}, false
+	}
+	return bank.TestAccount{IBAN: iban, Name: "Jenny Rosen", Email: "jenny.rosen@example.com"}, true
 }
 
 // tokenPlan resolves a test token to its IBAN and behaviour.
