@@ -3,11 +3,13 @@
 GO         ?= go
 SOAK_COUNT ?= 20
 BENCHTIME  ?= 2s
+CRASH_CYCLES ?= 20
+FUZZ_EXECS ?= 1000000
 MODE       ?= http
 SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test race e2e node-deps bench bench-compare lint soak ci
+.PHONY: help run test race e2e node-deps bench bench-compare lint soak ci faults crash fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +39,15 @@ bench-compare: ## Kontor beside stripe-mock v0.203.0 under wrk (MODE=http, backg
 lint: ## check formatting (gofmt) and run go vet
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+faults: ## the fault tests (-tags faults, loopback, bounded): kill -9 cycles, the store failing, failing and hanging receivers, bad input, mixed load (docs/reliability.md)
+	$(GO) test -tags faults -count=1 -timeout 30m -v -run '^(TestFault|TestCrash)' ./e2e/multinode/
+
+crash: ## kill -9 cycles of `kontor serve` under keyed write load: CRASH_CYCLES (20) on SQLite and on PostgreSQL
+	KONTOR_CRASH_CYCLES=$(CRASH_CYCLES) $(GO) test -tags faults -count=1 -timeout 60m -v -run '^TestCrash' ./e2e/multinode/
+
+fuzz: ## every fuzz target for FUZZ_EXECS (1000000) executions each (scripts/fuzz.sh; docs/reliability.md)
+	FUZZ_EXECS=$(FUZZ_EXECS) bash scripts/fuzz.sh
 
 soak: ## repeat the end-to-end suite SOAK_COUNT times under -race to shake out flaky timing
 	$(GO) test -race -count=$(SOAK_COUNT) -shuffle=on ./e2e/...

@@ -4,7 +4,10 @@ import (
 	"cmp"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -300,4 +303,41 @@ func TestReadParamsRefusesBadText(t *testing.T) {
 	if tr, err := readParams(r); err != nil || tr["name"] != "Jürgen €" {
 		t.Errorf("valid text: %v %v", tr, err)
 	}
+}
+
+// FuzzReadParams feeds the whole form-to-params path a request: a query
+// string, a body and a Content-Type, validated against real endpoints'
+// parameters. Errors must be Stripe errors with a code (never a panic nor
+// an internal error), and whatever validates reads back without panicking.
+func FuzzReadParams(f *testing.F) {
+	f.Add("", "amount=1000&currency=eur&customer=cus_1&metadata[order]=42&expand[]=customer", "application/x-www-form-urlencoded")
+	f.Add("limit=3&created[gt]=9223372036854775807", "", "")
+	f.Add("expand[0]=a&expand[1]=b", "line_items[0][price_data][unit_amount]=5&line_items[0][quantity]=1", "application/x-www-form-urlencoded; charset=utf-8")
+	f.Add("", `{"amount":1}`, "application/json")
+	f.Add("", "a=%ff&b=%00", "text/plain;;")
+	endpoints := [][]spec{chargeCreateSpecs(), checkoutSpecs(), confirmSpecs(), listSpecs(pStr("customer"), pTime("frozen_time"))}
+	f.Fuzz(func(t *testing.T, query, body, ctype string) {
+		r := &http.Request{Method: http.MethodPost, URL: &url.URL{Path: "/v1/x", RawQuery: query},
+			Header: http.Header{"Content-Type": {ctype}}, Body: io.NopCloser(strings.NewReader(body))}
+		tr, err := readParams(r)
+		if err != nil {
+			if e, ok := engine.AsError(err); !ok || e.Code == "" {
+				t.Fatalf("readParams(%q, %q, %q): an error without a Stripe code: %v", query, body, ctype, err)
+			}
+			return
+		}
+		for _, specs := range endpoints {
+			p, err := validate(tr, specs)
+			if err != nil {
+				if e, ok := engine.AsError(err); !ok || e.Code == "" {
+					t.Fatalf("validate: an error without a Stripe code: %v", err)
+				}
+				continue
+			}
+			p.Metadata()
+			p.Strings("expand")
+			p.Range("created")
+			p.Hashes("line_items")
+		}
+	})
 }

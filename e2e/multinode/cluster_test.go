@@ -2,7 +2,10 @@
 // database and checks what the issue promises of them: any node answers any
 // request, idempotency keys hold across nodes, each due timer fires once,
 // every event reaches its webhook endpoint at least once, and a node killed
-// with SIGKILL loses nothing it acknowledged.
+// with SIGKILL loses nothing it acknowledged. With -tags faults it also
+// runs the kill -9 cycles of `make crash` (crash_test.go), on SQLite and on
+// PostgreSQL, and the store faults (store_faults_test.go): the disk
+// filling up, PostgreSQL restarting, connections cut.
 //
 // The nodes are real processes of the real binary, built once per test
 // binary (with -race when the tests run with -race), so that a kill is a
@@ -95,7 +98,13 @@ type node struct {
 // and starts n nodes on it. Everything stops when the test ends.
 func startCluster(t *testing.T, n int, sandboxDelay time.Duration) *cluster {
 	t.Helper()
-	dsn := pgtest.Start(t) // skips (or fails under CI=true) without PostgreSQL
+	return startNodes(t, pgtest.Start(t), n, sandboxDelay) // pgtest skips (or fails under CI=true) without PostgreSQL
+}
+
+// startNodes migrates the database dsn (PostgreSQL, or a SQLite file for
+// a single node) and starts n nodes on it.
+func startNodes(t *testing.T, dsn string, n int, sandboxDelay time.Duration) *cluster {
+	t.Helper()
 	c := &cluster{t: t, bin: kontorBinary(t), dsn: dsn, dir: t.TempDir(), delay: sandboxDelay}
 	if out, err := exec.Command(c.bin, "migrate", "--db", dsn).CombinedOutput(); err != nil {
 		t.Fatalf("kontor migrate: %v\n%s", err, out)
