@@ -112,7 +112,11 @@ func (d *Dashboard) list(k *kind) func(w http.ResponseWriter, r *http.Request, s
 			}
 		} else {
 			var err error
-			items, more, err = storedPage(r.Context(), d.opt.Store, s.account, k, after, before, pageSize,
+			list := objectsOf(s.account, k)
+			if k.Events != "" {
+				list = eventsOf(s.account, k.Events)
+			}
+			items, more, err = storedPage(r.Context(), d.opt.Store, list, after, before, pageSize,
 				func(id string) (map[string]any, bool, error) {
 					rep := d.get(r.Context(), s, k.Dialect, detailPath(k.Detail, id), nil)
 					if rep.status == http.StatusNotFound {
@@ -189,6 +193,7 @@ type detailBody struct {
 	Related    []relatedView
 	Deliveries *deliveriesView
 	Clock      *clockView
+	File       *fileView
 }
 
 type relatedView struct {
@@ -265,12 +270,14 @@ func (d *Dashboard) relatedList(r *http.Request, s *session, rel related, id str
 func (d *Dashboard) extras(r *http.Request, s *session, k *kind, id string, rep reply, body *detailBody) error {
 	var err error
 	switch k.Name {
-	case "events":
+	case "events", "cko_events":
 		body.Deliveries, err = d.eventDeliveries(r.Context(), s, id)
 	case "webhook_endpoints", "cko_webhooks":
 		body.Deliveries, err = d.endpointDeliveries(r.Context(), s, k, id, r.URL.Query().Get("page"))
 	case "test_clocks":
 		body.Clock = clockForm(rep.object())
+	case "bank_files":
+		body.File, err = d.bankFile(r.Context(), s, id)
 	}
 	return err
 }
@@ -287,26 +294,48 @@ func (d *Dashboard) find(w http.ResponseWriter, r *http.Request, s *session) {
 		http.Redirect(w, r, Prefix+"customers?"+url.Values{"email": {q}}.Encode(), http.StatusSeeOther)
 		return
 	}
-	k, ok, err := d.storedKind(r.Context(), s.account, q)
+	k, err := d.kindOf(r, s, q)
 	if err != nil {
 		d.failed(w, r, s, err)
 		return
 	}
-	if !ok {
-		dialectName, isEvent, err := d.storedEvent(r.Context(), s.account, q)
-		if err != nil {
-			d.failed(w, r, s, err)
-			return
-		}
-		if !isEvent || dialectName != "" {
-			d.notFound(w, r, s, q)
-			return
-		}
-		k = kindNamed("events")
+	if k == nil {
+		d.notFound(w, r, s, q)
+		return
 	}
 	target := Prefix + k.Name + "/" + url.PathEscape(q)
 	if done := r.URL.Query().Get("done"); flashes[done] != "" {
 		target += "?done=" + done // a form's notice, passed on
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// kindOf returns the kind of the account's object, event or bank file id,
+// or nil when the account has none such.
+func (d *Dashboard) kindOf(r *http.Request, s *session, id string) (*kind, error) {
+	if k, ok, err := d.storedKind(r.Context(), s.account, id); ok || err != nil {
+		return k, err
+	}
+	dialectName, isEvent, err := d.storedEvent(r.Context(), s.account, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range kinds {
+		switch {
+		case isEvent && k.Events == dialectName && k.Events != "":
+			return k, nil
+		case isEvent && dialectName == "" && k.Name == "events":
+			return k, nil
+		case !isEvent && k.IDPrefix != "" && strings.HasPrefix(id, k.IDPrefix):
+			// Kept outside the object index: the dialect says whether it exists.
+			rep := d.get(r.Context(), s, k.Dialect, detailPath(k.Detail, id), nil)
+			if rep.ok() {
+				return k, nil
+			}
+			if rep.status != http.StatusNotFound && rep.status != http.StatusBadRequest {
+				return nil, fmt.Errorf("get %s %s: %d %s", k.Single, id, rep.status, rep.message())
+			}
+		}
+	}
+	return nil, nil
 }

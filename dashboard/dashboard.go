@@ -104,6 +104,7 @@ func (d *Dashboard) routes() {
 	d.mux.HandleFunc("GET "+Prefix+"webhook_endpoints/{id}/deliveries/{delivery}", d.signedIn(d.delivery))
 	d.mux.HandleFunc("POST "+Prefix+"events/{id}/resend", d.signedIn(d.resend))
 	d.mux.HandleFunc("POST "+Prefix+"test_clocks/{id}/advance", d.signedIn(d.advance))
+	d.mux.HandleFunc("GET "+Prefix+"bank_files/{id}/content", d.signedIn(d.bankFileContent))
 	d.mux.HandleFunc(Prefix, d.signedIn(func(w http.ResponseWriter, r *http.Request, s *session) {
 		d.notFound(w, r, s, "")
 	}))

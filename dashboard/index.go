@@ -46,28 +46,87 @@ func (d *Dashboard) storedEvent(ctx context.Context, account, id string) (dialec
 	return ev.Dialect, err == nil, err
 }
 
-// storedPage returns one page of the objects of kind k, newest first: after
-// (an id) continues past it, before (an id) returns the page that ends
-// before it. fetch renders each id, or skips it (the dialect may not render
-// all of a type, e.g. another dialect's mandates); more reports whether a
-// further page exists in the direction read.
-func storedPage[T any](ctx context.Context, st store.Store, account string, k *kind, after, before string, size int,
+// stored names one page's worth of rows of the store: the ids the store
+// lists and their sequence numbers, which order them.
+type stored struct {
+	id  string
+	seq int64
+}
+
+// storeList is a list the store keeps in sequence order: objects of a kind,
+// or one dialect's events.
+type storeList struct {
+	// seqOf returns the sequence number of the item id (store.ErrNotFound
+	// when the account has no such item of this list).
+	seqOf func(ctx context.Context, tx store.Tx, id string) (int64, error)
+	// rows returns up to limit items after afterSeq (newest first) or,
+	// ascending, before beforeSeq.
+	rows func(ctx context.Context, tx store.Tx, afterSeq, beforeSeq int64, ascending bool, limit int) ([]stored, error)
+}
+
+// objectsOf lists the stored objects of kind k.
+func objectsOf(account string, k *kind) storeList {
+	return storeList{
+		seqOf: func(ctx context.Context, tx store.Tx, id string) (int64, error) {
+			o, err := tx.GetObject(ctx, store.GetObjectParams{Account: account, ID: id, Type: k.Index.Type})
+			return o.Seq, err
+		},
+		rows: func(ctx context.Context, tx store.Tx, afterSeq, beforeSeq int64, ascending bool, limit int) ([]stored, error) {
+			os, err := tx.ListObjects(ctx, store.ListObjectsParams{Account: account, Type: k.Index.Type, Kind: k.Index.Kind,
+				AfterSeq: afterSeq, BeforeSeq: beforeSeq, Ascending: ascending, Limit: limit})
+			out := make([]stored, len(os))
+			for i, o := range os {
+				out[i] = stored{o.ID, o.Seq}
+			}
+			return out, err
+		},
+	}
+}
+
+// eventsOf lists the stored events of one dialect.
+func eventsOf(account, dialectName string) storeList {
+	return storeList{
+		seqOf: func(ctx context.Context, tx store.Tx, id string) (int64, error) {
+			ev, err := tx.GetEvent(ctx, account, id)
+			if err == nil && ev.Dialect != dialectName {
+				return 0, store.ErrNotFound
+			}
+			return ev.Seq, err
+		},
+		rows: func(ctx context.Context, tx store.Tx, afterSeq, beforeSeq int64, ascending bool, limit int) ([]stored, error) {
+			evs, err := tx.ListEvents(ctx, store.ListEventsParams{Account: account, Dialect: dialectName,
+				AfterSeq: afterSeq, BeforeSeq: beforeSeq, Ascending: ascending, Limit: limit})
+			out := make([]stored, len(evs))
+			for i, ev := range evs {
+				out[i] = stored{ev.ID, ev.Seq}
+			}
+			return out, err
+		},
+	}
+}
+
+// storedPage returns one page of a list the store keeps, newest first:
+// after (an id) continues past it, before (an id) returns the page that
+// ends before it. fetch renders each id, or skips it (the dialect may not
+// render all of a type, e.g. another dialect's mandates); more reports
+// whether a further page exists in the direction read.
+func storedPage[T any](ctx context.Context, st store.Store, list storeList, after, before string, size int,
 	fetch func(id string) (T, bool, error)) (items []T, more bool, err error) {
-	q := store.ListObjectsParams{Account: account, Type: k.Index.Type, Kind: k.Index.Kind, Limit: size + 1}
+	var afterSeq, beforeSeq int64
+	ascending := false
 	view := func(fn func(tx store.Tx) error) error { return st.View(ctx, fn) }
 	seqOf := func(id string) (seq int64, err error) {
 		err = view(func(tx store.Tx) error {
-			o, err := tx.GetObject(ctx, store.GetObjectParams{Account: account, ID: id, Type: k.Index.Type})
-			seq = o.Seq
+			seq, err = list.seqOf(ctx, tx, id)
 			return err
 		})
 		return seq, err
 	}
 	if after != "" {
-		q.AfterSeq, err = seqOf(after)
+		afterSeq, err = seqOf(after)
 	} else if before != "" {
-		q.BeforeSeq, err = seqOf(before)
-		q.Ascending = true
+		beforeSeq, err = seqOf(before)
+		ascending = true
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, false, nil // a cursor of another account or none at all: an empty page
@@ -77,17 +136,18 @@ func storedPage[T any](ctx context.Context, st store.Store, account string, k *k
 	}
 	// The dialect renders each id in its own transaction, so rows are read
 	// in batches and judged outside the store's.
+	limit := size + 1
 	for len(items) <= size {
-		var rows []store.Object
+		var rows []stored
 		if err := view(func(tx store.Tx) error {
 			var err error
-			rows, err = tx.ListObjects(ctx, q)
+			rows, err = list.rows(ctx, tx, afterSeq, beforeSeq, ascending, limit)
 			return err
 		}); err != nil {
 			return nil, false, err
 		}
 		for _, r := range rows {
-			it, ok, err := fetch(r.ID)
+			it, ok, err := fetch(r.id)
 			if err != nil {
 				return nil, false, err
 			}
@@ -95,13 +155,13 @@ func storedPage[T any](ctx context.Context, st store.Store, account string, k *k
 				items = append(items, it)
 			}
 		}
-		if len(rows) < q.Limit {
+		if len(rows) < limit {
 			break
 		}
-		if last := rows[len(rows)-1].Seq; q.Ascending {
-			q.BeforeSeq = last
+		if last := rows[len(rows)-1].seq; ascending {
+			beforeSeq = last
 		} else {
-			q.AfterSeq = last
+			afterSeq = last
 		}
 	}
 	more = len(items) > size

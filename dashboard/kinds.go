@@ -23,6 +23,12 @@ type kind struct {
 	Filter  []string
 	Columns []column
 	Related []related
+	// Events names the dialect whose stored events make up this kind's list,
+	// for events the dialect's API does not list (Checkout.com's).
+	Events string
+	// IDPrefix marks the ids of a kind the store keeps outside its object
+	// index (bank files): Find asks the dialect's Detail path about them.
+	IDPrefix string
 	// OpenJSON shows the JSON view open on the detail page (an event's payload).
 	OpenJSON bool
 }
@@ -68,10 +74,6 @@ var (
 	colCust    = column{"Customer", "customer", showRef}
 )
 
-// Bank files (ISO 20022 pain.008, pain.001 and the bank's answers) join this
-// table once the server stores them with an API to list and fetch them: a
-// list path, a detail path and, for the download, a path answering the file
-// itself rather than JSON.
 var kinds = []*kind{
 	{Name: "charges", Title: "Charges", Single: "Charge", Group: "Payments", List: "/v1/charges", Detail: "/v1/charges/{id}",
 		Index:   index{Type: "charge"},
@@ -122,6 +124,10 @@ var kinds = []*kind{
 		List: "/v1/balance_transactions", Detail: "/v1/balance_transactions/{id}", Index: index{Type: "balance_transaction"},
 		Columns: []column{colID, colAmount, {"Fee", "fee", showMoney}, {"Net", "net", showMoney}, {"Type", "type", showText}, colStatus,
 			{"Source", "source", showRef}, {"Available on", "available_on", showTime}}},
+	{Name: "bank_files", Title: "Bank files", Single: "Bank file", Group: "Balance", List: "/v1/bank_files", Detail: "/v1/bank_files/{id}",
+		IDPrefix: "bkf_", Filter: []string{"direction"},
+		Columns: []column{colID, {"Direction", "direction", showText}, {"Type", "type", showText}, {"Message", "message_id", showText},
+			{"Transactions", "number_of_transactions", showText}, {"Control sum", "control_sum", showMoney}, colStatus, colCreated}},
 
 	{Name: "cko_payments", Title: "Payments", Single: "Checkout.com payment", Group: "Checkout.com", Dialect: checkoutDialect,
 		Detail: "/payments/{id}", Index: index{Type: "charge", Kind: "cko"},
@@ -130,6 +136,9 @@ var kinds = []*kind{
 	{Name: "cko_webhooks", Title: "Webhooks", Single: "Checkout.com webhook", Group: "Checkout.com", Dialect: checkoutDialect,
 		List: "/webhooks", Detail: "/webhooks/{id}", Index: index{Type: "webhook_endpoint", Kind: "cko"},
 		Columns: []column{colID, {"URL", "url", showText}, {"Active", "active", showText}, {"Events", "event_types", showCount}}},
+	{Name: "cko_events", Title: "Events", Single: "Checkout.com event", Group: "Checkout.com", Dialect: checkoutDialect,
+		Detail: "/events/{id}", Events: "cko", OpenJSON: true,
+		Columns: []column{colID, {"Type", "type", showText}, {"Object", "data.id", showRef}, {"Created", "created_on", showText}}},
 	{Name: "cko_mandates", Title: "SEPA mandates", Single: "Checkout.com SEPA mandate", Group: "Checkout.com", Dialect: checkoutDialect,
 		Detail: "/sepa/mandates/{id}", Index: index{Type: "mandate", Kind: "cko"},
 		Columns: []column{colID, {"Reference", "mandate_reference", showText}, {"Name", "last_name", showText},

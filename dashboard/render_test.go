@@ -122,7 +122,7 @@ func TestKindsTable(t *testing.T) {
 			t.Errorf("kind %s twice", k.Name)
 		}
 		seen[k.Name] = true
-		if k.Detail == "" || (k.List == "" && k.Index.Type == "") {
+		if k.Detail == "" || (k.List == "" && k.Index.Type == "" && k.Events == "") {
 			t.Errorf("kind %s has no way to list or show it", k.Name)
 		}
 		for _, r := range k.Related {

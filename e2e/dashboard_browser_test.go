@@ -457,9 +457,11 @@ func TestDashboardEveryList(t *testing.T) {
 	dp := jsonObj(t, e.get("/v1/disputes?charge="+disputed.ID))["data"].([]any)[0].(map[string]any)["id"].(string)
 	clk := e.testClock(t0)
 	c := newCko(e.srv, e.acct.Key)
-	ckoHook := c.register(t, kontortest.NewCkoReceiver(t, e.acct.Key))
+	ckoReceiver := kontortest.NewCkoReceiver(t, e.acct.Key)
+	ckoHook := c.register(t, ckoReceiver)
 	ckoSource := c.source(t, ibanPaid, "single", nil)
 	pay := c.pay(t, ckoSource, 4200)
+	ckoEvent := ckoReceiver.WaitAccepted(t, "payment_pending", pay).Cko.ID
 	ev := e.event("customer.created", cus.ID)
 
 	d := newDash(t, e)
@@ -470,7 +472,7 @@ func TestDashboardEveryList(t *testing.T) {
 		"charges": ch.ID, "refunds": re.ID, "disputes": dp, "payment_intents": pi.ID, "setup_intents": si.ID,
 		"checkout_sessions": cs.ID, "customers": cus.ID, "payment_methods": pm.ID, "sources": src.ID, "mandates": mandate,
 		"balance_transactions": ch.BalanceTransaction.ID, "cko_payments": pay, "cko_mandates": ckoSource, "cko_webhooks": ckoHook, "events": ev.ID,
-		"webhook_endpoints": e.endpointID(), "test_clocks": clk.ID,
+		"webhook_endpoints": e.endpointID(), "test_clocks": clk.ID, "cko_events": ckoEvent,
 	} {
 		if st := d.open("/dashboard/" + kind); st != http.StatusOK {
 			t.Errorf("%s list: %d", kind, st)
@@ -486,7 +488,7 @@ func TestDashboardEveryList(t *testing.T) {
 		if h1 := d.text("h1"); !strings.HasSuffix(h1, id) {
 			t.Errorf("%s page heading %q", kind, h1)
 		}
-		if kind == "cko_payments" || kind == "mandates" || kind == "cko_mandates" {
+		if kind == "cko_payments" || kind == "mandates" || kind == "cko_mandates" || kind == "cko_events" {
 			d.shot("dashboard-" + kind)
 		}
 		d.open("/dashboard/find?q=" + url.QueryEscape(id))
@@ -501,6 +503,11 @@ func TestDashboardEveryList(t *testing.T) {
 		return strings.Contains(d.text("main"), "payment_captured")
 	})
 	d.shot("dashboard-cko-webhook")
+	d.open("/dashboard/cko_events/" + ckoEvent)
+	d.wantText("Checkout.com event", "payment_pending", pay, "Webhook deliveries")
+	if st := d.open("/dashboard/events/" + ckoEvent); st != http.StatusNotFound {
+		t.Errorf("a Checkout.com event as a Stripe event: %d", st)
+	}
 	d.open("/dashboard/cko_mandates/" + ckoSource)
 	if page := d.wantText("Checkout.com mandate", "masked_account_iban", "7893"); strings.Contains(page, ibanPaid) {
 		t.Errorf("a full IBAN on the mandate page:\n%s", page)
