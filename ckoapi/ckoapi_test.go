@@ -16,14 +16,26 @@ func TestSecretKey(t *testing.T) {
 	for _, tc := range []struct{ header, want string }{
 		{"sk_test_0b9b5db6-f223-49d0-b68f-f6643dd4f808", "sk_test_0b9b5db6-f223-49d0-b68f-f6643dd4f808"},
 		{"Bearer sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e", "sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e"},
-		{"bearer  sk_test_abc ", "sk_test_abc"},
+		{"bearer  sk_test_0b9b5db6-f223-49d0-b68f-f6643dd4f808 ", "sk_test_0b9b5db6-f223-49d0-b68f-f6643dd4f808"},
 		// checkout-sdk-node merges a registration's custom authorization header into its own.
-		{"sk_test_abc, node-1234", "sk_test_abc"},
+		{"sk_test_0b9b5db6-f223-49d0-b68f-f6643dd4f808, node-1234", "sk_test_0b9b5db6-f223-49d0-b68f-f6643dd4f808"},
+		{"node-1234, Bearer sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e", "sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e"},
 		{"node-1234", ""},
 		{"pk_test_abc", ""},
 		{"sk_live_abc", ""},
 		{"", ""},
 		{"Basic c2tfdGVzdF9hYmM6", ""},
+		// Made-up keys are no keys: only the shapes Checkout.com issues count.
+		{"sk_test_abc", ""},
+		{"sk_test_0b9b5db6-f223-49d0-b68f-f6643dd4f80", ""},
+		{"sk_test_0b9b5db6f22349d0b68ff6643dd4f808", ""},
+		{"sk_test_0b9b5db6-f223-49d0-b68f-f6643dd4f80g", ""},
+		{"sk_0b9b5db6-f223-49d0-b68f-f6643dd4f808", ""}, // live, previous platform
+		{"sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4", ""},
+		{"sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e1", ""},
+		{"sk_sbox_M73dzbpy7cf3gfd46xr4yj5xo4e", ""},
+		{"sk_m73dzbpy7cf3gfd46xr4yj5xo4e", ""}, // live, current platform
+		{"sk_test_m73dzbpy7cf3gfd46xr4yj5xo4e", ""},
 	} {
 		if got := secretKey(tc.header); got != tc.want {
 			t.Errorf("secretKey(%q) = %q, want %q", tc.header, got, tc.want)
@@ -194,7 +206,7 @@ func TestWebhookHeaderLimits(t *testing.T) {
 	for i := range MaxWebhookHeaders - 2 {
 		ok["x-h"+strconv.Itoa(i)] = "v"
 	}
-	if _, err := parseWebhook(object{"url": "https://shop.example/hooks", "headers": ok}, true); err != nil {
+	if _, err := parseWebhook(object{"url": "https://shop.example/hooks", "headers": ok, "event_types": []any{"payment_paid"}}, true); err != nil {
 		t.Errorf("%d valid headers: %v", len(ok), err)
 	}
 }

@@ -34,6 +34,9 @@ type errorBody struct {
 var (
 	errUnauthorized = &apiError{status: http.StatusUnauthorized}
 	errNotFound     = &apiError{status: http.StatusNotFound}
+	// errTooManyRequests answers a request whose idempotency key is still
+	// executing, and one that lost a race for the same object: worth a retry.
+	errTooManyRequests = &apiError{status: http.StatusTooManyRequests}
 )
 
 // invalid returns a 422 request_invalid error with the codes.
@@ -128,8 +131,8 @@ func toAPIError(err error) *apiError {
 		return errNotFound
 	}
 	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrRetry) {
-		// A concurrent change of the same object won the race: worth a retry.
-		return &apiError{status: http.StatusTooManyRequests}
+		// A concurrent change of the same object won the race.
+		return errTooManyRequests
 	}
 	return &apiError{status: http.StatusInternalServerError}
 }

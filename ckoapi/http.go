@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -20,7 +21,9 @@ const MaxBodyBytes = 1 << 20
 // send as JSON (nil sends no body).
 type route struct {
 	write bool
-	h     func(c *call, op *engine.Op) (int, any, error)
+	// idempotent routes honour Cko-Idempotency-Key (see idempotency).
+	idempotent bool
+	h          func(c *call, op *engine.Op) (int, any, error)
 }
 
 // call is one request in flight.
@@ -108,25 +111,32 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		c.respond(status, out, err)
 		return
 	}
+	key := ""
+	if rt.idempotent {
+		key = idempotency.Key(r.Header.Get)
+	}
 	o, err := a.e.Execute(r.Context(), &idempotency, engine.WriteRequest{Account: c.account,
-		Info:   engine.RequestInfo{ID: c.reqID, IdempotencyKey: idempotency.Key(r.Header.Get)},
+		Info:   engine.RequestInfo{ID: c.reqID, IdempotencyKey: key},
 		Method: r.Method, Path: r.URL.Path, Params: c.body,
 	}, func(op *engine.Op) (int, []byte, error) { return c.run(rt, op) })
-	idempotency.SetHeaders(o, w.Header().Set)
 	c.respond(o.Status, o.Body, err)
 }
 
-// idempotency is Checkout.com's idempotency policy: keys count on POST
-// only, and as at Checkout.com only requests that succeeded are stored, so
-// a request that failed may be retried with the same key. A key reused with
-// another path or body is refused (422 idempotency_key_reused), and a key
-// whose first request is still executing answers 409: the engine's errors
-// for these, mapped by kindStatus like any other.
+// idempotency is Checkout.com's idempotency rule, as its documentation
+// gives it: the routes marked idempotent (POST /payments and POST
+// /payments/{id}/refunds) honour Cko-Idempotency-Key for 24 hours; a
+// later request with the key on the same endpoint gets the stored status
+// and body, whatever its own body; only requests that succeeded are
+// stored, so a failed one may be retried with its key; a key whose first
+// request is still executing answers 429 with no body. Checkout.com marks
+// no replay in a header. A key first used on another endpoint is refused
+// (422 idempotency_key_reused), which the documentation leaves open.
 var idempotency = engine.IdempotencyPolicy{
-	KeyHeader:    "Cko-Idempotency-Key",
-	ReplayHeader: "Cko-Idempotent-Replayed",
-	Namespace:    "cko:", // apart from Stripe's keys in the account's shared store of outcomes
-	Methods:      []string{http.MethodPost},
+	KeyHeader:       "Cko-Idempotency-Key",
+	Namespace:       "cko:", // apart from Stripe's keys in the account's shared store of outcomes
+	Methods:         []string{http.MethodPost},
+	ReplayAnyParams: true,
+	InFlight:        func(string) error { return errTooManyRequests },
 }
 
 // run calls the route's handler and encodes its result.
@@ -194,18 +204,33 @@ func (c *call) authenticate() error {
 	return nil
 }
 
+// Sandbox secret keys as Checkout.com issues them: the previous platform's
+// sk_test_ and a UUID, and the current platform's sk_sbox_ and 27 lowercase
+// base32 characters (checkout-sdk-node's patterns; its rarer check
+// characters *, #, $ and = are not accepted). Live keys and anything else
+// answer 401.
+var (
+	previousSandboxKey = regexp.MustCompile(`^sk_test_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	currentSandboxKey  = regexp.MustCompile(`^sk_sbox_[a-z2-7]{27}$`)
+)
+
+// sandboxKey reports whether key has the shape of a Checkout.com sandbox secret key.
+func sandboxKey(key string) bool {
+	return previousSandboxKey.MatchString(key) || currentSandboxKey.MatchString(key)
+}
+
 // secretKey returns the secret key an Authorization header carries, or "".
 // The header may hold several comma-separated values: checkout-sdk-node
 // merges a webhook registration's custom headers into the request's own, so
 // registering {"headers": {"authorization": "…"}} sends
-// "Authorization: sk_test_…, …". The first well-formed secret key counts.
+// "Authorization: sk_test_…, …". The first sandbox key counts.
 func secretKey(header string) string {
 	for _, v := range strings.Split(header, ",") {
 		v = strings.TrimSpace(v)
 		if scheme, rest, ok := strings.Cut(v, " "); ok && strings.EqualFold(scheme, "bearer") {
 			v = strings.TrimSpace(rest)
 		}
-		if strings.HasPrefix(v, "sk_") && engine.WellFormedKey(v) {
+		if sandboxKey(v) {
 			return v
 		}
 	}

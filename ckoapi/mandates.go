@@ -11,6 +11,9 @@ import (
 // SEPA mandate: the Go SDK and the docs use /sepa/, the Node SDK uses
 // /sepa-external/ when its host contains "sandbox", and the PPRO variants
 // are /ppro/sepa[-external]/ (Node) and /apms/ppro/sepa/ (Go).
+// Every mandate link names mandateLinkPath, whichever of them the client
+// called: seed 003's create answer and the SDK's recorded sandbox answers
+// do (only seed 003's GET /sources answer names /sepa/, see getSource).
 var mandatePaths = []string{
 	"/sepa/mandates/",
 	"/sepa-external/mandates/",
@@ -18,6 +21,8 @@ var mandatePaths = []string{
 	"/ppro/sepa-external/mandates/",
 	"/apms/ppro/sepa/mandates/",
 }
+
+const mandateLinkPath = "/sepa-external/mandates/"
 
 // mandateStates names the engine's mandate states as Checkout.com shows them.
 var mandateStates = map[string]string{
@@ -68,34 +73,31 @@ type mandateJSON struct {
 
 func (a *API) mandateRoutes() {
 	for _, p := range mandatePaths {
-		a.handle("GET "+p+"{id}", route{h: getMandate(p)})
-		a.handle("POST "+p+"{id}/cancel", route{write: true, h: cancelMandate(p)})
+		a.handle("GET "+p+"{id}", route{h: getMandate})
+		a.handle("POST "+p+"{id}/cancel", route{write: true, h: cancelMandate})
 	}
 }
 
-// getMandate answers GET <prefix>{id}; its links stay under the prefix the
-// client used.
-func getMandate(prefix string) func(c *call, op *engine.Op) (int, any, error) {
-	return func(c *call, op *engine.Op) (int, any, error) {
-		m, err := op.GetMandate(Dialect, c.r.PathValue("id"))
-		if err != nil {
-			return 0, nil, err
-		}
-		iban, err := op.IBAN(m.Account)
-		if err != nil {
-			return 0, nil, err
-		}
-		self := c.baseURL() + prefix + m.ID
-		out := mandateJSON{MandateReference: m.Reference, CustomerID: m.Customer, FirstName: m.FirstName,
-			LastName: m.LastName, MaskedAccountIBAN: iban.Masked(), AccountCurrencyCode: "EUR",
-			AccountCountryCode: m.Account.Country, MandateState: mandateState(m), MandateType: mandateType(m),
-			BillingDescriptor: mandateDescriptor(m),
-			Links:             links{"self": {self}, "sepa:mandate-cancel": {self + "/cancel"}}}
-		if ad := m.Address; ad != nil {
-			out.AddressLine1, out.City, out.Zip, out.Country = deref(ad.Line1), deref(ad.City), deref(ad.PostalCode), deref(ad.Country)
-		}
-		return http.StatusOK, out, nil
+// getMandate answers GET <prefix>{id}.
+func getMandate(c *call, op *engine.Op) (int, any, error) {
+	m, err := op.GetMandate(Dialect, c.r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
 	}
+	iban, err := op.IBAN(m.Account)
+	if err != nil {
+		return 0, nil, err
+	}
+	self := c.baseURL() + mandateLinkPath + m.ID
+	out := mandateJSON{MandateReference: m.Reference, CustomerID: m.Customer, FirstName: m.FirstName,
+		LastName: m.LastName, MaskedAccountIBAN: iban.Masked(), AccountCurrencyCode: "EUR",
+		AccountCountryCode: m.Account.Country, MandateState: mandateState(m), MandateType: mandateType(m),
+		BillingDescriptor: mandateDescriptor(m),
+		Links:             links{"self": {self}, "sepa:mandate-cancel": {self + "/cancel"}}}
+	if ad := m.Address; ad != nil {
+		out.AddressLine1, out.City, out.Zip, out.Country = deref(ad.Line1), deref(ad.City), deref(ad.PostalCode), deref(ad.Country)
+	}
+	return http.StatusOK, out, nil
 }
 
 // mandateDescriptor is what the debtor's statement shows: the billing
@@ -107,18 +109,16 @@ func mandateDescriptor(m *engine.Mandate) string {
 // cancelMandate answers POST <prefix>{id}/cancel: the mandate ends and no
 // payment may use the source any more. Canceling an ended mandate changes
 // nothing and answers the same.
-func cancelMandate(prefix string) func(c *call, op *engine.Op) (int, any, error) {
-	return func(c *call, op *engine.Op) (int, any, error) {
-		m, err := op.GetMandate(Dialect, c.r.PathValue("id"))
-		if err != nil {
-			return 0, nil, err
-		}
-		if _, err := op.EndMandate(m, "canceled"); err != nil {
-			return 0, nil, err
-		}
-		get := c.baseURL() + prefix + m.ID
-		return http.StatusOK, map[string]links{"_links": {"self": {get + "/cancel"}, "sepa:mandate-get": {get}}}, nil
+func cancelMandate(c *call, op *engine.Op) (int, any, error) {
+	m, err := op.GetMandate(Dialect, c.r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
 	}
+	if _, err := op.EndMandate(m, "canceled"); err != nil {
+		return 0, nil, err
+	}
+	get := c.baseURL() + mandateLinkPath + m.ID
+	return http.StatusOK, map[string]links{"_links": {"self": {get + "/cancel"}, "sepa:mandate-get": {get}}}, nil
 }
 
 func deref(s *string) string {

@@ -8,10 +8,10 @@ import (
 )
 
 func (a *API) paymentRoutes() {
-	a.handle("POST /payments", route{write: true, h: createPayment})
+	a.handle("POST /payments", route{write: true, idempotent: true, h: createPayment})
 	a.handle("GET /payments/{id}", route{h: getPayment})
 	a.handle("GET /payments/{id}/actions", route{h: getActions})
-	a.handle("POST /payments/{id}/refunds", route{write: true, h: refundPayment})
+	a.handle("POST /payments/{id}/refunds", route{write: true, idempotent: true, h: refundPayment})
 }
 
 // createPaymentRequest is a validated POST /payments body.
@@ -262,7 +262,7 @@ func refundPayment(c *call, op *engine.Op) (int, any, error) {
 			amount = &n
 		}
 	}
-	ref := ck.text(c.body, "reference", "reference", false, 80)
+	ref := ck.text(c.body, "reference", "reference", false, 50)
 	md := ck.metadata(c.body, "metadata")
 	if err := ck.err(); err != nil {
 		return 0, nil, err

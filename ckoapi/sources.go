@@ -3,9 +3,9 @@ package ckoapi
 import (
 	"net/http"
 	"net/mail"
-	"regexp"
 	"strings"
 
+	"github.com/kontorpay/kontor/bank/sim"
 	"github.com/kontorpay/kontor/engine"
 	"github.com/kontorpay/kontor/sepa"
 )
@@ -25,8 +25,6 @@ type links map[string]link
 type customerRef struct {
 	ID, Email, Name string
 }
-
-var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
 
 // createSourceRequest is a validated POST /sources body.
 type createSourceRequest struct {
@@ -54,13 +52,18 @@ func parseCreateSource(b object) (*createSourceRequest, error) {
 	case !ok:
 		ck.add("source_data_invalid")
 	case sd == nil:
-		ck.add("source_data_required")
+		// The sandbox answers a body without source_data with this one
+		// code, whatever else is missing (checkout-sdk-node's recorded answer).
+		ck.add("request_data_required")
+		return nil, ck.err()
 	default:
 		p.FirstName = ck.text(sd, "first_name", "first_name", true, 50)
 		p.LastName = ck.text(sd, "last_name", "last_name", true, 50)
 		if raw := ck.text(sd, "account_iban", "account_iban", true, 50); raw != "" {
 			iban, err := engine.ParseIBAN(raw, "account_iban_invalid", "account_iban")
-			if err != nil {
+			// Checkout.com's sandbox takes sources for its test accounts only;
+			// any other account is refused as its invalid-details account is.
+			if err != nil || !sim.CkoSandboxIBAN(string(iban)) {
 				ck.add("account_iban_invalid")
 			}
 			p.IBAN = iban
@@ -73,7 +76,7 @@ func parseCreateSource(b object) (*createSourceRequest, error) {
 				p.BIC = bic
 			}
 		}
-		p.Descriptor = ck.text(sd, "billing_descriptor", "billing_descriptor", false, 65)
+		p.Descriptor = ck.text(sd, "billing_descriptor", "billing_descriptor", true, 65)
 		switch mt := strings.ToLower(ck.text(sd, "mandate_type", "mandate_type", true, 0)); mt {
 		case "", "single":
 		case "recurring":
@@ -128,7 +131,7 @@ func parseBillingAddress(ck *checks, b object) *engine.Address {
 	state := ck.text(ba, "state", "state", false, 50)
 	zip := ck.text(ba, "zip", "zip", true, 50)
 	country := ck.text(ba, "country", "country", true, 2)
-	if country != "" && !countryCode.MatchString(country) {
+	if country != "" && !sepa.IsCountryCode(country) {
 		ck.add("country_invalid")
 	}
 	a := &engine.Address{Line1: &line1, City: &city, PostalCode: &zip, Country: &country}
@@ -175,8 +178,8 @@ func (a *API) sourceRoutes() {
 }
 
 // createSource creates a SEPA source: the customer (found or created) and
-// a mandate whose reference the answer carries. The links name the
-// mandate's /sepa/ paths: the SDKs count exactly these two on creation.
+// a mandate whose reference the answer carries. Its links are the source
+// itself and the mandate under /sepa-external/, as seed 003 shows them.
 func createSource(c *call, op *engine.Op) (int, any, error) {
 	req, err := parseCreateSource(c.body)
 	if err != nil {
@@ -195,10 +198,11 @@ func createSource(c *call, op *engine.Op) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	base := c.baseURL() + "/sepa/mandates/" + m.ID
+	mandate := c.baseURL() + mandateLinkPath + m.ID
 	return http.StatusCreated, createSourceResponse{ID: m.ID, Type: "Sepa", ResponseCode: "10000",
 		ResponseData: map[string]string{"mandate_reference": m.Reference}, Customer: renderCustomer(cu),
-		Links: links{"sepa:mandate-cancel": {base + "/cancel"}, "sepa:mandate-get": {base}}}, nil
+		Links: links{"self": {c.baseURL() + "/sources/" + m.ID}, "sepa:mandate-cancel": {mandate + "/cancel"},
+			"sepa:mandate-get": {mandate}}}, nil
 }
 
 // sourceParams create a SEPA source: a mandate of the dialect whose id is

@@ -75,8 +75,6 @@ func (a *API) webhookRoutes() {
 	a.handle("DELETE /webhooks/{id}", route{write: true, h: deleteWebhook})
 }
 
-// parseWebhook reads a registration body; full (POST, PUT) requires the
-// URL and gives every other field its default.
 // Bounds of a registration's custom headers, which every delivery carries.
 const (
 	MaxWebhookHeaders     = 50
@@ -108,6 +106,8 @@ func headerValue(v string) bool {
 	return true
 }
 
+// parseWebhook reads a registration body; full (POST, PUT) requires the
+// URL and the event types and gives every other field its default.
 func parseWebhook(b object, full bool) (engine.WebhookEndpointParams, error) {
 	var ck checks
 	p := engine.WebhookEndpointParams{Dialect: Dialect, IDPrefix: "wh_"}
@@ -156,15 +156,16 @@ func parseWebhook(b object, full bool) (engine.WebhookEndpointParams, error) {
 		p.ContentType = engine.Some("json")
 	}
 	if b.has("event_types") || full {
-		types := []string{"*"}
-		if raw, present := b["event_types"]; present && raw != nil {
-			list, ok := raw.([]any)
-			if !ok {
-				ck.add("event_types_invalid")
-			}
-			if len(list) > 0 {
-				types = nil
-			}
+		// event_types is required: a registration names what it receives.
+		var types []string
+		switch list, ok := b["event_types"].([]any); {
+		case !b.has("event_types"):
+			ck.add("event_types_required")
+		case !ok:
+			ck.add("event_types_invalid")
+		case len(list) == 0:
+			ck.add("event_types_required")
+		default:
 			for _, v := range list {
 				s, isStr := v.(string)
 				if !isStr || !eventTypeSet[s] {
@@ -185,6 +186,9 @@ func listWebhooks(c *call, op *engine.Op) (int, any, error) {
 	hooks, err := liveWebhooks(op)
 	if err != nil {
 		return 0, nil, err
+	}
+	if len(hooks) == 0 {
+		return http.StatusNoContent, nil, nil // "No webhooks have been configured"
 	}
 	out := make([]webhookJSON, 0, len(hooks))
 	for _, h := range hooks {

@@ -234,13 +234,16 @@ func TestCkoMandates(t *testing.T) {
 			if !ckoID("cus").MatchString(m["customer_id"].(string)) {
 				t.Errorf("customer_id = %v", m["customer_id"])
 			}
-			if self := m["_links"].(map[string]any)["self"].(map[string]any)["href"]; self != c.base+prefix+src {
-				t.Errorf("self = %v", self)
+			// Links name /sepa-external/ whichever path the client called,
+			// as the sandbox's recorded answers do.
+			linked := c.base + "/sepa-external/mandates/" + src
+			if self := m["_links"].(map[string]any)["self"].(map[string]any)["href"]; self != linked {
+				t.Errorf("self = %v, want %s", self, linked)
 			}
 			// Cancel with an empty body, as both SDKs send it.
 			r := c.do(t, "POST", prefix+src+"/cancel", "", nil).want(t, http.StatusOK).obj(t)
 			l := r["_links"].(map[string]any)
-			if l["self"].(map[string]any)["href"] != c.base+prefix+src+"/cancel" || l["sepa:mandate-get"].(map[string]any)["href"] != c.base+prefix+src {
+			if l["self"].(map[string]any)["href"] != linked+"/cancel" || l["sepa:mandate-get"].(map[string]any)["href"] != linked {
 				t.Errorf("cancel links = %v", l)
 			}
 			if m := c.do(t, "GET", prefix+src, nil, nil).want(t, http.StatusOK).obj(t); m["mandate_state"] != "Canceled" {
@@ -285,16 +288,37 @@ func TestCkoIdempotency(t *testing.T) {
 	key := map[string]string{"Cko-Idempotency-Key": "order-42"}
 	body := `{"source": {"type": "id", "id": "` + src + `"}, "amount": 5600, "currency": "EUR"}`
 	first := c.do(t, "POST", "/payments", body, key).want(t, http.StatusAccepted)
-	// The same request, differently spaced, replays the first answer.
+	// The same request, differently spaced, replays the first answer, with
+	// no header of Checkout.com's own invention.
 	again := c.do(t, "POST", "/payments", strings.ReplaceAll(body, " ", ""), key).want(t, http.StatusAccepted)
-	if string(again.Body) != string(first.Body) || again.Header.Get("Cko-Idempotent-Replayed") != "true" {
-		t.Errorf("replay = %s (replayed %q), want %s", again.Body, again.Header.Get("Cko-Idempotent-Replayed"), first.Body)
+	if string(again.Body) != string(first.Body) {
+		t.Errorf("replay = %s, want %s", again.Body, first.Body)
+	}
+	for name := range again.Header {
+		if strings.Contains(strings.ToLower(name), "idempot") {
+			t.Errorf("replay carries %s: %s", name, again.Header.Get(name))
+		}
 	}
 	if again.Header.Get("Cko-Request-Id") == first.Header.Get("Cko-Request-Id") {
 		t.Error("a replay reuses the request id")
 	}
-	// Another body under the same key is refused and changes nothing.
-	c.do(t, "POST", "/payments", strings.Replace(body, "5600", "5700", 1), key).wantCodes(t, http.StatusUnprocessableEntity, "idempotency_key_reused")
+	// Another body under the same key gets the stored answer too, as
+	// Checkout.com documents, and changes nothing.
+	other := c.do(t, "POST", "/payments", strings.Replace(body, "5600", "5700", 1), key).want(t, http.StatusAccepted)
+	if string(other.Body) != string(first.Body) {
+		t.Errorf("another body under the key = %s, want the stored %s", other.Body, first.Body)
+	}
+	// The key belongs to its endpoint: a refund under it is refused.
+	c.do(t, "POST", "/payments/"+first.obj(t)["id"].(string)+"/refunds", map[string]any{"amount": 100}, key).
+		wantCodes(t, http.StatusUnprocessableEntity, "idempotency_key_reused")
+	// Only payments and refunds honour the key: sources and webhook
+	// registrations under one key are new each time.
+	sk := map[string]string{"Cko-Idempotency-Key": "source-1"}
+	s1 := c.do(t, "POST", "/sources", sourceBody(ibanPaid, "single"), sk).want(t, http.StatusCreated).obj(t)
+	s2 := c.do(t, "POST", "/sources", sourceBody(ibanPaid, "single"), sk).want(t, http.StatusCreated).obj(t)
+	if s1["id"] == s2["id"] {
+		t.Errorf("POST /sources replayed %v under an idempotency key", s1["id"])
+	}
 	// A failed request is not stored: the key may be used again, fixed.
 	k2 := map[string]string{"Cko-Idempotency-Key": "order-43"}
 	c.do(t, "POST", "/payments", strings.Replace(body, "EUR", "USD", 1), k2).wantCodes(t, http.StatusUnprocessableEntity, "currency_invalid")
@@ -336,8 +360,8 @@ func TestCkoIsolation(t *testing.T) {
 	b.do(t, "POST", "/payments/"+pay+"/refunds", "", nil).want(t, http.StatusNotFound)
 	b.do(t, "POST", "/payments", map[string]any{"source": map[string]any{"type": "id", "id": src}, "amount": 100, "currency": "EUR"}, nil).
 		wantCodes(t, http.StatusUnprocessableEntity, "source_id_invalid")
-	if hooks := b.do(t, "GET", "/webhooks", nil, nil).want(t, http.StatusOK).arr(t); len(hooks) != 0 {
-		t.Errorf("another account lists %d webhooks", len(hooks))
+	if r := b.do(t, "GET", "/webhooks", nil, nil).want(t, http.StatusNoContent); len(r.Body) != 0 {
+		t.Errorf("another account lists webhooks: %s", r.Body)
 	}
 	// Checkout.com's ids are not found by the Stripe dialect, and Stripe's event ids not by Checkout.com's.
 	if r := s.Do(t, "GET", "/v1/sources/"+src, "", map[string]string{"Authorization": "Bearer " + a.key}); r.Status != http.StatusNotFound {
@@ -351,11 +375,13 @@ func TestCkoBothDialects(t *testing.T) {
 	e := newEnv(t, envOptions{Cko: true})
 	s, c := e.srv, e.cko()
 	other := newCko(s, newCkoKey())
-	// A Stripe-style key works for Checkout.com's paths too.
-	stripeKey := kontortest.NewKey()
-	sk := newCko(s, stripeKey)
-	clock := testClock(t, s, stripeKey, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
-	sk.source(t, ibanPaid, "single", map[string]any{"test_clock": clock})
+	// A Stripe-style key is no Checkout.com key; a Checkout.com key works
+	// for Stripe's paths too.
+	if r := newCko(s, kontortest.NewKey()).do(t, "GET", "/webhooks", nil, nil); r.Status != http.StatusUnauthorized || len(r.Body) != 0 {
+		t.Errorf("a Stripe key on Checkout.com's paths: %d %q, want 401 with no body", r.Status, r.Body)
+	}
+	clock := testClock(t, s, c.key, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	c.source(t, ibanPaid, "single", map[string]any{"test_clock": clock})
 	// The clock is the account's: another key does not see it.
 	b := sourceBody(ibanPaid, "single")
 	b["test_clock"] = clock
@@ -375,6 +401,10 @@ func TestCkoBothDialects(t *testing.T) {
 
 func TestCkoWebhookRegistration(t *testing.T) {
 	c := newEnv(t, envOptions{Cko: true}).cko()
+	// No registrations: 204 with no body, as Checkout.com answers.
+	if r := c.do(t, "GET", "/webhooks", nil, nil).want(t, http.StatusNoContent); len(r.Body) != 0 {
+		t.Errorf("empty list: %q", r.Body)
+	}
 	url := "https://example.com/webhooks/cko"
 	created := c.do(t, "POST", "/webhooks", map[string]any{
 		"url": url, "active": true, "headers": map[string]any{"authorization": "1234"}, "content_type": "json",
@@ -386,15 +416,17 @@ func TestCkoWebhookRegistration(t *testing.T) {
 		created["_links"].(map[string]any)["self"].(map[string]any)["href"] != c.base+"/webhooks/"+id {
 		t.Errorf("created = %v", created)
 	}
-	c.do(t, "POST", "/webhooks", map[string]any{"url": url}, nil).want(t, http.StatusConflict)
-	c.do(t, "POST", "/webhooks", map[string]any{"url": ""}, nil).wantCodes(t, http.StatusUnprocessableEntity, "url_required")
-	c.do(t, "POST", "/webhooks", map[string]any{"url": "ftp://x"}, nil).wantCodes(t, http.StatusUnprocessableEntity, "url_invalid")
+	types := []string{"payment_paid"}
+	c.do(t, "POST", "/webhooks", map[string]any{"url": url, "event_types": types}, nil).want(t, http.StatusConflict)
+	c.do(t, "POST", "/webhooks", map[string]any{"url": "", "event_types": types}, nil).wantCodes(t, http.StatusUnprocessableEntity, "url_required")
+	c.do(t, "POST", "/webhooks", map[string]any{"url": "ftp://x", "event_types": types}, nil).wantCodes(t, http.StatusUnprocessableEntity, "url_invalid")
 	c.do(t, "POST", "/webhooks", map[string]any{"url": url + "2", "event_types": []string{"nope"}}, nil).wantCodes(t, http.StatusUnprocessableEntity, "event_types_invalid")
-	c.do(t, "POST", "/webhooks", map[string]any{"url": url + "2", "content_type": "xml"}, nil).wantCodes(t, http.StatusUnprocessableEntity, "content_type_invalid")
-	all := c.do(t, "POST", "/webhooks", map[string]any{"url": url + "/all"}, nil).want(t, http.StatusCreated).obj(t)
-	if n := len(all["event_types"].([]any)); n < 10 {
-		t.Errorf("a registration without event_types subscribes to %d types", n)
-	}
+	c.do(t, "POST", "/webhooks", map[string]any{"url": url + "2", "event_types": "payment_paid"}, nil).wantCodes(t, http.StatusUnprocessableEntity, "event_types_invalid")
+	c.do(t, "POST", "/webhooks", map[string]any{"url": url + "2", "event_types": types, "content_type": "xml"}, nil).wantCodes(t, http.StatusUnprocessableEntity, "content_type_invalid")
+	// event_types is required, and may not be empty.
+	c.do(t, "POST", "/webhooks", map[string]any{"url": url + "/all"}, nil).wantCodes(t, http.StatusUnprocessableEntity, "event_types_required")
+	c.do(t, "POST", "/webhooks", map[string]any{"url": url + "/all", "event_types": []string{}}, nil).wantCodes(t, http.StatusUnprocessableEntity, "event_types_required")
+	c.do(t, "POST", "/webhooks", map[string]any{"url": url + "/all", "event_types": types}, nil).want(t, http.StatusCreated)
 
 	if got := c.do(t, "GET", "/webhooks/"+id, nil, nil).want(t, http.StatusOK).obj(t); got["url"] != url {
 		t.Errorf("GET = %v", got)
@@ -405,11 +437,12 @@ func TestCkoWebhookRegistration(t *testing.T) {
 	}
 	// checkout-sdk-node sends PATCH in lower case.
 	c.do(t, "patch", "/webhooks/"+id, map[string]any{"active": false}, nil).want(t, http.StatusOK)
-	put := c.do(t, "PUT", "/webhooks/"+id, map[string]any{"url": url + "/put"}, nil).want(t, http.StatusOK).obj(t)
-	if put["url"] != url+"/put" || put["active"] != true || len(put["headers"].(map[string]any)) != 0 {
+	put := c.do(t, "PUT", "/webhooks/"+id, map[string]any{"url": url + "/put", "event_types": types}, nil).want(t, http.StatusOK).obj(t)
+	if put["url"] != url+"/put" || put["active"] != true || len(put["headers"].(map[string]any)) != 0 || len(put["event_types"].([]any)) != 1 {
 		t.Errorf("PUT = %v", put)
 	}
-	c.do(t, "PUT", "/webhooks/"+id, map[string]any{"active": true}, nil).wantCodes(t, http.StatusUnprocessableEntity, "url_required")
+	c.do(t, "PUT", "/webhooks/"+id, map[string]any{"active": true}, nil).wantCodes(t, http.StatusUnprocessableEntity, "url_required", "event_types_required")
+	c.do(t, "PATCH", "/webhooks/"+id, map[string]any{"event_types": []string{}}, nil).wantCodes(t, http.StatusUnprocessableEntity, "event_types_required")
 	list := c.do(t, "GET", "/webhooks", nil, nil).want(t, http.StatusOK).arr(t)
 	if len(list) != 2 || list[0]["id"] != id {
 		t.Errorf("list = %v", list)
@@ -433,7 +466,7 @@ func TestCkoWebhookDelivery(t *testing.T) {
 	inactive := kontortest.NewCkoReceiver(t, c.key)
 	c.do(t, "POST", "/webhooks", map[string]any{"url": flaky.URL, "event_types": []string{"payment_pending"}}, nil).want(t, http.StatusCreated)
 	c.do(t, "POST", "/webhooks", map[string]any{"url": captured.URL, "event_types": []string{"payment_captured"}}, nil).want(t, http.StatusCreated)
-	c.do(t, "POST", "/webhooks", map[string]any{"url": inactive.URL, "active": false}, nil).want(t, http.StatusCreated)
+	c.do(t, "POST", "/webhooks", map[string]any{"url": inactive.URL, "active": false, "event_types": ckoEventTypes}, nil).want(t, http.StatusCreated)
 
 	pay := c.pay(t, c.source(t, ibanPaid, "recurring", nil), 100)
 	ok := flaky.WaitAccepted(t, "payment_pending", pay)

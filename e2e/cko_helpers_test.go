@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -32,11 +31,7 @@ const (
 
 // newCkoKey returns a fresh previous-platform sandbox key, sk_test_<uuid>;
 // the server provisions an account for it on first use.
-func newCkoKey() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return fmt.Sprintf("sk_test_%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
+func newCkoKey() string { return kontortest.NewCkoKey() }
 
 // cko is a plain net/http client of the Checkout.com dialect for one key.
 type cko struct {
@@ -221,11 +216,17 @@ func (c *cko) waitStatus(t testing.TB, id, want string) map[string]any {
 	return p
 }
 
-// register registers the receiver for every event type with a custom header.
+// ckoEventTypes are the event types the dialect sends.
+var ckoEventTypes = []string{"payment_pending", "payment_captured", "payment_paid", "payment_canceled", "payment_declined",
+	"payment_refund_pending", "payment_refunded", "payment_refund_declined", "payment_chargeback", "source_updated"}
+
+// register registers the receiver for every event type the dialect sends,
+// with a custom header.
 func (c *cko) register(t testing.TB, r *kontortest.Receiver) string {
 	t.Helper()
 	m := c.do(t, "POST", "/webhooks", map[string]any{
 		"url": r.URL, "active": true, "headers": map[string]string{"authorization": "kontor-test-1234"}, "content_type": "json",
+		"event_types": ckoEventTypes,
 	}, nil).want(t, http.StatusCreated).obj(t)
 	return m["id"].(string)
 }

@@ -27,19 +27,25 @@ func TestCkoAuthentication(t *testing.T) {
 		{"publishable key", "pk_test_0b9b5db6-f223-49d0-b68f-f6643dd4f808"},
 		{"bearer without key", "Bearer "},
 		{"live key", "sk_live_0b9b5db6-f223-49d0-b68f-f6643dd4f808"},
+		{"previous live key", "sk_0b9b5db6-f223-49d0-b68f-f6643dd4f808"},
+		{"made-up test key", "sk_test_abc"},
+		{"test key with a short UUID", "sk_test_0b9b5db6-f223-49d0-b68f-f6643dd4f80"},
+		{"made-up sandbox key", "Bearer sk_sbox_abc"},
+		{"sandbox key of 26 characters", "Bearer sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4"},
 	} {
 		r := (&cko{base: s.URL}).do(t, "GET", "/webhooks", nil, map[string]string{"Authorization": tc.auth})
 		if r.Status != http.StatusUnauthorized || len(r.Body) != 0 {
 			t.Errorf("%s: %d %q, want 401 with no body", tc.name, r.Status, r.Body)
 		}
 	}
-	// Raw previous-platform keys and Bearer sandbox keys both work.
-	c.do(t, "GET", "/webhooks", nil, nil).want(t, http.StatusOK)
+	// Raw previous-platform keys and Bearer sandbox keys both work (an
+	// account without registrations lists none: 204).
+	c.do(t, "GET", "/webhooks", nil, nil).want(t, http.StatusNoContent)
 	sbox := &cko{base: s.URL, key: "sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e", bearer: true}
-	sbox.do(t, "GET", "/webhooks", nil, nil).want(t, http.StatusOK)
+	sbox.do(t, "GET", "/webhooks", nil, nil).want(t, http.StatusNoContent)
 	// checkout-sdk-node merges a webhook registration's custom
 	// "authorization" header into its own: the key comes first.
-	c.do(t, "GET", "/webhooks", nil, map[string]string{"Authorization": c.key + ", node-1234"}).want(t, http.StatusOK)
+	c.do(t, "GET", "/webhooks", nil, map[string]string{"Authorization": c.key + ", node-1234"}).want(t, http.StatusNoContent)
 	// Unknown paths answer 404 with no body, and a request id.
 	r := c.do(t, "GET", "/no-such-thing", nil, nil)
 	if r.Status != http.StatusNotFound || len(r.Body) != 0 {
@@ -75,13 +81,15 @@ func TestCkoCreateSource(t *testing.T) {
 	if !ckoID("cus").MatchString(cust["id"].(string)) || cust["email"] != "sophie.bonneville@ckomail.com" {
 		t.Errorf("customer = %v", cust)
 	}
+	// Seed 003's links: the source itself and the mandate under /sepa-external/.
 	links := src["_links"].(map[string]any)
-	if len(links) != 2 {
-		t.Errorf("create answers %d links, want exactly the two mandate links: %v", len(links), links)
+	if len(links) != 3 {
+		t.Errorf("create answers %d links, want self and the two mandate links: %v", len(links), links)
 	}
 	wantLinks := map[string]string{
-		"sepa:mandate-get":    c.base + "/sepa/mandates/" + id,
-		"sepa:mandate-cancel": c.base + "/sepa/mandates/" + id + "/cancel",
+		"self":                c.base + "/sources/" + id,
+		"sepa:mandate-get":    c.base + "/sepa-external/mandates/" + id,
+		"sepa:mandate-cancel": c.base + "/sepa-external/mandates/" + id + "/cancel",
 	}
 	for rel, href := range wantLinks {
 		if got := links[rel].(map[string]any)["href"]; got != href {
@@ -139,6 +147,15 @@ func TestCkoSourceValidation(t *testing.T) {
 		codes []string
 	}{
 		{"test IBAN with invalid bank details", sourceBody(ibanRejected, "single"), []string{"account_iban_invalid"}},
+		// The sandbox takes its own test accounts only.
+		{"valid IBAN outside the sandbox's", edit(func(b map[string]any) { sd(b)["account_iban"] = "GB82WEST12345698765432" }), []string{"account_iban_invalid"}},
+		{"Stripe test IBAN", edit(func(b map[string]any) { sd(b)["account_iban"] = "DE89370400440532013000" }), []string{"account_iban_invalid"}},
+		{"billing descriptor missing", edit(func(b map[string]any) { delete(sd(b), "billing_descriptor") }), []string{"billing_descriptor_required"}},
+		{"billing descriptor blank", edit(func(b map[string]any) { sd(b)["billing_descriptor"] = "  " }), []string{"billing_descriptor_required"}},
+		{"country not assigned", edit(func(b map[string]any) { ba(b)["country"] = "XX" }), []string{"country_invalid"}},
+		{"country UK", edit(func(b map[string]any) { ba(b)["country"] = "UK" }), []string{"country_invalid"}},
+		// The sandbox's recorded answer to a body of just type and reference.
+		{"type and reference only", map[string]any{"type": "sepa", "reference": "X-080957-N34"}, []string{"request_data_required"}},
 		{"IBAN check digits", edit(func(b map[string]any) { sd(b)["account_iban"] = "DE26100100101234567893" }), []string{"account_iban_invalid"}},
 		{"IBAN length", edit(func(b map[string]any) { sd(b)["account_iban"] = "DE2510010010123456789" }), []string{"account_iban_invalid"}},
 		{"IBAN outside SEPA", edit(func(b map[string]any) { sd(b)["account_iban"] = "BR1800360305000010009795493C1" }), []string{"account_iban_invalid"}},
@@ -158,12 +175,12 @@ func TestCkoSourceValidation(t *testing.T) {
 		{"country", edit(func(b map[string]any) { ba(b)["country"] = "fr" }), []string{"country_invalid"}},
 		{"type", edit(func(b map[string]any) { b["type"] = "card" }), []string{"source_type_invalid"}},
 		{"type missing", edit(func(b map[string]any) { delete(b, "type") }), []string{"source_type_required"}},
-		{"source data missing", edit(func(b map[string]any) { delete(b, "source_data") }), []string{"source_data_required"}},
+		{"source data missing", edit(func(b map[string]any) { delete(b, "source_data") }), []string{"request_data_required"}},
 		{"customer e-mail", edit(func(b map[string]any) { b["customer"] = map[string]any{"email": "not-an-email"} }), []string{"customer_email_invalid"}},
 		{"test clock", edit(func(b map[string]any) { b["test_clock"] = "clock_nope" }), []string{"test_clock_invalid"}},
 		{"malformed JSON", `{"type": "sepa",`, []string{"request_body_malformed"}},
 		{"array body", `[1, 2]`, []string{"request_body_malformed"}},
-		{"empty body", "", []string{"source_type_required", "source_data_required", "billing_address_required"}},
+		{"empty body", "", []string{"source_type_required", "request_data_required"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c.do(t, "POST", "/sources", tc.body, nil).wantCodes(t, http.StatusUnprocessableEntity, tc.codes...)

@@ -417,7 +417,9 @@ func (e *env) endpointID() string {
 // TestDashboardEveryList makes an object of every kind the dashboard shows,
 // then opens each list in Chromium, finds the object in it and opens its page.
 func TestDashboardEveryList(t *testing.T) {
-	e := newEnv(t, payments)
+	o := payments
+	o.Cko = true // the key serves both dialects
+	e := newEnv(t, o)
 	cus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Email: stripe.String("every@example.com")})
 	pi := sepaPI(t, e.acct, cus.ID, "DE89370400440532013000")
 	pi = piWait(t, e.acct, pi.ID, "processing", "latest_charge")

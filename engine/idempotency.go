@@ -43,6 +43,10 @@ type IdempotencyPolicy struct {
 	// the codes idempotency_key_invalid, idempotency_key_in_use and
 	// idempotency_key_reused.
 	InvalidKey, InFlight, Reused func(key string) error
+	// ReplayAnyParams replays the stored answer to a key reused on the same
+	// method and path whatever the parameters (Checkout.com's rule); only
+	// another method or path counts as reused.
+	ReplayAnyParams bool
 	// StoredFailure tells whether a request that failed with err while
 	// executing is stored and replayed under its key, and renders it. Nil
 	// stores successes only, so that a failed request may be retried with
@@ -137,7 +141,8 @@ func (e *Engine) Execute(ctx context.Context, p *IdempotencyPolicy, req WriteReq
 			return Outcome{}, err
 		}
 		if stored != nil {
-			if stored.RequestHash != rec.RequestHash {
+			samePlace := stored.Method == rec.Method && stored.Path == rec.Path
+			if stored.RequestHash != rec.RequestHash && !(p.ReplayAnyParams && samePlace) {
 				return Outcome{}, p.answer(p.Reused, key, &Error{Kind: KindIdempotency, Code: "idempotency_key_reused",
 					Message: "The idempotency key was first used with other parameters."})
 			}

@@ -25,3 +25,11 @@ var documented = sync.OnceValue(func() map[string]bool {
 func DocumentedIBAN(iban string) bool {
 	return documented()[iban]
 }
+
+// CkoSandboxIBAN reports whether iban, in electronic form, is one of
+// Checkout.com's sandbox test accounts (seed 003), the invalid-details one
+// included: the only accounts its sandbox takes a SEPA source for.
+func CkoSandboxIBAN(iban string) bool {
+	_, ok := ckoTable[iban]
+	return ok || iban == ckoInvalidIBAN
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stripe/stripe-go/v85"
 
+	"github.com/kontorpay/kontor/ckoapi"
 	"github.com/kontorpay/kontor/e2e/kontortest"
 )
 
@@ -258,6 +259,7 @@ func TestTrigger(t *testing.T) {
 			a := s.NewAccount(t)
 			var got func() bool
 			if tg.dialect == "checkout" {
+				a = s.Account(kontortest.NewCkoKey()) // the dialect takes Checkout.com's key shapes only
 				types := make(chan string, 64)
 				rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					var ev struct{ Type string }
@@ -266,7 +268,7 @@ func TestTrigger(t *testing.T) {
 				}))
 				defer rcv.Close()
 				cl := &apiClient{base: s.URL, key: a.Key, http: http.DefaultClient}
-				if _, err := cl.cko(ctx, "POST", "/webhooks", map[string]any{"url": rcv.URL}); err != nil {
+				if _, err := cl.cko(ctx, "POST", "/webhooks", map[string]any{"url": rcv.URL, "event_types": ckoapi.EventTypes}); err != nil {
 					t.Fatal(err)
 				}
 				seen := map[string]bool{}

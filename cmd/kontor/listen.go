@@ -19,6 +19,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/kontorpay/kontor/ckoapi"
 )
 
 // listen forwards the account's webhook deliveries to a local URL.
@@ -148,9 +150,10 @@ func (l *listener) register(ctx context.Context, hookURL string, events []string
 	st := loadState()
 	prev, had := st[l.stateKey()]
 	if l.dialect == "checkout" {
-		body := map[string]any{"url": hookURL, "active": true}
-		if !(len(events) == 1 && events[0] == "*") {
-			body["event_types"] = events
+		// Checkout.com requires the event types: "*" names them all.
+		body := map[string]any{"url": hookURL, "active": true, "event_types": events}
+		if len(events) == 1 && events[0] == "*" {
+			body["event_types"] = ckoapi.EventTypes
 		}
 		if had {
 			if _, err := l.cl.cko(ctx, "PATCH", "/webhooks/"+url.PathEscape(prev.ID), body); err == nil {

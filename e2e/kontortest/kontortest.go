@@ -92,6 +92,16 @@ func NewKey() string {
 	return "sk_test_" + hex.EncodeToString(b)
 }
 
+// NewCkoKey returns a fresh secret key of the shape Checkout.com's sandbox
+// issues (sk_test_ and a UUID): the Checkout.com dialect takes no other
+// sk_test_ keys, and the Stripe dialect takes these too.
+func NewCkoKey() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	h := hex.EncodeToString(b)
+	return "sk_test_" + h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
 // Account is one sandbox account on a Server, with a stripe-go client.
 type Account struct {
 	// Key is the secret key; PublishableKey its pk_test_ twin.

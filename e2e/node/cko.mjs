@@ -39,6 +39,9 @@ const IBAN = {
   canceled: 'DE52100100101234567892',
   paid: 'DE25100100101234567893',
 };
+// The event types the dialect sends; a registration must name its types.
+const EVENT_TYPES = ['payment_pending', 'payment_captured', 'payment_paid', 'payment_canceled', 'payment_declined',
+  'payment_refund_pending', 'payment_refunded', 'payment_refund_declined', 'payment_chargeback', 'source_updated'];
 const CHARGEBACKS = [
   ['DE95100100101234567894', 'RFND'],
   ['DE68100100101234567895', 'ACT'],
@@ -128,19 +131,27 @@ const poll = async (fn, ms = 30000) => {
 
 let webhookId;
 await check('webhooks.registerWebhook, retrieveWebhook(s), partiallyUpdateWebhook, updateWebhook, removeWebhook', async () => {
+  // No registrations yet: 204 with no body, which the SDK reads as {}.
+  const none = await cko.webhooks.retrieveWebhooks();
+  assert(!Array.isArray(none) && Object.keys(none).length === 0, `empty list ${JSON.stringify(none)}`);
+  await expectError(() => cko.webhooks.registerWebhook({ url: receiverURL }), 'ValidationError', 422, 'event_types_required');
+  await expectError(() => cko.webhooks.registerWebhook({ url: receiverURL, event_types: [] }), 'ValidationError', 422, 'event_types_required');
+  await expectError(() => cko.webhooks.registerWebhook({ url: receiverURL, event_types: ['payment_paid'], content_type: 'xml' }),
+    'ValidationError', 422, 'content_type_invalid');
   const hook = await cko.webhooks.registerWebhook({
     url: receiverURL,
     active: true,
     headers: { authorization: 'node-1234' },
     content_type: 'json',
+    event_types: EVENT_TYPES,
   });
   assert(hook.id.startsWith('wh_') && hook.url === receiverURL && hook.active === true, JSON.stringify(hook));
-  assert(hook.event_types.includes('payment_chargeback') && hook.event_types.includes('source_updated'), 'all event types by default');
+  assert(hook.event_types.length === EVENT_TYPES.length && hook.event_types.includes('source_updated'), JSON.stringify(hook.event_types));
   webhookId = hook.id;
   const list = await cko.webhooks.retrieveWebhooks();
   assert(Array.isArray(list) && list.some((h) => h.id === hook.id), 'listed');
   const spare = await cko.webhooks.registerWebhook({ url: 'https://example.com/spare', event_types: ['payment_approved', 'payment_captured'] });
-  await expectError(() => cko.webhooks.registerWebhook({ url: 'https://example.com/spare' }), 'UrlAlreadyRegistered', 409);
+  await expectError(() => cko.webhooks.registerWebhook({ url: 'https://example.com/spare', event_types: ['payment_paid'] }), 'UrlAlreadyRegistered', 409);
   const patched = await cko.webhooks.partiallyUpdateWebhook(spare.id, { url: 'https://example.com/spare/updated' });
   assert(patched.url === 'https://example.com/spare/updated' && patched.event_types.length === 2, JSON.stringify(patched));
   const put = await cko.webhooks.updateWebhook(spare.id, { url: 'https://example.com/spare/put', active: false, content_type: 'json', event_types: ['payment_paid'] });
@@ -148,11 +159,31 @@ await check('webhooks.registerWebhook, retrieveWebhook(s), partiallyUpdateWebhoo
   assert((await cko.webhooks.retrieveWebhook(spare.id)).url === 'https://example.com/spare/put', 'retrieve');
   await cko.webhooks.removeWebhook(spare.id);
   await expectError(() => cko.webhooks.retrieveWebhook(spare.id), 'NotFoundError', 404);
-  await expectError(() => cko.webhooks.registerWebhook({ url: '' }), 'ValidationError', 422, 'url_required');
+  await expectError(() => cko.webhooks.registerWebhook({ url: '', event_types: ['payment_paid'] }), 'ValidationError', 422, 'url_required');
 });
 
 await check('sources.add rejects the invalid-bank-details IBAN (…890) with 422', async () => {
   await expectError(() => cko.sources.add(sourceRequest(IBAN.rejected)), 'ValidationError', 422, 'account_iban_invalid');
+});
+
+await check('sources.add takes the sandbox\'s test IBANs only', async () => {
+  for (const iban of ['GB82WEST12345698765432', 'DE89370400440532013000', 'FR1420041010050500013M02606']) {
+    await expectError(() => cko.sources.add(sourceRequest(iban)), 'ValidationError', 422, 'account_iban_invalid');
+  }
+});
+
+await check('sources.add: type and reference only answers request_data_required, as the sandbox does', async () => {
+  const err = await expectError(() => cko.sources.add({ type: 'sepa', reference: 'X-080957-N34' }), 'ValidationError', 422, 'request_data_required');
+  assert(err.body.error_codes.length === 1, JSON.stringify(err.body));
+});
+
+await check('sources.add requires the billing descriptor and an ISO 3166-1 country', async () => {
+  const noDescriptor = sourceRequest(IBAN.paid);
+  delete noDescriptor.source_data.billing_descriptor;
+  await expectError(() => cko.sources.add(noDescriptor), 'ValidationError', 422, 'billing_descriptor_required');
+  const badCountry = sourceRequest(IBAN.paid);
+  badCountry.billing_address.country = 'XX';
+  await expectError(() => cko.sources.add(badCountry), 'ValidationError', 422, 'country_invalid');
 });
 
 await check('sources.add validates BIC, billing address and mandate type', async () => {
@@ -173,7 +204,10 @@ await check('sources.add and payments.request for every test IBAN', async () => 
     const src = await newSource(iban);
     assert(src.type === 'Sepa' && src.response_code === '10000', JSON.stringify(src));
     assert(typeof src.response_data.mandate_reference === 'string', 'mandate_reference is a string');
-    assert(Object.keys(src._links).length === 2 && src._links['sepa:mandate-get'].href === `${host}/sepa/mandates/${src.id}`, JSON.stringify(src._links));
+    // Seed 003's links: self, and the mandate under /sepa-external/.
+    assert(Object.keys(src._links).length === 3 && src._links.self.href === `${host}/sources/${src.id}` &&
+      src._links['sepa:mandate-get'].href === `${host}/sepa-external/mandates/${src.id}` &&
+      src._links['sepa:mandate-cancel'].href === `${host}/sepa-external/mandates/${src.id}/cancel`, JSON.stringify(src._links));
     flows[name] = { src, payment: await pay(src.id) };
   }
   for (const [iban, token] of CHARGEBACKS) {
@@ -229,6 +263,7 @@ await check('refunds: pending refused (403), partial, over-refund refused (422),
   assert(/^act_[a-z2-7]{26}$/.test(partial.action_id) && partial.reference === 'ORD-5023-4E89', JSON.stringify(partial));
   assert(partial._links.payment.href === `${host}/payments/${id}`, JSON.stringify(partial._links));
   await expectError(() => cko.payments.refund(id, { amount: 4001 }), 'ValidationError', 422, 'refund_amount_exceeds_balance');
+  await expectError(() => cko.payments.refund(id, { amount: 100, reference: 'R'.repeat(51) }), 'ValidationError', 422, 'reference_invalid');
   const ev = await waitEvent('payment_refunded', id);
   assert(ev.event.data.action_id === partial.action_id && ev.event.data.status === 'Partially Refunded', JSON.stringify(ev.event.data));
   const rest = await cko.payments.refund(id);
@@ -241,14 +276,15 @@ await check('mandates: get and cancel through /sepa/ and /sepa-external/ (host w
   const a = await newSource(IBAN.paid);
   const viaLive = await cko.sepa.getMandate(a.id);
   assert(viaLive.mandate_state === 'Active' && viaLive.mandate_type === 'Recurring', JSON.stringify(viaLive));
-  assert(viaLive._links.self.href === `${host}/sepa/mandates/${a.id}`, viaLive._links.self.href);
+  // Every mandate link names /sepa-external/, as the sandbox's recorded answers do.
+  assert(viaLive._links.self.href === `${host}/sepa-external/mandates/${a.id}`, viaLive._links.self.href);
   assert(viaLive.masked_account_iban === '******************7893' && viaLive.mandate_reference === a.response_data.mandate_reference, 'fields');
   const viaSandbox = await ckoSandbox.sepa.getMandate(a.id);
   assert(viaSandbox._links.self.href === `${host}/sepa-external/mandates/${a.id}`, viaSandbox._links.self.href);
   const pproLive = await cko.sepa.getPPROMandate(a.id);
-  assert(pproLive._links.self.href === `${host}/ppro/sepa/mandates/${a.id}`, pproLive._links.self.href);
+  assert(pproLive._links.self.href === `${host}/sepa-external/mandates/${a.id}`, pproLive._links.self.href);
   const pproSandbox = await ckoSandbox.sepa.getPPROMandate(a.id);
-  assert(pproSandbox._links.self.href === `${host}/ppro/sepa-external/mandates/${a.id}`, pproSandbox._links.self.href);
+  assert(pproSandbox._links.self.href === `${host}/sepa-external/mandates/${a.id}`, pproSandbox._links.self.href);
 
   const canceled = await ckoSandbox.sepa.cancelMandate(a.id);
   assert(canceled._links['sepa:mandate-get'].href === `${host}/sepa-external/mandates/${a.id}`, JSON.stringify(canceled));
@@ -273,19 +309,30 @@ await check('a single mandate allows exactly one payment', async () => {
   await expectError(() => pay(src.id), 'ValidationError', 422, 'mandate_already_used');
 });
 
-await check('idempotency: Cko-Idempotency-Key replays; another body is refused', async () => {
+await check('idempotency: Cko-Idempotency-Key on payments and refunds returns the stored answer, whatever the body', async () => {
   const src = await newSource(IBAN.paid);
   const idem = `node-${uuid()}`;
   const body = () => ({ source: { type: 'id', id: src.id }, amount: 700, currency: 'EUR', reference: 'IDEM' });
   const a = await cko.payments.request(body(), idem);
   const b = await cko.payments.request(body(), idem);
   assert(a.id === b.id, `${a.id} != ${b.id}`);
-  await expectError(() => cko.payments.request({ ...body(), amount: 701 }, idem), 'ValidationError', 422, 'idempotency_key_reused');
+  const c = await cko.payments.request({ ...body(), amount: 701 }, idem);
+  assert(c.id === a.id && c.amount === 700, `another body: ${JSON.stringify(c)}`);
+  // A failed request is not stored: the key can be used again.
+  const idem2 = `node-${uuid()}`;
+  await expectError(() => cko.payments.request({ ...body(), currency: 'USD' }, idem2), 'ValidationError', 422, 'currency_invalid');
+  const d = await cko.payments.request(body(), idem2);
+  assert(d.id !== a.id, 'a new payment after the failed request');
 });
 
 await check('401 for a bad key, 404 for unknown and other accounts\' ids, 422 for bad payments', async () => {
   const bad = new Checkout('not-a-key', { host });
   await expectError(() => bad.payments.get('pay_aaaaaaaaaaaaaaaaaaaaaaaaaa'), 'AuthenticationError', 401);
+  // Made-up keys answer 401, not 404: only the shapes Checkout.com issues are keys.
+  for (const made of ['sk_test_abc', 'sk_test_0b9b5db6-f223-49d0-b68f', 'sk_sbox_abc', 'sk_0b9b5db6-f223-49d0-b68f-f6643dd4f808']) {
+    await expectError(() => new Checkout(made, { host }).payments.get('pay_aaaaaaaaaaaaaaaaaaaaaaaaaa'), 'AuthenticationError', 401);
+  }
+  await expectError(() => new Checkout('sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e', { host }).payments.get('pay_aaaaaaaaaaaaaaaaaaaaaaaaaa'), 'NotFoundError', 404);
   await expectError(() => cko.payments.get('pay_aaaaaaaaaaaaaaaaaaaaaaaaaa'), 'NotFoundError', 404);
   const other = new Checkout(`sk_test_${uuid()}`, { host });
   await expectError(() => other.payments.get(flows.paid.payment.id), 'NotFoundError', 404);
