@@ -29,7 +29,6 @@ func newKey() string {
 	return "sk_test_" + hex.EncodeToString(b)
 }
 
-
 // response is one answer with its body read, and the node that gave it.
 type response struct {
 	Status int
