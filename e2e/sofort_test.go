@@ -72,10 +72,14 @@ func TestSofortSourceCreate(t *testing.T) {
 		}
 	}
 	sof := raw["sofort"].(map[string]any)
-	for _, k := range []string{"bank_code", "bank_name", "bic", "country", "iban_last4", "preferred_language", "statement_descriptor", "verified_name"} {
+	for _, k := range []string{"bank_code", "bank_name", "bic", "country", "iban_last4", "preferred_language", "statement_descriptor"} {
 		if _, ok := sof[k]; !ok {
 			t.Errorf("sofort lacks %q", k)
 		}
+	}
+	// No API version has source.sofort.verified_name: the verified name is the owner's.
+	if _, ok := sof["verified_name"]; ok {
+		t.Errorf("sofort has verified_name: %v", sof)
 	}
 
 	// An app URI scheme is a valid return URL (mobile apps).

@@ -34,6 +34,7 @@ type Charge struct {
 	StatementDescriptor *string           `json:"statement_descriptor"`
 	Reference           string            `json:"reference,omitempty"`
 	ReceiptEmail        *string           `json:"receipt_email"`
+	TransferGroup       *string           `json:"transfer_group"`
 	Billing             Billing           `json:"billing"`
 	FailureCode         *string           `json:"failure_code"`
 	FailureMessage      *string           `json:"failure_message"`
@@ -156,6 +157,7 @@ type debit struct {
 	StatementDescriptor Opt[string]
 	Reference           string
 	ReceiptEmail        Opt[string]
+	TransferGroup       Opt[string]
 	Billing             Billing
 	ClockID             string
 	// Payer is the account the bank collects from.
@@ -182,6 +184,7 @@ func (op *Op) startDebit(d debit) (*Charge, error) {
 	applyPtr(&c.Description, d.Description)
 	applyPtr(&c.StatementDescriptor, d.StatementDescriptor)
 	applyPtr(&c.ReceiptEmail, d.ReceiptEmail)
+	applyPtr(&c.TransferGroup, d.TransferGroup)
 	if d.Mandate != nil {
 		c.Mandate = d.Mandate.ID
 		if err := op.useMandate(d.Mandate); err != nil {
@@ -338,6 +341,7 @@ type ChargeParams struct {
 	Metadata            MetadataUpdate
 	StatementDescriptor Opt[string]
 	ReceiptEmail        Opt[string]
+	TransferGroup       Opt[string]
 }
 
 var sddDescriptorForbidden = regexp.MustCompile(`[<>'"]`)
@@ -386,7 +390,7 @@ func (op *Op) CreateSourceCharge(p ChargeParams) (*Charge, error) {
 		return nil, err
 	}
 	d := debit{Amount: p.Amount, Currency: p.Currency, Customer: p.Customer, Source: s.ID, Description: p.Description,
-		Metadata: p.Metadata, ReceiptEmail: p.ReceiptEmail, ClockID: s.ClockID,
+		Metadata: p.Metadata, ReceiptEmail: p.ReceiptEmail, TransferGroup: p.TransferGroup, ClockID: s.ClockID,
 		Billing: Billing{Name: s.Owner.Name, Email: s.Owner.Email, Phone: s.Owner.Phone, Address: s.Owner.Address}}
 	if cust != nil && d.ClockID == "" {
 		d.ClockID = cust.ClockID

@@ -70,6 +70,8 @@ type CustomerParams struct {
 	CustomFields  Opt[[]CustomField]
 	DefaultSource Opt[string]
 	Source        Opt[string]
+	// PaymentMethod is attached to a new customer (create only).
+	PaymentMethod string
 }
 
 func (c *Customer) apply(p CustomerParams) {
@@ -111,6 +113,15 @@ func (op *Op) CreateCustomer(p CustomerParams) (*Customer, error) {
 	}
 	if p.Source.Set && !p.Source.Null {
 		if _, err := op.attachSource(c, p.Source.V, true); err != nil {
+			return nil, err
+		}
+	}
+	if p.PaymentMethod != "" {
+		pm, err := op.ResolvePaymentMethod(p.PaymentMethod, "payment_method", "")
+		if err != nil {
+			return nil, err
+		}
+		if err := op.attachPM(pm, c); err != nil {
 			return nil, err
 		}
 	}

@@ -18,6 +18,7 @@ type PaymentIntent struct {
 	Metadata            map[string]string `json:"metadata"`
 	StatementDescriptor *string           `json:"statement_descriptor"`
 	ReceiptEmail        *string           `json:"receipt_email"`
+	TransferGroup       *string           `json:"transfer_group"`
 	PaymentMethod       *string           `json:"payment_method"`
 	PaymentMethodTypes  []string          `json:"payment_method_types"`
 	Options             PIOptions         `json:"payment_method_options"`
@@ -96,6 +97,7 @@ type PaymentIntentParams struct {
 	Metadata            MetadataUpdate
 	StatementDescriptor Opt[string]
 	ReceiptEmail        Opt[string]
+	TransferGroup       Opt[string]
 	PaymentMethod       Opt[string]
 	PaymentMethodData   *PaymentMethodParams
 	PaymentMethodTypes  []string
@@ -202,6 +204,7 @@ func (op *Op) applyPIParams(pi *PaymentIntent, p PaymentIntentParams) error {
 	applyPtr(&pi.Description, p.Description)
 	applyPtr(&pi.StatementDescriptor, p.StatementDescriptor)
 	applyPtr(&pi.ReceiptEmail, p.ReceiptEmail)
+	applyPtr(&pi.TransferGroup, p.TransferGroup)
 	applyPtr(&pi.ReturnURL, p.ReturnURL)
 	if p.ReturnURL.Set && !p.ReturnURL.Null {
 		if err := ValidateReturnURL(p.ReturnURL.V, "return_url"); err != nil {
@@ -470,7 +473,7 @@ func (op *Op) collectPI(pi *PaymentIntent, pm *PaymentMethod, m *Mandate) (*Char
 	d := debit{ID: NewID("py_"), Amount: pi.Amount, Currency: pi.Currency, Customer: pi.Customer, PaymentMethod: pm.ID,
 		PaymentIntent: pi.ID, ClockID: pi.ClockID, Payer: op.payer(pm), Billing: pm.Billing,
 		Metadata: MetadataUpdate{Set: pi.Metadata}, Description: optOf(pi.Description), StatementDescriptor: optOf(pi.StatementDescriptor),
-		ReceiptEmail: optOf(pi.ReceiptEmail)}
+		ReceiptEmail: optOf(pi.ReceiptEmail), TransferGroup: optOf(pi.TransferGroup)}
 	c, err := op.collectUnderMandate(d, m)
 	if err != nil {
 		return nil, err
@@ -537,7 +540,7 @@ func (op *Op) AnswerSofortIntent(id string, approve bool) (*PaymentIntent, error
 		}
 		return pi, op.emit("payment_intent.payment_failed", pi, prev)
 	}
-	c, err := op.sofortCharge(pm, pi.Amount, pi.Customer, pi.ID, pi.ClockID, pi.Description, pi.Metadata, pi.Options.SofortLanguage)
+	c, err := op.sofortCharge(pm, pi.Amount, pi.Customer, pi.ID, pi.ClockID, pi.Description, pi.TransferGroup, pi.Metadata, pi.Options.SofortLanguage)
 	if err != nil {
 		return nil, err
 	}
@@ -553,7 +556,7 @@ func (op *Op) AnswerSofortIntent(id string, approve bool) (*PaymentIntent, error
 }
 
 // sofortCharge creates the pending charge of an authorised Sofort payment.
-func (op *Op) sofortCharge(pm *PaymentMethod, amount int64, customer, piID, clockID string, desc *string, md map[string]string, lang *string) (*Charge, error) {
+func (op *Op) sofortCharge(pm *PaymentMethod, amount int64, customer, piID, clockID string, desc, transferGroup *string, md map[string]string, lang *string) (*Charge, error) {
 	bankPayer := op.e.tests.SofortPayer(pm.Sofort.Country, deref(pm.Billing.Name))
 	iban, err := sepa.ParseIBAN(bankPayer.IBAN)
 	if err != nil {
@@ -563,7 +566,7 @@ func (op *Op) sofortCharge(pm *PaymentMethod, amount int64, customer, piID, cloc
 	// In the sandbox a Sofort PaymentIntent stays processing for three minutes.
 	d := debit{ID: NewID("py_"), Amount: amount, Currency: "eur", Customer: customer, PaymentMethod: pm.ID, PaymentIntent: piID,
 		ClockID: clockID, Payer: payer{Name: deref(pm.Billing.Name), Email: deref(pm.Billing.Email)},
-		Delayed: op.e.timing == TimingSandbox, Billing: pm.Billing, Metadata: MetadataUpdate{Set: md}, Description: optOf(desc),
+		Delayed: op.e.timing == TimingSandbox, Billing: pm.Billing, Metadata: MetadataUpdate{Set: md}, Description: optOf(desc), TransferGroup: optOf(transferGroup),
 		Method: ChargeMethod{Type: "sofort", Sofort: &SofortDetails{Country: pm.Sofort.Country, BankCode: &bankCode, BankName: &bankName,
 			BIC: &bic, IBANLast4: &last4, PreferredLanguage: lang, VerifiedName: &verified}}}
 	return op.startDebit(d)

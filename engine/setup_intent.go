@@ -20,7 +20,6 @@ type SetupIntent struct {
 	LastSetupError     *PaymentError     `json:"last_setup_error"`
 	CancellationReason *string           `json:"cancellation_reason"`
 	ReturnURL          *string           `json:"return_url"`
-	SofortLanguage     *string           `json:"sofort_preferred_language,omitempty"`
 	CheckoutSession    string            `json:"checkout_session,omitempty"`
 }
 
@@ -72,7 +71,6 @@ type SetupIntentParams struct {
 	Usage              string
 	MandateData        *MandateData
 	ReturnURL          Opt[string]
-	SofortLanguage     Opt[string]
 	Confirm            bool
 	TestClock          Opt[string]
 	CheckoutSession    string
@@ -139,10 +137,6 @@ func (op *Op) applySIParams(si *SetupIntent, p SetupIntentParams) error {
 		}
 	}
 	applyPtr(&si.ReturnURL, p.ReturnURL)
-	if p.SofortLanguage.Set && !p.SofortLanguage.Null && !slices.Contains([]string{"de", "en", "fr", "nl"}, p.SofortLanguage.V) {
-		return Invalid("parameter_invalid_enum", "payment_method_options.sofort.preferred_language", "Invalid payment_method_options[sofort][preferred_language]: must be one of de, en, fr, or nl")
-	}
-	applyPtr(&si.SofortLanguage, p.SofortLanguage)
 	if p.PaymentMethod.Set && !p.PaymentMethod.Null {
 		pm, err := op.ResolvePaymentMethod(p.PaymentMethod.V, "payment_method", si.ClockID)
 		if err != nil {
@@ -349,7 +343,7 @@ func (op *Op) AnswerSofortSetup(id string, approve bool) (*SetupIntent, error) {
 		}
 		return si, op.checkoutFollowsSetup(si)
 	}
-	c, err := op.sofortCharge(pm, sofortVerificationAmount, si.Customer, "", si.ClockID, nil, nil, si.SofortLanguage)
+	c, err := op.sofortCharge(pm, sofortVerificationAmount, si.Customer, "", si.ClockID, nil, nil, nil, nil)
 	if err != nil {
 		return nil, err
 	}

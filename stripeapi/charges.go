@@ -145,7 +145,7 @@ func renderCharge(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
 		Set("statement_descriptor_suffix", nil).
 		Set("status", ch.Status).
 		Set("transfer_data", nil).
-		Set("transfer_group", nil), nil
+		Set("transfer_group", str(ch.TransferGroup)), nil
 }
 
 // chargeRefunds renders charge.refunds, which appears only when expanded.
@@ -182,7 +182,7 @@ func chargeCreateSpecs() []spec {
 	return []spec{
 		pInt("amount").req(), pCurrency().req(), pStr("source"), pStr("customer"),
 		pStr("description").maxlen(1000), pMeta(), pStr("statement_descriptor"), pStr("receipt_email").maxlen(800),
-		pBool("capture"), pExpand(),
+		pBool("capture"), pStr("transfer_group"), pExpand(),
 	}
 }
 
@@ -208,7 +208,8 @@ func (a *API) chargeRoutes() {
 		amount, _ := c.p.Int("amount")
 		ch, err := op.CreateSourceCharge(engine.ChargeParams{Amount: amount, Currency: strings.ToLower(c.p.String("currency")),
 			Source: c.p.String("source"), Customer: c.p.String("customer"), Description: c.p.Str("description"),
-			Metadata: c.p.Metadata(), StatementDescriptor: c.p.Str("statement_descriptor"), ReceiptEmail: c.p.Str("receipt_email")})
+			Metadata: c.p.Metadata(), StatementDescriptor: c.p.Str("statement_descriptor"), ReceiptEmail: c.p.Str("receipt_email"),
+			TransferGroup: c.p.Str("transfer_group")})
 		if err != nil {
 			return nil, err
 		}
@@ -231,12 +232,14 @@ func (a *API) chargeRoutes() {
 			}
 			return c.renderExpanded(op, ch)
 		}})
-	a.handle("GET /v1/charges", route{specs: listSpecs(pStr("customer"), pStr("payment_intent")), h: func(c *call, op *engine.Op) (any, error) {
-		pi := c.p.String("payment_intent")
+	a.handle("GET /v1/charges", route{specs: listSpecs(pStr("customer"), pStr("payment_intent"), pStr("transfer_group")), h: func(c *call, op *engine.Op) (any, error) {
+		pi, group := c.p.String("payment_intent"), c.p.String("transfer_group")
 		return listOfWhere(c, op, "/v1/charges", "charge", func(q *store.ListObjectsParams) {
 			q.Customer = c.p.String("customer")
 			q.Parent = pi
-		}, func(ch *engine.Charge) bool { return ch.Origin == "" && (pi == "" || ch.PaymentIntent == pi) })
+		}, func(ch *engine.Charge) bool {
+			return ch.Origin == "" && (pi == "" || ch.PaymentIntent == pi) && (group == "" || (ch.TransferGroup != nil && *ch.TransferGroup == group))
+		})
 	}})
 	a.handle("GET /v1/charges/{id}/refunds", route{specs: listSpecs(), h: func(c *call, op *engine.Op) (any, error) {
 		ch, err := getCharge(op, c.r.PathValue("id"))

@@ -1,6 +1,7 @@
 package stripeapi
 
 import (
+	"cmp"
 	"errors"
 	"strconv"
 	"strings"
@@ -100,6 +101,19 @@ func renderCheckoutSession(c *call, op *engine.Op, o engine.Object) (*Obj, error
 		Set("total_details", totals).
 		Set("ui_mode", "hosted").
 		Set("url", url), nil
+}
+
+// payerEmailIs reports whether the payer of s entered email on the page
+// (customer_details[email]), compared as Stripe compares e-mail addresses:
+// in any case.
+func payerEmailIs(op *engine.Op, s *engine.CheckoutSession, email string) (bool, error) {
+	d, err := customerDetails(op, s)
+	if err != nil || d == nil {
+		return false, err
+	}
+	v, _ := d.(*Obj).Get("email")
+	got, _ := v.(string)
+	return strings.EqualFold(got, email), nil
 }
 
 // customerDetails renders what the payer entered on the page: the name and
@@ -320,10 +334,26 @@ func (a *API) checkoutSessionRoutes() {
 		return l, c.expandAll(op, l)
 	}})
 	a.handle("GET /v1/checkout/sessions", route{specs: listSpecs(pStr("customer"), pStr("payment_intent"),
-		pEnum("status", "open", "complete", "expired")),
+		pEnum("status", "open", "complete", "expired"), pHash("customer_details", pStr("email").req()), pStr("payment_link")),
 		h: func(c *call, op *engine.Op) (any, error) {
-			return listOf[engine.CheckoutSession](c, op, "/v1/checkout/sessions", "checkout session", func(q *store.ListObjectsParams) {
+			filter := func(q *store.ListObjectsParams) {
 				q.Customer, q.Lookup, q.Status = c.p.String("customer"), c.p.String("payment_intent"), c.p.String("status")
+			}
+			email := c.p.Hash("customer_details").String("email")
+			if email == "" && !c.p.Has("payment_link") {
+				return listOf[engine.CheckoutSession](c, op, "/v1/checkout/sessions", "checkout session", filter)
+			}
+			// Kontor has no payment links: no session was created from one.
+			// The payer's e-mail is what the page collected (customer_details).
+			var ferr error
+			l, err := listOfWhere(c, op, "/v1/checkout/sessions", "checkout session", filter, func(s *engine.CheckoutSession) bool {
+				if c.p.Has("payment_link") || ferr != nil {
+					return false
+				}
+				var ok bool
+				ok, ferr = payerEmailIs(op, s, email)
+				return ok
 			})
+			return l, cmp.Or(ferr, err)
 		}})
 }

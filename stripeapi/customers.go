@@ -17,11 +17,11 @@ func customerSpecs(create bool) []spec {
 			pStr("default_payment_method").nullable(), pStr("footer").nullable().maxlen(5000),
 			pHash("rendering_options", pEnum("amount_tax_display", "exclude_tax", "include_inclusive_tax")).nullable()),
 		pMeta(), pStr("name").nullable().maxlen(256), pStr("phone").nullable().maxlen(20),
-		pArr("preferred_locales", pStr("")), pStr("source"), pStr("default_source"), pStr("payment_method"),
+		pArr("preferred_locales", pStr("")), pStr("source"), pStr("default_source"),
 		pEnum("tax_exempt", "exempt", "none", "reverse"), pExpand(),
 	}
 	if create {
-		s = append(s, pStr("test_clock"))
+		s = append(s, pStr("test_clock"), pStr("payment_method"))
 	}
 	return s
 }
@@ -32,7 +32,7 @@ func customerParams(p Params) engine.CustomerParams {
 		Email: p.Str("email"), Name: p.Str("name"), Description: p.Str("description"), Phone: p.Str("phone"),
 		Address: p.Address("address"), Metadata: p.Metadata(), TestClock: p.Str("test_clock"),
 		DefaultPM: inv.Str("default_payment_method"), Footer: inv.Str("footer"),
-		Source: p.Str("source"), DefaultSource: p.Str("default_source"),
+		Source: p.Str("source"), DefaultSource: p.Str("default_source"), PaymentMethod: p.String("payment_method"),
 	}
 	if inv.Has("custom_fields") {
 		cp.CustomFields.Set = true

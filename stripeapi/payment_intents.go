@@ -59,7 +59,7 @@ func renderPaymentIntent(c *call, op *engine.Op, o engine.Object) (*Obj, error) 
 		Set("statement_descriptor_suffix", nil).
 		Set("status", pi.Status).
 		Set("transfer_data", nil).
-		Set("transfer_group", nil), nil
+		Set("transfer_group", str(pi.TransferGroup)), nil
 }
 
 // renderPIOptions renders payment_method_options for the intent's types.
@@ -113,11 +113,13 @@ func piSpecs(kind string) []spec {
 		s = append(s, pInt("amount").req(), pCurrency().req().maxlen(3), pBool("confirm"),
 			pEnum("capture_method", "automatic", "automatic_async", "manual"), pEnum("confirmation_method", "automatic", "manual"),
 			pStr("customer"), pStr("description").maxlen(1000), pMeta(), pStr("statement_descriptor").maxlen(22),
-			pStr("statement_descriptor_suffix").maxlen(22), pStr("test_clock"), pBool("error_on_requires_action"), pBool("use_stripe_sdk"))
+			pStr("statement_descriptor_suffix").maxlen(22), pStr("test_clock"), pBool("error_on_requires_action"), pBool("use_stripe_sdk"),
+			pStr("transfer_group"))
 		s = append(s, confirmSpecs()...)
 	case "update":
 		s = append(s, pInt("amount"), pCurrency(), pStr("customer").nullable(), pStr("description").nullable().maxlen(1000),
-			pMeta(), pStr("statement_descriptor").nullable().maxlen(22), pStr("statement_descriptor_suffix").nullable().maxlen(22))
+			pMeta(), pStr("statement_descriptor").nullable().maxlen(22), pStr("statement_descriptor_suffix").nullable().maxlen(22),
+			pStr("transfer_group").nullable())
 	case "confirm":
 		s = append(s, pStr("client_secret"), pBool("error_on_requires_action"), pBool("use_stripe_sdk"),
 			pStr("expected_payment_method_type"))
@@ -141,7 +143,7 @@ func (c *call) piParams() (engine.PaymentIntentParams, string, error) {
 	}
 	pp := engine.PaymentIntentParams{
 		Currency: p.String("currency"), Customer: p.Str("customer"), Description: p.Str("description"),
-		Metadata: p.Metadata(), StatementDescriptor: p.Str("statement_descriptor"), ReceiptEmail: p.Str("receipt_email"),
+		Metadata: p.Metadata(), StatementDescriptor: p.Str("statement_descriptor"), ReceiptEmail: p.Str("receipt_email"), TransferGroup: p.Str("transfer_group"),
 		PaymentMethod: p.Str("payment_method"), PaymentMethodTypes: types, SetupFutureUsage: p.Str("setup_future_usage"),
 		Mandate: p.String("mandate"), ReturnURL: p.Str("return_url"), OffSession: offSession(p), TestClock: p.Str("test_clock"),
 	}

@@ -18,8 +18,6 @@ func init() {
 	registerExpandable("", "generated_sepa_debit", "generated_sepa_debit_mandate")
 }
 
-// setupIntentLanguages are the preferred languages of a Sofort set-up.
-var setupIntentLanguages = []string{"de", "en", "fr", "nl"}
 
 // renderSetupIntent renders a SetupIntent in Stripe's shape.
 func renderSetupIntent(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
@@ -32,10 +30,6 @@ func renderSetupIntent(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
 	if slices.Contains(si.PaymentMethodTypes, "sepa_debit") {
 		sd := &Obj{}
 		opts.Set("sepa_debit", sd.Set("mandate_options", &Obj{}))
-	}
-	if slices.Contains(si.PaymentMethodTypes, "sofort") {
-		so := &Obj{}
-		opts.Set("sofort", so.Set("preferred_language", str(si.SofortLanguage)))
 	}
 	return newObj(si.ID, "setup_intent").
 		Set("allowed_payment_method_types", si.PaymentMethodTypes).
@@ -112,8 +106,7 @@ func renderSetupAttempt(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
 // siSpecs are the parameters of SetupIntent create, update and confirm.
 func siSpecs(kind string) []spec {
 	opts := pHash("payment_method_options",
-		pHash("sepa_debit", pHash("mandate_options")),
-		pHash("sofort", pEnum("preferred_language", setupIntentLanguages...).nullable()))
+		pHash("sepa_debit", pHash("mandate_options")))
 	s := append(typesSpecs(), pExpand(), pStr("payment_method"), pHash("payment_method_data", pmDataSpecs()...), opts)
 	confirm := []spec{mandateDataSpec(), pStr("return_url").maxlen(5000), pBool("use_stripe_sdk")}
 	switch kind {
@@ -138,8 +131,7 @@ func (c *call) siParams() (engine.SetupIntentParams, string, error) {
 		return engine.SetupIntentParams{}, used, err
 	}
 	sp := engine.SetupIntentParams{Customer: p.Str("customer"), Description: p.Str("description"), Metadata: p.Metadata(),
-		PaymentMethod: p.Str("payment_method"), PaymentMethodTypes: types, Usage: p.String("usage"), ReturnURL: p.Str("return_url"),
-		SofortLanguage: p.Hash("payment_method_options").Hash("sofort").Str("preferred_language"), TestClock: p.Str("test_clock")}
+		PaymentMethod: p.Str("payment_method"), PaymentMethodTypes: types, Usage: p.String("usage"), ReturnURL: p.Str("return_url"), TestClock: p.Str("test_clock")}
 	if p.Has("payment_method_data") {
 		if p.Has("payment_method") {
 			return sp, used, engine.Invalid("parameters_exclusive", "payment_method_data",

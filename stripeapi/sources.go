@@ -224,7 +224,7 @@ func renderSource(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
 		sof := &Obj{}
 		sof.Set("bank_code", str(so.BankCode)).Set("bank_name", str(so.BankName)).Set("bic", str(so.BIC)).
 			Set("country", so.Country).Set("iban_last4", str(so.IBANLast4)).Set("preferred_language", str(so.PreferredLanguage)).
-			Set("statement_descriptor", str(so.StatementDescriptor)).Set("verified_name", str(so.VerifiedName))
+			Set("statement_descriptor", str(so.StatementDescriptor))
 		obj.Set("sofort", sof)
 	}
 	return obj.Set("statement_descriptor", str(s.StatementDescriptor)).
