@@ -18,7 +18,6 @@ func init() {
 	registerExpandable("", "generated_sepa_debit", "generated_sepa_debit_mandate")
 }
 
-
 // renderSetupIntent renders a SetupIntent in Stripe's shape.
 func renderSetupIntent(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
 	si := o.(*engine.SetupIntent)
