@@ -87,6 +87,11 @@ func TestOtherTestValues(t *testing.T) {
 		{"Checkout.com canceled", bank.Instruction{Scheme: "sepa_debit", IBAN: "DE52100100101234567892"}, Canceled, "", ""},
 		{"Checkout.com paid", bank.Instruction{Scheme: "sepa_debit", IBAN: "DE25100100101234567893"}, Succeeds, "", ""},
 		{"Checkout.com ACT chargeback", bank.Instruction{Scheme: "sepa_debit", IBAN: "DE68100100101234567895"}, Succeeds, "", "MD06"},
+		{"decline_AM04 on a Checkout.com test IBAN", bank.Instruction{Scheme: "sepa_debit", IBAN: "DE25100100101234567893", Name: "Sophie decline_AM04"}, Fails, "insufficient_funds", ""},
+		{"decline_ac04, any case, any IBAN", bank.Instruction{Scheme: "sepa_debit", IBAN: "DE89370400440532013000", Name: "DECLINE_ac04"}, Fails, "account_closed", ""},
+		{"decline_ with a code no bank rejects with", bank.Instruction{Scheme: "sepa_debit", IBAN: "DE89370400440532013000", Name: "Jenny decline_MD06"}, Succeeds, "", ""},
+		{"decline_ with an unknown code", bank.Instruction{Scheme: "sepa_debit", IBAN: "DE89370400440532013000", Name: "Jenny decline_XX99"}, Succeeds, "", ""},
+		{"decline_ not as the last word", bank.Instruction{Scheme: "sepa_debit", IBAN: "DE89370400440532013000", Name: "decline_AM04 Jenny"}, Succeeds, "", ""},
 	}
 	for _, c := range cases {
 		p := n.Decide(c.c)

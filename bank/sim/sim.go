@@ -222,6 +222,9 @@ func (n *Network) Decide(c bank.Instruction) Plan {
 			return Plan{Outcome: Succeeds}
 		}
 	}
+	if reason, ok := declinedByName(c.Name); ok {
+		return Plan{Outcome: Fails, Reason: reason}
+	}
 	if local, domain, ok := strings.Cut(c.Email, "@"); ok && strings.EqualFold(domain, "example.com") {
 		for _, g := range generatedSepaEmail {
 			if strings.Contains(local, g.marker) {

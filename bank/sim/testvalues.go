@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kontorpay/kontor/bank"
+	"github.com/kontorpay/kontor/sepa"
 )
 
 // SofortSourceAuthorized matches Stripe's test value xxx_chargeable@example.com:
@@ -41,4 +42,26 @@ func (n *Network) IncomingTransfer(ownerEmail string) bank.Transfer {
 		t.Reference = m[1]
 	}
 	return t
+}
+
+// declinedByName reads Kontor's own test value for a SEPA Direct Debit the
+// debtor's bank rejects before settlement: the account holder's name ends
+// in decline_<code>, an ISO reason code banks reject with (Jenny
+// decline_AM04 is rejected for insufficient funds, decline_AC04 for a
+// closed account). It works whatever the IBAN, so it reaches accounts that
+// accept only their own test IBANs (Checkout.com's sandbox).
+func declinedByName(name string) (string, bool) {
+	words := strings.Fields(name)
+	if len(words) == 0 {
+		return "", false
+	}
+	code, ok := strings.CutPrefix(strings.ToLower(words[len(words)-1]), "decline_")
+	if !ok {
+		return "", false
+	}
+	r, ok := sepa.LookupReason(strings.ToUpper(code))
+	if !ok || r.Proprietary || !r.Kinds.Has(sepa.Reject) {
+		return "", false
+	}
+	return r.Code, true
 }

@@ -128,11 +128,15 @@ var triggers = map[string]trigger{
 		return err
 	}},
 	"payment_captured": {"checkout", "a Checkout.com SEPA payment the bank collects", func(ctx context.Context, tr *triggerRun) error {
-		_, err := tr.ckoPayment(ctx, ckoIBANPaid, time.Minute)
+		_, err := tr.ckoPayment(ctx, ckoIBANPaid, "Bonneville", time.Minute)
+		return err
+	}},
+	"payment_declined": {"checkout", "a Checkout.com SEPA payment the payer's bank rejects for insufficient funds (Kontor's test name decline_AM04)", func(ctx context.Context, tr *triggerRun) error {
+		_, err := tr.ckoPayment(ctx, ckoIBANPaid, "decline_AM04", time.Minute)
 		return err
 	}},
 	"payment_refunded": {"checkout", "a paid Checkout.com SEPA payment refunded in full", func(ctx context.Context, tr *triggerRun) error {
-		pay, err := tr.ckoPayment(ctx, ckoIBANPaid, time.Hour*24*3)
+		pay, err := tr.ckoPayment(ctx, ckoIBANPaid, "Bonneville", time.Hour*24*3)
 		if err != nil {
 			return err
 		}
@@ -144,7 +148,7 @@ var triggers = map[string]trigger{
 		return tr.advance(ctx, pay.clock, pay.at.Add(time.Hour*24*6))
 	}},
 	"payment_chargeback": {"checkout", "a paid Checkout.com SEPA payment the payer's bank charges back", func(ctx context.Context, tr *triggerRun) error {
-		_, err := tr.ckoPayment(ctx, ckoIBANChargeback, time.Hour*24*30)
+		_, err := tr.ckoPayment(ctx, ckoIBANChargeback, "Bonneville", time.Hour*24*30)
 		return err
 	}},
 }
@@ -319,16 +323,17 @@ type ckoPay struct {
 	at        time.Time
 }
 
-// ckoPayment requests a Checkout.com SEPA payment from iban on a new test
-// clock and advances the clock by after.
-func (tr *triggerRun) ckoPayment(ctx context.Context, iban string, after time.Duration) (ckoPay, error) {
+// ckoPayment requests a Checkout.com SEPA payment from iban, of an account
+// holder named Sophie lastName, on a new test clock and advances the clock
+// by after.
+func (tr *triggerRun) ckoPayment(ctx context.Context, iban, lastName string, after time.Duration) (ckoPay, error) {
 	clk, at, err := tr.clock(ctx)
 	if err != nil {
 		return ckoPay{}, err
 	}
 	src, err := tr.cl.cko(ctx, "POST", "/sources", map[string]any{
 		"type": "sepa", "reference": "KONTOR-TRIGGER", "test_clock": clk,
-		"source_data": map[string]any{"first_name": "Sophie", "last_name": "Bonneville", "account_iban": iban, "bic": ckoSandboxBIC,
+		"source_data": map[string]any{"first_name": "Sophie", "last_name": lastName, "account_iban": iban, "bic": ckoSandboxBIC,
 			"billing_descriptor": "kontor trigger", "mandate_type": "single"},
 		"billing_address": map[string]any{"address_line1": "101 Avenue de Gaulle", "city": "Paris", "zip": "75013", "country": "FR"},
 		"customer":        map[string]any{"email": "sophie.bonneville@example.com"},
