@@ -54,7 +54,7 @@ func TestSourceTestHelpers(t *testing.T) {
 		apiErr(t, e.post("/v1/test_helpers/sources/"+sd.ID+"/authorize", nil), http.StatusBadRequest, "source_not_redirect", "source")
 	})
 	e.unchanged(func() {
-		apiErr(t, e.post("/v1/test_helpers/sources/src_nope/authorize", nil), http.StatusNotFound, "resource_missing", "source")
+		apiErr(t, e.post("/v1/test_helpers/sources/src_nope/authorize", nil), http.StatusNotFound, "resource_missing", "id")
 	})
 
 	// Credit transfers.
@@ -77,7 +77,7 @@ func TestSourceTestHelpers(t *testing.T) {
 		{ct.ID, url.Values{"amount": {"-1"}}, 400, "invalid_amount", "amount"},
 		{ct.ID, url.Values{"amount": {"100"}, "sender_iban": {"DE00000"}}, 400, "invalid_bank_account_iban", "sender_iban"},
 		{sd.ID, url.Values{"amount": {"100"}}, 400, "source_not_receiver", "source"},
-		{"src_nope", url.Values{"amount": {"100"}}, 404, "resource_missing", "source"},
+		{"src_nope", url.Values{"amount": {"100"}}, 404, "resource_missing", "id"},
 	} {
 		e.unchanged(func() {
 			apiErr(t, e.post("/v1/test_helpers/sources/"+c.id+"/credit_transfers", c.form), c.status, c.code, c.param)

@@ -23,8 +23,17 @@ func (*MandateNotification) ObjectType() string { return "source_mandate_notific
 // Index implements Object.
 func (n *MandateNotification) Index() Index { return Index{Parent: n.Source, Status: n.Status} }
 
-// notifyMandateDebit records the pre-notification of a debit on a SEPA Direct Debit source.
+// notifyMandateDebit records the pre-notification of a debit on a SEPA
+// Direct Debit source, as its mandate's notification method says: manual
+// (also when none was given) announces it to the merchant, who tells the
+// payer, by source.mandate_notification; email (stripe_email) is the
+// notification sent to the payer, recorded without a merchant event; none
+// (deprecated_none) sends nothing.
 func (op *Op) notifyMandateDebit(s *Source, c *Charge) error {
+	method := s.SepaDebit.NotificationMethod
+	if method == "none" || method == "deprecated_none" {
+		return nil
+	}
 	acct, err := op.Account()
 	if err != nil {
 		return err
@@ -35,6 +44,9 @@ func (op *Op) notifyMandateDebit(s *Source, c *Charge) error {
 		MandateReference: s.SepaDebit.MandateReference, DebitDate: c.SettleAt}
 	if err := op.insert(n); err != nil {
 		return err
+	}
+	if method == "email" || method == "stripe_email" {
+		return nil
 	}
 	return op.emit("source.mandate_notification", n, nil)
 }

@@ -73,6 +73,9 @@ type SepaDebitSource struct {
 	Mandate          string      `json:"mandate"`
 	MandateReference string      `json:"mandate_reference"`
 	FromSofort       string      `json:"from_sofort,omitempty"`
+	// NotificationMethod says who tells the payer of each debit
+	// (mandate[notification_method]; see notifyMandateDebit).
+	NotificationMethod string `json:"notification_method,omitempty"`
 }
 
 // CreditTransfer is the receiver side of a SEPA Credit Transfer source.
@@ -149,6 +152,7 @@ type SourceParams struct {
 	RefundMethod        string
 	TestClock           Opt[string]
 	Acceptance          Acceptance
+	NotificationMethod  string
 }
 
 var sofortDescriptorForbidden = regexp.MustCompile(`[/(){}]`)
@@ -360,6 +364,7 @@ func (op *Op) newSepaDebitSource(s *Source, p SourceParams) error {
 		return err
 	}
 	sd.Account, sd.Mandate, sd.MandateReference = m.Account, m.ID, m.Reference
+	sd.NotificationMethod = p.NotificationMethod
 	s.SepaDebit = sd
 	s.Flow, s.Usage, s.Status = "none", "reusable", "chargeable"
 	s.ChargeableAt = s.Created
@@ -416,9 +421,10 @@ func (op *Op) GetSource(id, param string) (*Source, error) {
 
 // SourceUpdate changes a source.
 type SourceUpdate struct {
-	Owner    OwnerParams
-	Metadata MetadataUpdate
-	Refund   *RefundAttributesParams
+	Owner              OwnerParams
+	Metadata           MetadataUpdate
+	Refund             *RefundAttributesParams
+	NotificationMethod string // mandate[notification_method] of a SEPA Direct Debit source
 }
 
 // RefundAttributesParams set the refund account of a credit transfer source.
@@ -438,6 +444,12 @@ func (op *Op) UpdateSource(id string, u SourceUpdate) (*Source, error) {
 	oldEmail := deref(s.Owner.Email)
 	applyOwner(&s.Owner, u.Owner)
 	s.Metadata = u.Metadata.apply(s.Metadata)
+	if u.NotificationMethod != "" {
+		if s.SepaDebit == nil {
+			return nil, Invalid("parameter_unknown", "mandate.notification_method", "Only sepa_debit sources have a mandate whose notifications can be set.")
+		}
+		s.SepaDebit.NotificationMethod = u.NotificationMethod
+	}
 	if u.Refund != nil {
 		if s.CreditTransfer == nil {
 			return nil, Invalid("parameter_unknown", "sepa_credit_transfer", "Refund attributes can only be set on sepa_credit_transfer sources.")

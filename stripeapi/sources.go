@@ -37,17 +37,23 @@ func sourceCreateSpecs() []spec {
 		pHash("sofort", pStr("country"), pStr("preferred_language")),
 		pHash("sepa_debit", pStr("iban").maxlen(64), pStr("sofort")),
 		pHash("mandate", acceptance, pInt("amount"), pCurrency(), pEnum("interval", "one_time", "scheduled", "variable"),
-			pEnum("notification_method", "deprecated_none", "email", "manual", "none", "stripe_email")),
+			notificationMethodSpec()),
 		// Kontor's extension: bind the source (and what follows from it) to a test clock.
 		pStr("test_clock"),
 		pExpand(),
 	}
 }
 
+// notificationMethodSpec is mandate[notification_method]: who tells the
+// payer of each debit (engine.Op.notifyMandateDebit).
+func notificationMethodSpec() spec {
+	return pEnum("notification_method", "deprecated_none", "email", "manual", "none", "stripe_email")
+}
+
 // sourceUpdateSpecs are the parameters of POST /v1/sources/{id}.
 func sourceUpdateSpecs() []spec {
 	return []spec{
-		pMeta(), ownerSpec(),
+		pMeta(), ownerSpec(), pHash("mandate", notificationMethodSpec()),
 		pHash("sepa_credit_transfer", pStr("refund_iban").maxlen(64), pStr("refund_account_holder_name").maxlen(70),
 			pStr("refund_account_holder_address_line1"), pStr("refund_account_holder_address_line2"),
 			pStr("refund_account_holder_address_city"), pStr("refund_account_holder_address_state"),
@@ -93,7 +99,7 @@ func sourceParams(p Params) (engine.SourceParams, error) {
 		Metadata: p.Metadata(), SofortCountry: p.Hash("sofort").String("country"),
 		SofortLanguage: p.Hash("sofort").String("preferred_language"), IBAN: p.Hash("sepa_debit").String("iban"),
 		FromSofort: p.Hash("sepa_debit").String("sofort"), RefundMethod: p.Hash("receiver").String("refund_attributes_method"),
-		TestClock: p.Str("test_clock"),
+		TestClock: p.Str("test_clock"), NotificationMethod: p.Hash("mandate").String("notification_method"),
 	}
 	if n, ok := p.Int("amount"); ok {
 		sp.Amount = &n
@@ -318,7 +324,8 @@ func (a *API) sourceRoutes() {
 		return c.renderExpanded(op, s)
 	}})
 	a.handle("POST /v1/sources/{id}", route{specs: sourceUpdateSpecs(), write: true, h: func(c *call, op *engine.Op) (any, error) {
-		u := engine.SourceUpdate{Owner: ownerParams(c.p), Metadata: c.p.Metadata()}
+		u := engine.SourceUpdate{Owner: ownerParams(c.p), Metadata: c.p.Metadata(),
+			NotificationMethod: c.p.Hash("mandate").String("notification_method")}
 		if c.p.Has("sepa_credit_transfer") {
 			h := c.p.Hash("sepa_credit_transfer")
 			if !h.Has("refund_iban") {
