@@ -58,6 +58,7 @@ func New(e *engine.Engine, opt Options) *API {
 	a.routes()
 	e.AddEventSink(deriveEvents)
 	e.HandleTimer(timerPaidOut, paidOut)
+	e.HandleTimer(timerChargeback, chargedBack)
 	e.OnMandateEnded(mandateEnded)
 	return a
 }

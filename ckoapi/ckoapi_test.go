@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kontorpay/kontor/engine"
 )
@@ -208,5 +209,26 @@ func TestWebhookHeaderLimits(t *testing.T) {
 	}
 	if _, err := parseWebhook(object{"url": "https://shop.example/hooks", "headers": ok, "event_types": []any{"payment_paid"}}, true); err != nil {
 		t.Errorf("%d valid headers: %v", len(ok), err)
+	}
+}
+
+// TestChargebackAt announces a chargeback the bank returned before the
+// payout in the second after it, and a later one when it came.
+func TestChargebackAt(t *testing.T) {
+	paid := time.Date(2031, 3, 3, 10, 0, 4, 500e6, time.UTC)
+	for _, tc := range []struct {
+		returned time.Time
+		paysOut  bool
+		want     time.Time
+	}{
+		{paid.Add(-2 * time.Second), true, time.Date(2031, 3, 3, 10, 0, 5, 0, time.UTC)},
+		{paid, true, time.Date(2031, 3, 3, 10, 0, 5, 0, time.UTC)},
+		{paid.AddDate(0, 1, 0), true, paid.AddDate(0, 1, 0).Truncate(time.Second)},
+		{paid.Add(-2 * time.Second), false, paid.Add(-2 * time.Second).Truncate(time.Second)},
+	} {
+		got := chargebackAt(&engine.Dispute{Meta: engine.Meta{Created: tc.returned.Unix()}}, paid, tc.paysOut)
+		if !got.Equal(tc.want) {
+			t.Errorf("returned %s, pays out %v: %s, want %s", tc.returned, tc.paysOut, got, tc.want)
+		}
 	}
 }

@@ -15,8 +15,12 @@ import (
 // endpoints are stored.
 const Dialect = "cko"
 
-// timerPaidOut fires when a captured payment's funds reach the merchant.
-const timerPaidOut = "cko.payment_paid"
+// timerPaidOut fires when a captured payment's funds reach the merchant;
+// timerChargeback when its chargeback is announced (chargebackAt).
+const (
+	timerPaidOut    = "cko.payment_paid"
+	timerChargeback = "cko.payment_chargeback"
+)
 
 // Event types the dialect derives from the engine's events:
 //
@@ -29,7 +33,7 @@ const timerPaidOut = "cko.payment_paid"
 //	refund.created                      payment_refund_pending
 //	refund.updated → succeeded          payment_refunded
 //	refund.updated → failed             payment_refund_declined
-//	charge.dispute.created              payment_chargeback (once paid out)
+//	charge.dispute.created              payment_chargeback (its timer, after payment_paid)
 //	mandate ended (cancel, lapse, use)  source_updated
 const (
 	evPaymentPending   = "payment_pending"
@@ -75,16 +79,16 @@ func deriveEvents(op *engine.Op, ev *engine.Event) error {
 		}
 		switch {
 		case ev.Type == "charge.pending":
-			return recordPayment(op, evPaymentPending, p, actionID(c.ID, actionAuthorization))
+			return recordPayment(op, evPaymentPending, p, actionID(c.ID, actionAuthorization), time.Time{})
 		case ev.Type == "charge.succeeded":
-			if err := recordPayment(op, evPaymentCaptured, p, actionID(c.ID, actionCapture)); err != nil {
+			if err := recordPayment(op, evPaymentCaptured, p, actionID(c.ID, actionCapture), time.Time{}); err != nil {
 				return err
 			}
 			return op.Schedule(p.paidAt, c.ClockID, timerPaidOut, c.ID, nil)
 		case c.Canceled:
-			return recordPayment(op, evPaymentCanceled, p, actionID(c.ID, actionVoid))
+			return recordPayment(op, evPaymentCanceled, p, actionID(c.ID, actionVoid), time.Time{})
 		default:
-			return recordPayment(op, evPaymentDeclined, p, actionID(c.ID, actionCapture))
+			return recordPayment(op, evPaymentDeclined, p, actionID(c.ID, actionCapture), time.Time{})
 		}
 	case "refund.created", "refund.updated":
 		r, ok := decodeAs[*engine.Refund](ev.ObjectType, ev.Object)
@@ -113,7 +117,11 @@ func deriveEvents(op *engine.Op, ev *engine.Event) error {
 		if err != nil {
 			return err
 		}
-		return recordPayment(op, typ, p, r.ID)
+		var at time.Time // the refund's own time, or the bank's answer to it
+		if typ != evRefundPending {
+			at = op.Now(c.ClockID)
+		}
+		return recordPayment(op, typ, p, r.ID, at)
 	case "charge.dispute.created":
 		d, ok := decodeAs[*engine.Dispute](ev.ObjectType, ev.Object)
 		if !ok || d.Origin != Dialect {
@@ -127,16 +135,12 @@ func deriveEvents(op *engine.Op, ev *engine.Event) error {
 		if err != nil {
 			return err
 		}
-		if !p.paidOut {
-			return nil // announced after payment_paid, when the payout timer fires
-		}
-		return recordChargeback(op, p, d)
+		return op.Schedule(p.chargebackAt, c.ClockID, timerChargeback, c.ID, nil)
 	}
 	return nil
 }
 
-// paidOut is the payout timer's handler: the payment is Paid, and a
-// chargeback that arrived before the payout is announced after it.
+// paidOut is the payout timer's handler: the payment is Paid.
 func paidOut(op *engine.Op, t *engine.Timer) error {
 	c, err := engine.Get[engine.Charge](op, t.ObjectID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -152,13 +156,29 @@ func paidOut(op *engine.Op, t *engine.Timer) error {
 	if err != nil {
 		return err
 	}
-	if err := recordPayment(op, evPaymentPaid, p, actionID(c.ID, actionCapture)); err != nil {
+	return recordPayment(op, evPaymentPaid, p, actionID(c.ID, actionCapture), p.paidAt)
+}
+
+// chargedBack is the chargeback timer's handler: payment_chargeback, with
+// the Chargeback action's id, amount and time, its token and reason code.
+func chargedBack(op *engine.Op, t *engine.Timer) error {
+	c, err := engine.Get[engine.Charge](op, t.ObjectID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	if p.dispute != nil && p.dispute.Created < p.paidAt.Unix() {
-		return recordChargeback(op, p, p.dispute)
+	if c.Origin != Dialect {
+		return nil
 	}
-	return nil
+	p, err := loadPayment(op, c)
+	if err != nil || p.dispute == nil {
+		return err
+	}
+	data := p.eventData(actionID(c.ID, actionChargeback), time.Time{})
+	data.Reason, data.ReasonCode = sepa.ReasonOrUnspecified(p.dispute.ReturnReason).CkoToken, p.dispute.ReturnReason
+	return record(op, evChargeback, c.ClockID, c.ID, extraKindPayment, objectTypePayment, data)
 }
 
 // mandateEnded records source_updated when a Checkout.com mandate ends.
@@ -185,33 +205,59 @@ type sourceEventData struct {
 	Customer         *customerJSON `json:"customer,omitempty"`
 }
 
-func recordPayment(op *engine.Op, typ string, p *payment, actionID string) error {
-	return record(op, typ, p.charge.ClockID, p.charge.ID, extraKindPayment, objectTypePayment, p.eventData(actionID))
-}
-
-func recordChargeback(op *engine.Op, p *payment, d *engine.Dispute) error {
-	data := p.eventData("")
-	data.Amount, data.Reason, data.ReasonCode = d.Amount, sepa.ReasonOrUnspecified(d.ReturnReason).CkoToken, d.ReturnReason
-	data.ProcessedOn = timestamp(d.Created)
-	return record(op, evChargeback, p.charge.ClockID, p.charge.ID, extraKindPayment, objectTypePayment, data)
+func recordPayment(op *engine.Op, typ string, p *payment, actionID string, at time.Time) error {
+	return record(op, typ, p.charge.ClockID, p.charge.ID, extraKindPayment, objectTypePayment, p.eventData(actionID, at))
 }
 
 // record stores one Checkout.com event about objectID, dated by the
 // object's clock, and queues it for the account's Checkout.com webhooks.
+// An object's events are dated strictly in the order they are recorded: an
+// event recorded in the same millisecond as the one before it (two steps
+// in one transaction) is dated a millisecond later.
 func record(op *engine.Op, typ, clockID, objectID, kind, objectType string, data any) error {
 	body, err := json.Marshal(data)
 	if err != nil {
 		return err
 	}
-	now := op.Now(clockID)
-	extra, err := json.Marshal(eventExtra{CreatedOn: now.UTC().Truncate(createdOnPrecision).Format(time.RFC3339Nano),
-		Kind: kind, Object: objectID})
+	now := op.Now(clockID).UTC().Truncate(createdOnPrecision)
+	last, err := lastCreatedOn(op, objectID)
+	if err != nil {
+		return err
+	}
+	if !now.After(last) && !last.IsZero() {
+		now = last.Add(createdOnPrecision)
+	}
+	extra, err := json.Marshal(eventExtra{CreatedOn: now.Format(time.RFC3339Nano), Kind: kind, Object: objectID})
 	if err != nil {
 		return err
 	}
 	ev := &engine.Event{ID: newID(eventIDPrefix), Type: typ, Created: now.Unix(), ObjectType: objectType,
 		Object: body, Extra: extra}
 	return op.RecordDialectEvent(Dialect, ev, objectID)
+}
+
+// lastCreatedOn returns the created_on of the newest Checkout.com event
+// about objectID, or the zero time.
+func lastCreatedOn(op *engine.Op, objectID string) (time.Time, error) {
+	rows, err := op.ListEvents(store.ListEventsParams{Dialect: Dialect, ObjectID: objectID, Limit: 1})
+	if err != nil || len(rows) == 0 {
+		return time.Time{}, err
+	}
+	ev, err := engine.DecodeEvent(rows[0])
+	if err != nil {
+		return time.Time{}, err
+	}
+	return createdOn(ev), nil
+}
+
+// createdOn returns when a stored Checkout.com event happened, to the millisecond.
+func createdOn(ev *engine.Event) time.Time {
+	var x eventExtra
+	json.Unmarshal(ev.Extra, &x)
+	if t, err := time.Parse(time.RFC3339Nano, x.CreatedOn); err == nil {
+		return t
+	}
+	return time.Unix(ev.Created, 0).UTC()
 }
 
 // decodeAs decodes a stored engine object of the expected Go type.

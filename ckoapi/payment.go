@@ -45,6 +45,7 @@ const (
 	actionCapture       = "Capture"
 	actionVoid          = "Void"
 	actionRefund        = "Refund"
+	actionChargeback    = "Chargeback"
 )
 
 // Response codes of approved and declined actions.
@@ -93,7 +94,22 @@ type payment struct {
 	paidOut  bool
 	paidAt   time.Time
 	dispute  *engine.Dispute
-	refunds  map[string]*engine.Refund
+	// chargebackAt is when the dispute is announced (see chargebackAt).
+	chargebackAt time.Time
+	refunds      map[string]*engine.Refund
+}
+
+// chargebackAt tells when a chargeback is announced: when the bank reports
+// it, but never before the second after the payout, so that in every run and
+// on every clock payment_chargeback comes after payment_paid, later in order
+// and in time. (The bank may report the return before the merchant is paid:
+// the sandbox's chargeback IBANs are returned within the payout delay.)
+func chargebackAt(d *engine.Dispute, paidAt time.Time, paysOut bool) time.Time {
+	at := time.Unix(d.Created, 0)
+	if after := paidAt.Truncate(time.Second).Add(time.Second); paysOut && at.Before(after) {
+		at = after
+	}
+	return at
 }
 
 // loadPayment reads c's refunds, dispute and customer and derives the payment.
@@ -114,8 +130,9 @@ func loadPayment(op *engine.Op, c *engine.Charge) (*payment, error) {
 		return nil, err
 	}
 	at, ok := op.PaidOutAt(c)
+	now := op.Now(c.ClockID)
 	p.paidAt = at
-	p.paidOut = ok && !op.Now(c.ClockID).Before(at)
+	p.paidOut = ok && !now.Before(at)
 
 	auth := action{ID: actionID(c.ID, actionAuthorization), Type: actionAuthorization, Amount: c.Amount, Approved: true,
 		ResponseCode: codeApproved, ResponseSummary: summaryApproved, Reference: c.Reference, at: c.Created, order: 0}
@@ -149,6 +166,14 @@ func loadPayment(op *engine.Op, c *engine.Charge) (*payment, error) {
 			p.refunded += r.Amount
 		}
 		p.actions = append(p.actions, a)
+	}
+	if d := p.dispute; d != nil {
+		p.chargebackAt = chargebackAt(d, at, ok)
+		if !now.Before(p.chargebackAt) {
+			p.actions = append(p.actions, action{ID: actionID(c.ID, actionChargeback), Type: actionChargeback, Amount: d.Amount,
+				Approved: true, ResponseCode: codeApproved, ResponseSummary: summaryApproved, Reference: c.Reference,
+				at: p.chargebackAt.Unix(), order: 3 + len(refunds)})
+		}
 	}
 	slices.SortStableFunc(p.actions, func(x, y action) int {
 		return cmp.Or(cmp.Compare(y.at, x.at), cmp.Compare(y.order, x.order))
@@ -238,8 +263,9 @@ type eventData struct {
 }
 
 // eventData returns the data of an event about the action with id (the
-// payment itself for "").
-func (p *payment) eventData(actionID string) eventData {
+// payment itself for ""), processed at the action's time or, when set, at
+// (the payout of a capture, the bank's answer to a refund).
+func (p *payment) eventData(actionID string, at time.Time) eventData {
 	c := p.charge
 	d := eventData{ID: c.ID, Amount: c.Amount, Currency: strings.ToUpper(c.Currency), Approved: p.approved(),
 		Status: p.status, Reference: c.Reference, Source: sourceRef{ID: c.Mandate, Type: "sepa"},
@@ -252,6 +278,9 @@ func (p *payment) eventData(actionID string) eventData {
 		a := p.action(actionID)
 		d.ActionID, d.Amount, d.ResponseCode, d.ResponseSummary, d.ProcessedOn = a.ID, a.Amount, a.ResponseCode, a.ResponseSummary, a.ProcessedOn
 		d.Approved = a.Approved
+	}
+	if !at.IsZero() {
+		d.ProcessedOn = timestamp(at.Unix())
 	}
 	return d
 }

@@ -86,13 +86,22 @@ func TestCkoPaymentValidation(t *testing.T) {
 	c.do(t, "POST", "/payments/pay_aaaaaaaaaaaaaaaaaaaaaaaaaa/refunds", nil, nil).want(t, http.StatusNotFound)
 }
 
+// TestCkoRefunds refunds a payment on a test clock: nothing moves between
+// the requests but the clock, so the checks hold however slow the machine.
 func TestCkoRefunds(t *testing.T) {
-	c := newEnv(t, envOptions{Cko: true}).cko()
+	e := newEnv(t, envOptions{Cko: true})
+	s, c := e.srv, e.cko()
 	rcv := kontortest.NewCkoReceiver(t, c.key)
 	c.register(t, rcv)
-	pay := c.pay(t, c.source(t, ibanPaid, "recurring", nil), 10000)
+	t0 := time.Date(2031, 5, 5, 9, 0, 0, 0, time.UTC)
+	clock := testClock(t, s, c.key, t0)
+	pay := c.pay(t, c.source(t, ibanPaid, "recurring", map[string]any{"test_clock": clock}), 10000)
 	// A pending payment cannot be refunded yet.
 	c.do(t, "POST", "/payments/"+pay+"/refunds", map[string]any{"amount": 100}, nil).wantCodes(t, http.StatusForbidden, "refund_not_allowed")
+	if l := c.payment(t, pay)["_links"].(map[string]any); l["refund"] != nil {
+		t.Errorf("a pending payment has a refund link: %v", l)
+	}
+	advance(t, e.acct, clock, t0.Add(time.Minute))
 	rcv.WaitAccepted(t, "payment_captured", pay)
 	if l := c.payment(t, pay)["_links"].(map[string]any); l["refund"] == nil {
 		t.Errorf("a captured payment has no refund link: %v", l)
@@ -105,18 +114,33 @@ func TestCkoRefunds(t *testing.T) {
 		r["_links"].(map[string]any)["payment"].(map[string]any)["href"] != c.base+"/payments/"+pay {
 		t.Errorf("refund = %v", r)
 	}
-	// Never more than what is left; amounts are positive integers.
+	// Never more than what is left; amounts are positive integers; a
+	// reference has at most 50 characters.
 	c.do(t, "POST", "/payments/"+pay+"/refunds", map[string]any{"amount": 7501}, nil).wantCodes(t, http.StatusUnprocessableEntity, "refund_amount_exceeds_balance")
 	c.do(t, "POST", "/payments/"+pay+"/refunds", map[string]any{"amount": 0}, nil).wantCodes(t, http.StatusUnprocessableEntity, "amount_invalid")
+	c.do(t, "POST", "/payments/"+pay+"/refunds", map[string]any{"amount": 100, "reference": strings.Repeat("R", 51)}, nil).
+		wantCodes(t, http.StatusUnprocessableEntity, "reference_invalid")
+	pending := rcv.WaitAccepted(t, "payment_refund_pending", pay)
+	if pending.Cko.Data["action_id"] != first || pending.Cko.Data["processed_on"] != t0.Add(time.Minute).Format(time.RFC3339) {
+		t.Errorf("payment_refund_pending = %v", pending.Cko.Data)
+	}
+	// The bank credits the refund days later: payment_refunded is dated then.
+	credited := t0.AddDate(0, 0, 10)
+	advance(t, e.acct, clock, credited)
 	ev := rcv.WaitAccepted(t, "payment_refunded", pay)
 	if ev.Cko.Data["action_id"] != first || ev.Cko.Data["amount"] != float64(2500) || ev.Cko.Data["status"] != "Partially Refunded" {
 		t.Errorf("payment_refunded = %v", ev.Cko.Data)
 	}
-	rcv.WaitAccepted(t, "payment_refund_pending", pay)
-	c.waitStatus(t, pay, "Partially Refunded")
+	if on, _ := time.Parse(time.RFC3339, ev.Cko.Data["processed_on"].(string)); !on.After(t0.Add(time.Minute)) || on.After(credited) {
+		t.Errorf("payment_refunded processed_on %v, want when the bank credited it", ev.Cko.Data["processed_on"])
+	}
+	if st := c.payment(t, pay)["status"]; st != "Partially Refunded" {
+		t.Errorf("status = %v", st)
+	}
 
 	// The literal null (Go SDK) refunds the rest.
 	rest := c.do(t, "POST", "/payments/"+pay+"/refunds", "null", nil).want(t, http.StatusAccepted).obj(t)
+	advance(t, e.acct, clock, t0.AddDate(0, 0, 20))
 	kontortest.Eventually(t, "second payment_refunded", func() bool {
 		for _, d := range rcv.Deliveries() {
 			if d.Cko.Type == "payment_refunded" && d.Cko.Data["action_id"] == rest["action_id"] {
@@ -125,9 +149,9 @@ func TestCkoRefunds(t *testing.T) {
 		}
 		return false
 	})
-	p := c.waitStatus(t, pay, "Refunded")
-	if l := p["_links"].(map[string]any); l["refund"] != nil {
-		t.Errorf("a refunded payment still has a refund link")
+	p := c.payment(t, pay)
+	if p["status"] != "Refunded" || p["_links"].(map[string]any)["refund"] != nil {
+		t.Errorf("refunded payment = %v", p)
 	}
 	acts := c.do(t, "GET", "/payments/"+pay+"/actions", nil, nil).want(t, http.StatusOK).arr(t)
 	var types []string
@@ -197,6 +221,31 @@ func TestCkoTestClock(t *testing.T) {
 			t.Errorf("source_updated = %v %v", ev.Cko.Data, ev.Cko.Links)
 		}
 	})
+	// A chargeback is a later event than the payout, in order and in time,
+	// however the bank's return and the payout fall: one advance fires the
+	// collection, the return and the payout at once.
+	for _, tc := range []struct{ iban, token, code string }{
+		{ibanCBRefund, "RFND", "MS02"}, {ibanCBActive, "ACT", "MD06"}, {ibanCBFunds, "NSF", "AM04"},
+		{ibanCBOther, "OTHR", "AC04"}, {ibanCBFormat, "FRM", "FF01"},
+	} {
+		t.Run("chargeback "+tc.token+" after payment_paid", func(t *testing.T) {
+			t.Parallel()
+			clock := testClock(t, s, c.key, t0)
+			pay := c.pay(t, c.source(t, tc.iban, "recurring", map[string]any{"test_clock": clock}), 5000)
+			advance(t, e.acct, clock, t0.AddDate(0, 0, 30))
+			cb := rcv.WaitAccepted(t, "payment_chargeback", pay)
+			checkCkoEventOrder(t, c, rcv, pay, []string{"payment_pending", "payment_captured", "payment_paid", "payment_chargeback"})
+			d := cb.Cko.Data
+			if d["reason"] != tc.token || d["reason_code"] != tc.code || d["amount"] != float64(5000) || d["currency"] != "EUR" || d["status"] != "Paid" {
+				t.Errorf("payment_chargeback data = %v", d)
+			}
+			acts := c.do(t, "GET", "/payments/"+pay+"/actions", nil, nil).want(t, http.StatusOK).arr(t)
+			if len(acts) != 3 || acts[0]["type"] != "Chargeback" || acts[0]["id"] != d["action_id"] || acts[0]["processed_on"] != d["processed_on"] ||
+				acts[0]["amount"] != float64(5000) {
+				t.Errorf("actions = %v, want the Chargeback %v first", acts, d["action_id"])
+			}
+		})
+	}
 	t.Run("chargeback months later", func(t *testing.T) {
 		t.Parallel()
 		clock := testClock(t, s, c.key, t0)

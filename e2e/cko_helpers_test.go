@@ -257,3 +257,39 @@ func (c *cko) actionTypes(t testing.TB, id string) []string {
 	}
 	return out
 }
+
+// checkCkoEventOrder checks that the payment's events, as delivered, are
+// exactly types, and that their created_on and processed_on strictly
+// increase in that order: deliveries may arrive in any order, their dates
+// may not.
+func checkCkoEventOrder(t testing.TB, c *cko, rcv *kontortest.Receiver, pay string, types []string) {
+	t.Helper()
+	byType := map[string]kontortest.CkoEvent{}
+	for _, d := range rcv.Deliveries() {
+		if d.ObjectID == pay && d.Err == nil {
+			byType[d.Cko.Type] = d.Cko
+		}
+	}
+	if len(byType) != len(types) {
+		t.Errorf("%s: events %v, want %v", pay, rcv.Types(pay), types)
+	}
+	var created, processed time.Time
+	for i, typ := range types {
+		ev, ok := byType[typ]
+		if !ok {
+			t.Errorf("%s: no %s", pay, typ)
+			return
+		}
+		cr, err1 := time.Parse(time.RFC3339Nano, ev.CreatedOn)
+		pr, err2 := time.Parse(time.RFC3339, fmt.Sprint(ev.Data["processed_on"]))
+		if err1 != nil || err2 != nil {
+			t.Errorf("%s %s: created_on %q, processed_on %v", pay, typ, ev.CreatedOn, ev.Data["processed_on"])
+			return
+		}
+		if i > 0 && (!cr.After(created) || !pr.After(processed)) {
+			t.Errorf("%s: %s created_on %s processed_on %s, not after %s's %s and %s", pay, typ, cr.Format(time.RFC3339Nano),
+				pr.Format(time.RFC3339), types[i-1], created.Format(time.RFC3339Nano), processed.Format(time.RFC3339))
+		}
+		created, processed = cr, pr
+	}
+}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -199,17 +200,19 @@ func TestCkoTestIBANs(t *testing.T) {
 	s, c := e.srv, e.cko()
 	rcv := kontortest.NewCkoReceiver(t, c.key)
 	c.register(t, rcv)
-	for _, tc := range []struct {
-		iban, token string
-	}{
-		{ibanCBRefund, "RFND"}, {ibanCBActive, "ACT"}, {ibanCBFunds, "NSF"}, {ibanCBOther, "OTHR"}, {ibanCBFormat, "FRM"},
-	} {
-		t.Run("chargeback "+tc.token, func(t *testing.T) {
+	// Three runs of each chargeback IBAN on the wall clock: in every run
+	// payment_chargeback is dated after payment_paid.
+	for i := range 15 {
+		tc := []struct{ iban, token string }{
+			{ibanCBRefund, "RFND"}, {ibanCBActive, "ACT"}, {ibanCBFunds, "NSF"}, {ibanCBOther, "OTHR"}, {ibanCBFormat, "FRM"},
+		}[i%5]
+		t.Run(fmt.Sprintf("chargeback %s run %d", tc.token, i/5), func(t *testing.T) {
 			t.Parallel()
 			pay := c.pay(t, c.source(t, tc.iban, "recurring", nil), 5600)
 			rcv.WaitAccepted(t, "payment_captured", pay)
 			rcv.WaitAccepted(t, "payment_paid", pay)
 			cb := rcv.WaitAccepted(t, "payment_chargeback", pay)
+			checkCkoEventOrder(t, c, rcv, pay, []string{"payment_pending", "payment_captured", "payment_paid", "payment_chargeback"})
 			if cb.Cko.Data["reason"] != tc.token {
 				t.Errorf("chargeback reason = %v, want %s", cb.Cko.Data["reason"], tc.token)
 			}

@@ -250,9 +250,16 @@ for (const [, token] of CHARGEBACKS) {
   await check(`…89x: captured, paid, then payment_chargeback with token ${token}`, async () => {
     const id = flows[token].payment.id;
     await waitEvent('payment_captured', id);
-    await waitEvent('payment_paid', id);
+    const paid = await waitEvent('payment_paid', id);
     const cb = await waitEvent('payment_chargeback', id);
     assert(cb.event.data.reason === token, `reason ${cb.event.data.reason}`);
+    // A chargeback is a later event: dated after the payout, with its own action.
+    assert(Date.parse(cb.event.created_on) > Date.parse(paid.event.created_on) &&
+      Date.parse(cb.event.data.processed_on) > Date.parse(paid.event.data.processed_on),
+      `chargeback ${cb.event.created_on}/${cb.event.data.processed_on} not after payout ${paid.event.created_on}/${paid.event.data.processed_on}`);
+    const actions = await cko.payments.getActions(id);
+    assert(actions[0].type === 'Chargeback' && actions[0].id === cb.event.data.action_id && actions[0].amount === cb.event.data.amount,
+      JSON.stringify(actions[0]));
   });
 }
 
