@@ -41,7 +41,7 @@ lint: ## check formatting (gofmt) and run go vet
 	$(GO) vet ./...
 
 faults: ## the fault tests (-tags faults, loopback, bounded): kill -9 cycles, the store failing, failing and hanging receivers, bad input, mixed load (docs/reliability.md)
-	$(GO) test -tags faults -count=1 -timeout 30m -v -run '^(TestFault|TestCrash)' ./e2e/multinode/
+	$(GO) test -tags faults -count=1 -timeout 30m -v -run '^(TestFault|TestCrash)' ./e2e/faults/ ./e2e/multinode/
 
 crash: ## kill -9 cycles of `kontor serve` under keyed write load: CRASH_CYCLES (20) on SQLite and on PostgreSQL
 	KONTOR_CRASH_CYCLES=$(CRASH_CYCLES) $(GO) test -tags faults -count=1 -timeout 60m -v -run '^TestCrash' ./e2e/multinode/

@@ -33,10 +33,57 @@ func parseObject(raw []byte) (object, error) {
 		return nil, invalid("request_body_malformed")
 	}
 	m, ok := v.(map[string]any)
-	if !ok || hasNUL(m) {
+	if !ok || hasNUL(m) || hasLoneSurrogate(raw) {
 		return nil, invalid("request_body_malformed")
 	}
 	return object(m), nil
+}
+
+// hasLoneSurrogate reports whether the JSON text raw escapes half of a
+// UTF-16 surrogate pair without the other (`"\ud800"`, `"\udc00\ud800"`),
+// which encoding/json silently decodes to U+FFFD. raw must be valid JSON:
+// a backslash then only occurs inside strings, starting an escape.
+func hasLoneSurrogate(raw []byte) bool {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		i++ // the escaped character
+		if i >= len(raw) || raw[i] != 'u' {
+			continue
+		}
+		r := hex4(raw[i+1:])
+		i += 4
+		switch {
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return true // a low half without a high one before it
+		case r >= 0xD800 && r <= 0xDBFF:
+			if i+6 >= len(raw) || raw[i+1] != '\\' || raw[i+2] != 'u' {
+				return true
+			}
+			if lo := hex4(raw[i+3:]); lo < 0xDC00 || lo > 0xDFFF {
+				return true
+			}
+			i += 6
+		}
+	}
+	return false
+}
+
+// hex4 reads the four hex digits at the start of b (valid JSON has them after \u).
+func hex4(b []byte) rune {
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		}
+	}
+	return r
 }
 
 // hasNUL reports whether a decoded JSON value holds a NUL character in a

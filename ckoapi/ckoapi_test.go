@@ -232,3 +232,23 @@ func TestChargebackAt(t *testing.T) {
 		}
 	}
 }
+
+// TestParseObjectRefusesLoneSurrogates: an escaped half of a surrogate
+// pair is refused like invalid UTF-8; real pairs, escaped backslashes and
+// a U+FFFD sent as such pass.
+func TestParseObjectRefusesLoneSurrogates(t *testing.T) {
+	for _, raw := range []string{`{"a":"\ud800"}`, `{"a":"\uDFFF"}`, `{"a":"x\ud83dy"}`, `{"a":"\ud83d\u0041"}`,
+		`{"a":"\udc00\ud800"}`, `{"\ud800":1}`, `{"a":["ok","\ud800"]}`, `{"a":"\ud83d\\ude00"}`, `{"a":"\ud83d"}`} {
+		if _, err := parseObject([]byte(raw)); err == nil {
+			t.Errorf("parseObject(%s) accepted a lone surrogate", raw)
+		} else if e, ok := err.(*apiError); !ok || e.status != 422 || e.codes[0] != "request_body_malformed" {
+			t.Errorf("parseObject(%s) = %v, want 422 request_body_malformed", raw, err)
+		}
+	}
+	for _, raw := range []string{`{"a":"\ud83d\ude00"}`, `{"a":"\uD83D\uDE00 and \u00e9"}`, `{"a":"\\ud800"}`, `{"a":"\\\ud83d\ude00"}`,
+		`{"a":"\ufffd"}`, "{\"a\":\"\xef\xbf\xbd\"}", `{"a":"\u0041\ud7ff\ue000"}`} {
+		if _, err := parseObject([]byte(raw)); err != nil {
+			t.Errorf("parseObject(%s) = %v, want it accepted", raw, err)
+		}
+	}
+}

@@ -281,7 +281,9 @@ func (d *Dispatcher) release(dl store.Delivery) {
 func (d *Dispatcher) finish(ctx context.Context, dl store.Delivery, att store.DeliveryAttempt, dialect Dialect, ok bool) {
 	now := d.e.WallNow()
 	att.DeliveryID, att.Account, att.At = dl.ID, dl.Account, now.UnixMilli()
-	err := d.e.Store().Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
+	// The outcome is recorded even when shutdown begins meanwhile.
+	ctx = context.WithoutCancel(ctx)
+	err := d.e.Store().Update(ctx, func(tx store.Tx) error {
 		if err := tx.InsertDeliveryAttempt(ctx, att); err != nil {
 			return err
 		}

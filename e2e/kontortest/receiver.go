@@ -145,6 +145,13 @@ func (r *Receiver) Hold(t testing.TB) (release func()) {
 	return release
 }
 
+// Held returns how many requests Hold has held so far.
+func (r *Receiver) Held() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.held
+}
+
 // WaitHeld waits until at least n requests have been held by Hold.
 func (r *Receiver) WaitHeld(t testing.TB, n int) {
 	t.Helper()

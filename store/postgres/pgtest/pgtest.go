@@ -140,6 +140,20 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// cluster is the shared throwaway cluster: where it lives and the running postgres.
+type cluster struct {
+	bin, dir, data, sock, logPath string
+	cred                          *syscall.Credential
+	port                          int
+
+	mu     sync.Mutex
+	proc   *exec.Cmd
+	exited chan struct{}
+}
+
+// shared is the cluster of this test binary, once startCluster ran.
+var shared *cluster
+
 // startCluster creates and starts the shared cluster and returns its admin DSN.
 func startCluster() (string, error) {
 	bin, err := findBinaries()
@@ -150,70 +164,148 @@ func startCluster() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("pgtest: %w", err)
 	}
-	data, sock, logPath := filepath.Join(dir, "data"), filepath.Join(dir, "sock"), filepath.Join(dir, "postgres.log")
+	c := &cluster{bin: bin, dir: dir, data: filepath.Join(dir, "data"), sock: filepath.Join(dir, "sock"), logPath: filepath.Join(dir, "postgres.log")}
 	// From here on the reaper removes everything when the binary exits.
-	if err := startReaper(dir, data); err != nil {
+	if err := startReaper(dir, c.data); err != nil {
 		os.RemoveAll(dir)
 		return "", err
 	}
-	cred, err := credential(dir)
-	if err != nil {
+	if c.cred, err = credential(dir); err != nil {
 		return "", err
 	}
-	if err := os.Mkdir(sock, 0o700); err != nil {
+	if err := os.Mkdir(c.sock, 0o700); err != nil {
 		return "", fmt.Errorf("pgtest: %w", err)
 	}
-	if cred != nil {
-		if err := os.Chown(sock, int(cred.Uid), int(cred.Gid)); err != nil {
+	if c.cred != nil {
+		if err := os.Chown(c.sock, int(c.cred.Uid), int(c.cred.Gid)); err != nil {
 			return "", fmt.Errorf("pgtest: %w", err)
 		}
 	}
-	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C")
+	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", c.data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C")
 	initdb.Dir = dir
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
 	if out, err := initdb.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("pgtest: initdb: %v\n%s", err, out)
 	}
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return "", fmt.Errorf("pgtest: %w", err)
-	}
-	defer logFile.Close()
-
 	// The port is free when picked but could be taken before postgres binds
 	// it; try a few ports.
 	var lastErr error
 	for range 3 {
-		port, err := freePort()
-		if err != nil {
+		if c.port, err = freePort(); err != nil {
 			lastErr = err
 			continue
 		}
-		pg := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-k", sock,
-			"-c", "listen_addresses=127.0.0.1", "-c", "fsync=on", "-c", "synchronous_commit=on",
-			"-c", "max_connections=300", "-c", "deadlock_timeout=200ms")
-		pg.Dir = dir
-		pg.Stdout, pg.Stderr = logFile, logFile
-		// Its own process group keeps a Ctrl-C in the terminal from stopping
-		// the server under the tests; the reaper stops it.
-		pg.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true}
-		if err := pg.Start(); err != nil {
-			lastErr = fmt.Errorf("pgtest: start postgres: %w", err)
-			continue
+		if lastErr = c.start(); lastErr == nil {
+			shared = c
+			return c.dsn(), nil
 		}
-		exited := make(chan struct{})
-		var waitErr error
-		go func() { waitErr = pg.Wait(); close(exited) }()
-		dsn := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-		if err := waitReady(dsn, exited); err != nil {
-			pg.Process.Kill()
-			<-exited
-			lastErr = fmt.Errorf("pgtest: postgres did not start (%v, exit: %v); its log ends:\n%s", err, waitErr, tail(logPath))
-			continue
-		}
-		return dsn, nil
 	}
 	return "", lastErr
+}
+
+// dsn is the cluster's admin DSN.
+func (c *cluster) dsn() string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", c.port)
+}
+
+// start runs postgres on c.port and waits until it accepts connections.
+func (c *cluster) start() error {
+	logFile, err := os.OpenFile(c.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("pgtest: %w", err)
+	}
+	defer logFile.Close()
+	pg := exec.Command(filepath.Join(c.bin, "postgres"), "-D", c.data, "-p", strconv.Itoa(c.port), "-k", c.sock,
+		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=on", "-c", "synchronous_commit=on",
+		"-c", "max_connections=300", "-c", "deadlock_timeout=200ms")
+	pg.Dir = c.dir
+	pg.Stdout, pg.Stderr = logFile, logFile
+	// Its own process group keeps a Ctrl-C in the terminal from stopping
+	// the server under the tests; the reaper stops it.
+	pg.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred, Setpgid: true}
+	if err := pg.Start(); err != nil {
+		return fmt.Errorf("pgtest: start postgres: %w", err)
+	}
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = pg.Wait(); close(exited) }()
+	if err := waitReady(c.dsn(), exited); err != nil {
+		pg.Process.Kill()
+		<-exited
+		return fmt.Errorf("pgtest: postgres did not start (%v, exit: %v); its log ends:\n%s", err, waitErr, tail(c.logPath))
+	}
+	c.mu.Lock()
+	c.proc, c.exited = pg, exited
+	c.mu.Unlock()
+	return nil
+}
+
+// stop shuts postgres down the way sig asks (SIGINT: fast, rolling back
+// open transactions and cutting every connection; SIGQUIT: immediate, a
+// crash that recovery replays at the next start) and waits until it exited.
+func (c *cluster) stop(sig syscall.Signal) error {
+	c.mu.Lock()
+	pg, exited := c.proc, c.exited
+	c.mu.Unlock()
+	if pg == nil {
+		return errors.New("pgtest: the cluster is not running")
+	}
+	pg.Process.Signal(sig)
+	select {
+	case <-exited:
+		return nil
+	case <-time.After(time.Minute):
+		pg.Process.Kill()
+		<-exited
+		return errors.New("pgtest: postgres did not stop within a minute")
+	}
+}
+
+// Down stops the shared cluster of this test binary, as a restart or a
+// crash of the database server would (immediate: no shutdown checkpoint,
+// every connection cut), and returns the function that starts it again on
+// the same port, so DSNs stay valid. The cluster's other databases go down
+// too: a test that calls Down must not run in parallel with other tests of
+// its binary that use PostgreSQL. It skips t when the tests use a server of
+// KONTOR_TEST_POSTGRES_DSN, which pgtest cannot restart.
+func Down(t testing.TB) (up func()) {
+	t.Helper()
+	if os.Getenv(EnvDSN) != "" {
+		t.Skipf("pgtest: %s names a server that the tests cannot restart", EnvDSN)
+	}
+	if shared == nil {
+		t.Fatal("pgtest: Down before Start: there is no cluster yet")
+	}
+	if err := shared.stop(syscall.SIGQUIT); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		t.Helper()
+		if err := shared.start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Terminate cuts every connection to dsn's database from the server side
+// (pg_terminate_backend), as a network failure or an administrator would,
+// and returns how many it cut.
+func Terminate(t testing.TB, dsn string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("pgtest: terminate: %v", err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	err = conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n)
+	if err != nil {
+		t.Fatalf("pgtest: terminate: %v", err)
+	}
+	return n
 }
 
 // findBinaries returns the directory that holds initdb and postgres.
