@@ -1,7 +1,9 @@
 package ckoapi
 
 import (
+	"cmp"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/kontorpay/kontor/engine"
@@ -23,7 +25,18 @@ type createPaymentRequest struct {
 	metadata   map[string]string
 	customerID string
 	descriptor engine.Opt[string]
+	// fields are kept with the charge: payment_type and the descriptor's city.
+	fields map[string]string
 }
+
+// paymentTypes are Checkout.com's payment types, as its API spells them.
+var paymentTypes = []string{"Regular", "Recurring", "MOTO", "Installment", "Unscheduled"}
+
+// Keys of the payment's fields the engine keeps for the dialect.
+const (
+	fieldPaymentType    = "payment_type"
+	fieldDescriptorCity = "billing_descriptor_city"
+)
 
 // parseCreatePayment validates a POST /payments body. capture:false and
 // merchant_initiated:false (which the Go SDK always sends) and other card
@@ -73,13 +86,25 @@ func parseCreatePayment(b object) (*createPaymentRequest, error) {
 	} else if cu != nil {
 		req.customerID = ck.text(cu, "id", "customer_id", false, 100)
 	}
+	req.fields = map[string]string{fieldPaymentType: paymentTypes[0]}
+	if pt := ck.text(b, "payment_type", "payment_type", false, 0); pt != "" {
+		i := slices.IndexFunc(paymentTypes, func(t string) bool { return strings.EqualFold(t, pt) })
+		if i < 0 {
+			ck.add("payment_type_invalid")
+		} else {
+			req.fields[fieldPaymentType] = paymentTypes[i]
+		}
+	}
+	// A billing descriptor has both a name and a city.
 	if bd, ok := b.obj("billing_descriptor"); !ok {
 		ck.add("billing_descriptor_invalid")
 	} else if bd != nil {
-		if name := ck.text(bd, "name", "billing_descriptor_name", false, 25); name != "" {
+		if name := ck.text(bd, "name", "billing_descriptor_name", true, 25); name != "" {
 			req.descriptor = engine.Some(name)
 		}
-		ck.text(bd, "city", "billing_descriptor_city", false, 13)
+		if city := ck.text(bd, "city", "billing_descriptor_city", true, 13); city != "" {
+			req.fields[fieldDescriptorCity] = city
+		}
 	}
 	if err := ck.err(); err != nil {
 		return nil, err
@@ -121,7 +146,7 @@ func createPayment(c *call, op *engine.Op) (int, any, error) {
 	}
 	ch, err := op.CollectUnderMandate(engine.CollectionParams{ID: newID("pay_"), Origin: Dialect, Mandate: m.ID, Amount: req.amount, Currency: "eur",
 		Reference: req.reference, Description: req.desc, Metadata: engine.MetadataUpdate{Set: req.metadata},
-		StatementDescriptor: req.descriptor})
+		StatementDescriptor: req.descriptor, DialectFields: req.fields})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -162,6 +187,7 @@ type actionSummary struct {
 // billingDescriptor is a payment's billing descriptor.
 type billingDescriptor struct {
 	Name string `json:"name"`
+	City string `json:"city,omitempty"`
 }
 
 // paymentJSON is the answer of GET /payments/{id}.
@@ -199,7 +225,8 @@ func getPayment(c *call, op *engine.Op) (int, any, error) {
 		return 0, nil, err
 	}
 	out := paymentJSON{ID: ch.ID, RequestedOn: timestamp(ch.Created), Source: sourceRef{ID: ch.Mandate, Type: "sepa"},
-		Amount: ch.Amount, Currency: "EUR", PaymentType: "Regular", Reference: ch.Reference, Description: deref(ch.Description),
+		Amount: ch.Amount, Currency: "EUR", PaymentType: cmp.Or(ch.DialectFields[fieldPaymentType], paymentTypes[0]),
+		Reference: ch.Reference, Description: deref(ch.Description),
 		Approved: p.approved(), Status: p.status, Metadata: ch.Metadata, Actions: []actionSummary{},
 		Links: paymentLinks(c.baseURL(), p, op)}
 	if out.Metadata == nil {
@@ -210,7 +237,7 @@ func getPayment(c *call, op *engine.Op) (int, any, error) {
 		out.Customer = &cu
 	}
 	if ch.StatementDescriptor != nil {
-		out.BillingDescriptor = &billingDescriptor{Name: *ch.StatementDescriptor}
+		out.BillingDescriptor = &billingDescriptor{Name: *ch.StatementDescriptor, City: ch.DialectFields[fieldDescriptorCity]}
 	}
 	for _, a := range p.actions {
 		out.Actions = append(out.Actions, actionSummary{ID: a.ID, Type: a.Type, ResponseCode: a.ResponseCode, ResponseSummary: a.ResponseSummary})

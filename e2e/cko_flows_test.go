@@ -44,6 +44,12 @@ func TestCkoPaymentValidation(t *testing.T) {
 		{"reference too long", body(func(b map[string]any) { b["reference"] = strings.Repeat("x", 51) }), []string{"reference_invalid"}},
 		{"metadata", body(func(b map[string]any) { b["metadata"] = map[string]any{"nested": map[string]any{"a": 1}} }), []string{"metadata_invalid"}},
 		{"several at once", body(func(b map[string]any) { b["amount"] = -1; b["currency"] = "GBP" }), []string{"amount_invalid", "currency_invalid"}},
+		{"payment type", body(func(b map[string]any) { b["payment_type"] = "Weekly" }), []string{"payment_type_invalid"}},
+		{"descriptor without city", body(func(b map[string]any) { b["billing_descriptor"] = map[string]any{"name": "KONTOR"} }), []string{"billing_descriptor_city_required"}},
+		{"descriptor without name", body(func(b map[string]any) { b["billing_descriptor"] = map[string]any{"city": "Berlin"} }), []string{"billing_descriptor_name_required"}},
+		{"descriptor city too long", body(func(b map[string]any) {
+			b["billing_descriptor"] = map[string]any{"name": "KONTOR", "city": "Castrop-Rauxel-Ost"}
+		}), []string{"billing_descriptor_city_invalid"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c.do(t, "POST", "/payments", tc.body, nil).wantCodes(t, http.StatusUnprocessableEntity, tc.codes...)
@@ -57,6 +63,7 @@ func TestCkoPaymentValidation(t *testing.T) {
 		b["metadata"] = map[string]any{"order": "A-1", "attempt": 2, "vip": true}
 		b["description"] = "Set of 3 books"
 		b["billing_descriptor"] = map[string]any{"name": "KONTOR BOOKS", "city": "Berlin"}
+		b["payment_type"] = "Recurring"
 	}), nil).want(t, http.StatusAccepted).obj(t)
 	for _, k := range []string{"id", "action_id", "amount", "currency", "approved", "status", "response_code", "response_summary", "reference", "source", "customer", "processed_on", "_links"} {
 		if _, ok := p[k]; !ok {
@@ -74,8 +81,14 @@ func TestCkoPaymentValidation(t *testing.T) {
 	if md["order"] != "A-1" || md["attempt"] != "2" || md["vip"] != "true" || got["description"] != "Set of 3 books" {
 		t.Errorf("payment = %v", got)
 	}
-	if got["billing_descriptor"].(map[string]any)["name"] != "KONTOR BOOKS" || got["requested_on"] == nil {
+	if bd := got["billing_descriptor"].(map[string]any); bd["name"] != "KONTOR BOOKS" || bd["city"] != "Berlin" || got["requested_on"] == nil {
 		t.Errorf("payment = %v", got)
+	}
+	if got["payment_type"] != "Recurring" {
+		t.Errorf("payment_type = %v, want the Recurring asked for", got["payment_type"])
+	}
+	if plain := c.payment(t, c.pay(t, src, 100)); plain["payment_type"] != "Regular" {
+		t.Errorf("default payment_type = %v, want Regular", plain["payment_type"])
 	}
 	acts := got["actions"].([]any)
 	if len(acts) != 1 || acts[0].(map[string]any)["type"] != "Authorization" || acts[0].(map[string]any)["id"] != p["action_id"] {

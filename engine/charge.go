@@ -46,6 +46,10 @@ type Charge struct {
 
 	SettleAt  int64 `json:"settle_at,omitempty"`
 	SettledAt int64 `json:"settled_at,omitempty"`
+	// DialectFields are the fields of the dialect that made the charge which
+	// the engine has no use for (Checkout.com's payment_type, for one),
+	// kept so that the dialect can show them again.
+	DialectFields map[string]string `json:"dialect_fields,omitempty"`
 }
 
 // Billing is the payer's name and contact on a charge.
@@ -164,6 +168,8 @@ type debit struct {
 	Payer payer
 	// Delayed keeps the collection at least three minutes away.
 	Delayed bool
+	// DialectFields are kept with the charge (Charge.DialectFields).
+	DialectFields map[string]string
 }
 
 // payer is the debtor of a collection as the bank network is told.
@@ -180,7 +186,7 @@ func (op *Op) startDebit(d debit) (*Charge, error) {
 	c := &Charge{Meta: Meta{ID: d.ID, Created: now.Unix(), ClockID: d.ClockID}, Origin: d.Origin, Amount: d.Amount,
 		Currency: d.Currency, Status: "pending", Method: d.Method, Customer: d.Customer, Source: d.Source,
 		PaymentMethod: d.PaymentMethod, PaymentIntent: d.PaymentIntent, Metadata: d.Metadata.apply(nil),
-		Reference: d.Reference, Billing: d.Billing}
+		Reference: d.Reference, Billing: d.Billing, DialectFields: d.DialectFields}
 	applyPtr(&c.Description, d.Description)
 	applyPtr(&c.StatementDescriptor, d.StatementDescriptor)
 	applyPtr(&c.ReceiptEmail, d.ReceiptEmail)
@@ -460,6 +466,8 @@ type CollectionParams struct {
 	Description         Opt[string]
 	Metadata            MetadataUpdate
 	StatementDescriptor Opt[string]
+	// DialectFields are kept with the charge as they are (Charge.DialectFields).
+	DialectFields map[string]string
 }
 
 // CollectUnderMandate starts a SEPA Direct Debit collection under an active
@@ -492,7 +500,8 @@ func (op *Op) CollectUnderMandate(p CollectionParams) (*Charge, error) {
 	name, email := m.HolderName, m.Email
 	d := debit{ID: p.ID, Origin: p.Origin, Amount: p.Amount, Currency: p.Currency, Customer: m.Customer,
 		Description: p.Description, Metadata: p.Metadata, StatementDescriptor: p.StatementDescriptor, Reference: p.Reference,
-		ClockID: m.ClockID, Billing: Billing{Name: &name, Address: m.Address}, Payer: payer{Name: name, Email: email}}
+		ClockID: m.ClockID, Billing: Billing{Name: &name, Address: m.Address}, Payer: payer{Name: name, Email: email},
+		DialectFields: p.DialectFields}
 	if email != "" {
 		d.Billing.Email = &email
 	}

@@ -310,6 +310,18 @@ await check('mandates: get and cancel through /sepa/ and /sepa-external/ (host w
   await expectError(() => ckoSandbox.sepa.cancelMandate('src_aaaaaaaaaaaaaaaaaaaaaaaaaa'), 'NotFoundError', 404);
 });
 
+await check('payments.request keeps payment_type and the billing descriptor\'s city', async () => {
+  const src = await newSource(IBAN.paid);
+  const p = await cko.payments.request({ source: { type: 'id', id: src.id }, amount: 900, currency: 'EUR', reference: 'TYPE',
+    payment_type: 'Recurring', billing_descriptor: { name: 'KONTOR BOOKS', city: 'Berlin' } });
+  const got = await cko.payments.get(p.id);
+  assert(got.payment_type === 'Recurring' && got.billing_descriptor.name === 'KONTOR BOOKS' && got.billing_descriptor.city === 'Berlin',
+    JSON.stringify(got));
+  // (The SDK itself refuses an unknown payment_type before sending it.)
+  await expectError(() => cko.payments.request({ source: { type: 'id', id: src.id }, amount: 900, currency: 'EUR',
+    billing_descriptor: { name: 'KONTOR BOOKS' } }), 'ValidationError', 422, 'billing_descriptor_city_required');
+});
+
 await check('a single mandate allows exactly one payment', async () => {
   const src = await newSource(IBAN.paid, 'single');
   await pay(src.id);
