@@ -73,7 +73,7 @@ func TestParameterErrors(t *testing.T) {
 		t.Errorf("missing customer: param=%q msg=%q", se.Param, se.Msg)
 	}
 	_, err = sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{TestClock: stripe.String("clock_nope")})
-	se = stripeErr(t, err, http.StatusNotFound, stripe.ErrorTypeInvalidRequest, stripe.ErrorCodeResourceMissing)
+	se = stripeErr(t, err, http.StatusBadRequest, stripe.ErrorTypeInvalidRequest, stripe.ErrorCodeResourceMissing)
 	if se.Param != "test_clock" {
 		t.Errorf("missing test clock: param=%q", se.Param)
 	}
@@ -270,11 +270,11 @@ func TestTenantIsolation(t *testing.T) {
 	_, err = b.Client.V1Events.Retrieve(ctx, evs.Data()[0].ID, nil)
 	stripeErr(t, err, http.StatusNotFound, stripe.ErrorTypeInvalidRequest, stripe.ErrorCodeResourceMissing)
 	r := b.Do(t, "GET", "/v1/customers?starting_after="+mine.ID, "", nil)
-	if r.Status != 404 {
+	if r.Status != 400 {
 		t.Errorf("b paging after a's customer: %d %s", r.Status, r.Body)
 	}
 	_, err = b.Client.V1Customers.Create(ctx, &stripe.CustomerCreateParams{TestClock: stripe.String("clock_x")})
-	stripeErr(t, err, http.StatusNotFound, "", stripe.ErrorCodeResourceMissing)
+	stripeErr(t, err, http.StatusBadRequest, "", stripe.ErrorCodeResourceMissing)
 }
 
 func TestStrictKeys(t *testing.T) {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
@@ -21,19 +22,21 @@ type PaymentIntent struct {
 	TransferGroup       *string           `json:"transfer_group"`
 	PaymentMethod       *string           `json:"payment_method"`
 	PaymentMethodTypes  []string          `json:"payment_method_types"`
-	Options             PIOptions         `json:"payment_method_options"`
-	SetupFutureUsage    *string           `json:"setup_future_usage"`
-	ClientSecret        string            `json:"client_secret"`
-	LatestCharge        *string           `json:"latest_charge"`
-	AmountReceived      int64             `json:"amount_received"`
-	LastPaymentError    *PaymentError     `json:"last_payment_error"`
-	NextAction          *NextAction       `json:"next_action"`
-	ReturnURL           *string           `json:"return_url"`
-	Mandate             *string           `json:"mandate"`
-	CanceledAt          *int64            `json:"canceled_at"`
-	CancellationReason  *string           `json:"cancellation_reason"`
-	OffSession          bool              `json:"off_session,omitempty"`
-	CheckoutSession     string            `json:"checkout_session,omitempty"`
+	// AutomaticPaymentMethods is set when the types are the account's enabled ones.
+	AutomaticPaymentMethods *AutomaticPaymentMethods `json:"automatic_payment_methods,omitempty"`
+	Options                 PIOptions                `json:"payment_method_options"`
+	SetupFutureUsage        *string                  `json:"setup_future_usage"`
+	ClientSecret            string                   `json:"client_secret"`
+	LatestCharge            *string                  `json:"latest_charge"`
+	AmountReceived          int64                    `json:"amount_received"`
+	LastPaymentError        *PaymentError            `json:"last_payment_error"`
+	NextAction              *NextAction              `json:"next_action"`
+	ReturnURL               *string                  `json:"return_url"`
+	Mandate                 *string                  `json:"mandate"`
+	CanceledAt              *int64                   `json:"canceled_at"`
+	CancellationReason      *string                  `json:"cancellation_reason"`
+	OffSession              bool                     `json:"off_session,omitempty"`
+	CheckoutSession         string                   `json:"checkout_session,omitempty"`
 }
 
 // PIOptions are the payment method options of an intent.
@@ -101,17 +104,19 @@ type PaymentIntentParams struct {
 	PaymentMethod       Opt[string]
 	PaymentMethodData   *PaymentMethodParams
 	PaymentMethodTypes  []string
-	SetupFutureUsage    Opt[string]
-	SepaDebitSFU        Opt[string]
-	SofortSFU           Opt[string]
-	SofortLanguage      Opt[string]
-	MandateData         *MandateData
-	Mandate             string
-	ReturnURL           Opt[string]
-	OffSession          bool
-	Confirm             bool
-	TestClock           Opt[string]
-	CheckoutSession     string
+	// AutomaticPaymentMethods (create only) takes the account's enabled types.
+	AutomaticPaymentMethods *AutomaticPaymentMethods
+	SetupFutureUsage        Opt[string]
+	SepaDebitSFU            Opt[string]
+	SofortSFU               Opt[string]
+	SofortLanguage          Opt[string]
+	MandateData             *MandateData
+	Mandate                 string
+	ReturnURL               Opt[string]
+	OffSession              bool
+	Confirm                 bool
+	TestClock               Opt[string]
+	CheckoutSession         string
 }
 
 func (op *Op) validatePMTypes(types []string, param string) error {
@@ -125,6 +130,55 @@ func (op *Op) validatePMTypes(types []string, param string) error {
 		}
 	}
 	return nil
+}
+
+// AutomaticPaymentMethods lets an intent take the account's enabled payment
+// method types instead of a list of its own. AllowRedirects "never" leaves
+// out the methods that send the payer to their bank's page (Sofort).
+type AutomaticPaymentMethods struct {
+	Enabled        bool   `json:"enabled"`
+	AllowRedirects string `json:"allow_redirects,omitempty"`
+}
+
+// stored is what an intent keeps of a: nothing unless enabled; redirects
+// allowed unless a says never.
+func (a *AutomaticPaymentMethods) stored() *AutomaticPaymentMethods {
+	if a == nil || !a.Enabled {
+		return nil
+	}
+	return &AutomaticPaymentMethods{Enabled: true, AllowRedirects: cmp.Or(a.AllowRedirects, "always")}
+}
+
+// redirectMethods are the payment method types that redirect the payer.
+var redirectMethods = []string{"sofort"}
+
+// intentTypes settles the payment method types of a new intent: the types
+// given, else the account's enabled types (with automatic payment methods
+// among them those it allows). Types and automatic payment methods exclude
+// each other.
+func (op *Op) intentTypes(types []string, auto *AutomaticPaymentMethods) ([]string, error) {
+	if auto != nil && auto.Enabled && len(types) > 0 {
+		return nil, Invalid("parameters_exclusive", "automatic_payment_methods",
+			"You may only specify one of these parameters: automatic_payment_methods, payment_method_types.")
+	}
+	if len(types) > 0 {
+		return types, op.validatePMTypes(types, "payment_method_types")
+	}
+	enabled, err := op.defaultPMTypes()
+	if err != nil || auto == nil || auto.AllowRedirects != "never" {
+		return enabled, err
+	}
+	var out []string
+	for _, t := range enabled {
+		if !slices.Contains(redirectMethods, t) {
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 {
+		return nil, Invalid("parameter_invalid_enum", "automatic_payment_methods.allow_redirects",
+			"None of the account's enabled payment methods works without a redirect; allow redirects or enable sepa_debit.")
+	}
+	return out, nil
 }
 
 // defaultPMTypes are the enabled PaymentMethod-era types of the account.
@@ -169,18 +223,15 @@ func (op *Op) CreatePaymentIntent(p PaymentIntentParams) (*PaymentIntent, error)
 			clockID = cust.ClockID
 		}
 	}
-	types := p.PaymentMethodTypes
-	if len(types) == 0 {
-		if types, err = op.defaultPMTypes(); err != nil {
-			return nil, err
-		}
-	} else if err := op.validatePMTypes(types, "payment_method_types"); err != nil {
+	types, err := op.intentTypes(p.PaymentMethodTypes, p.AutomaticPaymentMethods)
+	if err != nil {
 		return nil, err
 	}
 	now := op.Now(clockID)
 	pi := &PaymentIntent{Meta: Meta{ID: NewID("pi_"), Created: now.Unix(), ClockID: clockID}, Amount: *p.Amount,
 		Currency: p.Currency, Status: "requires_payment_method", Metadata: p.Metadata.apply(nil), PaymentMethodTypes: types,
 		CheckoutSession: p.CheckoutSession}
+	pi.AutomaticPaymentMethods = p.AutomaticPaymentMethods.stored()
 	pi.ClientSecret = pi.ID + "_secret_" + RandomString(25)
 	if cust != nil {
 		pi.Customer = cust.ID

@@ -12,15 +12,17 @@ type SetupIntent struct {
 	Metadata           map[string]string `json:"metadata"`
 	PaymentMethod      *string           `json:"payment_method"`
 	PaymentMethodTypes []string          `json:"payment_method_types"`
-	Usage              string            `json:"usage"`
-	ClientSecret       string            `json:"client_secret"`
-	LatestAttempt      *string           `json:"latest_attempt"`
-	Mandate            *string           `json:"mandate"`
-	NextAction         *NextAction       `json:"next_action"`
-	LastSetupError     *PaymentError     `json:"last_setup_error"`
-	CancellationReason *string           `json:"cancellation_reason"`
-	ReturnURL          *string           `json:"return_url"`
-	CheckoutSession    string            `json:"checkout_session,omitempty"`
+	// AutomaticPaymentMethods is set when the types are the account's enabled ones.
+	AutomaticPaymentMethods *AutomaticPaymentMethods `json:"automatic_payment_methods,omitempty"`
+	Usage                   string                   `json:"usage"`
+	ClientSecret            string                   `json:"client_secret"`
+	LatestAttempt           *string                  `json:"latest_attempt"`
+	Mandate                 *string                  `json:"mandate"`
+	NextAction              *NextAction              `json:"next_action"`
+	LastSetupError          *PaymentError            `json:"last_setup_error"`
+	CancellationReason      *string                  `json:"cancellation_reason"`
+	ReturnURL               *string                  `json:"return_url"`
+	CheckoutSession         string                   `json:"checkout_session,omitempty"`
 }
 
 // SetupAttempt is one attempt to confirm a setup intent.
@@ -68,12 +70,14 @@ type SetupIntentParams struct {
 	PaymentMethod      Opt[string]
 	PaymentMethodData  *PaymentMethodParams
 	PaymentMethodTypes []string
-	Usage              string
-	MandateData        *MandateData
-	ReturnURL          Opt[string]
-	Confirm            bool
-	TestClock          Opt[string]
-	CheckoutSession    string
+	// AutomaticPaymentMethods (create only) takes the account's enabled types.
+	AutomaticPaymentMethods *AutomaticPaymentMethods
+	Usage                   string
+	MandateData             *MandateData
+	ReturnURL               Opt[string]
+	Confirm                 bool
+	TestClock               Opt[string]
+	CheckoutSession         string
 }
 
 // CreateSetupIntent creates a setup intent and, with Confirm, confirms it.
@@ -104,16 +108,10 @@ func (op *Op) CreateSetupIntent(p SetupIntentParams) (*SetupIntent, error) {
 	si.ID = NewID("seti_")
 	si.Created = op.Now(clockID).Unix()
 	si.ClientSecret = si.ID + "_secret_" + RandomString(25)
-	if len(p.PaymentMethodTypes) == 0 {
-		if si.PaymentMethodTypes, err = op.defaultPMTypes(); err != nil {
-			return nil, err
-		}
-	} else {
-		if err := op.validatePMTypes(p.PaymentMethodTypes, "payment_method_types"); err != nil {
-			return nil, err
-		}
-		si.PaymentMethodTypes = p.PaymentMethodTypes
+	if si.PaymentMethodTypes, err = op.intentTypes(p.PaymentMethodTypes, p.AutomaticPaymentMethods); err != nil {
+		return nil, err
 	}
+	si.AutomaticPaymentMethods = p.AutomaticPaymentMethods.stored()
 	if err := op.applySIParams(si, p); err != nil {
 		return nil, err
 	}

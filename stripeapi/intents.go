@@ -38,6 +38,35 @@ func methodTypes(p Params) ([]string, string, error) {
 	return old, "payment_method_types", nil
 }
 
+// automaticSpec describes automatic_payment_methods on intent creation.
+func automaticSpec() spec {
+	return pHash("automatic_payment_methods", pBool("enabled").req(), pEnum("allow_redirects", "always", "never"))
+}
+
+// automaticMethods reads automatic_payment_methods. Since 2023-08-16 an
+// intent created without payment method types has them enabled, as if the
+// request had said so; before, or with enabled=false, the intent lists the
+// account's enabled types without the flag.
+func (c *call) automaticMethods(types []string) *engine.AutomaticPaymentMethods {
+	if !c.p.Has("automatic_payment_methods") {
+		if len(types) == 0 && !versionBefore(c.version, "2023-08-16") {
+			return &engine.AutomaticPaymentMethods{Enabled: true}
+		}
+		return nil
+	}
+	h := c.p.Hash("automatic_payment_methods")
+	enabled, _ := h.Bool("enabled")
+	return &engine.AutomaticPaymentMethods{Enabled: enabled, AllowRedirects: h.String("allow_redirects")}
+}
+
+// renderAutomatic renders an intent's automatic_payment_methods (null when off).
+func renderAutomatic(a *engine.AutomaticPaymentMethods) any {
+	if a == nil {
+		return nil
+	}
+	return map[string]any{"allow_redirects": a.AllowRedirects, "enabled": a.Enabled}
+}
+
 // renameTypesParam makes an engine error about payment_method_types name
 // the spelling the client used.
 func renameTypesParam(err error, used string) error {

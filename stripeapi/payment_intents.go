@@ -27,7 +27,7 @@ func renderPaymentIntent(c *call, op *engine.Op, o engine.Object) (*Obj, error) 
 		Set("amount_received", pi.AmountReceived).
 		Set("application", nil).
 		Set("application_fee_amount", nil).
-		Set("automatic_payment_methods", nil).
+		Set("automatic_payment_methods", renderAutomatic(pi.AutomaticPaymentMethods)).
 		Set("canceled_at", pi.CanceledAt).
 		Set("cancellation_reason", str(pi.CancellationReason)).
 		Set("capture_method", "automatic").
@@ -114,7 +114,7 @@ func piSpecs(kind string) []spec {
 			pEnum("capture_method", "automatic", "automatic_async", "manual"), pEnum("confirmation_method", "automatic", "manual"),
 			pStr("customer"), pStr("description").maxlen(1000), pMeta(), pStr("statement_descriptor").maxlen(22),
 			pStr("statement_descriptor_suffix").maxlen(22), pStr("test_clock"), pBool("error_on_requires_action"), pBool("use_stripe_sdk"),
-			pStr("transfer_group"))
+			pStr("transfer_group"), automaticSpec())
 		s = append(s, confirmSpecs()...)
 	case "update":
 		s = append(s, pInt("amount"), pCurrency(), pStr("customer").nullable(), pStr("description").nullable().maxlen(1000),
@@ -193,6 +193,7 @@ func (a *API) paymentIntentRoutes() {
 		if err != nil {
 			return nil, err
 		}
+		pp.AutomaticPaymentMethods = c.automaticMethods(pp.PaymentMethodTypes)
 		pi, err := op.CreatePaymentIntent(pp)
 		if err != nil {
 			return nil, renameTypesParam(err, used)

@@ -33,7 +33,7 @@ func renderSetupIntent(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
 	return newObj(si.ID, "setup_intent").
 		Set("allowed_payment_method_types", si.PaymentMethodTypes).
 		Set("application", nil).
-		Set("automatic_payment_methods", nil).
+		Set("automatic_payment_methods", renderAutomatic(si.AutomaticPaymentMethods)).
 		Set("cancellation_reason", str(si.CancellationReason)).
 		Set("client_secret", si.ClientSecret).
 		Set("created", si.Created).
@@ -111,7 +111,7 @@ func siSpecs(kind string) []spec {
 	switch kind {
 	case "create":
 		s = append(s, pBool("confirm"), pStr("customer"), pStr("description").maxlen(1000), pMeta(),
-			pEnum("usage", "off_session", "on_session"), pStr("test_clock"))
+			pEnum("usage", "off_session", "on_session"), pStr("test_clock"), automaticSpec())
 		s = append(s, confirm...)
 	case "update":
 		s = append(s, pStr("customer"), pStr("description").nullable().maxlen(1000), pMeta())
@@ -155,6 +155,7 @@ func (a *API) setupIntentRoutes() {
 		if err != nil {
 			return nil, err
 		}
+		sp.AutomaticPaymentMethods = c.automaticMethods(sp.PaymentMethodTypes)
 		si, err := op.CreateSetupIntent(sp)
 		if err != nil {
 			return nil, renameTypesParam(err, used)
