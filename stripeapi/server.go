@@ -47,11 +47,12 @@ type API struct {
 	mux     *http.ServeMux
 	public  publicurl.Base
 	retries []time.Duration
+	specs   map[string][]spec // each route's parameters, by pattern
 }
 
 // New returns the Stripe dialect over e.
 func New(e *engine.Engine, opt Options) *API {
-	a := &API{e: e, log: opt.Logger, mux: http.NewServeMux(), retries: opt.WebhookRetries,
+	a := &API{e: e, log: opt.Logger, mux: http.NewServeMux(), retries: opt.WebhookRetries, specs: map[string][]spec{},
 		public: publicurl.New(cmp.Or(opt.PublicURL, "http://127.0.0.1:12111"), opt.TrustProxy)}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -84,6 +85,7 @@ type call struct {
 }
 
 func (a *API) handle(pattern string, rt route) {
+	a.specs[pattern] = rt.specs
 	a.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.serve(w, r, rt) }))
 }
 
