@@ -57,22 +57,37 @@ func checkoutBrowser(t *testing.T) context.Context {
 // shop is the merchant's site: it serves the success and cancel pages the
 // hosted Checkout page sends the payer to and records where the payer landed.
 type shop struct {
-	URL string
-	mu  sync.Mutex
-	hit []*url.URL
+	URL   string
+	mu    sync.Mutex
+	hit   []*url.URL
+	pages map[string][]byte // the shop's own pages (servePage), not counted as landings
+}
+
+// servePage has the shop serve html at path.
+func (s *shop) servePage(path string, html []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pages[path] = html
 }
 
 func newShop(t *testing.T) *shop {
-	s := &shop{}
+	s := &shop{pages: map[string][]byte{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/favicon.ico" {
 			http.NotFound(w, r)
 			return
 		}
 		s.mu.Lock()
-		s.hit = append(s.hit, r.URL)
+		page, own := s.pages[r.URL.Path]
+		if !own {
+			s.hit = append(s.hit, r.URL)
+		}
 		s.mu.Unlock()
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if own {
+			w.Write(page)
+			return
+		}
 		w.Write([]byte(`<!doctype html><title>Shop</title><h1 id="landed">` + strings.TrimPrefix(r.URL.Path, "/") + `</h1>`))
 	}))
 	t.Cleanup(srv.Close)

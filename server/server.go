@@ -23,6 +23,7 @@ import (
 	"github.com/kontorpay/kontor/store"
 	"github.com/kontorpay/kontor/store/sqlite"
 	"github.com/kontorpay/kontor/stripeapi"
+	"github.com/kontorpay/kontor/stripejs"
 	"github.com/kontorpay/kontor/web"
 	"github.com/kontorpay/kontor/webhook"
 )
@@ -150,13 +151,16 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.stripe = stripeapi.New(eng, stripeapi.Options{Logger: s.log, PublicURL: s.baseURL, TrustProxy: cfg.TrustProxy, WebhookRetries: cfg.WebhookRetries})
 	s.cko = ckoapi.New(eng, ckoapi.Options{Logger: s.log, PublicURL: s.baseURL, TrustProxy: cfg.TrustProxy, WebhookRetries: cfg.CkoWebhookRetries})
 	// One port serves both dialects: Stripe's API lives under /v1/, the
-	// hosted pages under /hosted/, the probes at /healthz and /readyz, the
+	// hosted pages under /hosted/, the Stripe.js stand-in under /v3/, the probes at /healthz and /readyz, the
 	// metrics at /metrics, and Checkout.com's paths everywhere else.
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", s.healthz)
 	mux.HandleFunc("/readyz", s.readyz)
 	mux.Handle("/v1/", s.stripe)
 	mux.Handle("/hosted/", web.New(eng, web.Options{Logger: s.log, PublicURL: s.baseURL, TrustProxy: cfg.TrustProxy}))
+	js := stripejs.New(eng, stripejs.Options{PublicURL: s.baseURL, TrustProxy: cfg.TrustProxy, Logger: s.log})
+	mux.Handle(stripejs.Prefix, js)
+	mux.Handle("/v3", js)
 	mux.Handle(dashboard.Prefix, dashboard.New(dashboard.Options{Stripe: s.stripe, Checkout: s.cko, Store: st, Resend: eng.ResendEvent, PublicURL: s.baseURL, Logger: s.log}))
 	mux.Handle("/", s.cko)
 	handler, err := s.instrument(mux)
