@@ -61,7 +61,9 @@ func TestRedirectToCheckout(t *testing.T) {
 	if _, err := other.Client.V1Customers.Create(t.Context(), &stripe.CustomerCreateParams{}); err != nil {
 		t.Fatal(err)
 	}
-	at := func(id, key string) string { return s.URL + "/v3/checkout/" + id + "?" + url.Values{"key": {key}}.Encode() }
+	at := func(id, key string) string {
+		return s.URL + "/v3/checkout/" + id + "?" + url.Values{"key": {key}}.Encode()
+	}
 	if resp, _ := get(t, at(cs.ID, a.PublishableKey)); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != cs.URL {
 		t.Fatalf("redirect: %d %s, want %s", resp.StatusCode, resp.Header.Get("Location"), cs.URL)
 	}
