@@ -142,14 +142,14 @@ func deriveEvents(op *engine.Op, ev *engine.Event) error {
 
 // paidOut is the payout timer's handler: the payment is Paid.
 func paidOut(op *engine.Op, t *engine.Timer) error {
-	c, err := engine.Get[engine.Charge](op, t.ObjectID)
+	c, err := engine.Get[engine.Charge](op.Within(Dialect), t.ObjectID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if c.Origin != Dialect || c.Status != "succeeded" {
+	if c.Status != "succeeded" {
 		return nil
 	}
 	p, err := loadPayment(op, c)

@@ -141,7 +141,7 @@ var idempotency = engine.IdempotencyPolicy{
 
 // run calls the route's handler and encodes its result.
 func (c *call) run(rt route, op *engine.Op) (int, []byte, error) {
-	status, v, err := rt.h(c, op)
+	status, v, err := rt.h(c, op.Within(Dialect))
 	if err != nil || v == nil {
 		return status, nil, err
 	}

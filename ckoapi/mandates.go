@@ -80,7 +80,7 @@ func (a *API) mandateRoutes() {
 
 // getMandate answers GET <prefix>{id}.
 func getMandate(c *call, op *engine.Op) (int, any, error) {
-	m, err := op.GetMandate(Dialect, c.r.PathValue("id"))
+	m, err := op.GetMandate(c.r.PathValue("id"))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -110,7 +110,7 @@ func mandateDescriptor(m *engine.Mandate) string {
 // payment may use the source any more. Canceling an ended mandate changes
 // nothing and answers the same.
 func cancelMandate(c *call, op *engine.Op) (int, any, error) {
-	m, err := op.GetMandate(Dialect, c.r.PathValue("id"))
+	m, err := op.GetMandate(c.r.PathValue("id"))
 	if err != nil {
 		return 0, nil, err
 	}

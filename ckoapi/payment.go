@@ -121,7 +121,7 @@ func loadPayment(op *engine.Op, c *engine.Charge) (*payment, error) {
 		}
 	}
 	if c.Dispute != "" {
-		if d, err := op.GetDispute(Dialect, c.Dispute); err == nil {
+		if d, err := op.GetDispute(c.Dispute); err == nil {
 			p.dispute = d
 		}
 	}

@@ -137,14 +137,14 @@ func createPayment(c *call, op *engine.Op) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	m, err := op.GetMandate(Dialect, req.source)
+	m, err := op.GetMandate(req.source)
 	if err != nil {
 		return 0, nil, invalid("source_id_invalid")
 	}
 	if req.customerID != "" && req.customerID != m.Customer {
 		return 0, nil, invalid("customer_id_invalid")
 	}
-	ch, err := op.CollectUnderMandate(engine.CollectionParams{ID: newID("pay_"), Origin: Dialect, Mandate: m.ID, Amount: req.amount, Currency: "eur",
+	ch, err := op.CollectUnderMandate(engine.CollectionParams{ID: newID("pay_"), Mandate: m.ID, Amount: req.amount, Currency: "eur",
 		Reference: req.reference, Description: req.desc, Metadata: engine.MetadataUpdate{Set: req.metadata},
 		StatementDescriptor: req.descriptor, DialectFields: req.fields})
 	if err != nil {
@@ -211,7 +211,7 @@ type paymentJSON struct {
 
 // pathPayment loads the payment the request path names, with its state.
 func pathPayment(c *call, op *engine.Op) (*engine.Charge, *payment, error) {
-	ch, err := op.GetCharge(Dialect, c.r.PathValue("id"))
+	ch, err := op.GetCharge(c.r.PathValue("id"))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -295,7 +295,7 @@ func refundPayment(c *call, op *engine.Op) (int, any, error) {
 		return 0, nil, err
 	}
 	id := c.r.PathValue("id")
-	r, err := op.CreateRefund(engine.RefundParams{Origin: Dialect, Window: refundWindow, ID: newID("act_"), Charge: id,
+	r, err := op.CreateRefund(engine.RefundParams{Window: refundWindow, ID: newID("act_"), Charge: id,
 		Amount: amount, Reference: ref, Metadata: engine.MetadataUpdate{Set: md}})
 	if err != nil {
 		return 0, nil, err

@@ -245,7 +245,7 @@ func createMandate(op *engine.Op, p sourceParams) (*engine.Mandate, error) {
 		md["phone"] = p.Phone
 	}
 	holder := strings.TrimSpace(p.FirstName + " " + p.LastName)
-	return op.CreateMandate(engine.MandateParams{ID: newID("src_"), Origin: Dialect, IBAN: p.IBAN, BIC: p.BIC,
+	return op.CreateMandate(engine.MandateParams{ID: newID("src_"), IBAN: p.IBAN, BIC: p.BIC,
 		HolderName: holder, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email, Address: p.Address,
 		Customer: p.Customer, SingleUse: !p.Recurring, ClockID: clockID, Descriptor: p.Descriptor,
 		NumericReference: true, Metadata: md})
@@ -255,22 +255,22 @@ func createMandate(op *engine.Op, p sourceParams) (*engine.Mandate, error) {
 // by id, else the newest with the e-mail address, else a new one.
 func resolveCustomer(op *engine.Op, ref customerRef) (*engine.Customer, error) {
 	if ref.ID != "" {
-		return op.GetOriginCustomer(Dialect, ref.ID, "customer.id")
+		return op.LiveCustomer(ref.ID, "customer.id")
 	}
 	if ref.Email != "" {
-		cu, err := op.FindOriginCustomer(Dialect, ref.Email)
+		cu, err := op.FindCustomer(ref.Email)
 		if err != nil || cu != nil {
 			return cu, err
 		}
 	}
-	p := engine.OriginCustomerParams{ID: newID("cus_"), Origin: Dialect}
+	p := engine.DialectCustomerParams{ID: newID("cus_")}
 	if ref.Email != "" {
 		p.Email = engine.Some(ref.Email)
 	}
 	if ref.Name != "" {
 		p.Name = engine.Some(ref.Name)
 	}
-	return op.CreateOriginCustomer(p)
+	return op.CreateDialectCustomer(p)
 }
 
 // sourceJSON is the answer of GET /sources/{id}.
@@ -281,7 +281,7 @@ type sourceJSON struct {
 }
 
 func getSource(c *call, op *engine.Op) (int, any, error) {
-	m, err := op.GetMandate(Dialect, c.r.PathValue("id"))
+	m, err := op.GetMandate(c.r.PathValue("id"))
 	if err != nil {
 		return 0, nil, err
 	}

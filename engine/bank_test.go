@@ -69,12 +69,12 @@ func (s *seamEnv) collect(iban string, amount int64) *Charge {
 	s.t.Helper()
 	var c *Charge
 	s.update(func(op *Op) error {
-		m, err := op.CreateMandate(MandateParams{Origin: otherDialect, IBAN: sepa.IBAN(iban), HolderName: "Erika Mustermann",
+		m, err := op.Within(otherDialect).CreateMandate(MandateParams{IBAN: sepa.IBAN(iban), HolderName: "Erika Mustermann",
 			FirstName: "Erika", LastName: "Mustermann", Email: "erika@example.com", Descriptor: "Thanks"})
 		if err != nil {
 			return err
 		}
-		c, err = op.CollectUnderMandate(CollectionParams{ID: NewID("py_"), Origin: otherDialect, Mandate: m.ID, Amount: amount, Currency: "eur"})
+		c, err = op.CollectUnderMandate(CollectionParams{ID: NewID("py_"), Mandate: m.ID, Amount: amount, Currency: "eur"})
 		return err
 	})
 	return c
@@ -235,7 +235,7 @@ func TestBankSeamSimulator(t *testing.T) {
 func TestOneCollectionRule(t *testing.T) {
 	s := newSeamEnv(t, &fileBank{})
 	err := s.e.Update(s.ctx, s.acct, RequestInfo{}, func(op *Op) error {
-		m, err := op.CreateMandate(MandateParams{Origin: otherDialect, IBAN: "DE89370400440532013000", HolderName: "Erika Mustermann"})
+		m, err := op.Within(otherDialect).CreateMandate(MandateParams{IBAN: "DE89370400440532013000", HolderName: "Erika Mustermann"})
 		if err != nil {
 			return err
 		}
@@ -244,7 +244,7 @@ func TestOneCollectionRule(t *testing.T) {
 			currency string
 			code     string
 		}{{0, "eur", "invalid_amount"}, {100000000000, "eur", "invalid_amount"}, {100, "usd", "invalid_currency"}} {
-			_, err := op.CollectUnderMandate(CollectionParams{ID: NewID("py_"), Origin: otherDialect, Mandate: m.ID, Amount: tc.amount, Currency: tc.currency})
+			_, err := op.CollectUnderMandate(CollectionParams{ID: NewID("py_"), Mandate: m.ID, Amount: tc.amount, Currency: tc.currency})
 			if e, ok := AsError(err); !ok || e.Code != tc.code {
 				t.Errorf("%d %s: %v, want %s", tc.amount, tc.currency, err, tc.code)
 			}

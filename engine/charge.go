@@ -296,7 +296,7 @@ func (op *Op) fail(c *Charge, reason string, canceled bool) error {
 // SettleCharge forces the bank's answer for a pending charge (test helper):
 // succeed, or fail for the reason failureCode stands for.
 func (op *Op) SettleCharge(id string, succeed bool, failureCode string) (*Charge, error) {
-	c, err := op.GetCharge("", id)
+	c, err := op.GetCharge(id)
 	if err != nil {
 		return nil, err
 	}
@@ -316,14 +316,11 @@ func (op *Op) SettleCharge(id string, succeed bool, failureCode string) (*Charge
 	return c, op.applyCollectionReport(c, r)
 }
 
-// GetCharge returns a charge of the given origin.
-func (op *Op) GetCharge(origin, id string) (*Charge, error) {
+// GetCharge returns a charge of the op's scope, locked for update.
+func (op *Op) GetCharge(id string) (*Charge, error) {
 	c, err := GetForUpdate[Charge](op, id)
 	if err != nil {
 		return nil, NotFoundOr(err, "charge", "charge", id)
-	}
-	if c.Origin != origin {
-		return nil, NotFound("charge", "charge", id)
 	}
 	return c, nil
 }
@@ -458,7 +455,6 @@ func (op *Op) CreateSourceCharge(p ChargeParams) (*Charge, error) {
 type CollectionParams struct {
 	// ID is the payment's id, chosen by the dialect.
 	ID                  string
-	Origin              string
 	Mandate             string
 	Amount              int64
 	Currency            string // lower case; only eur
@@ -471,7 +467,7 @@ type CollectionParams struct {
 }
 
 // CollectUnderMandate starts a SEPA Direct Debit collection under an active
-// mandate of p.Origin: the bank network decides its outcome from the
+// mandate of the op's scope: the bank network decides its outcome from the
 // mandate's account, and the charge is pending until then. The mandate's
 // use is booked (a single-use mandate ends). An unknown mandate is a
 // KindNotFound error on parameter mandate; an ended one a KindState error
@@ -488,9 +484,6 @@ func (op *Op) CollectUnderMandate(p CollectionParams) (*Charge, error) {
 	if err != nil {
 		return nil, NotFoundOr(err, "mandate", "mandate", p.Mandate)
 	}
-	if m.Origin != p.Origin {
-		return nil, NotFound("mandate", "mandate", p.Mandate)
-	}
 	if err := m.checkCollectable("mandate"); err != nil {
 		return nil, err
 	}
@@ -498,7 +491,7 @@ func (op *Op) CollectUnderMandate(p CollectionParams) (*Charge, error) {
 		return nil, err
 	}
 	name, email := m.HolderName, m.Email
-	d := debit{ID: p.ID, Origin: p.Origin, Amount: p.Amount, Currency: p.Currency, Customer: m.Customer,
+	d := debit{ID: p.ID, Origin: m.Origin, Amount: p.Amount, Currency: p.Currency, Customer: m.Customer,
 		Description: p.Description, Metadata: p.Metadata, StatementDescriptor: p.StatementDescriptor, Reference: p.Reference,
 		ClockID: m.ClockID, Billing: Billing{Name: &name, Address: m.Address}, Payer: payer{Name: name, Email: email},
 		DialectFields: p.DialectFields}

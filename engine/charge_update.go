@@ -12,7 +12,7 @@ type ChargeUpdate struct {
 // metadata, and emits charge.updated when anything changed. An unknown id (or
 // a charge of another dialect) answers a KindNotFound error naming "charge".
 func (op *Op) UpdateCharge(id string, u ChargeUpdate) (*Charge, error) {
-	c, err := op.GetCharge("", id)
+	c, err := op.GetCharge(id)
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ type Customer struct {
 	DefaultSource   *string           `json:"default_source"`
 	Deleted         bool              `json:"deleted,omitempty"`
 	// Origin is "" for the default dialect's customers and a dialect's name
-	// for the customers another dialect created (see CreateOriginCustomer).
+	// for the customers another dialect created (see CreateDialectCustomer).
 	Origin string `json:"origin,omitempty"`
 }
 
@@ -128,23 +128,22 @@ func (op *Op) CreateCustomer(p CustomerParams) (*Customer, error) {
 	return c, nil
 }
 
-// OriginCustomerParams create a customer of another dialect than Stripe's.
-type OriginCustomerParams struct {
-	// ID is the customer's id, chosen by the dialect.
-	ID     string
-	Origin string
-	Email  Opt[string]
-	Name   Opt[string]
+// DialectCustomerParams create a customer of a dialect other than the
+// default one, under the id the dialect chose.
+type DialectCustomerParams struct {
+	ID    string
+	Email Opt[string]
+	Name  Opt[string]
 }
 
-// CreateOriginCustomer creates a customer with the id and origin a dialect
-// chose. Such customers stay out of the Stripe dialect's customer lists
-// (see Customer.Index) and their creation is no Stripe event.
-func (op *Op) CreateOriginCustomer(p OriginCustomerParams) (*Customer, error) {
-	c := &Customer{Metadata: map[string]string{}, Origin: p.Origin}
+// CreateDialectCustomer creates a customer of the op's scope (Within) with
+// the id the dialect chose. Such customers stay out of the default
+// dialect's reach and their creation is no event of the engine's own.
+func (op *Op) CreateDialectCustomer(p DialectCustomerParams) (*Customer, error) {
+	c := &Customer{Metadata: map[string]string{}, Origin: op.origin()}
 	c.ID = p.ID
 	if c.ID == "" || c.Origin == "" {
-		return nil, errors.New("engine: a dialect's customer needs its origin and the id the dialect chose")
+		return nil, errors.New("engine: a dialect's customer needs the op's scope and the id the dialect chose")
 	}
 	c.Created = op.Now("").Unix()
 	c.InvoicePrefix = RandomString(8)
@@ -155,23 +154,11 @@ func (op *Op) CreateOriginCustomer(p OriginCustomerParams) (*Customer, error) {
 	return c, nil
 }
 
-// GetOriginCustomer returns a live customer of the origin; param names the
-// parameter that gave the id in the not-found error.
-func (op *Op) GetOriginCustomer(origin, id, param string) (*Customer, error) {
-	c, err := Get[Customer](op, id)
-	if err != nil {
-		return nil, NotFoundOr(err, param, "customer", id)
-	}
-	if c.Origin != origin || c.Deleted {
-		return nil, NotFound(param, "customer", id)
-	}
-	return c, nil
-}
-
-// FindOriginCustomer returns the newest live customer of the origin with
-// the e-mail address, or nil when there is none.
-func (op *Op) FindOriginCustomer(origin, email string) (*Customer, error) {
-	cs, err := List[Customer](op, ListParams{Kind: origin, Status: origin + "_active", Lookup: email, Limit: 1})
+// FindCustomer returns the newest live customer of the op's scope with the
+// e-mail address, or nil when there is none.
+func (op *Op) FindCustomer(email string) (*Customer, error) {
+	live := (&Customer{Origin: op.origin()}).Index().Status
+	cs, err := List[Customer](op, ListParams{Status: live, Lookup: email, Limit: 1})
 	if err != nil || len(cs) == 0 {
 		return nil, err
 	}

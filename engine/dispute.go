@@ -41,8 +41,8 @@ var DisputeReasons = []string{"bank_cannot_process", "check_returned", "credit_n
 // OpenDispute opens a dispute on a succeeded SEPA Direct Debit charge (test
 // helper). Within eight weeks of the debit any reason is honoured; until
 // thirteen months only debit_not_authorized; later the dispute is rejected.
-func (op *Op) OpenDispute(origin, chargeID, reason string) (*Dispute, error) {
-	c, err := op.GetCharge(origin, chargeID)
+func (op *Op) OpenDispute(chargeID, reason string) (*Dispute, error) {
+	c, err := op.GetCharge(chargeID)
 	if err != nil {
 		return nil, err
 	}
@@ -139,21 +139,18 @@ func (op *Op) openDispute(c *Charge, code, reason string, check bool) (*Dispute,
 	return d, op.emit("charge.dispute.closed", d, prev)
 }
 
-// GetDispute returns a dispute of the origin.
-func (op *Op) GetDispute(origin, id string) (*Dispute, error) {
+// GetDispute returns a dispute of the op's scope.
+func (op *Op) GetDispute(id string) (*Dispute, error) {
 	d, err := Get[Dispute](op, id)
 	if err != nil {
 		return nil, NotFoundOr(err, "dispute", "dispute", id)
-	}
-	if d.Origin != origin {
-		return nil, NotFound("dispute", "dispute", id)
 	}
 	return d, nil
 }
 
 // UpdateDispute changes a dispute's metadata; a closed SEPA dispute takes no evidence.
 func (op *Op) UpdateDispute(id string, md MetadataUpdate) (*Dispute, error) {
-	d, err := op.GetDispute("", id)
+	d, err := op.GetDispute(id)
 	if err != nil {
 		return nil, err
 	}

@@ -166,6 +166,8 @@ type Op struct {
 	wake     bool
 	// now pins the time seen by objects of one test clock while its timers fire.
 	pinned map[string]time.Time
+	// scope is the dialect the op works for (see Within); nil sees every dialect's objects.
+	scope *string
 }
 
 // Update runs fn in a write transaction for account and returns after the
@@ -195,6 +197,26 @@ func (e *Engine) View(ctx context.Context, account string, fn func(op *Op) error
 
 func (e *Engine) newOp(ctx context.Context, tx store.Tx, account string, req RequestInfo, write bool) *Op {
 	return &Op{ctx: ctx, e: e, tx: tx, account: account, req: req, write: write}
+}
+
+// Within limits op to the objects of one dialect, the origin (ADR 0005):
+// customers, mandates, charges, refunds and disputes of another origin are
+// not found by Get and not listed by List, and the customers, mandates and
+// collections op creates belong to origin. "" is the origin of the default
+// dialect's objects. It changes op itself, for the rest of its transaction,
+// and returns it. A dialect calls it once, where its requests enter; the
+// engine's own services (timers, the webhook dispatcher) work unlimited.
+func (op *Op) Within(origin string) *Op {
+	op.scope = &origin
+	return op
+}
+
+// origin is the origin of the objects op creates: its scope, "" without one.
+func (op *Op) origin() string {
+	if op.scope == nil {
+		return ""
+	}
+	return *op.scope
 }
 
 // Context returns the op's context.

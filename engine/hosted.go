@@ -83,11 +83,11 @@ func (e *Engine) HostedMandate(ctx context.Context, account, id, secret string) 
 	var m *Mandate
 	err := e.View(ctx, account, func(op *Op) error {
 		var err error
-		m, err = Get[Mandate](op, id)
+		m, err = Get[Mandate](op.Within(""), id)
 		if err != nil {
 			return NotFoundOr(err, "mandate", "mandate", id)
 		}
-		if m.Origin != "" || m.PaymentMethod == "" || secret == "" || m.ClientSecret != secret {
+		if m.PaymentMethod == "" || secret == "" || m.ClientSecret != secret {
 			return NotFound("mandate", "mandate", id)
 		}
 		return nil

@@ -67,7 +67,6 @@ const timerMandateLapse = "mandate.lapse"
 // MandateParams creates a mandate.
 type MandateParams struct {
 	ID         string // chosen by the caller (the dialect's id format)
-	Origin     string
 	IBAN       sepa.IBAN
 	BIC        string
 	HolderName string
@@ -100,7 +99,7 @@ func (op *Op) CreateMandate(p MandateParams) (*Mandate, error) {
 		return nil, err
 	}
 	now := op.Now(p.ClockID)
-	m := &Mandate{Meta: Meta{ID: p.ID, Created: now.Unix(), ClockID: p.ClockID}, Origin: p.Origin, Status: "active",
+	m := &Mandate{Meta: Meta{ID: p.ID, Created: now.Unix(), ClockID: p.ClockID}, Origin: op.origin(), Status: "active",
 		Type: "multi_use", Account: op.newBankAccount(p.IBAN), HolderName: p.HolderName, FirstName: p.FirstName,
 		LastName: p.LastName, Email: p.Email, Address: p.Address, Customer: p.Customer, Source: p.Source,
 		PaymentMethod: p.PM, CreditorID: acct.Settings.CreditorID, CreditorName: acct.Settings.BusinessName,
@@ -146,14 +145,11 @@ func (op *Op) scheduleLapse(m *Mandate, t time.Time) error {
 	return op.Schedule(sepa.MandateLapse(t), m.ClockID, timerMandateLapse, m.ID, nil)
 }
 
-// GetMandate returns a mandate of the given origin.
-func (op *Op) GetMandate(origin, id string) (*Mandate, error) {
+// GetMandate returns a mandate of the op's scope.
+func (op *Op) GetMandate(id string) (*Mandate, error) {
 	m, err := Get[Mandate](op, id)
 	if err != nil {
 		return nil, NotFoundOr(err, "mandate", "mandate", id)
-	}
-	if m.Origin != origin {
-		return nil, NotFound("mandate", "mandate", id)
 	}
 	return m, nil
 }

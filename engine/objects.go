@@ -81,7 +81,8 @@ func get[T any, PT interface {
 	Object
 }](op *Op, id string, lock bool) (PT, error) {
 	var zero PT = new(T)
-	row, err := op.tx.GetObject(op.ctx, store.GetObjectParams{Account: op.account, ID: id, Type: zero.ObjectType(), ForUpdate: lock})
+	row, err := op.tx.GetObject(op.ctx, store.GetObjectParams{Account: op.account, ID: id, Type: zero.ObjectType(), ForUpdate: lock,
+		Scope: op.scopeOf(zero.ObjectType())})
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +108,9 @@ func (op *Op) GetAny(id string) (Object, error) {
 	if err != nil {
 		return nil, err
 	}
+	if op.scopeOf(row.Type) != nil && row.Kind != *op.scope {
+		return nil, store.ErrNotFound
+	}
 	o, err := Decode(row.Type, row.Data)
 	if err != nil {
 		return nil, err
@@ -114,6 +118,18 @@ func (op *Op) GetAny(id string) (Object, error) {
 	m := o.meta()
 	m.seq, m.version = row.Seq, row.Version
 	return o, nil
+}
+
+// owned are the object types a dialect owns: their Index Kind is their
+// Origin, which an Op's scope (Within) filters by.
+var owned = map[string]bool{"customer": true, "mandate": true, "charge": true, "refund": true, "dispute": true}
+
+// scopeOf returns the origin op's reads of objType are limited to, or nil.
+func (op *Op) scopeOf(objType string) *string {
+	if !owned[objType] {
+		return nil
+	}
+	return op.scope
 }
 
 // ListParams filters a list of one object type; see store.ListObjectsParams.
@@ -125,7 +141,7 @@ func List[T any, PT interface {
 	Object
 }](op *Op, p ListParams) ([]PT, error) {
 	var zero PT = new(T)
-	p.Account, p.Type = op.account, zero.ObjectType()
+	p.Account, p.Type, p.Scope = op.account, zero.ObjectType(), op.scopeOf(zero.ObjectType())
 	rows, err := op.tx.ListObjects(op.ctx, p)
 	if err != nil {
 		return nil, err
@@ -144,7 +160,7 @@ func List[T any, PT interface {
 // SeqOf returns the Seq of the object id of type objType, for cursors; a missing
 // object answers store.ErrNotFound.
 func (op *Op) SeqOf(objType, id string) (int64, error) {
-	row, err := op.tx.GetObject(op.ctx, store.GetObjectParams{Account: op.account, ID: id, Type: objType})
+	row, err := op.tx.GetObject(op.ctx, store.GetObjectParams{Account: op.account, ID: id, Type: objType, Scope: op.scopeOf(objType)})
 	if err != nil {
 		return 0, err
 	}

@@ -40,7 +40,6 @@ func (r *Refund) Index() Index {
 
 // RefundParams create a refund.
 type RefundParams struct {
-	Origin string
 	// ID is the refund's id when the dialect chooses it; "" means IDPrefix
 	// followed by random characters.
 	ID        string
@@ -79,7 +78,7 @@ func (w RefundWindow) Deadline(c *Charge) time.Time {
 // CreateRefund refunds all or part of a charge. A refund of a pending charge
 // waits for it; the charge failing cancels the refund.
 func (op *Op) CreateRefund(p RefundParams) (*Refund, error) {
-	c, err := op.GetCharge(p.Origin, p.Charge)
+	c, err := op.GetCharge(p.Charge)
 	if err != nil {
 		return nil, err
 	}
@@ -352,21 +351,18 @@ func (op *Op) refundCredited(r *Refund) error {
 	return op.emitRefundUpdated(r, prev)
 }
 
-// GetRefund returns a refund of the origin.
-func (op *Op) GetRefund(origin, id string) (*Refund, error) {
+// GetRefund returns a refund of the op's scope.
+func (op *Op) GetRefund(id string) (*Refund, error) {
 	r, err := Get[Refund](op, id)
 	if err != nil {
 		return nil, NotFoundOr(err, "refund", "refund", id)
-	}
-	if r.Origin != origin {
-		return nil, NotFound("refund", "refund", id)
 	}
 	return r, nil
 }
 
 // UpdateRefund changes a refund's metadata.
 func (op *Op) UpdateRefund(id string, md MetadataUpdate) (*Refund, error) {
-	r, err := op.GetRefund("", id)
+	r, err := op.GetRefund(id)
 	if err != nil {
 		return nil, err
 	}

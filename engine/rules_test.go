@@ -44,7 +44,7 @@ func TestRefundRules(t *testing.T) {
 	te.insertCharge(t, "py_failed", "failed", 1000)
 	te.insertCharge(t, "py_disputed", "succeeded", 1000)
 	te.update(t, func(op *Op) error {
-		c, err := op.GetCharge("", "py_disputed")
+		c, err := op.GetCharge("py_disputed")
 		if err != nil {
 			return err
 		}
@@ -65,7 +65,7 @@ func TestRefundRules(t *testing.T) {
 		t.Errorf("refund of the last 400: %v", err)
 	}
 	te.view(t, func(op *Op) error {
-		c, err := op.GetCharge("", "py_ok")
+		c, err := op.GetCharge("py_ok")
 		if err != nil {
 			return err
 		}
@@ -112,7 +112,7 @@ func (te *testEngine) mandate(t *testing.T, id string) *Mandate {
 	var m *Mandate
 	te.view(t, func(op *Op) error {
 		var err error
-		m, err = op.GetMandate("", id)
+		m, err = op.GetMandate(id)
 		return err
 	})
 	return m
@@ -128,7 +128,7 @@ func TestMandateUse(t *testing.T) {
 
 	use := func(id string) error {
 		return te.Update(context.Background(), te.account, RequestInfo{}, func(op *Op) error {
-			m, err := op.GetMandate("", id)
+			m, err := op.GetMandate(id)
 			if err != nil {
 				return err
 			}

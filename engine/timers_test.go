@@ -114,7 +114,7 @@ func (te *testEngine) chargeStatus(t *testing.T, id string) string {
 	t.Helper()
 	var status string
 	te.view(t, func(op *Op) error {
-		c, err := op.GetCharge("", id)
+		c, err := op.GetCharge(id)
 		if err == nil {
 			status = c.Status
 		}
@@ -215,11 +215,11 @@ func TestStoreErrorIsNotNotFound(t *testing.T) {
 	te := newTestEngine(t)
 	ctx := context.Background()
 	getters := map[string]func(op *Op) error{
-		"charge":         func(op *Op) error { _, err := op.GetCharge("", "py_none"); return err },
-		"mandate":        func(op *Op) error { _, err := op.GetMandate("", "mandate_none"); return err },
+		"charge":         func(op *Op) error { _, err := op.GetCharge("py_none"); return err },
+		"mandate":        func(op *Op) error { _, err := op.GetMandate("mandate_none"); return err },
 		"source":         func(op *Op) error { _, err := op.GetSource("src_none", "source"); return err },
-		"refund":         func(op *Op) error { _, err := op.GetRefund("", "re_none"); return err },
-		"dispute":        func(op *Op) error { _, err := op.GetDispute("", "du_none"); return err },
+		"refund":         func(op *Op) error { _, err := op.GetRefund("re_none"); return err },
+		"dispute":        func(op *Op) error { _, err := op.GetDispute("du_none"); return err },
 		"customer":       func(op *Op) error { _, err := op.GetCustomer("cus_none"); return err },
 		"live customer":  func(op *Op) error { _, err := op.LiveCustomer("cus_none", "customer"); return err },
 		"payment intent": func(op *Op) error { _, err := op.GetPaymentIntent("pi_none"); return err },

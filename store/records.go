@@ -45,15 +45,20 @@ type GetObjectParams struct {
 	ID        string
 	Type      string
 	ForUpdate bool
+	// Scope, when set, finds the object only if its Kind is *Scope ("" too):
+	// the engine keeps a dialect's objects out of another dialect's reach.
+	Scope *string
 }
 
 // ListObjectsParams filters objects of one type in one account. Empty filter
 // fields are ignored. Results are ordered by Seq descending unless Ascending.
 // AfterSeq and BeforeSeq are exclusive Seq bounds (0: unbounded).
 type ListObjectsParams struct {
-	Account    string
-	Type       string
-	Kind       string
+	Account string
+	Type    string
+	Kind    string
+	// Scope, when set, lists only objects whose Kind is *Scope ("" too).
+	Scope      *string
 	Customer   string
 	Parent     string
 	Status     string

@@ -186,14 +186,11 @@ func chargeCreateSpecs() []spec {
 	}
 }
 
-// getCharge loads a charge of the Stripe dialect.
+// getCharge loads a charge (of the Stripe dialect: the op works within it).
 func getCharge(op *engine.Op, id string) (*engine.Charge, error) {
 	ch, err := engine.Get[engine.Charge](op, id)
 	if err != nil {
 		return nil, engine.NotFoundOr(err, "charge", "charge", id)
-	}
-	if ch.Origin != "" {
-		return nil, engine.NotFound("charge", "charge", id)
 	}
 	return ch, nil
 }
@@ -238,7 +235,7 @@ func (a *API) chargeRoutes() {
 			q.Customer = c.p.String("customer")
 			q.Parent = pi
 		}, func(ch *engine.Charge) bool {
-			return ch.Origin == "" && (pi == "" || ch.PaymentIntent == pi) && (group == "" || (ch.TransferGroup != nil && *ch.TransferGroup == group))
+			return (pi == "" || ch.PaymentIntent == pi) && (group == "" || (ch.TransferGroup != nil && *ch.TransferGroup == group))
 		})
 	}})
 	a.handle("GET /v1/charges/{id}/refunds", route{specs: listSpecs(), h: func(c *call, op *engine.Op) (any, error) {

@@ -78,7 +78,7 @@ func errDisputeFinal(id, param string) error {
 // disputeRoutes registers the /v1/disputes endpoints.
 func (a *API) disputeRoutes() {
 	a.handle("GET /v1/disputes/{id}", route{specs: []spec{pExpand()}, h: func(c *call, op *engine.Op) (any, error) {
-		d, err := op.GetDispute("", c.r.PathValue("id"))
+		d, err := op.GetDispute(c.r.PathValue("id"))
 		if err != nil {
 			return nil, err
 		}
@@ -87,7 +87,7 @@ func (a *API) disputeRoutes() {
 	a.handle("POST /v1/disputes/{id}", route{write: true, specs: []spec{pAny("evidence"), pBool("submit"), pMeta(), pExpand()},
 		h: func(c *call, op *engine.Op) (any, error) {
 			id := c.r.PathValue("id")
-			if _, err := op.GetDispute("", id); err != nil {
+			if _, err := op.GetDispute(id); err != nil {
 				return nil, err
 			}
 			if c.p.Has("evidence") {
@@ -104,15 +104,15 @@ func (a *API) disputeRoutes() {
 		}})
 	a.handle("POST /v1/disputes/{id}/close", route{write: true, specs: []spec{pExpand()}, h: func(c *call, op *engine.Op) (any, error) {
 		id := c.r.PathValue("id")
-		if _, err := op.GetDispute("", id); err != nil {
+		if _, err := op.GetDispute(id); err != nil {
 			return nil, err
 		}
 		return nil, errDisputeFinal(id, "")
 	}})
 	a.handle("GET /v1/disputes", route{specs: listSpecs(pStr("charge"), pStr("payment_intent")), h: func(c *call, op *engine.Op) (any, error) {
-		return listOfWhere(c, op, "/v1/disputes", "dispute", func(q *store.ListObjectsParams) {
+		return listOf[engine.Dispute](c, op, "/v1/disputes", "dispute", func(q *store.ListObjectsParams) {
 			q.Parent = c.p.String("charge")
 			q.Lookup = c.p.String("payment_intent")
-		}, func(d *engine.Dispute) bool { return d.Origin == "" })
+		})
 	}})
 }

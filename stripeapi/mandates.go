@@ -59,7 +59,7 @@ func singleUseAmount(op *engine.Op, m *engine.Mandate) (int64, string, error) {
 func (a *API) mandateRoutes() {
 	a.handle("GET /v1/mandates/{id}", route{specs: []spec{pExpand()}, h: func(c *call, op *engine.Op) (any, error) {
 		id := c.r.PathValue("id")
-		m, err := op.GetMandate("", id)
+		m, err := op.GetMandate(id)
 		if err != nil {
 			return nil, err
 		}

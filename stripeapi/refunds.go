@@ -61,7 +61,7 @@ func refundedCharge(op *engine.Op, p Params) (string, error) {
 			return "", err
 		}
 		for _, ch := range chs {
-			if ch.Origin == "" && ch.PaymentIntent == pi && ch.Status != "failed" {
+			if ch.PaymentIntent == pi && ch.Status != "failed" {
 				return ch.ID, nil
 			}
 		}
@@ -94,7 +94,7 @@ func (a *API) refundRoutes() {
 			return c.renderExpanded(op, r)
 		}})
 	a.handle("GET /v1/refunds/{id}", route{specs: []spec{pExpand()}, h: func(c *call, op *engine.Op) (any, error) {
-		r, err := op.GetRefund("", c.r.PathValue("id"))
+		r, err := op.GetRefund(c.r.PathValue("id"))
 		if err != nil {
 			return nil, err
 		}
@@ -108,9 +108,9 @@ func (a *API) refundRoutes() {
 		return c.renderExpanded(op, r)
 	}})
 	a.handle("GET /v1/refunds", route{specs: listSpecs(pStr("charge"), pStr("payment_intent")), h: func(c *call, op *engine.Op) (any, error) {
-		return listOfWhere(c, op, "/v1/refunds", "refund", func(q *store.ListObjectsParams) {
+		return listOf[engine.Refund](c, op, "/v1/refunds", "refund", func(q *store.ListObjectsParams) {
 			q.Parent = c.p.String("charge")
 			q.Lookup = c.p.String("payment_intent")
-		}, func(r *engine.Refund) bool { return r.Origin == "" })
+		})
 	}})
 }

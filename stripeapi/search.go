@@ -404,7 +404,7 @@ func (a *API) searchRoutes() {
 		return searchOf[engine.Customer](c, op, "customers", func(q *store.ListObjectsParams) { q.Status = "active" }, nil)
 	}})
 	a.handle("GET /v1/charges/search", route{specs: searchSpecs(), h: func(c *call, op *engine.Op) (any, error) {
-		return searchOf(c, op, "charges", nil, func(ch *engine.Charge) bool { return ch.Origin == "" })
+		return searchOf[engine.Charge](c, op, "charges", nil, nil)
 	}})
 	a.handle("GET /v1/payment_intents/search", route{specs: searchSpecs(), h: func(c *call, op *engine.Op) (any, error) {
 		return searchOf[engine.PaymentIntent](c, op, "payment_intents", nil, nil)

@@ -193,7 +193,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		var xml xmlContent
 		err := a.e.View(r.Context(), c.account, func(op *engine.Op) error {
 			c.useVersion(op)
-			res, err := rt.h(c, op)
+			res, err := rt.h(c, op.Within(dialect))
 			if err != nil {
 				return err
 			}
@@ -221,10 +221,15 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt route) {
 	c.respond(o.Status, o.Body, err)
 }
 
+// dialect is the origin of Stripe's objects: the engine's default dialect
+// stores them without one. Every request works within it, so another
+// dialect's objects are not found (engine.Op.Within).
+const dialect = ""
+
 // run calls the route's handler and renders its result in the request's API version.
 func (c *call) run(rt route, op *engine.Op) (int, []byte, error) {
 	c.useVersion(op)
-	res, err := rt.h(c, op)
+	res, err := rt.h(c, op.Within(dialect))
 	if err != nil {
 		return 0, nil, err
 	}

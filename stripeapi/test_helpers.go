@@ -92,7 +92,7 @@ func (a *API) testHelperRoutes() {
 			if reason == "" {
 				reason = "general"
 			}
-			d, err := op.OpenDispute("", c.r.PathValue("id"), reason)
+			d, err := op.OpenDispute(c.r.PathValue("id"), reason)
 			if err != nil {
 				return nil, err
 			}

@@ -60,6 +60,7 @@ func (t *Tx) GetObject(ctx context.Context, p store.GetObjectParams) (store.Obje
 	w.add("account = ?", p.Account)
 	w.add("id = ?", p.ID)
 	w.eq("type", p.Type)
+	w.scope(p.Scope)
 	q := `SELECT ` + objectColumns + ` FROM objects` + w.String()
 	if p.ForUpdate && t.d.RowLocks {
 		q += ` FOR UPDATE`
@@ -74,6 +75,7 @@ func objectFilter(p store.ListObjectsParams) *where {
 	w.add("account = ?", p.Account)
 	w.add("type = ?", p.Type)
 	w.eq("kind", p.Kind)
+	w.scope(p.Scope)
 	w.eq("customer", p.Customer)
 	w.eq("parent", p.Parent)
 	w.eq("status", p.Status)

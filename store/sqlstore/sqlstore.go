@@ -172,6 +172,13 @@ func (w *where) eq(col, v string) {
 	}
 }
 
+// scope keeps only the rows of one kind, the empty kind included.
+func (w *where) scope(kind *string) {
+	if kind != nil {
+		w.add("kind = ?", *kind)
+	}
+}
+
 // window adds a list's created bounds (inclusive) and seq cursors (exclusive).
 func (w *where) window(createdGTE, createdLTE *int64, afterSeq, beforeSeq int64) {
 	if createdGTE != nil {

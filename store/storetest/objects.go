@@ -49,6 +49,17 @@ var objectTests = []test{
 			wantErr(t, "GetObject of another account", err, store.ErrNotFound)
 			_, err = tx.GetObject(ctx, store.GetObjectParams{Account: "acct_a", ID: "nope"})
 			wantErr(t, "GetObject missing", err, store.ErrNotFound)
+			// A scope finds only objects of its kind, the empty kind included.
+			got, err := tx.GetObject(ctx, store.GetObjectParams{Account: "acct_a", ID: "ch_1", Scope: ptrTo("sepa_debit")})
+			must(t, "GetObject in its scope", err)
+			equal(t, "GetObject in its scope", got, *objs[1])
+			got, err = tx.GetObject(ctx, store.GetObjectParams{Account: "acct_a", ID: "cus_1", Type: "customer", Scope: ptrTo("")})
+			must(t, "GetObject in the empty scope", err)
+			equal(t, "GetObject in the empty scope", got, *objs[0])
+			_, err = tx.GetObject(ctx, store.GetObjectParams{Account: "acct_a", ID: "ch_1", Scope: ptrTo("")})
+			wantErr(t, "GetObject of another scope", err, store.ErrNotFound)
+			_, err = tx.GetObject(ctx, store.GetObjectParams{Account: "acct_a", ID: "cus_1", Scope: ptrTo("sepa_debit")})
+			wantErr(t, "GetObject of the empty scope in another", err, store.ErrNotFound)
 			return nil
 		})
 		update(t, s, func(ctx context.Context, tx store.Tx) error {
@@ -224,6 +235,10 @@ func testListObjects(t *testing.T, s store.Store) {
 		func(p *store.ListObjectsParams) { p.Account = "acct_b" },
 		func(p *store.ListObjectsParams) { p.Account = "acct_none" },
 		func(p *store.ListObjectsParams) { p.Kind = "sepa_debit" },
+		func(p *store.ListObjectsParams) { p.Scope = ptrTo("sofort") },
+		func(p *store.ListObjectsParams) { p.Type, p.Scope = "customer", ptrTo("") },
+		func(p *store.ListObjectsParams) { p.Type, p.Scope, p.Kind = "customer", ptrTo(""), "x" },
+		func(p *store.ListObjectsParams) { p.Scope = ptrTo("") },
 		func(p *store.ListObjectsParams) { p.Customer = "cus_1" },
 		func(p *store.ListObjectsParams) { p.Parent = "pi_2" },
 		func(p *store.ListObjectsParams) { p.Status = "succeeded" },
@@ -283,7 +298,8 @@ func matchObject(o *store.Object, p store.ListObjectsParams) bool {
 	return o.Account == p.Account && o.Type == p.Type && eq(p.Kind, o.Kind) && eq(p.Customer, o.Customer) &&
 		eq(p.Parent, o.Parent) && eq(p.Status, o.Status) && eq(p.ClockID, o.ClockID) && eq(p.Lookup, o.Lookup) &&
 		(p.CreatedGTE == nil || o.Created >= *p.CreatedGTE) && (p.CreatedLTE == nil || o.Created <= *p.CreatedLTE) &&
-		(p.AfterSeq == 0 || o.Seq < p.AfterSeq) && (p.BeforeSeq == 0 || o.Seq > p.BeforeSeq)
+		(p.AfterSeq == 0 || o.Seq < p.AfterSeq) && (p.BeforeSeq == 0 || o.Seq > p.BeforeSeq) &&
+		(p.Scope == nil || *p.Scope == o.Kind)
 }
 
 func cmpSeq(a, b int64, ascending bool) int {

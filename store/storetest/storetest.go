@@ -167,6 +167,8 @@ func show(v any) string {
 
 func ptr(v int64) *int64 { return &v }
 
+func ptrTo(v string) *string { return &v }
+
 // mkAccount inserts an account with the given id.
 func mkAccount(ctx context.Context, tx store.Tx, id string) error {
 	return tx.InsertAccount(ctx, store.Account{ID: id, Name: id, Created: 1, Settings: []byte(`{}`)})
