@@ -255,8 +255,8 @@ func (e *Engine) ListAccounts(ctx context.Context) ([]*Account, error) {
 	return out, err
 }
 
-// AccountSecretKey returns the account's first secret key in clear (the
-// Checkout.com dialect signs webhooks with it).
+// AccountSecretKey returns the account's first secret key in clear (a
+// dialect may sign its webhooks with it).
 func (op *Op) AccountSecretKey() (string, error) {
 	keys, err := op.tx.ListAPIKeys(op.ctx, op.account)
 	if err != nil {

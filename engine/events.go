@@ -17,7 +17,7 @@ type Event struct {
 	Object     json.RawMessage `json:"object"`
 	Previous   json.RawMessage `json:"previous,omitempty"`
 	Request    RequestInfo     `json:"request"`
-	// Extra carries what a dialect derived for its own events (for example a Checkout.com action).
+	// Extra carries what a dialect derived for its own events (for example an action of a payment).
 	Extra json.RawMessage `json:"extra,omitempty"`
 }
 
@@ -53,7 +53,7 @@ func (op *Op) emit(typ string, o Object, prev Object) error {
 	}
 	ev.Created = op.Now(o.meta().ClockID).Unix()
 	ev.ID = NewID("evt_")
-	// Objects that belong to another dialect (a Checkout.com payment) get only
+	// Objects that belong to another dialect than the default one get only
 	// that dialect's events, which its sink derives below.
 	if originOf(o) == "" {
 		if err := op.recordEvent("", ev, o.meta().ID); err != nil {
@@ -151,7 +151,7 @@ func (h *WebhookEndpoint) Matches(typ string) bool {
 	return slices.Contains(h.EnabledEvents, "*") || slices.Contains(h.EnabledEvents, typ)
 }
 
-// originOf returns the dialect an object belongs to ("" for Stripe's).
+// originOf returns the dialect an object belongs to ("" for the default one).
 func originOf(o Object) string {
 	switch v := o.(type) {
 	case *Charge:

@@ -9,7 +9,7 @@ import (
 
 // Mandate is a debtor's authorisation to collect from a bank account: the
 // engine's one notion behind a Stripe SEPA Debit source, a Stripe Mandate and
-// a Checkout.com SEPA source.
+// another dialect's SEPA source.
 type Mandate struct {
 	Meta
 	Origin         string            `json:"origin,omitempty"` // the owning dialect, see Charge.Origin

@@ -78,7 +78,7 @@ func TestNoWallClock(t *testing.T) {
 	}
 }
 
-// TestOnePayoutRule: a Checkout.com payout and a balance transaction's
+// TestOnePayoutRule: a dialect's payout time and a balance transaction's
 // available_on follow the same rule.
 func TestOnePayoutRule(t *testing.T) {
 	// Thursday 2 April 2026: two TARGET days skip Good Friday and Easter Monday.
