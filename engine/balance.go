@@ -88,7 +88,7 @@ func (e *Engine) fundsAvailableAt(t time.Time) time.Time {
 // moment as its settlement. It reports false for a charge that has not
 // succeeded.
 func (op *Op) PaidOutAt(c *Charge) (time.Time, bool) {
-	if c.Status != "succeeded" || c.SettledAt == 0 {
+	if c.Status != ChargeSucceeded || c.SettledAt == 0 {
 		return time.Time{}, false
 	}
 	settled := time.Unix(c.SettledAt, 0)

@@ -108,15 +108,15 @@ func (op *Op) applyCollectionReport(c *Charge, r bank.Report) error {
 	case bank.Accepted:
 		return nil
 	case bank.Booked:
-		if c.Status != "pending" {
+		if c.Status != ChargePending {
 			return nil
 		}
 		return op.succeed(c)
 	case bank.Rejected, bank.Returned:
 		switch {
-		case c.Status == "pending":
+		case c.Status == ChargePending:
 			return op.fail(c, r.Reason, r.Reason == sepa.ReasonCanceled)
-		case c.Status == "succeeded" && r.Status == bank.Returned && !c.Disputed:
+		case c.Status == ChargeSucceeded && r.Status == bank.Returned && !c.Disputed:
 			_, err := op.openDispute(c, r.Reason, "", false)
 			return err
 		}
@@ -128,7 +128,7 @@ func (op *Op) applyCollectionReport(c *Charge, r bank.Report) error {
 // applyCreditTransferReport moves a pending refund: booked succeeds it,
 // rejected or returned fails it.
 func (op *Op) applyCreditTransferReport(rf *Refund, r bank.Report) error {
-	if rf.Status != "pending" {
+	if rf.Status != RefundPending {
 		return nil
 	}
 	switch r.Status {
@@ -223,7 +223,7 @@ func resubmitCharge(op *Op, t *Timer) error {
 	if isNotFound(err) {
 		return nil
 	}
-	if err != nil || c.Status != "pending" {
+	if err != nil || c.Status != ChargePending {
 		return err
 	}
 	in := bank.Instruction{ID: c.ID, Kind: bank.Collection, Scheme: c.Method.Type, IBAN: op.refundAccount(c),
@@ -242,7 +242,7 @@ func resubmitRefund(op *Op, t *Timer) error {
 	if isNotFound(err) {
 		return nil
 	}
-	if err != nil || r.Status != "pending" {
+	if err != nil || r.Status != RefundPending {
 		return err
 	}
 	c, err := Get[Charge](op, r.Charge)

@@ -224,7 +224,7 @@ func TestBankSeamSimulator(t *testing.T) {
 	}
 	for i, want := range cases {
 		c := s.charge(ids[i])
-		if c.Status != want.status || deref(c.FailureCode) != want.code || c.FailureReason != want.reason ||
+		if string(c.Status) != want.status || deref(c.FailureCode) != want.code || c.FailureReason != want.reason ||
 			c.Canceled != want.canceled || c.Disputed != want.disputed {
 			t.Errorf("%s: %s %q %q canceled %v disputed %v", want.iban, c.Status, deref(c.FailureCode), c.FailureReason, c.Canceled, c.Disputed)
 		}

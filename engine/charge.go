@@ -21,7 +21,7 @@ type Charge struct {
 	Amount              int64             `json:"amount"`
 	Currency            string            `json:"currency"`
 	AmountRefunded      int64             `json:"amount_refunded"`
-	Status              string            `json:"status"` // pending, succeeded, failed
+	Status              ChargeStatus      `json:"status"`
 	Canceled            bool              `json:"canceled,omitempty"`
 	Method              ChargeMethod      `json:"method"`
 	Customer            string            `json:"customer,omitempty"`
@@ -111,7 +111,7 @@ func (c *Charge) Index() Index {
 	if parent == "" {
 		parent = c.Source
 	}
-	return Index{Kind: c.Origin, Customer: c.Customer, Parent: parent, Status: c.Status, Lookup: c.Mandate}
+	return Index{Kind: c.Origin, Customer: c.Customer, Parent: parent, Status: string(c.Status), Lookup: c.Mandate}
 }
 
 // Refundable is what may still be refunded.
@@ -184,7 +184,7 @@ type payer struct {
 func (op *Op) startDebit(d debit) (*Charge, error) {
 	now := op.Now(d.ClockID)
 	c := &Charge{Meta: Meta{ID: d.ID, Created: now.Unix(), ClockID: d.ClockID}, Origin: d.Origin, Amount: d.Amount,
-		Currency: d.Currency, Status: "pending", Method: d.Method, Customer: d.Customer, Source: d.Source,
+		Currency: d.Currency, Status: ChargePending, Method: d.Method, Customer: d.Customer, Source: d.Source,
 		PaymentMethod: d.PaymentMethod, PaymentIntent: d.PaymentIntent, Metadata: d.Metadata.apply(nil),
 		Reference: d.Reference, Billing: d.Billing, DialectFields: d.DialectFields}
 	applyPtr(&c.Description, d.Description)
@@ -249,7 +249,7 @@ func (op *Op) succeed(c *Charge) error {
 	if err != nil {
 		return err
 	}
-	c.Status, c.SettledAt, c.BalanceTransaction = "succeeded", now.Unix(), &bt.ID
+	c.Status, c.SettledAt, c.BalanceTransaction = ChargeSucceeded, now.Unix(), &bt.ID
 	if err := op.CancelTimers(c.ID, timerChargeCutoff); err != nil {
 		return err
 	}
@@ -277,7 +277,7 @@ func (op *Op) fail(c *Charge, reason string, canceled bool) error {
 	prev := clone(c)
 	r := sepa.ReasonOrUnspecified(reason)
 	code, msg := r.StripeFailure, r.StripeFailureMessage()
-	c.Status, c.FailureCode, c.FailureMessage, c.FailureReason, c.Canceled = "failed", &code, &msg, r.Code, canceled
+	c.Status, c.FailureCode, c.FailureMessage, c.FailureReason, c.Canceled = ChargeFailed, &code, &msg, r.Code, canceled
 	if err := op.CancelTimers(c.ID, ""); err != nil {
 		return err
 	}
@@ -300,7 +300,7 @@ func (op *Op) SettleCharge(id string, succeed bool, failureCode string) (*Charge
 	if err != nil {
 		return nil, err
 	}
-	if c.Status != "pending" {
+	if c.Status != ChargePending {
 		return nil, Errorf(KindState, "charge_not_pending", "charge", "The charge %s is %s; only pending charges can be settled.", c.ID, c.Status)
 	}
 	if err := op.CancelTimers(c.ID, timerBankReport); err != nil {
@@ -328,7 +328,7 @@ func (op *Op) GetCharge(id string) (*Charge, error) {
 // cutOffSofortCharge fails a Sofort charge not confirmed within 14 days.
 func cutOffSofortCharge(op *Op, t *Timer) error {
 	c, err := followed(Get[Charge](op, t.ObjectID))
-	if err != nil || c == nil || c.Status != "pending" {
+	if err != nil || c == nil || c.Status != ChargePending {
 		return err
 	}
 	return op.fail(c, sepa.ReasonNotConfirmed, false)
@@ -382,7 +382,7 @@ func (op *Op) CreateSourceCharge(p ChargeParams) (*Charge, error) {
 		return nil, Invalid("invalid_source_customer", "customer",
 			"The source %s is attached to customer %s; pass customer=%s to charge it.", s.ID, s.Customer, s.Customer)
 	}
-	if s.Status != "chargeable" {
+	if s.Status != SourceChargeable {
 		return nil, Errorf(KindState, "invalid_source_usage", "source",
 			"The source %s is %s and cannot be used to create a charge; only chargeable sources can be charged.", s.ID, s.Status)
 	}
@@ -539,7 +539,7 @@ func (op *Op) afterSourceCharged(s *Source, c *Charge) error {
 	case s.CreditTransfer != nil:
 		s.CreditTransfer.AmountCharged += c.Amount
 		if s.CreditTransfer.Available() == 0 {
-			s.Status = "pending"
+			s.Status = SourcePending
 		}
 		if s.Customer == "" {
 			return op.consumeSource(s)

@@ -218,14 +218,14 @@ func (op *Op) ExpireCheckoutSession(id string) (*CheckoutSession, error) {
 	prev := clone(s)
 	s.Status = "expired"
 	if s.PaymentIntent != nil {
-		if pi, err := op.GetPaymentIntent(*s.PaymentIntent); err == nil && pi.Status != "processing" && pi.Status != "succeeded" && pi.Status != "canceled" {
+		if pi, err := op.GetPaymentIntent(*s.PaymentIntent); err == nil && pi.Status != IntentProcessing && pi.Status != IntentSucceeded && pi.Status != IntentCanceled {
 			if _, err := op.CancelPaymentIntent(pi.ID, Some("expired")); err != nil {
 				return nil, err
 			}
 		}
 	}
 	if s.SetupIntent != nil {
-		if si, err := op.GetSetupIntent(*s.SetupIntent); err == nil && si.Status != "succeeded" && si.Status != "canceled" {
+		if si, err := op.GetSetupIntent(*s.SetupIntent); err == nil && si.Status != IntentSucceeded && si.Status != IntentCanceled {
 			if _, err := op.CancelSetupIntent(si.ID, Some("abandoned")); err != nil {
 				return nil, err
 			}
@@ -316,9 +316,9 @@ func (op *Op) SubmitCheckout(id string, sub CheckoutSubmission) (*CheckoutSessio
 			return nil, "", err
 		}
 		s.SetupIntent = &si.ID
-		if si.Status == "requires_action" {
+		if si.Status == IntentRequiresAction {
 			next = si.ID
-		} else if si.Status == "succeeded" {
+		} else if si.Status == IntentSucceeded {
 			s.Status = "complete"
 		}
 	case "payment":
@@ -331,9 +331,9 @@ func (op *Op) SubmitCheckout(id string, sub CheckoutSubmission) (*CheckoutSessio
 		}
 		s.PaymentIntent = &pi.ID
 		switch pi.Status {
-		case "requires_action":
+		case IntentRequiresAction:
 			next = pi.ID
-		case "processing", "succeeded":
+		case IntentProcessing, IntentSucceeded:
 			s.Status = "complete"
 		}
 	}
@@ -355,7 +355,7 @@ func nonEmpty(s string) *string {
 
 func (op *Op) completeCheckout(s, prev *CheckoutSession) error {
 	if s.Mode == "payment" && s.PaymentIntent != nil {
-		if pi, err := op.GetPaymentIntent(*s.PaymentIntent); err == nil && pi.Status == "succeeded" {
+		if pi, err := op.GetPaymentIntent(*s.PaymentIntent); err == nil && pi.Status == IntentSucceeded {
 			s.PaymentStatus = "paid"
 		}
 	}
@@ -381,7 +381,7 @@ func expireCheckout(op *Op, t *Timer) error {
 
 // checkoutFollowsSetup completes the checkout session of a setup intent that succeeded.
 func (op *Op) checkoutFollowsSetup(si *SetupIntent) error {
-	if si.CheckoutSession == "" || si.Status != "succeeded" {
+	if si.CheckoutSession == "" || si.Status != IntentSucceeded {
 		return nil
 	}
 	// Only a set-up the session already records completes it here (Sofort,
@@ -407,13 +407,13 @@ func (op *Op) checkoutFollowsIntent(pi *PaymentIntent) error {
 	}
 	prev := clone(s)
 	switch pi.Status {
-	case "succeeded":
+	case IntentSucceeded:
 		s.PaymentStatus = "paid"
 		if err := op.save(s); err != nil {
 			return err
 		}
 		return op.emit("checkout.session.async_payment_succeeded", s, prev)
-	case "requires_payment_method":
+	case IntentRequiresPaymentMethod:
 		return op.emit("checkout.session.async_payment_failed", s, prev)
 	}
 	return nil

@@ -21,7 +21,7 @@ func (op *Op) attachSource(c *Customer, sourceID string, makeDefault bool) (*Sou
 	if s.Customer != "" {
 		return nil, Errorf(KindState, "source_already_attached", "source", "The source %s is already attached to another customer.", s.ID)
 	}
-	if s.Status != "chargeable" && s.Status != "pending" {
+	if s.Status != SourceChargeable && s.Status != SourcePending {
 		return nil, Errorf(KindState, "invalid_source_usage", "source", "The source %s is %s; only pending or chargeable sources can be attached to a customer.", s.ID, s.Status)
 	}
 	s.Customer = c.ID

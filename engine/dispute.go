@@ -10,14 +10,14 @@ import (
 // money back. SEPA disputes are final: there is no evidence and no appeal.
 type Dispute struct {
 	Meta
-	Origin              string   `json:"origin,omitempty"`
-	Charge              string   `json:"charge"`
-	PaymentIntent       string   `json:"payment_intent,omitempty"`
-	Amount              int64    `json:"amount"`
-	Currency            string   `json:"currency"`
-	Reason              string   `json:"reason"`
-	Status              string   `json:"status"`
-	BalanceTransactions []string `json:"balance_transactions"`
+	Origin              string        `json:"origin,omitempty"`
+	Charge              string        `json:"charge"`
+	PaymentIntent       string        `json:"payment_intent,omitempty"`
+	Amount              int64         `json:"amount"`
+	Currency            string        `json:"currency"`
+	Reason              string        `json:"reason"`
+	Status              DisputeStatus `json:"status"`
+	BalanceTransactions []string      `json:"balance_transactions"`
 	// ReturnReason is the reason code of the return (see sepa.LookupReason).
 	ReturnReason string            `json:"return_reason,omitempty"`
 	Metadata     map[string]string `json:"metadata"`
@@ -30,7 +30,7 @@ func (*Dispute) ObjectType() string { return "dispute" }
 
 // Index implements Object.
 func (d *Dispute) Index() Index {
-	return Index{Kind: d.Origin, Parent: d.Charge, Status: d.Status, Lookup: d.PaymentIntent}
+	return Index{Kind: d.Origin, Parent: d.Charge, Status: string(d.Status), Lookup: d.PaymentIntent}
 }
 
 // DisputeReasons are the reasons a dispute may give.
@@ -64,7 +64,7 @@ func (op *Op) openDispute(c *Charge, code, reason string, check bool) (*Dispute,
 		if c.Method.Type != "sepa_debit" {
 			return nil, Errorf(KindState, "dispute_not_possible", "charge", "Only SEPA Direct Debit payments can be disputed; %s payments are authenticated by the payer and have no disputes.", c.Method.Type)
 		}
-		if c.Status != "succeeded" {
+		if c.Status != ChargeSucceeded {
 			return nil, Errorf(KindState, "dispute_not_possible", "charge", "The charge %s is %s; only succeeded charges can be disputed.", c.ID, c.Status)
 		}
 		if c.Disputed {
@@ -86,7 +86,7 @@ func (op *Op) openDispute(c *Charge, code, reason string, check bool) (*Dispute,
 	}
 	now := op.Now(c.ClockID)
 	d := &Dispute{Meta: Meta{ID: NewID("dp_"), Created: now.Unix(), ClockID: c.ClockID}, Origin: c.Origin, Charge: c.ID,
-		PaymentIntent: c.PaymentIntent, Amount: c.Amount, Currency: c.Currency, Reason: reason, Status: "needs_response",
+		PaymentIntent: c.PaymentIntent, Amount: c.Amount, Currency: c.Currency, Reason: reason, Status: DisputeNeedsResponse,
 		ReturnReason: code, Metadata: map[string]string{}}
 	if err := op.insert(d); err != nil {
 		return nil, err
@@ -132,7 +132,7 @@ func (op *Op) openDispute(c *Charge, code, reason string, check bool) (*Dispute,
 		return nil, err
 	}
 	prev = clone(d)
-	d.Status = "lost"
+	d.Status = DisputeLost
 	if err := op.save(d); err != nil {
 		return nil, err
 	}

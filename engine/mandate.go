@@ -14,8 +14,8 @@ type Mandate struct {
 	Meta
 	Origin         string            `json:"origin,omitempty"` // the owning dialect, see Charge.Origin
 	Reference      string            `json:"reference"`
-	Status         string            `json:"status"` // active, inactive, pending
-	Type           string            `json:"type"`   // multi_use, single_use
+	Status         MandateStatus     `json:"status"`
+	Type           string            `json:"type"` // multi_use, single_use
 	Account        BankAccount       `json:"account"`
 	HolderName     string            `json:"holder_name"`
 	FirstName      string            `json:"first_name,omitempty"`
@@ -56,11 +56,11 @@ func (m *Mandate) Index() Index {
 	if parent == "" {
 		parent = m.PaymentMethod
 	}
-	return Index{Kind: m.Origin, Customer: m.Customer, Parent: parent, Status: m.Status, Lookup: m.Reference}
+	return Index{Kind: m.Origin, Customer: m.Customer, Parent: parent, Status: string(m.Status), Lookup: m.Reference}
 }
 
 // Active reports whether collections may be made under the mandate.
-func (m *Mandate) Active() bool { return m.Status == "active" }
+func (m *Mandate) Active() bool { return m.Status == MandateActive }
 
 const timerMandateLapse = "mandate.lapse"
 
@@ -99,7 +99,7 @@ func (op *Op) CreateMandate(p MandateParams) (*Mandate, error) {
 		return nil, err
 	}
 	now := op.Now(p.ClockID)
-	m := &Mandate{Meta: Meta{ID: p.ID, Created: now.Unix(), ClockID: p.ClockID}, Origin: op.origin(), Status: "active",
+	m := &Mandate{Meta: Meta{ID: p.ID, Created: now.Unix(), ClockID: p.ClockID}, Origin: op.origin(), Status: MandateActive,
 		Type: "multi_use", Account: op.newBankAccount(p.IBAN), HolderName: p.HolderName, FirstName: p.FirstName,
 		LastName: p.LastName, Email: p.Email, Address: p.Address, Customer: p.Customer, Source: p.Source,
 		PaymentMethod: p.PM, CreditorID: acct.Settings.CreditorID, CreditorName: acct.Settings.BusinessName,
@@ -160,7 +160,7 @@ func (op *Op) EndMandate(m *Mandate, reason string) (bool, error) {
 	if !m.Active() {
 		return false, nil
 	}
-	m.Status, m.EndReason, m.EndedAt = "inactive", reason, op.Now(m.ClockID).Unix()
+	m.Status, m.EndReason, m.EndedAt = MandateInactive, reason, op.Now(m.ClockID).Unix()
 	if err := op.save(m); err != nil {
 		return false, err
 	}

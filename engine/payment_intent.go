@@ -13,7 +13,7 @@ type PaymentIntent struct {
 	Meta
 	Amount              int64             `json:"amount"`
 	Currency            string            `json:"currency"`
-	Status              string            `json:"status"`
+	Status              IntentStatus      `json:"status"`
 	Customer            string            `json:"customer,omitempty"`
 	Description         *string           `json:"description"`
 	Metadata            map[string]string `json:"metadata"`
@@ -70,7 +70,9 @@ func init() { register(&PaymentIntent{}) }
 func (*PaymentIntent) ObjectType() string { return "payment_intent" }
 
 // Index implements Object.
-func (pi *PaymentIntent) Index() Index { return Index{Customer: pi.Customer, Status: pi.Status} }
+func (pi *PaymentIntent) Index() Index {
+	return Index{Customer: pi.Customer, Status: string(pi.Status)}
+}
 
 // CheckClientSecret reports whether secret is the intent's client secret.
 func (pi *PaymentIntent) CheckClientSecret(secret string) bool {
@@ -229,7 +231,7 @@ func (op *Op) CreatePaymentIntent(p PaymentIntentParams) (*PaymentIntent, error)
 	}
 	now := op.Now(clockID)
 	pi := &PaymentIntent{Meta: Meta{ID: NewID("pi_"), Created: now.Unix(), ClockID: clockID}, Amount: *p.Amount,
-		Currency: p.Currency, Status: "requires_payment_method", Metadata: p.Metadata.apply(nil), PaymentMethodTypes: types,
+		Currency: p.Currency, Status: IntentRequiresPaymentMethod, Metadata: p.Metadata.apply(nil), PaymentMethodTypes: types,
 		CheckoutSession: p.CheckoutSession}
 	pi.AutomaticPaymentMethods = p.AutomaticPaymentMethods.stored()
 	pi.ClientSecret = pi.ID + "_secret_" + RandomString(25)
@@ -294,8 +296,8 @@ func (op *Op) applyPIParams(pi *PaymentIntent, p PaymentIntentParams) error {
 		}
 		pi.PaymentMethod = &pm.ID
 	}
-	if pi.PaymentMethod != nil && pi.Status == "requires_payment_method" {
-		pi.Status = "requires_confirmation"
+	if pi.PaymentMethod != nil && pi.Status == IntentRequiresPaymentMethod {
+		pi.Status = IntentRequiresConfirmation
 	}
 	return nil
 }
@@ -311,9 +313,9 @@ func (op *Op) GetPaymentIntent(id string) (*PaymentIntent, error) {
 
 // awaitingConfirmation reports whether an intent in status may still be
 // updated, confirmed or canceled: it has not started processing or ended.
-func awaitingConfirmation(status string) bool {
+func awaitingConfirmation(status IntentStatus) bool {
 	switch status {
-	case "requires_payment_method", "requires_confirmation", "requires_action":
+	case IntentRequiresPaymentMethod, IntentRequiresConfirmation, IntentRequiresAction:
 		return true
 	}
 	return false
@@ -333,7 +335,7 @@ func (op *Op) UpdatePaymentIntent(id string, p PaymentIntentParams) (*PaymentInt
 		return nil, err
 	}
 	if !awaitingConfirmation(pi.Status) {
-		return nil, unexpectedState("payment_intent", pi.ID, pi.Status, "update")
+		return nil, unexpectedState("payment_intent", pi.ID, string(pi.Status), "update")
 	}
 	if p.Amount != nil {
 		if err := checkAmount(*p.Amount, minimumAmount, "amount"); err != nil {
@@ -376,7 +378,7 @@ func (op *Op) ConfirmPaymentIntent(id string, p PaymentIntentParams) (*PaymentIn
 		return nil, err
 	}
 	if !awaitingConfirmation(pi.Status) {
-		return nil, unexpectedState("payment_intent", pi.ID, pi.Status, "confirm")
+		return nil, unexpectedState("payment_intent", pi.ID, string(pi.Status), "confirm")
 	}
 	if len(p.PaymentMethodTypes) > 0 {
 		if err := op.validatePMTypes(p.PaymentMethodTypes, "payment_method_types"); err != nil {
@@ -444,7 +446,7 @@ func (op *Op) confirmPI(pi *PaymentIntent, p PaymentIntentParams) (*PaymentInten
 		if _, err := op.collectPI(pi, pm, m); err != nil {
 			return nil, err
 		}
-		pi.Status, pi.NextAction = "processing", nil
+		pi.Status, pi.NextAction = IntentProcessing, nil
 		if err := op.save(pi); err != nil {
 			return nil, err
 		}
@@ -458,7 +460,7 @@ func (op *Op) confirmPI(pi *PaymentIntent, p PaymentIntentParams) (*PaymentInten
 		if pi.OffSession {
 			return nil, Invalid("payment_intent_invalid_parameter", "off_session", "Sofort payments need the customer to authorise each payment; they cannot be confirmed off_session.")
 		}
-		pi.Status = "requires_action"
+		pi.Status = IntentRequiresAction
 		pi.NextAction = &NextAction{Type: "redirect_to_url", ReturnURL: deref(pi.ReturnURL)}
 		if err := op.save(pi); err != nil {
 			return nil, err
@@ -547,11 +549,11 @@ func (op *Op) CancelPaymentIntent(id string, reason Opt[string]) (*PaymentIntent
 		return nil, err
 	}
 	if !awaitingConfirmation(pi.Status) {
-		return nil, unexpectedState("payment_intent", pi.ID, pi.Status, "cancel")
+		return nil, unexpectedState("payment_intent", pi.ID, string(pi.Status), "cancel")
 	}
 	prev := clone(pi)
 	now := op.Now(pi.ClockID).Unix()
-	pi.Status, pi.CanceledAt, pi.NextAction = "canceled", &now, nil
+	pi.Status, pi.CanceledAt, pi.NextAction = IntentCanceled, &now, nil
 	applyPtr(&pi.CancellationReason, reason)
 	if err := op.save(pi); err != nil {
 		return nil, err
@@ -571,7 +573,7 @@ func (op *Op) AnswerSofortIntent(id string, approve bool) (*PaymentIntent, error
 	if err != nil {
 		return nil, err
 	}
-	if pi.Status != "requires_action" || pi.PaymentMethod == nil {
+	if pi.Status != IntentRequiresAction || pi.PaymentMethod == nil {
 		return pi, nil
 	}
 	pm, err := Get[PaymentMethod](op, *pi.PaymentMethod)
@@ -581,7 +583,7 @@ func (op *Op) AnswerSofortIntent(id string, approve bool) (*PaymentIntent, error
 	prev := clone(pi)
 	pi.NextAction = nil
 	if !approve {
-		pi.Status = "requires_payment_method"
+		pi.Status = IntentRequiresPaymentMethod
 		pi.LastPaymentError = &PaymentError{Type: "invalid_request_error", Code: "payment_intent_authentication_failure",
 			Message:         "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.",
 			PaymentMethodID: pm.ID, PaymentMethodType: pm.Type}
@@ -596,7 +598,7 @@ func (op *Op) AnswerSofortIntent(id string, approve bool) (*PaymentIntent, error
 		return nil, err
 	}
 	pi.LatestCharge = &c.ID
-	pi.Status = "processing"
+	pi.Status = IntentProcessing
 	if err := op.save(pi); err != nil {
 		return nil, err
 	}
@@ -690,12 +692,12 @@ func (op *Op) intentFollowsCharge(c *Charge) error {
 		return nil
 	}
 	pi, err := followed(op.GetPaymentIntent(c.PaymentIntent))
-	if err != nil || pi == nil || pi.Status != "processing" {
+	if err != nil || pi == nil || pi.Status != IntentProcessing {
 		return err
 	}
 	prev := clone(pi)
-	if c.Status == "succeeded" {
-		pi.Status, pi.AmountReceived = "succeeded", c.Amount
+	if c.Status == ChargeSucceeded {
+		pi.Status, pi.AmountReceived = IntentSucceeded, c.Amount
 		if err := op.save(pi); err != nil {
 			return err
 		}
@@ -703,7 +705,7 @@ func (op *Op) intentFollowsCharge(c *Charge) error {
 			return err
 		}
 	} else {
-		pi.Status = "requires_payment_method"
+		pi.Status = IntentRequiresPaymentMethod
 		pi.LastPaymentError = &PaymentError{Type: "card_error", Code: deref(c.FailureCode), Message: deref(c.FailureMessage),
 			Charge: c.ID, PaymentMethodID: deref(pi.PaymentMethod), PaymentMethodType: c.Method.Type}
 		pi.PaymentMethod = nil

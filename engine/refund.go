@@ -16,7 +16,7 @@ type Refund struct {
 	Customer                  string            `json:"customer,omitempty"`
 	Amount                    int64             `json:"amount"`
 	Currency                  string            `json:"currency"`
-	Status                    string            `json:"status"` // pending, succeeded, failed, canceled
+	Status                    RefundStatus      `json:"status"`
 	Reason                    *string           `json:"reason"`
 	Metadata                  map[string]string `json:"metadata"`
 	Reference                 string            `json:"reference,omitempty"`
@@ -35,7 +35,7 @@ func (*Refund) ObjectType() string { return "refund" }
 
 // Index implements Object.
 func (r *Refund) Index() Index {
-	return Index{Kind: r.Origin, Parent: r.Charge, Status: r.Status, Customer: r.Customer, Lookup: r.PaymentIntent}
+	return Index{Kind: r.Origin, Parent: r.Charge, Status: string(r.Status), Customer: r.Customer, Lookup: r.PaymentIntent}
 }
 
 // RefundParams create a refund.
@@ -82,10 +82,10 @@ func (op *Op) CreateRefund(p RefundParams) (*Refund, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Status == "failed" {
+	if c.Status == ChargeFailed {
 		return nil, Errorf(KindState, "charge_not_refundable", "charge", "The charge %s failed, so there is nothing to refund.", c.ID)
 	}
-	if p.Window.AfterSettlement && c.Status != "succeeded" {
+	if p.Window.AfterSettlement && c.Status != ChargeSucceeded {
 		return nil, Errorf(KindState, "refund_not_allowed", "charge", "The charge %s has not settled; only settled payments can be refunded.", c.ID)
 	}
 	if c.Disputed {
@@ -115,7 +115,7 @@ func (op *Op) CreateRefund(p RefundParams) (*Refund, error) {
 		id = NewID(prefix)
 	}
 	r := &Refund{Meta: Meta{ID: id, Created: now.Unix(), ClockID: c.ClockID}, Origin: c.Origin, Charge: c.ID,
-		PaymentIntent: c.PaymentIntent, Customer: c.Customer, Amount: amount, Currency: c.Currency, Status: "pending",
+		PaymentIntent: c.PaymentIntent, Customer: c.Customer, Amount: amount, Currency: c.Currency, Status: RefundPending,
 		Metadata: p.Metadata.apply(nil), Reference: p.Reference}
 	applyPtr(&r.Reason, p.Reason)
 	prevCharge := clone(c)
@@ -123,7 +123,7 @@ func (op *Op) CreateRefund(p RefundParams) (*Refund, error) {
 	if err := op.save(c); err != nil {
 		return nil, err
 	}
-	if c.Status == "pending" {
+	if c.Status == ChargePending {
 		reason := "charge_pending"
 		r.PendingReason = &reason
 		if err := op.insert(r); err != nil {
@@ -199,7 +199,7 @@ func (op *Op) refundTransfer(c *Charge, r *Refund, at time.Time) bank.Instructio
 
 // carryOutPendingRefunds starts the refunds made while c was pending.
 func (op *Op) carryOutPendingRefunds(c *Charge) error {
-	rs, err := List[Refund](op, ListParams{Parent: c.ID, Status: "pending", Limit: 1000})
+	rs, err := List[Refund](op, ListParams{Parent: c.ID, Status: string(RefundPending), Limit: 1000})
 	if err != nil {
 		return err
 	}
@@ -220,7 +220,7 @@ func (op *Op) carryOutPendingRefunds(c *Charge) error {
 
 // cancelPendingRefunds cancels the refunds of a charge that failed.
 func (op *Op) cancelPendingRefunds(c *Charge) error {
-	rs, err := List[Refund](op, ListParams{Parent: c.ID, Status: "pending", Limit: 1000})
+	rs, err := List[Refund](op, ListParams{Parent: c.ID, Status: string(RefundPending), Limit: 1000})
 	if err != nil {
 		return err
 	}
@@ -229,7 +229,7 @@ func (op *Op) cancelPendingRefunds(c *Charge) error {
 	}
 	for _, r := range rs {
 		prev := clone(r)
-		r.Status, r.PendingReason = "canceled", nil
+		r.Status, r.PendingReason = RefundCanceled, nil
 		c.AmountRefunded -= r.Amount
 		if err := op.save(r); err != nil {
 			return err
@@ -256,7 +256,7 @@ func (op *Op) retryRefundsAwaitingAttributes(s *Source) error {
 		return err
 	}
 	for _, c := range cs {
-		rs, err := List[Refund](op, ListParams{Parent: c.ID, Status: "pending", Limit: 1000})
+		rs, err := List[Refund](op, ListParams{Parent: c.ID, Status: string(RefundPending), Limit: 1000})
 		if err != nil {
 			return err
 		}
@@ -310,7 +310,7 @@ func (op *Op) refundFailed(r *Refund) error {
 	}
 	prev := clone(r)
 	reason := "declined"
-	r.Status, r.FailureReason = "failed", &reason
+	r.Status, r.FailureReason = RefundFailed, &reason
 	bt, err := op.addBalanceTransaction(r.ClockID, "payment_failure_refund", "refund_failure", r.ID, r.Currency, r.Amount, nil, "REFUND FAILURE")
 	if err != nil {
 		return err
@@ -336,7 +336,7 @@ func (op *Op) refundCredited(r *Refund) error {
 		return err
 	}
 	prev := clone(r)
-	r.Status = "succeeded"
+	r.Status = RefundSucceeded
 	if err := op.save(r); err != nil {
 		return err
 	}

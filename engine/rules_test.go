@@ -18,7 +18,7 @@ func code(err error) string {
 }
 
 // insertCharge stores a charge in status with the given amount, created now.
-func (te *testEngine) insertCharge(t *testing.T, id, status string, amount int64) {
+func (te *testEngine) insertCharge(t *testing.T, id string, status ChargeStatus, amount int64) {
 	t.Helper()
 	now := te.wall.Now()
 	te.update(t, func(op *Op) error {

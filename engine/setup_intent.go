@@ -6,7 +6,7 @@ import "slices"
 // (except Sofort's 1 EUR verification payment, refunded at once).
 type SetupIntent struct {
 	Meta
-	Status             string            `json:"status"`
+	Status             IntentStatus      `json:"status"`
 	Customer           string            `json:"customer,omitempty"`
 	Description        *string           `json:"description"`
 	Metadata           map[string]string `json:"metadata"`
@@ -47,7 +47,7 @@ func init() {
 func (*SetupIntent) ObjectType() string { return "setup_intent" }
 
 // Index implements Object.
-func (si *SetupIntent) Index() Index { return Index{Customer: si.Customer, Status: si.Status} }
+func (si *SetupIntent) Index() Index { return Index{Customer: si.Customer, Status: string(si.Status)} }
 
 // ObjectType implements Object.
 func (*SetupAttempt) ObjectType() string { return "setup_attempt" }
@@ -86,7 +86,7 @@ func (op *Op) CreateSetupIntent(p SetupIntentParams) (*SetupIntent, error) {
 	if err != nil {
 		return nil, err
 	}
-	si := &SetupIntent{Status: "requires_payment_method", Metadata: p.Metadata.apply(nil), Usage: "off_session",
+	si := &SetupIntent{Status: IntentRequiresPaymentMethod, Metadata: p.Metadata.apply(nil), Usage: "off_session",
 		CheckoutSession: p.CheckoutSession}
 	if p.Usage != "" {
 		if p.Usage != "off_session" && p.Usage != "on_session" {
@@ -151,8 +151,8 @@ func (op *Op) applySIParams(si *SetupIntent, p SetupIntentParams) error {
 		}
 		si.PaymentMethod = &pm.ID
 	}
-	if si.PaymentMethod != nil && si.Status == "requires_payment_method" {
-		si.Status = "requires_confirmation"
+	if si.PaymentMethod != nil && si.Status == IntentRequiresPaymentMethod {
+		si.Status = IntentRequiresConfirmation
 	}
 	return nil
 }
@@ -173,7 +173,7 @@ func (op *Op) UpdateSetupIntent(id string, p SetupIntentParams) (*SetupIntent, e
 		return nil, err
 	}
 	if !awaitingConfirmation(si.Status) {
-		return nil, unexpectedState("setup_intent", si.ID, si.Status, "update")
+		return nil, unexpectedState("setup_intent", si.ID, string(si.Status), "update")
 	}
 	if p.Customer.Set && !p.Customer.Null {
 		c, err := op.LiveCustomer(p.Customer.V, "customer")
@@ -203,7 +203,7 @@ func (op *Op) ConfirmSetupIntent(id string, p SetupIntentParams) (*SetupIntent, 
 		return nil, err
 	}
 	if !awaitingConfirmation(si.Status) {
-		return nil, unexpectedState("setup_intent", si.ID, si.Status, "confirm")
+		return nil, unexpectedState("setup_intent", si.ID, string(si.Status), "confirm")
 	}
 	if len(p.PaymentMethodTypes) > 0 {
 		if err := op.validatePMTypes(p.PaymentMethodTypes, "payment_method_types"); err != nil {
@@ -267,7 +267,7 @@ func (op *Op) confirmSI(si *SetupIntent, p SetupIntentParams) (*SetupIntent, err
 				return nil, err
 			}
 		}
-		si.Status, si.Mandate, si.NextAction = "succeeded", &m.ID, nil
+		si.Status, si.Mandate, si.NextAction = IntentSucceeded, &m.ID, nil
 		if err := op.save(si); err != nil {
 			return nil, err
 		}
@@ -283,7 +283,7 @@ func (op *Op) confirmSI(si *SetupIntent, p SetupIntentParams) (*SetupIntent, err
 		if err := op.insert(att); err != nil {
 			return nil, err
 		}
-		si.Status = "requires_action"
+		si.Status = IntentRequiresAction
 		si.NextAction = &NextAction{Type: "redirect_to_url", ReturnURL: deref(si.ReturnURL)}
 		if err := op.save(si); err != nil {
 			return nil, err
@@ -311,7 +311,7 @@ func (op *Op) AnswerSofortSetup(id string, approve bool) (*SetupIntent, error) {
 	if err != nil {
 		return nil, err
 	}
-	if si.Status != "requires_action" || si.LatestAttempt == nil {
+	if si.Status != IntentRequiresAction || si.LatestAttempt == nil {
 		return si, nil
 	}
 	att, err := GetForUpdate[SetupAttempt](op, *si.LatestAttempt)
@@ -332,7 +332,7 @@ func (op *Op) AnswerSofortSetup(id string, approve bool) (*SetupIntent, error) {
 		if err := op.save(att); err != nil {
 			return nil, err
 		}
-		si.Status, si.LastSetupError, si.PaymentMethod = "requires_payment_method", perr, nil
+		si.Status, si.LastSetupError, si.PaymentMethod = IntentRequiresPaymentMethod, perr, nil
 		if err := op.save(si); err != nil {
 			return nil, err
 		}
@@ -360,7 +360,7 @@ func (op *Op) AnswerSofortSetup(id string, approve bool) (*SetupIntent, error) {
 	if err := op.save(att); err != nil {
 		return nil, err
 	}
-	si.Status, si.Mandate = "succeeded", &gm.ID
+	si.Status, si.Mandate = IntentSucceeded, &gm.ID
 	if err := op.save(si); err != nil {
 		return nil, err
 	}
@@ -374,10 +374,10 @@ func (op *Op) CancelSetupIntent(id string, reason Opt[string]) (*SetupIntent, er
 		return nil, err
 	}
 	if !awaitingConfirmation(si.Status) {
-		return nil, unexpectedState("setup_intent", si.ID, si.Status, "cancel")
+		return nil, unexpectedState("setup_intent", si.ID, string(si.Status), "cancel")
 	}
 	prev := clone(si)
-	si.Status, si.NextAction = "canceled", nil
+	si.Status, si.NextAction = IntentCanceled, nil
 	applyPtr(&si.CancellationReason, reason)
 	if si.LatestAttempt != nil {
 		if att, err := Get[SetupAttempt](op, *si.LatestAttempt); err == nil && att.Status == "requires_action" {

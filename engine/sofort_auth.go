@@ -15,7 +15,7 @@ type SofortRequest struct {
 	// Status is the intent's status: requires_action while the payer can
 	// still decide, processing or succeeded once authorised,
 	// requires_payment_method once refused.
-	Status string
+	Status IntentStatus
 	// CheckoutSession names the Checkout Session the intent belongs to, if any.
 	CheckoutSession string
 }
@@ -35,7 +35,7 @@ func (op *Op) SofortRequestFor(id, secret string) (*SofortRequest, error) {
 		if !pi.CheckClientSecret(secret) {
 			return nil, NotFound("id", "payment", id)
 		}
-		r.Amount, r.ReturnURL, r.Pending, pmID = pi.Amount, deref(pi.ReturnURL), pi.Status == "requires_action", attemptedPM(pi.PaymentMethod, pi.LastPaymentError)
+		r.Amount, r.ReturnURL, r.Pending, pmID = pi.Amount, deref(pi.ReturnURL), pi.Status == IntentRequiresAction, attemptedPM(pi.PaymentMethod, pi.LastPaymentError)
 		r.Descriptor, r.Status, r.CheckoutSession = deref(pi.StatementDescriptor), pi.Status, pi.CheckoutSession
 	case strings.HasPrefix(id, "seti_"):
 		si, err := Get[SetupIntent](op, id)
@@ -45,7 +45,7 @@ func (op *Op) SofortRequestFor(id, secret string) (*SofortRequest, error) {
 		if !si.CheckClientSecret(secret) {
 			return nil, NotFound("id", "payment", id)
 		}
-		r.Amount, r.ReturnURL, r.Pending, pmID = sofortVerificationAmount, deref(si.ReturnURL), si.Status == "requires_action", attemptedPM(si.PaymentMethod, si.LastSetupError)
+		r.Amount, r.ReturnURL, r.Pending, pmID = sofortVerificationAmount, deref(si.ReturnURL), si.Status == IntentRequiresAction, attemptedPM(si.PaymentMethod, si.LastSetupError)
 		r.Status, r.CheckoutSession = si.Status, si.CheckoutSession
 	default:
 		return nil, NotFound("id", "payment", id)

@@ -17,7 +17,7 @@ import (
 type Source struct {
 	Meta
 	Type                string            `json:"type"`
-	Status              string            `json:"status"`
+	Status              SourceStatus      `json:"status"`
 	Amount              *int64            `json:"amount"`
 	Currency            *string           `json:"currency"`
 	Flow                string            `json:"flow"`
@@ -118,7 +118,9 @@ func init() { register(&Source{}) }
 func (*Source) ObjectType() string { return "source" }
 
 // Index implements Object.
-func (s *Source) Index() Index { return Index{Kind: s.Type, Customer: s.Customer, Status: s.Status} }
+func (s *Source) Index() Index {
+	return Index{Kind: s.Type, Customer: s.Customer, Status: string(s.Status)}
+}
 
 // SourceTypes are the source types Kontor implements.
 var SourceTypes = []string{"sofort", "sepa_debit", "sepa_credit_transfer"}
@@ -225,7 +227,7 @@ func (op *Op) CreateSource(p SourceParams) (*Source, error) {
 	}
 	now := op.Now(clockID)
 	cur := "eur"
-	s := &Source{Meta: Meta{ID: NewID("src_"), Created: now.Unix(), ClockID: clockID}, Type: p.Type, Status: "pending",
+	s := &Source{Meta: Meta{ID: NewID("src_"), Created: now.Unix(), ClockID: clockID}, Type: p.Type, Status: SourcePending,
 		Currency: &cur, ClientSecret: "src_client_secret_" + RandomString(24), Metadata: map[string]string{}}
 	applyOwner(&s.Owner, p.Owner)
 	s.Metadata = p.Metadata.apply(s.Metadata)
@@ -248,7 +250,7 @@ func (op *Op) CreateSource(p SourceParams) (*Source, error) {
 			return nil, err
 		}
 	}
-	if s.Status == "chargeable" && p.Type == "sepa_debit" {
+	if s.Status == SourceChargeable && p.Type == "sepa_debit" {
 		if err := op.emit("source.chargeable", s, nil); err != nil {
 			return nil, err
 		}
@@ -366,7 +368,7 @@ func (op *Op) newSepaDebitSource(s *Source, p SourceParams) error {
 	sd.Account, sd.Mandate, sd.MandateReference = m.Account, m.ID, m.Reference
 	sd.NotificationMethod = p.NotificationMethod
 	s.SepaDebit = sd
-	s.Flow, s.Usage, s.Status = "none", "reusable", "chargeable"
+	s.Flow, s.Usage, s.Status = "none", "reusable", SourceChargeable
 	s.ChargeableAt = s.Created
 	return nil
 }
@@ -560,9 +562,9 @@ func (op *Op) receiveCreditTransfer(s *Source, amount int64, reference, senderIB
 	}
 	prev := clone(s)
 	s.CreditTransfer.AmountReceived += amount
-	becameChargeable := s.Status == "pending"
+	becameChargeable := s.Status == SourcePending
 	if becameChargeable {
-		s.Status, s.ChargeableAt = "chargeable", now.Unix()
+		s.Status, s.ChargeableAt = SourceChargeable, now.Unix()
 	}
 	if err := op.save(s); err != nil {
 		return nil, err
@@ -630,14 +632,14 @@ func (op *Op) decideSofort(id, failReason string) (*Source, error) {
 	if s.Type != "sofort" {
 		return nil, Errorf(KindState, "source_not_redirect", "source", "Only sofort sources are authorised by redirect.")
 	}
-	if s.Status != "pending" {
+	if s.Status != SourcePending {
 		return s, nil
 	}
 	prev := clone(s)
 	now := op.Now(s.ClockID)
 	if !approve {
 		reason := failReason
-		s.Status, s.Redirect.Status, s.Redirect.FailureReason = "failed", "failed", &reason
+		s.Status, s.Redirect.Status, s.Redirect.FailureReason = SourceFailed, "failed", &reason
 		if err := op.CancelTimers(s.ID, ""); err != nil {
 			return nil, err
 		}
@@ -657,7 +659,7 @@ func (op *Op) decideSofort(id, failReason string) (*Source, error) {
 	s.Sofort.Payer = &acct
 	s.Sofort.IBANLast4, s.Sofort.BankCode, s.Sofort.BankName, s.Sofort.BIC, s.Sofort.VerifiedName = &last4, &bankCode, &bankName, &bic, &verified
 	s.Owner.VerifiedName = &verified
-	s.Status, s.Redirect.Status, s.ChargeableAt = "chargeable", "succeeded", now.Unix()
+	s.Status, s.Redirect.Status, s.ChargeableAt = SourceChargeable, "succeeded", now.Unix()
 	if err := op.CancelTimers(s.ID, ""); err != nil {
 		return nil, err
 	}
@@ -684,11 +686,11 @@ func authorizeSofortSource(op *Op, t *Timer) error {
 // expireSource cancels a source that was not charged in time.
 func expireSource(op *Op, t *Timer) error {
 	s, err := followed(GetForUpdate[Source](op, t.ObjectID))
-	if err != nil || s == nil || s.Status != "pending" && s.Status != "chargeable" {
+	if err != nil || s == nil || s.Status != SourcePending && s.Status != SourceChargeable {
 		return err
 	}
 	prev := clone(s)
-	s.Status = "canceled"
+	s.Status = SourceCanceled
 	if s.Redirect != nil && s.Redirect.Status == "pending" {
 		reason := "user_abort"
 		s.Redirect.Status, s.Redirect.FailureReason = "failed", &reason
@@ -714,10 +716,10 @@ func (op *Op) saveSourceChanged(s, prev *Source) error {
 // ConsumeSource marks a source as used up (charged single-use, charged
 // unattached, or detached from its customer).
 func (op *Op) consumeSource(s *Source) error {
-	if s.Status == "consumed" {
+	if s.Status == SourceConsumed {
 		return nil
 	}
-	s.Status = "consumed"
+	s.Status = SourceConsumed
 	if err := op.CancelTimers(s.ID, timerSourceExpire); err != nil {
 		return err
 	}

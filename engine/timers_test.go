@@ -110,9 +110,9 @@ func (te *testEngine) timers(t *testing.T) []store.Timer {
 	return ts
 }
 
-func (te *testEngine) chargeStatus(t *testing.T, id string) string {
+func (te *testEngine) chargeStatus(t *testing.T, id string) ChargeStatus {
 	t.Helper()
-	var status string
+	var status ChargeStatus
 	te.view(t, func(op *Op) error {
 		c, err := op.GetCharge(id)
 		if err == nil {

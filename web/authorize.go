@@ -181,7 +181,7 @@ func sourcePayment(s *engine.Source, acct *engine.Account) (*payment, error) {
 			{"Return URL", s.Redirect.ReturnURL},
 		},
 		Pending:   s.Status == "pending",
-		Outcome:   sofortOutcomes[s.Status],
+		Outcome:   sofortOutcomes[string(s.Status)],
 		ReturnURL: s.Redirect.ReturnURL,
 		Return:    url.Values{"source": {s.ID}, "livemode": {"false"}, "client_secret": {s.ClientSecret}},
 	}, nil

@@ -102,6 +102,6 @@ func intentPayment(r *engine.SofortRequest, acct *engine.Account) *payment {
 	if status != "" {
 		ret.Set("redirect_status", status)
 	}
-	return &payment{Title: title, Details: details, Pending: r.Pending, Outcome: intentOutcomes[r.Status],
+	return &payment{Title: title, Details: details, Pending: r.Pending, Outcome: intentOutcomes[string(r.Status)],
 		ReturnURL: r.ReturnURL, Return: ret}
 }

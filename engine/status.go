@@ -1,0 +1,74 @@
+package engine
+
+// The statuses of the engine's state machines. Each object kind has its own
+// named type, so a status of one kind cannot be given to another; the
+// string values are the stored ones (and the default dialect's wire values,
+// which other dialects map in their own tables).
+
+// ChargeStatus is the status of a Charge.
+type ChargeStatus string
+
+// Charge statuses.
+const (
+	ChargePending   ChargeStatus = "pending"
+	ChargeSucceeded ChargeStatus = "succeeded"
+	ChargeFailed    ChargeStatus = "failed"
+)
+
+// RefundStatus is the status of a Refund.
+type RefundStatus string
+
+// Refund statuses.
+const (
+	RefundPending   RefundStatus = "pending"
+	RefundSucceeded RefundStatus = "succeeded"
+	RefundFailed    RefundStatus = "failed"
+	RefundCanceled  RefundStatus = "canceled"
+)
+
+// DisputeStatus is the status of a Dispute. A SEPA dispute is lost the
+// moment it is opened (no evidence, no appeal); needs_response is the
+// status of a dispute before it is booked.
+type DisputeStatus string
+
+// Dispute statuses.
+const (
+	DisputeNeedsResponse DisputeStatus = "needs_response"
+	DisputeLost          DisputeStatus = "lost"
+)
+
+// MandateStatus is the status of a Mandate.
+type MandateStatus string
+
+// Mandate statuses.
+const (
+	MandateActive   MandateStatus = "active"
+	MandateInactive MandateStatus = "inactive"
+	MandatePending  MandateStatus = "pending"
+)
+
+// IntentStatus is the status of a PaymentIntent or a SetupIntent: both
+// follow the same state machine (a setup intent never captures).
+type IntentStatus string
+
+// Intent statuses.
+const (
+	IntentRequiresPaymentMethod IntentStatus = "requires_payment_method"
+	IntentRequiresConfirmation  IntentStatus = "requires_confirmation"
+	IntentRequiresAction        IntentStatus = "requires_action"
+	IntentProcessing            IntentStatus = "processing"
+	IntentSucceeded             IntentStatus = "succeeded"
+	IntentCanceled              IntentStatus = "canceled"
+)
+
+// SourceStatus is the status of a Source.
+type SourceStatus string
+
+// Source statuses.
+const (
+	SourcePending    SourceStatus = "pending"
+	SourceChargeable SourceStatus = "chargeable"
+	SourceConsumed   SourceStatus = "consumed"
+	SourceCanceled   SourceStatus = "canceled"
+	SourceFailed     SourceStatus = "failed"
+)
