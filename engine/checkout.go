@@ -9,24 +9,24 @@ import (
 // CheckoutSession is a hosted payment or setup page's state.
 type CheckoutSession struct {
 	Meta
-	Mode               string            `json:"mode"` // payment, setup
-	Status             string            `json:"status"`
-	PaymentStatus      string            `json:"payment_status"`
-	Customer           string            `json:"customer,omitempty"`
-	CustomerEmail      *string           `json:"customer_email"`
-	Currency           *string           `json:"currency"`
-	AmountTotal        *int64            `json:"amount_total"`
-	LineItems          []LineItem        `json:"line_items"`
-	PaymentMethodTypes []string          `json:"payment_method_types"`
-	SuccessURL         *string           `json:"success_url"`
-	CancelURL          *string           `json:"cancel_url"`
-	Metadata           map[string]string `json:"metadata"`
-	ClientReferenceID  *string           `json:"client_reference_id"`
-	ExpiresAt          int64             `json:"expires_at"`
-	SetupIntent        *string           `json:"setup_intent"`
-	PaymentIntent      *string           `json:"payment_intent"`
-	Locale             *string           `json:"locale"`
-	SubmitError        string            `json:"submit_error,omitempty"`
+	Mode               string               `json:"mode"` // payment, setup
+	Status             SessionStatus        `json:"status"`
+	PaymentStatus      SessionPaymentStatus `json:"payment_status"`
+	Customer           string               `json:"customer,omitempty"`
+	CustomerEmail      *string              `json:"customer_email"`
+	Currency           *string              `json:"currency"`
+	AmountTotal        *int64               `json:"amount_total"`
+	LineItems          []LineItem           `json:"line_items"`
+	PaymentMethodTypes []string             `json:"payment_method_types"`
+	SuccessURL         *string              `json:"success_url"`
+	CancelURL          *string              `json:"cancel_url"`
+	Metadata           map[string]string    `json:"metadata"`
+	ClientReferenceID  *string              `json:"client_reference_id"`
+	ExpiresAt          int64                `json:"expires_at"`
+	SetupIntent        *string              `json:"setup_intent"`
+	PaymentIntent      *string              `json:"payment_intent"`
+	Locale             *string              `json:"locale"`
+	SubmitError        string               `json:"submit_error,omitempty"`
 }
 
 // LineItem is one line of a payment-mode session.
@@ -46,7 +46,7 @@ func (*CheckoutSession) ObjectType() string { return "checkout.session" }
 
 // Index implements Object.
 func (s *CheckoutSession) Index() Index {
-	return Index{Kind: s.Mode, Customer: s.Customer, Status: s.Status, Lookup: deref(s.PaymentIntent)}
+	return Index{Kind: s.Mode, Customer: s.Customer, Status: string(s.Status), Lookup: deref(s.PaymentIntent)}
 }
 
 const timerCheckoutExpire = "checkout.expire"
@@ -91,7 +91,7 @@ func (op *Op) CreateCheckoutSession(p CheckoutParams) (*CheckoutSession, error) 
 	if err != nil {
 		return nil, err
 	}
-	s := &CheckoutSession{Mode: p.Mode, Status: "open", PaymentStatus: "unpaid", Metadata: p.Metadata.apply(nil),
+	s := &CheckoutSession{Mode: p.Mode, Status: SessionOpen, PaymentStatus: SessionUnpaid, Metadata: p.Metadata.apply(nil),
 		SuccessURL: &p.SuccessURL}
 	if p.CancelURL != "" {
 		s.CancelURL = &p.CancelURL
@@ -164,7 +164,7 @@ func (op *Op) CreateCheckoutSession(p CheckoutParams) (*CheckoutSession, error) 
 		} else if slices.Contains(types, "sofort") {
 			return nil, Invalid("parameter_missing", "currency", "currency is required in setup mode when sofort is among the payment method types.")
 		}
-		s.PaymentStatus = "no_payment_required"
+		s.PaymentStatus = SessionNoPaymentRequired
 	}
 	now := op.Now(clockID)
 	s.ID = "cs_test_" + RandomString(58)
@@ -211,12 +211,12 @@ func (op *Op) ExpireCheckoutSession(id string) (*CheckoutSession, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.Status != "open" {
+	if s.Status != SessionOpen {
 		return nil, Errorf(KindState, "checkout_session_not_open", "session",
 			"Only Checkout Sessions with a status of open can be expired; this one is %s.", s.Status)
 	}
 	prev := clone(s)
-	s.Status = "expired"
+	s.Status = SessionExpired
 	if s.PaymentIntent != nil {
 		if pi, err := op.GetPaymentIntent(*s.PaymentIntent); err == nil && pi.Status != IntentProcessing && pi.Status != IntentSucceeded && pi.Status != IntentCanceled {
 			if _, err := op.CancelPaymentIntent(pi.ID, Some("expired")); err != nil {
@@ -266,7 +266,7 @@ func (op *Op) SubmitCheckout(id string, sub CheckoutSubmission) (*CheckoutSessio
 	if err != nil {
 		return nil, "", err
 	}
-	if s.Status != "open" {
+	if s.Status != SessionOpen {
 		return nil, "", Errorf(KindState, "checkout_session_not_open", "session", "This Checkout Session is %s.", s.Status)
 	}
 	if !slices.Contains(s.PaymentMethodTypes, sub.Method) {
@@ -319,7 +319,7 @@ func (op *Op) SubmitCheckout(id string, sub CheckoutSubmission) (*CheckoutSessio
 		if si.Status == IntentRequiresAction {
 			next = si.ID
 		} else if si.Status == IntentSucceeded {
-			s.Status = "complete"
+			s.Status = SessionComplete
 		}
 	case "payment":
 		pp := PaymentIntentParams{Amount: s.AmountTotal, Currency: "eur", Customer: optOf(nonEmpty(s.Customer)),
@@ -334,13 +334,13 @@ func (op *Op) SubmitCheckout(id string, sub CheckoutSubmission) (*CheckoutSessio
 		case IntentRequiresAction:
 			next = pi.ID
 		case IntentProcessing, IntentSucceeded:
-			s.Status = "complete"
+			s.Status = SessionComplete
 		}
 	}
 	if err := op.save(s); err != nil {
 		return nil, "", err
 	}
-	if s.Status == "complete" {
+	if s.Status == SessionComplete {
 		return s, "", op.completeCheckout(s, prev)
 	}
 	return s, next, nil
@@ -356,10 +356,10 @@ func nonEmpty(s string) *string {
 func (op *Op) completeCheckout(s, prev *CheckoutSession) error {
 	if s.Mode == "payment" && s.PaymentIntent != nil {
 		if pi, err := op.GetPaymentIntent(*s.PaymentIntent); err == nil && pi.Status == IntentSucceeded {
-			s.PaymentStatus = "paid"
+			s.PaymentStatus = SessionPaid
 		}
 	}
-	s.Status = "complete"
+	s.Status = SessionComplete
 	if err := op.CancelTimers(s.ID, timerCheckoutExpire); err != nil {
 		return err
 	}
@@ -372,7 +372,7 @@ func (op *Op) completeCheckout(s, prev *CheckoutSession) error {
 // expireCheckout expires a checkout session still open at its expiry time.
 func expireCheckout(op *Op, t *Timer) error {
 	s, err := followed(op.GetCheckoutSession(t.ObjectID))
-	if err != nil || s == nil || s.Status != "open" {
+	if err != nil || s == nil || s.Status != SessionOpen {
 		return err
 	}
 	_, err = op.ExpireCheckoutSession(s.ID)
@@ -389,7 +389,7 @@ func (op *Op) checkoutFollowsSetup(si *SetupIntent) error {
 	// (SEPA Direct Debit) is not recorded yet: SubmitCheckout records and
 	// completes it on the same copy of the session (see GetCheckoutSession).
 	s, err := followed(op.GetCheckoutSession(si.CheckoutSession))
-	if err != nil || s == nil || s.Status != "open" || deref(s.SetupIntent) != si.ID {
+	if err != nil || s == nil || s.Status != SessionOpen || deref(s.SetupIntent) != si.ID {
 		return err
 	}
 	return op.completeCheckout(s, clone(s))
@@ -402,13 +402,13 @@ func (op *Op) checkoutFollowsIntent(pi *PaymentIntent) error {
 		return nil
 	}
 	s, err := followed(op.GetCheckoutSession(pi.CheckoutSession))
-	if err != nil || s == nil || s.Status != "complete" || deref(s.PaymentIntent) != pi.ID {
+	if err != nil || s == nil || s.Status != SessionComplete || deref(s.PaymentIntent) != pi.ID {
 		return err
 	}
 	prev := clone(s)
 	switch pi.Status {
 	case IntentSucceeded:
-		s.PaymentStatus = "paid"
+		s.PaymentStatus = SessionPaid
 		if err := op.save(s); err != nil {
 			return err
 		}
@@ -425,7 +425,7 @@ func (op *Op) sofortIntentProcessing(pi *PaymentIntent) error {
 		return nil
 	}
 	s, err := followed(op.GetCheckoutSession(pi.CheckoutSession))
-	if err != nil || s == nil || s.Status != "open" || deref(s.PaymentIntent) != pi.ID {
+	if err != nil || s == nil || s.Status != SessionOpen || deref(s.PaymentIntent) != pi.ID {
 		return err
 	}
 	return op.completeCheckout(s, clone(s))

@@ -31,7 +31,7 @@ type SetupAttempt struct {
 	SetupIntent   string         `json:"setup_intent"`
 	Customer      string         `json:"customer,omitempty"`
 	PaymentMethod string         `json:"payment_method"`
-	Status        string         `json:"status"`
+	Status        AttemptStatus  `json:"status"`
 	Usage         string         `json:"usage"`
 	Type          string         `json:"type"`
 	Sofort        *SofortDetails `json:"sofort,omitempty"`
@@ -54,7 +54,7 @@ func (*SetupAttempt) ObjectType() string { return "setup_attempt" }
 
 // Index implements Object.
 func (a *SetupAttempt) Index() Index {
-	return Index{Parent: a.SetupIntent, Customer: a.Customer, Status: a.Status, Kind: a.Type}
+	return Index{Parent: a.SetupIntent, Customer: a.Customer, Status: string(a.Status), Kind: a.Type}
 }
 
 // CheckClientSecret reports whether secret is the intent's client secret.
@@ -254,7 +254,7 @@ func (op *Op) confirmSI(si *SetupIntent, p SetupIntentParams) (*SetupIntent, err
 		if err != nil {
 			return nil, err
 		}
-		att.Status = "succeeded"
+		att.Status = AttemptSucceeded
 		if err := op.insert(att); err != nil {
 			return nil, err
 		}
@@ -279,7 +279,7 @@ func (op *Op) confirmSI(si *SetupIntent, p SetupIntentParams) (*SetupIntent, err
 		if si.ReturnURL == nil && si.CheckoutSession == "" {
 			return nil, Invalid("parameter_missing", "return_url", "A return_url is required to confirm a Sofort SetupIntent: the customer is redirected to authorise a 1 EUR payment.")
 		}
-		att.Status = "requires_action"
+		att.Status = AttemptRequiresAction
 		if err := op.insert(att); err != nil {
 			return nil, err
 		}
@@ -328,7 +328,7 @@ func (op *Op) AnswerSofortSetup(id string, approve bool) (*SetupIntent, error) {
 		perr := &PaymentError{Type: "invalid_request_error", Code: "setup_intent_authentication_failure",
 			Message:         "The latest attempt to set up the payment method has failed because authentication failed.",
 			PaymentMethodID: pm.ID, PaymentMethodType: pm.Type}
-		att.Status, att.SetupError = "failed", perr
+		att.Status, att.SetupError = AttemptFailed, perr
 		if err := op.save(att); err != nil {
 			return nil, err
 		}
@@ -353,7 +353,7 @@ func (op *Op) AnswerSofortSetup(id string, approve bool) (*SetupIntent, error) {
 	if err != nil {
 		return nil, err
 	}
-	att.Status = "succeeded"
+	att.Status = AttemptSucceeded
 	details := *c.Method.Sofort
 	details.GeneratedSepaDebit, details.GeneratedSepaDebitMandate = &gpm.ID, &gm.ID
 	att.Sofort = &details
@@ -380,8 +380,8 @@ func (op *Op) CancelSetupIntent(id string, reason Opt[string]) (*SetupIntent, er
 	si.Status, si.NextAction = IntentCanceled, nil
 	applyPtr(&si.CancellationReason, reason)
 	if si.LatestAttempt != nil {
-		if att, err := Get[SetupAttempt](op, *si.LatestAttempt); err == nil && att.Status == "requires_action" {
-			att.Status = "abandoned"
+		if att, err := Get[SetupAttempt](op, *si.LatestAttempt); err == nil && att.Status == AttemptRequiresAction {
+			att.Status = AttemptAbandoned
 			if err := op.save(att); err != nil {
 				return nil, err
 			}

@@ -72,3 +72,44 @@ const (
 	SourceCanceled   SourceStatus = "canceled"
 	SourceFailed     SourceStatus = "failed"
 )
+
+// SessionStatus is the status of a hosted payment session (CheckoutSession).
+type SessionStatus string
+
+// Session statuses.
+const (
+	SessionOpen     SessionStatus = "open"
+	SessionComplete SessionStatus = "complete"
+	SessionExpired  SessionStatus = "expired"
+)
+
+// SessionPaymentStatus tells whether a session's money has arrived.
+type SessionPaymentStatus string
+
+// Session payment statuses.
+const (
+	SessionUnpaid            SessionPaymentStatus = "unpaid"
+	SessionPaid              SessionPaymentStatus = "paid"
+	SessionNoPaymentRequired SessionPaymentStatus = "no_payment_required"
+)
+
+// TestClockStatus is the status of a TestClock.
+type TestClockStatus string
+
+// Test clock statuses.
+const (
+	TestClockReady     TestClockStatus = "ready"
+	TestClockAdvancing TestClockStatus = "advancing"
+	TestClockDeleted   TestClockStatus = "deleted"
+)
+
+// AttemptStatus is the status of a SetupAttempt.
+type AttemptStatus string
+
+// Setup attempt statuses.
+const (
+	AttemptRequiresAction AttemptStatus = "requires_action"
+	AttemptSucceeded      AttemptStatus = "succeeded"
+	AttemptFailed         AttemptStatus = "failed"
+	AttemptAbandoned      AttemptStatus = "abandoned"
+)

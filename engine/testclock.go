@@ -12,12 +12,12 @@ import (
 // see its frozen time, and their timers fire when it moves past them.
 type TestClock struct {
 	Meta
-	Name         *string `json:"name"`
-	FrozenTime   int64   `json:"frozen_time"`
-	Status       string  `json:"status"`
-	TargetTime   int64   `json:"target_time,omitempty"`
-	DeletesAfter int64   `json:"deletes_after"`
-	Deleted      bool    `json:"deleted,omitempty"`
+	Name         *string         `json:"name"`
+	FrozenTime   int64           `json:"frozen_time"`
+	Status       TestClockStatus `json:"status"`
+	TargetTime   int64           `json:"target_time,omitempty"`
+	DeletesAfter int64           `json:"deletes_after"`
+	Deleted      bool            `json:"deleted,omitempty"`
 	// LastTarget is the frozen time the latest advance moves (or moved) the
 	// clock to, and TimersFired how many of the clock's timers it has fired.
 	LastTarget  int64 `json:"last_target,omitempty"`
@@ -30,7 +30,7 @@ func init() { register(&TestClock{}) }
 func (*TestClock) ObjectType() string { return "test_helpers.test_clock" }
 
 // Index implements Object.
-func (c *TestClock) Index() Index { return Index{Status: c.Status} }
+func (c *TestClock) Index() Index { return Index{Status: string(c.Status)} }
 
 // testClockLifetime is how long a test clock lives after creation.
 const testClockLifetime = 30 * 24 * time.Hour
@@ -54,7 +54,7 @@ func (op *Op) CreateTestClock(frozenTime int64, name Opt[string]) (*TestClock, e
 		return nil, err
 	}
 	now := op.Now("")
-	c := &TestClock{Meta: Meta{ID: NewID("clock_"), Created: now.Unix()}, FrozenTime: frozenTime, Status: "ready",
+	c := &TestClock{Meta: Meta{ID: NewID("clock_"), Created: now.Unix()}, FrozenTime: frozenTime, Status: TestClockReady,
 		DeletesAfter: now.Add(testClockLifetime).Unix()}
 	applyPtr(&c.Name, name)
 	if err := op.insert(c); err != nil {
@@ -111,14 +111,14 @@ func (op *Op) AdvanceTestClock(id string, frozenTime int64) (*TestClock, error) 
 	if err != nil {
 		return nil, err
 	}
-	if c.Status != "ready" {
+	if c.Status != TestClockReady {
 		return nil, Errorf(KindState, "test_clock_not_ready", "", "The test clock %s is currently advancing; wait until it is ready before advancing it again.", id)
 	}
 	if frozenTime <= c.FrozenTime {
 		return nil, Invalid("test_clock_advance_backwards", "frozen_time",
 			"The frozen_time (%d) must be after the test clock's current frozen_time (%d).", frozenTime, c.FrozenTime)
 	}
-	c.Status, c.TargetTime, c.LastTarget, c.TimersFired = "advancing", frozenTime, frozenTime, 0
+	c.Status, c.TargetTime, c.LastTarget, c.TimersFired = TestClockAdvancing, frozenTime, frozenTime, 0
 	if err := op.save(c); err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ func (op *Op) AdvanceProgress(c *TestClock) (AdvanceProgress, bool, error) {
 		return AdvanceProgress{}, false, nil
 	}
 	p := AdvanceProgress{Target: c.LastTarget, Fired: c.TimersFired, Due: c.TimersFired}
-	if c.Status == "advancing" {
+	if c.Status == TestClockAdvancing {
 		left, err := op.tx.CountTimersDue(op.ctx, c.ID, time.Unix(c.TargetTime, 0).UnixMilli())
 		if err != nil {
 			return p, true, err
@@ -193,7 +193,7 @@ func (op *Op) DeleteTestClock(id string) (*TestClock, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.Deleted, c.Status = true, "deleted"
+	c.Deleted, c.Status = true, TestClockDeleted
 	if err := op.save(c); err != nil {
 		return nil, err
 	}
@@ -225,7 +225,7 @@ func (e *Engine) advanceClock(ctx context.Context, t store.Timer) error {
 		if err != nil {
 			return err
 		}
-		if c.Status == "advancing" && !c.Deleted {
+		if c.Status == TestClockAdvancing && !c.Deleted {
 			target = c.TargetTime
 		}
 		return nil
@@ -277,10 +277,10 @@ func (e *Engine) advanceClock(ctx context.Context, t store.Timer) error {
 			// completed this advance and the clock was advanced again: it
 			// drained timers up to its own target only, so it must not
 			// complete the newer advance.
-			if c.Status != "advancing" || c.Deleted || c.TargetTime != target {
+			if c.Status != TestClockAdvancing || c.Deleted || c.TargetTime != target {
 				return nil
 			}
-			c.FrozenTime, c.Status, c.TargetTime = c.TargetTime, "ready", 0
+			c.FrozenTime, c.Status, c.TargetTime = c.TargetTime, TestClockReady, 0
 			op.clocks = nil
 			if err := op.save(c); err != nil {
 				return err
