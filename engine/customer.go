@@ -218,11 +218,50 @@ func (op *Op) DeleteCustomer(id string) (*Customer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := op.detachAll(c); err != nil {
+		return nil, err
+	}
 	c.Deleted = true
 	if err := op.save(c); err != nil {
 		return nil, err
 	}
 	return c, op.emit("customer.deleted", c, nil)
+}
+
+// detachAll detaches what is attached to a customer being deleted, as
+// Stripe does: each source is detached (consumed, customer.source.deleted),
+// each payment method detached (payment_method.detached, its mandates end).
+// The customer's default source goes with it, without a customer.updated.
+func (op *Op) detachAll(c *Customer) error {
+	c.DefaultSource = nil
+	for {
+		srcs, err := op.CustomerSources(c.ID, ListParams{Limit: 100})
+		if err != nil {
+			return err
+		}
+		if len(srcs) == 0 {
+			break
+		}
+		for _, s := range srcs {
+			if _, err := op.detachSource(c, s.ID); err != nil {
+				return err
+			}
+		}
+	}
+	for {
+		pms, err := List[PaymentMethod](op, ListParams{Customer: c.ID, Limit: 100})
+		if err != nil {
+			return err
+		}
+		if len(pms) == 0 {
+			return nil
+		}
+		for _, pm := range pms {
+			if _, err := op.DetachPaymentMethod(pm.ID); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // ListCustomers lists live customers; p may filter by Lookup (email) and ClockID.
