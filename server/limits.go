@@ -68,10 +68,13 @@ func (l Limits) deadlines(h http.Handler) http.Handler {
 type limitListener struct {
 	net.Listener
 	slots chan struct{}
+	// refusal is written to a connection past the limit before it is
+	// closed; empty closes it at once (a TLS listener's, before any handshake).
+	refusal string
 }
 
 func limitConnections(ln net.Listener, n int) net.Listener {
-	return &limitListener{Listener: ln, slots: make(chan struct{}, n)}
+	return &limitListener{Listener: ln, slots: make(chan struct{}, n), refusal: tooManyConnections}
 }
 
 const tooManyBody = "Too many connections; retry in a moment.\n"
@@ -90,8 +93,10 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		case l.slots <- struct{}{}:
 			return &limitedConn{Conn: c, release: func() { <-l.slots }}, nil
 		default:
-			c.SetWriteDeadline(time.Now().Add(time.Second))
-			io.WriteString(c, tooManyConnections)
+			if l.refusal != "" {
+				c.SetWriteDeadline(time.Now().Add(time.Second))
+				io.WriteString(c, l.refusal)
+			}
 			c.Close()
 		}
 	}

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -62,6 +63,12 @@ type Config struct {
 	// MetricsAddr, when set, serves /metrics on this address only, instead
 	// of on Addr beside the API.
 	MetricsAddr string
+	// HTTPSAddr, when set, serves everything Addr serves over TLS too, with
+	// HTTP/2, on this address (stripe-mock's is 127.0.0.1:12112). TLSCert
+	// and TLSKey name the certificate and key (PEM files); without them a
+	// self-signed certificate is made at start.
+	HTTPSAddr       string
+	TLSCert, TLSKey string
 }
 
 // Server is a running Kontor node.
@@ -83,6 +90,10 @@ type Server struct {
 	metrics     *metrics.Metrics
 	metricsLn   net.Listener
 	metricsHTTP *http.Server
+	// The HTTPS listener (raw, and with TLS on it), its server and its certificate.
+	httpsLn, httpsLnTLS net.Listener
+	https               *http.Server
+	tlsCert             *x509.Certificate
 }
 
 // OpenStore opens the store named by a --db value.
@@ -173,6 +184,16 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.ln = limitConnections(ln, lim.MaxConnections)
 	s.http = &http.Server{Handler: lim.deadlines(handler), ReadHeaderTimeout: lim.ReadHeader, IdleTimeout: lim.Idle,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	if cfg.HTTPSAddr != "" {
+		if err := s.listenTLS(cfg, handler, lim); err != nil {
+			s.ln.Close()
+			if s.metricsLn != nil {
+				s.metricsLn.Close()
+			}
+			s.closeStore()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -217,6 +238,15 @@ func (s *Server) Start() {
 			s.log.Error("http server", "err", err)
 		}
 	}()
+	if s.https != nil {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := s.https.Serve(s.httpsLnTLS); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("https server", "err", err)
+			}
+		}()
+	}
 }
 
 func (s *Server) sweep(ctx context.Context) {
@@ -241,6 +271,10 @@ func (s *Server) sweep(ctx context.Context) {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.draining.Store(true)
 	err := s.http.Shutdown(ctx)
+	if s.https != nil {
+		err = errors.Join(err, s.https.Shutdown(ctx))
+		s.httpsLn.Close() // in case Start never served it
+	}
 	if s.metricsHTTP != nil {
 		err = errors.Join(err, s.metricsHTTP.Shutdown(ctx))
 		s.metricsLn.Close() // in case Start never served it

@@ -123,6 +123,9 @@ type serveFlags struct {
 	maxConns     int
 	sandboxDelay time.Duration
 	hookTimeout  time.Duration
+	httpsAddr    string
+	tlsCert      string
+	tlsKey       string
 }
 
 func newServeFlags() (*command, *serveFlags) {
@@ -132,6 +135,12 @@ func newServeFlags() (*command, *serveFlags) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:12111", "listen address")
 	c.env("addr", "KONTOR_ADDR")
 	f.storeFlags.register(c, true)
+	fs.StringVar(&f.httpsAddr, "https-addr", "", "also serve everything over HTTPS with HTTP/2 on this address (stripe-mock's: 127.0.0.1:12112); off when empty")
+	c.env("https-addr", "KONTOR_HTTPS_ADDR")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate (chain) for --https-addr; without it and --tls-key a self-signed certificate is made at start")
+	c.env("tls-cert", "KONTOR_TLS_CERT")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
+	c.env("tls-key", "KONTOR_TLS_KEY")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve /metrics on this address (e.g. 127.0.0.1:9112) instead of beside the API on --addr")
 	c.env("metrics-addr", "KONTOR_METRICS_ADDR")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
@@ -179,7 +188,13 @@ func (f *serveFlags) config(log *slog.Logger) (server.Config, error) {
 	if err != nil {
 		return server.Config{}, err
 	}
-	return server.Config{Addr: f.addr, DB: f.db, Timing: t, StrictKeys: f.strictKeys, PublicURL: f.publicURL, TrustProxy: f.trustProxy,
+	switch {
+	case (f.tlsCert == "") != (f.tlsKey == ""):
+		return server.Config{}, errors.New("--tls-cert and --tls-key go together: give both or neither")
+	case f.tlsCert != "" && f.httpsAddr == "":
+		return server.Config{}, errors.New("--tls-cert and --tls-key need --https-addr (e.g. --https-addr 127.0.0.1:12112)")
+	}
+	return server.Config{HTTPSAddr: f.httpsAddr, TLSCert: f.tlsCert, TLSKey: f.tlsKey, Addr: f.addr, DB: f.db, Timing: t, StrictKeys: f.strictKeys, PublicURL: f.publicURL, TrustProxy: f.trustProxy,
 		Limits: server.Limits{MaxConnections: f.maxConns}, SandboxDelay: f.sandboxDelay, Logger: log, DataKey: key,
 		WebhookTimeout: f.hookTimeout, MetricsAddr: f.metricsAddr}, nil
 }
@@ -225,10 +240,20 @@ func banner(stdout io.Writer, log *slog.Logger, f *serveFlags, srv *server.Serve
 		attrs := []any{"url", srv.URL(), "database", server.RedactDSN(f.db), "driver", srv.Store().Driver(),
 			"timing", string(cfg.Timing), "strict_keys", cfg.StrictKeys, "version", v.Version, "commit", v.Commit,
 			"metrics_url", metricsURL(srv)}
+		if u := srv.HTTPSURL(); u != "" {
+			attrs = append(attrs, "https_url", u, "tls_certificate_sha256", server.Fingerprint(srv.TLSCertificate()), "tls_self_signed", cfg.TLSCert == "")
+		}
 		log.Info("kontor listening", attrs...)
 		return
 	}
 	fmt.Fprintf(stdout, "kontor %s listening on %s (database: %s, %s; timing: %s)\n", v.Version, srv.URL(), server.RedactDSN(f.db), srv.Store().Driver(), cfg.Timing)
+	if u := srv.HTTPSURL(); u != "" {
+		how := "certificate " + cfg.TLSCert
+		if cfg.TLSCert == "" {
+			how = "a self-signed certificate made at start"
+		}
+		fmt.Fprintf(stdout, "HTTPS (HTTP/2) on %s with %s (SHA-256 %s)\n", u, how, server.Fingerprint(srv.TLSCertificate()))
+	}
 	fmt.Fprintf(stdout, "metrics on %s; health on %s/healthz and %s/readyz\n", metricsURL(srv), srv.URL(), srv.URL())
 	fmt.Fprintln(stdout, auth)
 }

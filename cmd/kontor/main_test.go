@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -65,6 +69,9 @@ func TestFlagErrors(t *testing.T) {
 		{"serve", "extra"},
 		{"serve", "--no-such-flag"},
 		{"migrate", "--addr", ":0"},
+		{"serve", "--tls-cert", "c.pem", "--https-addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "d.db")},
+		{"serve", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--db", filepath.Join(t.TempDir(), "e.db")},
+		{"serve", "--https-addr", "127.0.0.1:0", "--tls-cert", "missing.pem", "--tls-key", "missing.pem", "--db", filepath.Join(t.TempDir(), "f.db")},
 		{"accounts", "delete"},
 	} {
 		if err := run(ctx, args, &out, &errOut); err == nil {
@@ -211,6 +218,31 @@ func TestBannerFollowsLogFormat(t *testing.T) {
 				t.Fatalf("banner record = %v", rec)
 			}
 		}
+	}
+}
+
+// TestServeHTTPS: --https-addr serves HTTPS beside HTTP and the banner says
+// where, with the self-signed certificate's fingerprint.
+func TestServeHTTPS(t *testing.T) {
+	banner := regexp.MustCompile(`HTTPS \(HTTP/2\) on (https://127\.0\.0\.1:[0-9]+) with a self-signed certificate made at start \(SHA-256 [0-9a-f]{64}\)`)
+	c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: true}}
+	var proto string
+	var getErr error
+	out, _ := serveUntil(t, []string{"--https-addr", "127.0.0.1:0"}, func(out, _ string) bool {
+		m := banner.FindStringSubmatch(out)
+		if m == nil || !strings.Contains(out, "sk_test_") {
+			return false
+		}
+		// While the server still runs.
+		resp, err := c.Get(m[1] + "/healthz")
+		if getErr = err; err == nil {
+			resp.Body.Close()
+			proto = fmt.Sprint(resp.StatusCode, " ", resp.Proto)
+		}
+		return true
+	})
+	if getErr != nil || proto != "200 HTTP/2.0" {
+		t.Fatalf("GET /healthz over HTTPS: %q %v\n%s", proto, getErr, out)
 	}
 }
 
