@@ -9,6 +9,7 @@ import (
 
 	"github.com/stripe/stripe-go/v85"
 
+	"github.com/kontorpay/kontor/e2e/kontortest"
 	"github.com/kontorpay/kontor/sepa"
 )
 
@@ -329,17 +330,40 @@ func TestCreditTransferRefunds(t *testing.T) {
 		t.Errorf("charge after the failed refund: refunded %d", got.AmountRefunded)
 	}
 
-	// With the default e-mail method, refunds need no attributes from the merchant.
+	// With the default e-mail method (seed 004) the payer is asked for their
+	// account: the refund waits until they give it (the test helper
+	// answers the e-mail), with no event for the merchant, then completes.
 	m := e.creditTransfer("amount_800@example.com", clk.ID)
 	mcus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Source: stripe.String(m.ID)})
 	mch := e.charge(m.ID, mcus.ID, 800)
+	answer := func(id string, form url.Values) *kontortest.Response {
+		return e.post("/v1/test_helpers/sources/"+id+"/refund_attributes", form)
+	}
+	payer := url.Values{"refund_iban": {"DE89370400440532013000"}, "refund_account_holder_name": {"Jenny Rosen"}}
+	apiErr(t, answer(m.ID, payer), http.StatusBadRequest, "refund_attributes_not_requested", "source")
 	mrf, err := e.sc.V1Refunds.Create(e.ctx, &stripe.RefundCreateParams{Charge: stripe.String(mch.ID)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	advance(e.t, e.acct, clk.ID, t0.Add(4*time.Hour))
-	if r := e.getRefund(mrf.ID); r.Status != "succeeded" {
-		t.Errorf("refund with the e-mail method: %s", r.Status)
+	if got := e.source(m.ID); got.Receiver.RefundAttributesStatus != "requested" || got.Receiver.RefundAttributesMethod != "email" {
+		t.Errorf("receiver after the refund = %s", rawJSON(got.Receiver))
 	}
-	e.wantEvents(m.ID, "source.chargeable", "customer.source.created")
+	advance(e.t, e.acct, clk.ID, t0.Add(4*time.Hour))
+	if r := e.getRefund(mrf.ID); r.Status != "pending" {
+		t.Errorf("refund with the e-mail method before the payer answered: %s", r.Status)
+	}
+	apiErr(t, answer(m.ID, url.Values{"refund_iban": {"DE89370400440532013001"}, "refund_account_holder_name": {"Jenny Rosen"}}),
+		http.StatusBadRequest, "invalid_bank_account_iban", "refund_iban")
+	apiErr(t, answer(m.ID, url.Values{"refund_account_holder_name": {"Jenny Rosen"}}), http.StatusBadRequest, "parameter_missing", "refund_iban")
+	apiErr(t, answer(s.ID, payer), http.StatusBadRequest, "refund_attributes_method_not_email", "source")
+	answered := jsonObj(t, answer(m.ID, payer))
+	if rcv, _ := answered["receiver"].(map[string]any); rcv["refund_attributes_status"] != "available" {
+		t.Errorf("receiver after the payer answered = %v", answered["receiver"])
+	}
+	apiErr(t, answer(m.ID, payer), http.StatusBadRequest, "refund_attributes_already_set", "refund_iban")
+	advance(e.t, e.acct, clk.ID, t0.Add(8*time.Hour))
+	if r := e.getRefund(mrf.ID); r.Status != "succeeded" {
+		t.Errorf("refund with the e-mail method after the payer answered: %s", r.Status)
+	}
+	e.wantEvents(m.ID, "source.chargeable", "customer.source.created", "customer.source.updated")
 }

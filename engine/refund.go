@@ -152,16 +152,21 @@ func (op *Op) startRefund(c *Charge, r *Refund, insert bool) error {
 		if err != nil {
 			return err
 		}
-		if s.CreditTransfer.RefundTo == nil && s.CreditTransfer.RefundMethod == "manual" {
+		if ct := s.CreditTransfer; ct.RefundTo == nil && (ct.RefundMethod == "manual" || ct.RefundMethod == "email") {
+			// Without the payer's account the refund waits: the merchant is
+			// asked for it (manual), or the payer is, by e-mail (email:
+			// refund_attributes_status requested, no merchant event).
 			wait = true
 			r.AwaitingAttributes = true
 			prev := clone(s)
-			s.CreditTransfer.RefundAsked = true
+			ct.RefundAsked = true
 			if err := op.save(s); err != nil {
 				return err
 			}
-			if err := op.emit("source.refund_attributes_required", s, prev); err != nil {
-				return err
+			if ct.RefundMethod == "manual" {
+				if err := op.emit("source.refund_attributes_required", s, prev); err != nil {
+					return err
+				}
 			}
 		}
 	}

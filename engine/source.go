@@ -453,33 +453,9 @@ func (op *Op) UpdateSource(id string, u SourceUpdate) (*Source, error) {
 		s.SepaDebit.NotificationMethod = u.NotificationMethod
 	}
 	if u.Refund != nil {
-		if s.CreditTransfer == nil {
-			return nil, Invalid("parameter_unknown", "sepa_credit_transfer", "Refund attributes can only be set on sepa_credit_transfer sources.")
-		}
-		if s.CreditTransfer.RefundTo != nil {
-			return nil, Errorf(KindState, "refund_attributes_already_set", "sepa_credit_transfer.refund_iban",
-				"Refund attributes can only be added to a source once; refunds of this source go to the account provided first.")
-		}
-		iban, err := ParseIBAN(u.Refund.IBAN, "invalid_bank_account_iban", "sepa_credit_transfer.refund_iban")
-		if err != nil {
+		if err := op.setRefundAttributes(s, *u.Refund, "sepa_credit_transfer."); err != nil {
 			return nil, err
 		}
-		if strings.TrimSpace(u.Refund.HolderName) == "" {
-			return nil, Missing("sepa_credit_transfer.refund_account_holder_name")
-		}
-		ra := &RefundAttributes{Account: op.newBankAccount(iban), HolderName: u.Refund.HolderName}
-		set := func(dst **string, v string) {
-			if v != "" {
-				*dst = &v
-			}
-		}
-		set(&ra.Address.Line1, u.Refund.Line1)
-		set(&ra.Address.Line2, u.Refund.Line2)
-		set(&ra.Address.City, u.Refund.City)
-		set(&ra.Address.State, u.Refund.State)
-		set(&ra.Address.PostalCode, u.Refund.PostalCode)
-		set(&ra.Address.Country, u.Refund.Country)
-		s.CreditTransfer.RefundTo = ra
 	}
 	if err := op.saveSourceChanged(s, prev); err != nil {
 		return nil, err
@@ -495,6 +471,67 @@ func (op *Op) UpdateSource(id string, u SourceUpdate) (*Source, error) {
 		}
 	}
 	return s, nil
+}
+
+// setRefundAttributes records the account refunds of the credit transfer
+// source s go to (once: the first account given stays); errors name the
+// parameters under prefix ("sepa_credit_transfer." on a source update).
+func (op *Op) setRefundAttributes(s *Source, p RefundAttributesParams, prefix string) error {
+	if s.CreditTransfer == nil {
+		return Invalid("parameter_unknown", "sepa_credit_transfer", "Refund attributes can only be set on sepa_credit_transfer sources.")
+	}
+	if s.CreditTransfer.RefundTo != nil {
+		return Errorf(KindState, "refund_attributes_already_set", prefix+"refund_iban",
+			"Refund attributes can only be added to a source once; refunds of this source go to the account provided first.")
+	}
+	iban, err := ParseIBAN(p.IBAN, "invalid_bank_account_iban", prefix+"refund_iban")
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(p.HolderName) == "" {
+		return Missing(prefix + "refund_account_holder_name")
+	}
+	ra := &RefundAttributes{Account: op.newBankAccount(iban), HolderName: p.HolderName}
+	set := func(dst **string, v string) {
+		if v != "" {
+			*dst = &v
+		}
+	}
+	set(&ra.Address.Line1, p.Line1)
+	set(&ra.Address.Line2, p.Line2)
+	set(&ra.Address.City, p.City)
+	set(&ra.Address.State, p.State)
+	set(&ra.Address.PostalCode, p.PostalCode)
+	set(&ra.Address.Country, p.Country)
+	s.CreditTransfer.RefundTo = ra
+	return nil
+}
+
+// AnswerRefundAttributes records the account the payer of a credit
+// transfer source with the e-mail refund method gave in answer to the
+// e-mail asking for it (the test helper), and carries out the refunds that
+// waited for it.
+func (op *Op) AnswerRefundAttributes(id string, p RefundAttributesParams) (*Source, error) {
+	s, err := op.GetSource(id, "source")
+	if err != nil {
+		return nil, err
+	}
+	if s.CreditTransfer == nil || s.CreditTransfer.RefundMethod != "email" {
+		return nil, Errorf(KindState, "refund_attributes_method_not_email", "source",
+			"Only the payer of a sepa_credit_transfer source with receiver[refund_attributes_method]=email is asked for refund attributes; set them with POST /v1/sources/%s instead.", s.ID)
+	}
+	if !s.CreditTransfer.RefundAsked {
+		return nil, Errorf(KindState, "refund_attributes_not_requested", "source",
+			"The payer of %s has not been asked for refund attributes: no refund of this source waits for them.", s.ID)
+	}
+	prev := clone(s)
+	if err := op.setRefundAttributes(s, p, ""); err != nil {
+		return nil, err
+	}
+	if err := op.saveSourceChanged(s, prev); err != nil {
+		return nil, err
+	}
+	return s, op.retryRefundsAwaitingAttributes(s)
 }
 
 // receiveTestTransfer credits a credit transfer source with the transfer

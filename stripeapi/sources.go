@@ -44,6 +44,27 @@ func sourceCreateSpecs() []spec {
 	}
 }
 
+// refundAttributeSpecs are the refund account of a credit transfer source,
+// as the merchant sets it (sepa_credit_transfer[…] on POST /v1/sources/{id})
+// and as the payer answers Stripe's e-mail (the test helper).
+func refundAttributeSpecs() []spec {
+	return []spec{pStr("refund_iban").maxlen(64), pStr("refund_account_holder_name").maxlen(70),
+		pStr("refund_account_holder_address_line1"), pStr("refund_account_holder_address_line2"),
+		pStr("refund_account_holder_address_city"), pStr("refund_account_holder_address_state"),
+		pStr("refund_account_holder_address_postal_code"), pStr("refund_account_holder_address_country")}
+}
+
+// refundAttributes reads the refund account h names.
+func refundAttributes(h Params) (*engine.RefundAttributesParams, error) {
+	if !h.Has("refund_iban") {
+		return nil, engine.Missing(paramName(h.prefix, "refund_iban"))
+	}
+	return &engine.RefundAttributesParams{IBAN: h.String("refund_iban"), HolderName: h.String("refund_account_holder_name"),
+		Line1: h.String("refund_account_holder_address_line1"), Line2: h.String("refund_account_holder_address_line2"),
+		City: h.String("refund_account_holder_address_city"), State: h.String("refund_account_holder_address_state"),
+		PostalCode: h.String("refund_account_holder_address_postal_code"), Country: h.String("refund_account_holder_address_country")}, nil
+}
+
 // notificationMethodSpec is mandate[notification_method]: who tells the
 // payer of each debit (engine.Op.notifyMandateDebit).
 func notificationMethodSpec() spec {
@@ -54,10 +75,7 @@ func notificationMethodSpec() spec {
 func sourceUpdateSpecs() []spec {
 	return []spec{
 		pMeta(), ownerSpec(), pHash("mandate", notificationMethodSpec()),
-		pHash("sepa_credit_transfer", pStr("refund_iban").maxlen(64), pStr("refund_account_holder_name").maxlen(70),
-			pStr("refund_account_holder_address_line1"), pStr("refund_account_holder_address_line2"),
-			pStr("refund_account_holder_address_city"), pStr("refund_account_holder_address_state"),
-			pStr("refund_account_holder_address_postal_code"), pStr("refund_account_holder_address_country")),
+		pHash("sepa_credit_transfer", refundAttributeSpecs()...),
 		pExpand(),
 	}
 }
@@ -327,14 +345,10 @@ func (a *API) sourceRoutes() {
 		u := engine.SourceUpdate{Owner: ownerParams(c.p), Metadata: c.p.Metadata(),
 			NotificationMethod: c.p.Hash("mandate").String("notification_method")}
 		if c.p.Has("sepa_credit_transfer") {
-			h := c.p.Hash("sepa_credit_transfer")
-			if !h.Has("refund_iban") {
-				return nil, engine.Invalid("parameter_missing", "sepa_credit_transfer[refund_iban]", "Missing required param: sepa_credit_transfer[refund_iban].")
+			var err error
+			if u.Refund, err = refundAttributes(c.p.Hash("sepa_credit_transfer")); err != nil {
+				return nil, err
 			}
-			u.Refund = &engine.RefundAttributesParams{IBAN: h.String("refund_iban"), HolderName: h.String("refund_account_holder_name"),
-				Line1: h.String("refund_account_holder_address_line1"), Line2: h.String("refund_account_holder_address_line2"),
-				City: h.String("refund_account_holder_address_city"), State: h.String("refund_account_holder_address_state"),
-				PostalCode: h.String("refund_account_holder_address_postal_code"), Country: h.String("refund_account_holder_address_country")}
 		}
 		s, err := op.UpdateSource(c.r.PathValue("id"), u)
 		if err != nil {

@@ -69,6 +69,19 @@ func (a *API) testHelperRoutes() {
 			}
 			return c.renderExpanded(op, t)
 		}})
+	a.handle("POST /v1/test_helpers/sources/{id}/refund_attributes", route{write: true,
+		specs: append(refundAttributeSpecs(), pExpand()),
+		h: func(c *call, op *engine.Op) (any, error) {
+			ra, err := refundAttributes(c.p)
+			if err != nil {
+				return nil, err
+			}
+			s, err := op.AnswerRefundAttributes(c.r.PathValue("id"), *ra)
+			if err != nil {
+				return nil, err
+			}
+			return c.renderExpanded(op, s)
+		}})
 	a.handle("POST /v1/test_helpers/charges/{id}/settle", route{write: true, specs: []spec{pExpand()}, h: func(c *call, op *engine.Op) (any, error) {
 		ch, err := op.SettleCharge(c.r.PathValue("id"), true, "")
 		if err != nil {
