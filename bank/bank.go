@@ -39,14 +39,33 @@ type Instruction struct {
 	Email    string
 	Amount   int64 // minor units
 	Currency string
+	// BIC is the BIC of IBAN's bank, when known.
+	BIC string
 	// Mandate is the reference of the mandate a SEPA Direct Debit is collected under.
 	Mandate string
+	// MandateSigned is the mandate's date of signature.
+	MandateSigned time.Time
+	// Sequence is the collection's place under its mandate: SequenceFirst,
+	// SequenceRecurring or SequenceOneOff ("" outside SEPA Direct Debit).
+	Sequence Sequence
+	// Remittance is the text the payer's statement shows (the statement descriptor).
+	Remittance string
 	// Due is the requested collection or execution date.
 	Due time.Time
 	// TestToken is the test token the payer's payment method was made from
 	// (pm_success_de, …); only simulators read it.
 	TestToken string
 }
+
+// Sequence is a SEPA Direct Debit's place among the collections under its mandate.
+type Sequence string
+
+// Sequences of collections, named as the SEPA schemes name them.
+const (
+	SequenceFirst     Sequence = "FRST" // the first collection under a recurrent mandate
+	SequenceRecurring Sequence = "RCUR" // a later one
+	SequenceOneOff    Sequence = "OOFF" // the only one, under a single-use mandate
+)
 
 // Status is what a report says happened to an instruction.
 type Status string

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kontorpay/kontor/bank"
+	"github.com/kontorpay/kontor/bank/iso20022"
 	"github.com/kontorpay/kontor/sepa"
 )
 
@@ -21,14 +22,29 @@ const timerBankReport = "bank.report"
 // instruction of the account.
 var ErrUnmatched = errors.New("engine: the report matches no instruction")
 
-// network returns the bank network of the op's account.
-func (op *Op) network() bank.Network { return op.e.bank }
+// network returns the bank network of the op's account: the engine's
+// (the simulator unless configured otherwise), or for an account with
+// bank_connection=iso20022 the network that holds instructions for bank files.
+func (op *Op) network() (bank.Network, error) {
+	acct, err := op.Account()
+	if err != nil {
+		return nil, err
+	}
+	if acct.Settings.BankConnectionOrDefault() == BankISO20022 {
+		return iso20022.Network{Sofort: op.e.bank}, nil
+	}
+	return op.e.bank, nil
+}
 
 // submit hands in to the account's network. The network's answers for
 // later are scheduled on the instruction's clock in the same transaction.
 func (op *Op) submit(clockID string, in bank.Instruction) error {
+	n, err := op.network()
+	if err != nil {
+		return err
+	}
 	d := &desk{op: op, clockID: clockID}
-	if err := op.network().Submit(d, in); err != nil {
+	if err := n.Submit(d, in); err != nil {
 		return err
 	}
 	for _, b := range d.batches {
@@ -151,6 +167,8 @@ type HeldInstruction struct {
 	Status      string           `json:"status"` // held, released
 	// Batch names what released the instruction (a bank file's id).
 	Batch string `json:"batch,omitempty"`
+	// Block is the payment block of the bank file that carries it.
+	Block string `json:"block,omitempty"`
 }
 
 const (
@@ -194,19 +212,25 @@ func (op *Op) HeldInstructions(upTo time.Time) ([]*HeldInstruction, error) {
 // instruction is released once: releasing it again is an error.
 func (op *Op) ReleaseInstructions(ids []string, batch string) error {
 	for _, id := range ids {
-		h, err := GetForUpdate[HeldInstruction](op, id)
-		if err != nil {
-			return err
-		}
-		if h.Status != heldStatus {
-			return fmt.Errorf("engine: instruction %s was released with %s", h.ID, h.Batch)
-		}
-		h.Status, h.Batch = releasedStatus, batch
-		if err := op.save(h); err != nil {
+		if err := op.release(id, releasedStatus, batch, ""); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// release marks the held instruction id as gone out (status released, in
+// block of batch) or dropped; once only: another release is an error.
+func (op *Op) release(id, status, batch, block string) error {
+	h, err := GetForUpdate[HeldInstruction](op, id)
+	if err != nil {
+		return err
+	}
+	if h.Status != heldStatus {
+		return fmt.Errorf("engine: instruction %s was %s with %s", h.ID, h.Status, h.Batch)
+	}
+	h.Status, h.Batch, h.Block = status, batch, block
+	return op.save(h)
 }
 
 // Timers of an earlier version, which settled charges and refunds from an

@@ -228,15 +228,17 @@ func (op *Op) ListBankFiles(f BankFileFilter) ([]*BankFile, bool, error) {
 	return out, more, nil
 }
 
-// ImportBankFile reads a file from the account's bank and records it as an
-// inbound bank file with what it did. A file that is not well-formed, breaks
-// its schema or is of a type Kontor does not import answers a KindInvalid
-// error with code bank_file_invalid naming the first problem; a message
-// imported before answers bank_file_invalid too, naming the earlier file.
-// Neither changes anything. Entries that match no exported instruction are
-// counted as unmatched, never guessed (see countReport).
+// ImportBankFile reads a file from the account's bank, applies what it
+// says to the instructions of the account's outbound files and records it
+// as an inbound bank file with what it did (see applyBankAnswers). A file
+// that is not well-formed, breaks its schema or is of a type Kontor does not
+// import answers a KindInvalid error with code bank_file_invalid naming the
+// first problem; so does an entry whose amount differs from the instruction
+// it names, and a message imported before (naming the earlier file). None
+// of them changes anything.
 func (op *Op) ImportBankFile(content []byte) (*BankFile, error) {
-	if _, err := op.bankFileSettings(); err != nil {
+	s, err := op.bankFileSettings()
+	if err != nil {
 		return nil, err
 	}
 	r, err := iso20022.Read(content)
@@ -252,7 +254,13 @@ func (op *Op) ImportBankFile(content []byte) (*BankFile, error) {
 	}
 	f := &BankFile{ID: NewID("bkf_"), Direction: BankFileInbound, Type: r.Type, MessageID: r.MessageID,
 		Created: op.Now("").Unix(), Status: BankFileProcessed, Summary: &BankFileSummary{}}
-	countReport(r, f)
+	own, err := op.IBAN(s.BankAccount.BankAccount)
+	if err != nil {
+		return nil, err
+	}
+	if err := op.applyBankAnswers(r, f, string(own)); err != nil {
+		return nil, err
+	}
 	data, _ := json.Marshal(f)
 	row := store.BankFile{Account: op.account, ID: f.ID, Direction: f.Direction, Type: f.Type, MessageID: f.MessageID,
 		Created: f.Created, Data: data, Content: content}
@@ -263,30 +271,4 @@ func (op *Op) ImportBankFile(content []byte) (*BankFile, error) {
 		return nil, err
 	}
 	return f, nil
-}
-
-// countReport fills f's counts from the report. Kontor exports no
-// instructions yet, so no entry can belong to one: every rejection and
-// every booked movement is counted as unmatched, never guessed onto a
-// payment; group and block statuses, acceptances and entries not booked
-// move nothing and are ignored.
-func countReport(r *iso20022.Report, f *BankFile) {
-	for _, st := range r.Statuses {
-		f.NumberOfTransactions++
-		if st.EndToEndID == "" || !st.Rejected() {
-			f.Summary.Ignored++
-			continue
-		}
-		f.ControlSum += st.Amount
-		f.Summary.Unmatched++
-	}
-	for _, m := range r.Movements {
-		f.NumberOfTransactions++
-		f.ControlSum += m.Amount
-		if !m.Booked {
-			f.Summary.Ignored++
-			continue
-		}
-		f.Summary.Unmatched++
-	}
 }

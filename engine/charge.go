@@ -217,7 +217,19 @@ func (op *Op) startDebit(d debit) (*Charge, error) {
 	in := bank.Instruction{ID: c.ID, Kind: bank.Collection, Scheme: d.Method.Type, IBAN: d.Payer.IBAN, Name: d.Payer.Name,
 		Email: d.Payer.Email, Amount: c.Amount, Currency: c.Currency, Due: settle, TestToken: d.Payer.TestToken}
 	if d.Mandate != nil {
-		in.Mandate = d.Mandate.Reference
+		m := d.Mandate
+		in.Mandate, in.MandateSigned, in.BIC = m.Reference, time.Unix(m.Acceptance.AcceptedAt, 0).UTC(), m.Account.BIC
+		in.Sequence = bank.SequenceRecurring
+		switch {
+		case m.Type == "single_use":
+			in.Sequence = bank.SequenceOneOff
+		case m.Collections == 1: // useMandate counted this one
+			in.Sequence = bank.SequenceFirst
+		}
+		if in.Name == "" {
+			in.Name = m.HolderName
+		}
+		in.Remittance = deref(c.StatementDescriptor)
 	}
 	if err := op.submit(c.ClockID, in); err != nil {
 		return nil, err

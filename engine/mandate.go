@@ -91,7 +91,11 @@ type MandateParams struct {
 // CreateMandate records an accepted mandate. The bank network may reject the
 // account (a KindInvalid error with code account_invalid).
 func (op *Op) CreateMandate(p MandateParams) (*Mandate, error) {
-	if err := op.network().CheckAccount(string(p.IBAN)); err != nil {
+	n, err := op.network()
+	if err != nil {
+		return nil, err
+	}
+	if err := n.CheckAccount(string(p.IBAN)); err != nil {
 		return nil, Invalid("account_invalid", "iban", "%s", err.Error())
 	}
 	acct, err := op.Account()

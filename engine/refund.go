@@ -198,8 +198,14 @@ func (op *Op) scheduleRefundSettle(c *Charge, r *Refund) error {
 
 // refundTransfer is the credit transfer that pays refund r of c back, due at.
 func (op *Op) refundTransfer(c *Charge, r *Refund, at time.Time) bank.Instruction {
-	return bank.Instruction{ID: r.ID, Kind: bank.CreditTransfer, Scheme: "sepa_credit_transfer",
-		IBAN: op.refundAccount(c), Name: deref(c.Billing.Name), Amount: r.Amount, Currency: r.Currency, Due: at}
+	iban, bic, holder := op.refundParty(c)
+	in := bank.Instruction{ID: r.ID, Kind: bank.CreditTransfer, Scheme: "sepa_credit_transfer",
+		IBAN: iban, BIC: bic, Name: deref(c.Billing.Name), Amount: r.Amount, Currency: r.Currency, Due: at,
+		Remittance: "Refund of " + c.ID}
+	if in.Name == "" {
+		in.Name = holder
+	}
+	return in
 }
 
 // carryOutPendingRefunds starts the refunds made while c was pending.
@@ -279,11 +285,18 @@ func (op *Op) retryRefundsAwaitingAttributes(s *Source) error {
 
 // refundAccount returns the IBAN a refund of c is credited to.
 func (op *Op) refundAccount(c *Charge) string {
+	iban, _, _ := op.refundParty(c)
+	return iban
+}
+
+// refundParty returns the account a refund of c is credited to: its IBAN
+// ("" when unknown), BIC and holder name.
+func (op *Op) refundParty(c *Charge) (iban, bic, holder string) {
 	var acct *BankAccount
 	switch {
 	case c.Mandate != "":
 		if m, err := Get[Mandate](op, c.Mandate); err == nil {
-			acct = &m.Account
+			acct, holder = &m.Account, m.HolderName
 		}
 	case c.Source != "":
 		s, err := Get[Source](op, c.Source)
@@ -292,19 +305,20 @@ func (op *Op) refundAccount(c *Charge) string {
 		}
 		if s.Sofort != nil {
 			acct = s.Sofort.Payer
+			holder = deref(s.Sofort.VerifiedName)
 		}
 		if s.CreditTransfer != nil && s.CreditTransfer.RefundTo != nil {
-			acct = &s.CreditTransfer.RefundTo.Account
+			acct, holder = &s.CreditTransfer.RefundTo.Account, s.CreditTransfer.RefundTo.HolderName
 		}
 	}
 	if acct == nil {
-		return ""
+		return "", "", holder
 	}
-	iban, err := op.IBAN(*acct)
+	v, err := op.IBAN(*acct)
 	if err != nil {
-		return ""
+		return "", "", holder
 	}
-	return string(iban)
+	return string(v), acct.BIC, holder
 }
 
 // refundFailed books a refund the bank could not credit.

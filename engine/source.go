@@ -119,7 +119,11 @@ func (*Source) ObjectType() string { return "source" }
 
 // Index implements Object.
 func (s *Source) Index() Index {
-	return Index{Kind: s.Type, Customer: s.Customer, Status: string(s.Status)}
+	ix := Index{Kind: s.Type, Customer: s.Customer, Status: string(s.Status)}
+	if s.CreditTransfer != nil {
+		ix.Lookup = s.CreditTransfer.IBAN // credits to the receiver account find it
+	}
+	return ix
 }
 
 // SourceTypes are the source types Kontor implements.

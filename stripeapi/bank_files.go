@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"time"
 
 	"github.com/kontorpay/kontor/engine"
 )
@@ -97,6 +98,23 @@ func (a *API) bankFileRoutes() {
 		}
 		return xmlContent(content), nil
 	}})
+	a.handle("POST /v1/bank_files/export", route{write: true, specs: []spec{pTime("up_to"), pEnum("format", "2019", "2009"), pExpand()},
+		h: func(c *call, op *engine.Op) (any, error) {
+			p := engine.ExportParams{Format: c.p.String("format")}
+			if n, ok := c.p.Int("up_to"); ok {
+				t := time.Unix(n, 0).UTC()
+				p.UpTo = &t
+			}
+			files, err := op.ExportBankFiles(p)
+			if err != nil {
+				return nil, err
+			}
+			data := make([]*Obj, 0, len(files))
+			for _, f := range files {
+				data = append(data, renderBankFile(f))
+			}
+			return (&Obj{}).Set("object", "list").Set("data", data).Set("has_more", false).Set("url", "/v1/bank_files"), nil
+		}})
 	a.handle("POST /v1/bank_files/import", route{write: true, xmlBody: true, specs: []spec{pExpand(), pStr("body_sha256")},
 		h: func(c *call, op *engine.Op) (any, error) {
 			f, err := op.ImportBankFile(c.body)

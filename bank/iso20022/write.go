@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"github.com/kontorpay/kontor/bank"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,16 +24,13 @@ type Account struct {
 }
 
 // Sequence is the sequence type of a direct debit under its mandate.
-type Sequence string
+type Sequence = bank.Sequence
 
 // Sequence types.
 const (
-	// First is the first collection under a recurring mandate.
-	First Sequence = "FRST"
-	// Recurring is every later collection under a recurring mandate.
-	Recurring Sequence = "RCUR"
-	// OneOff is the only collection under a single-use mandate.
-	OneOff Sequence = "OOFF"
+	First     = bank.SequenceFirst
+	Recurring = bank.SequenceRecurring
+	OneOff    = bank.SequenceOneOff
 )
 
 // A Collection is one SEPA Core direct debit.
