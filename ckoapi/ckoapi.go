@@ -69,4 +69,5 @@ func (a *API) routes() {
 	a.paymentRoutes()
 	a.webhookRoutes()
 	a.eventRoutes()
+	a.testHelperRoutes()
 }

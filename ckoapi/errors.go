@@ -64,6 +64,7 @@ var engineCodes = map[string]*apiError{
 	"invalid_refund_amount":        invalid("amount_invalid"),
 	"url_invalid":                  invalid("url_invalid"),
 	"parameter_invalid_empty":      invalid("event_types_invalid"),
+	"invalid_reason":               invalid("reason_invalid"),
 }
 
 // endedMandateCodes maps the end reason of an inactive mandate (the engine's

@@ -132,7 +132,7 @@ func (op *Op) applyCollectionReport(c *Charge, r bank.Report) error {
 		switch {
 		case c.Status == ChargePending:
 			return op.fail(c, r.Reason, r.Reason == sepa.ReasonCanceled)
-		case c.Status == ChargeSucceeded && r.Status == bank.Returned && !c.Disputed:
+		case c.Status == ChargeSucceeded && r.Status == bank.Returned && !c.Disputed && movesMoneyBack(r.Reason):
 			_, err := op.openDispute(c, r.Reason, "", false)
 			return err
 		}
@@ -140,6 +140,11 @@ func (op *Op) applyCollectionReport(c *Charge, r bank.Report) error {
 	}
 	return fmt.Errorf("engine: bank report of unknown status %q", r.Status)
 }
+
+// movesMoneyBack reports whether a return after settlement with reason
+// takes the money back (see sepa.Reason.ReturnsMoney); an unknown code
+// counts as unspecified (MS03), which does.
+func movesMoneyBack(reason string) bool { return sepa.ReasonOrUnspecified(reason).ReturnsMoney() }
 
 // applyCreditTransferReport moves a pending refund: booked succeeds it,
 // rejected or returned fails it.
@@ -288,4 +293,48 @@ func applyBankReports(op *Op, t *Timer) error {
 		}
 	}
 	return nil
+}
+
+// ReturnCharge answers the collection of the charge id (of the op's scope)
+// with a return for reason, an EPC reason code of sepa's table, as
+// the bank's files would: before settlement it fails a pending charge; after
+// settlement it books a pending charge first, then returns it (a dispute).
+// Both go through ApplyBankReport, exactly as an imported camt.054 with that
+// return does; the simulator's own answers for the charge are canceled.
+func (op *Op) ReturnCharge(id, reason string, afterSettlement bool) (*Charge, error) {
+	if _, ok := sepa.LookupReason(reason); !ok {
+		return nil, Invalid("invalid_reason", "reason", "Unknown reason code %q: use an EPC reason code such as AC04, AM04 or MD06.", reason)
+	}
+	if afterSettlement && !movesMoneyBack(reason) {
+		return nil, Invalid("invalid_reason", "reason", "%s answers a recall without returning the money; it is no return after settlement.", reason)
+	}
+	c, err := op.GetCharge(id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case c.Method.Type == "sepa_credit_transfer":
+		return nil, Errorf(KindState, "charge_not_collected", "charge", "The charge %s was paid by credit transfer; only collections can be returned.", c.ID)
+	case c.Status == ChargeFailed:
+		return nil, Errorf(KindState, "charge_already_failed", "charge", "The charge %s has already failed; there is nothing left to return.", c.ID)
+	case c.Status == ChargeSucceeded && !afterSettlement:
+		return nil, Errorf(KindState, "charge_already_succeeded", "after_settlement",
+			"The charge %s has already settled; a return now is after settlement (after_settlement=true).", c.ID)
+	case c.Status == ChargeSucceeded && c.Disputed:
+		return nil, Errorf(KindState, "charge_disputed", "charge", "The charge %s has already been returned or disputed.", c.ID)
+	}
+	if err := op.CancelTimers(c.ID, timerBankReport); err != nil {
+		return nil, err
+	}
+	r := bank.Report{Instruction: c.ID, Kind: bank.Collection, Status: bank.Booked}
+	if afterSettlement && c.Status == ChargePending {
+		if err := op.ApplyBankReport(r); err != nil {
+			return nil, err
+		}
+	}
+	r.Status, r.Reason = bank.Returned, reason
+	if err := op.ApplyBankReport(r); err != nil {
+		return nil, err
+	}
+	return GetForUpdate[Charge](op, c.ID)
 }

@@ -252,6 +252,14 @@ func ReasonForStripeFailure(failureCode string) (Reason, bool) {
 	return Reason{}, false
 }
 
+// ReturnsMoney reports whether a return after settlement with this reason
+// takes the money back from the creditor: every return, refund and reversal
+// reason and the recall reasons a bank returns money for (DUPL, FOCR, FRAD,
+// TECH), not the negative answers to a recall (ARDT, CUST, LEGL, NOAS, NOOR),
+// which leave it where it is. Such reasons have a dispute reason and a
+// chargeback token in the table.
+func (r Reason) ReturnsMoney() bool { return r.StripeDispute != "" && r.CkoToken != "" }
+
 // StripeFailureMessage words a Stripe failure code.
 func (r Reason) StripeFailureMessage() string { return stripeFailureMessages[r.StripeFailure] }
 

@@ -115,3 +115,20 @@ func TestReasonText(t *testing.T) {
 		}
 	}
 }
+
+// TestReturnsMoney: a return after settlement takes the money back for every
+// reason but the negative answers to a recall.
+func TestReturnsMoney(t *testing.T) {
+	keep := map[string]bool{"ARDT": true, "CUST": true, "LEGL": true, "NOAS": true, "NOOR": true}
+	for _, r := range Reasons() {
+		if r.Proprietary {
+			continue
+		}
+		if got := r.ReturnsMoney(); got == keep[r.Code] {
+			t.Errorf("%s: ReturnsMoney = %v", r.Code, got)
+		}
+		if r.Kinds&(Return|Refund|Reversal) != 0 && !r.ReturnsMoney() {
+			t.Errorf("%s is a return, refund or reversal reason but returns no money", r.Code)
+		}
+	}
+}

@@ -98,6 +98,16 @@ func (a *API) testHelperRoutes() {
 			}
 			return c.renderExpanded(op, ch)
 		}})
+	a.handle("POST /v1/test_helpers/charges/{id}/return", route{write: true,
+		specs: []spec{pStr("reason").req().maxlen(35), pBool("after_settlement"), pExpand()},
+		h: func(c *call, op *engine.Op) (any, error) {
+			after, _ := c.p.Bool("after_settlement")
+			ch, err := op.ReturnCharge(c.r.PathValue("id"), c.p.String("reason"), after)
+			if err != nil {
+				return nil, err
+			}
+			return c.renderExpanded(op, ch)
+		}})
 	a.handle("POST /v1/test_helpers/charges/{id}/dispute", route{write: true,
 		specs: []spec{pEnum("reason", engine.DisputeReasons...), pExpand()},
 		h: func(c *call, op *engine.Op) (any, error) {
