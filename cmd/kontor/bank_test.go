@@ -87,18 +87,7 @@ func TestBankCommands(t *testing.T) {
 // account, as POST /v1/account would.
 func setISO20022(t *testing.T, db, key, account string) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := server.OpenStore(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	raw, _ := base64.StdEncoding.DecodeString(key)
-	eng, err := engine.New(ctx, engine.Config{Store: st, DataKey: raw})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = eng.Update(ctx, account, engine.RequestInfo{}, func(op *engine.Op) error {
+	update(t, db, key, account, func(op *engine.Op) error {
 		a, err := op.Account()
 		if err != nil {
 			return err
@@ -111,7 +100,103 @@ func setISO20022(t *testing.T, db, key, account string) {
 		_, err = op.UpdateAccountSettings(s)
 		return err
 	})
+}
+
+// update runs fn in a transaction of the account on the database db.
+func update(t *testing.T, db, key, account string, fn func(op *engine.Op) error) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := server.OpenStore(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer st.Close()
+	raw, _ := base64.StdEncoding.DecodeString(key)
+	eng, err := engine.New(ctx, engine.Config{Store: st, DataKey: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Update(ctx, account, engine.RequestInfo{}, fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBankExportCommand exports an account's held collection into a pain.008
+// in --out, once: a second export writes nothing; bad flags are refused.
+func TestBankExportCommand(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "k.db")
+	key := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32))
+	var out, errOut bytes.Buffer
+	if err := run(ctx, []string{"accounts", "create", "--db", db, "--data-key", key, "--name", "Export GmbH"}, &out, &errOut); err != nil {
+		t.Fatalf("accounts create: %v (%s)", err, errOut.String())
+	}
+	var created struct{ ID string }
+	if err := json.Unmarshal(out.Bytes(), &created); err != nil {
+		t.Fatal(err)
+	}
+	setISO20022(t, db, key, created.ID)
+	charge := collect(t, db, key, created.ID, 1999)
+
+	files := filepath.Join(dir, "out")
+	if err := os.Mkdir(files, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"bank", "export", "--db", db, "--data-key", key, "--account", created.ID, "--out", files}
+	for _, bad := range [][]string{{"--up-to", "30.04.2026"}, {"--format", "2015"}, {"--out", filepath.Join(dir, "missing")}} {
+		if err := run(ctx, append(append([]string{}, base...), bad...), &out, &errOut); err == nil {
+			t.Errorf("export %v succeeded", bad)
+		}
+	}
+	out.Reset()
+	if err := run(ctx, append(append([]string{}, base...), "--up-to", "2000-01-01"), &out, &errOut); err != nil || strings.TrimSpace(out.String()) != "[]" {
+		t.Fatalf("export up to 2000: %v %s", err, out.String())
+	}
+	out.Reset()
+	if err := run(ctx, append(append([]string{}, base...), "--format", "2009"), &out, &errOut); err != nil {
+		t.Fatalf("export: %v (%s)", err, errOut.String())
+	}
+	var list []engine.BankFile
+	if err := json.Unmarshal(out.Bytes(), &list); err != nil || len(list) != 1 || list[0].Type != "pain.008.001.02" || list[0].ControlSum != 1999 {
+		t.Fatalf("export printed %s (%v)", out.String(), err)
+	}
+	content, err := os.ReadFile(filepath.Join(files, list[0].MessageID+".xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := testbank.Lint("../../../shared/xsd", list[0].Type, content); err != nil {
+		t.Fatalf("the written file does not validate: %v", err)
+	}
+	x, err := testbank.ReadExport(content)
+	if err != nil || len(x.Instructions) != 1 || x.Instructions[0].EndToEndID != strings.ReplaceAll(charge, "_", "-") {
+		t.Fatalf("the bank reads %+v (%v)", x, err)
+	}
+	out.Reset()
+	if err := run(ctx, base, &out, &errOut); err != nil || strings.TrimSpace(out.String()) != "[]" {
+		t.Fatalf("a second export: %v %s", err, out.String())
+	}
+	if entries, _ := os.ReadDir(files); len(entries) != 1 {
+		t.Errorf("%d files in --out after two exports, want 1", len(entries))
+	}
+}
+
+// collect creates a mandate and a pending collection of amount under it, as
+// a dialect would, and returns the charge's id.
+func collect(t *testing.T, db, key, account string, amount int64) string {
+	t.Helper()
+	var id string
+	update(t, db, key, account, func(op *engine.Op) error {
+		m, err := op.CreateMandate(engine.MandateParams{IBAN: "DE89370400440532013000", HolderName: "Jenny Rosen"})
+		if err != nil {
+			return err
+		}
+		c, err := op.CollectUnderMandate(engine.CollectionParams{ID: engine.NewID("py_"), Mandate: m.ID, Amount: amount, Currency: "eur"})
+		if err != nil {
+			return err
+		}
+		id = c.ID
+		return nil
+	})
+	return id
 }

@@ -27,6 +27,7 @@ Usage:
   kontor accounts create [--name N] create an account and print its keys as JSON
   kontor accounts list              list the accounts as JSON
   kontor health [--ready]           ask a local server's /healthz (or /readyz); exit 0 for a 200
+  kontor bank export --account A    write the account's held instructions as pain.008/pain.001 files
   kontor bank import --account A F… import bank files (pain.002, camt.054, camt.053) into an account
   kontor bank files --account A     list an account's bank files as JSON
   kontor version                    print the version, commit and Go version (also --version)
