@@ -43,13 +43,14 @@ func nodeScripts(t *testing.T, pkg string) (node, dir string) {
 	return node, dir
 }
 
-// runNodeScript runs script in dir with env, logs its output line by line
-// and fails unless it exits 0 with a "N passed, 0 failed" summary.
-func runNodeScript(t *testing.T, node, dir, script string, timeout time.Duration, env []string) {
+// runNodeScript runs script in dir with env (and args), logs its output
+// line by line and fails unless it exits 0 with a "N passed, 0 failed"
+// summary. It returns the output.
+func runNodeScript(t *testing.T, node, dir, script string, timeout time.Duration, env []string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, script)
+	cmd := exec.CommandContext(ctx, node, append([]string{script}, args...)...)
 	cmd.Dir, cmd.Env = dir, env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -63,6 +64,7 @@ func runNodeScript(t *testing.T, node, dir, script string, timeout time.Duration
 	if !strings.Contains(out.String(), " passed, 0 failed") {
 		t.Fatalf("node %s printed no passing summary", script)
 	}
+	return out.String()
 }
 
 // missing fails the test naming what is missing (testenv.Missing).
