@@ -95,7 +95,9 @@ func instructionOf(t *testing.T, x *testbank.Export, id string) testbank.Instruc
 // after settlement (a dispute); a refund leaves in a pain.001 and is booked by
 // the next camt.054. Unknown, repeated and mismatching answers change nothing.
 func TestBankFileRoundTrip(t *testing.T) {
-	e := newEnv(t, payments)
+	opts := payments
+	opts.Server.BankSchemas = schemaDir // every import validated in full, too
+	e := newEnv(t, opts)
 	e.isoAccount()
 	if got := e.exportFiles(nil); len(got) != 0 {
 		t.Fatalf("an export with nothing held: %v", got)
@@ -150,6 +152,16 @@ func TestBankFileRoundTrip(t *testing.T) {
 		msg := apiErr(t, e.importFile(wrong, "application/xml"), http.StatusBadRequest, "bank_file_invalid", "")["message"].(string)
 		if !strings.Contains(msg, "9.99") || !strings.Contains(msg, "10.00") {
 			t.Errorf("amount mismatch: %s", msg)
+		}
+	})
+	// An element the readers do not look at, but the schema forbids.
+	e.unchanged(func() {
+		extra := testbank.Notification("2019", "BANK-CAMT054-XSD", created, collectionIBAN, []testbank.Entry{
+			{Credit: true, Amount: 1000, BookingDate: "2026-03-04", EndToEndID: first.EndToEndID}})
+		extra = []byte(strings.Replace(string(extra), "</GrpHdr>", "<Surprise>1</Surprise></GrpHdr>", 1))
+		msg := apiErr(t, e.importFile(extra, "application/xml"), http.StatusBadRequest, "bank_file_invalid", "")["message"].(string)
+		if !strings.Contains(msg, "breaks its schema") || !strings.Contains(msg, "Surprise") || !strings.Contains(msg, "line ") {
+			t.Errorf("schema violation: %s", msg)
 		}
 	})
 	if ch := e.getCharge(paid.ID); ch.Status != stripe.ChargeStatusPending {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kontorpay/kontor/bank/iso20022"
+	"github.com/kontorpay/kontor/bank/iso20022/xsd"
 	"github.com/kontorpay/kontor/sepa"
 	"github.com/kontorpay/kontor/store"
 )
@@ -244,6 +245,15 @@ func (op *Op) ImportBankFile(content []byte) (*BankFile, error) {
 	r, err := iso20022.Read(content)
 	if err != nil {
 		return nil, Invalid("bank_file_invalid", "", "%s", strings.TrimPrefix(err.Error(), iso20022.ErrInvalid.Error()+": "))
+	}
+	if op.e.xsd != nil {
+		var bad *xsd.Invalid
+		switch err := op.e.xsd.Validate(r.Type, content); {
+		case errors.As(err, &bad):
+			return nil, Invalid("bank_file_invalid", "", "The %s breaks its schema: %s", r.Type, bad.Problem)
+		case err != nil:
+			return nil, err
+		}
 	}
 	prev, err := op.tx.GetBankFileByMessage(op.ctx, op.account, BankFileInbound, r.MessageID)
 	switch {

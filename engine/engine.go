@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kontorpay/kontor/bank"
+	"github.com/kontorpay/kontor/bank/iso20022/xsd"
 	"github.com/kontorpay/kontor/bank/sim"
 	"github.com/kontorpay/kontor/clock"
 	"github.com/kontorpay/kontor/store"
@@ -44,6 +45,9 @@ type Config struct {
 	Bank bank.Network
 	// TestValues resolves test tokens and simulated Sofort payers; nil means the simulator's.
 	TestValues bank.TestValues
+	// BankSchemas, when set, validates every imported bank file against its
+	// full XML schema, beyond the checks of the readers.
+	BankSchemas *xsd.Validator
 }
 
 // Engine is the payment engine. It is safe for concurrent use.
@@ -56,6 +60,7 @@ type Engine struct {
 	delay  time.Duration
 	bank   bank.Network
 	tests  bank.TestValues
+	xsd    *xsd.Validator
 
 	keys     *keyring
 	handlers map[string]TimerHandler
@@ -81,6 +86,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		delay:    cfg.SandboxDelay,
 		bank:     cfg.Bank,
 		tests:    cfg.TestValues,
+		xsd:      cfg.BankSchemas,
 		handlers: map[string]TimerHandler{},
 	}
 	if e.clock == nil {

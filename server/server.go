@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kontorpay/kontor/bank/iso20022/xsd"
 	"github.com/kontorpay/kontor/ckoapi"
 	"github.com/kontorpay/kontor/clock"
 	"github.com/kontorpay/kontor/dashboard"
@@ -69,6 +70,10 @@ type Config struct {
 	// self-signed certificate is made at start.
 	HTTPSAddr       string
 	TLSCert, TLSKey string
+	// BankSchemas, when set, is a directory of the ISO 20022 XSDs
+	// (pain.002.001.10.xsd, …) every imported bank file is validated
+	// against with xmllint, in full.
+	BankSchemas string
 }
 
 // Server is a running Kontor node.
@@ -142,8 +147,16 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.ownDB = true
 	}
 	s.store = st
+	var schemas *xsd.Validator
+	if cfg.BankSchemas != "" {
+		var err error
+		if schemas, err = xsd.New(cfg.BankSchemas); err != nil {
+			s.closeStore()
+			return nil, err
+		}
+	}
 	eng, err := engine.New(ctx, engine.Config{Store: st, Clock: cfg.Clock, Logger: s.log, Timing: cfg.Timing,
-		StrictKeys: cfg.StrictKeys, SandboxDelay: cfg.SandboxDelay, DataKey: cfg.DataKey})
+		StrictKeys: cfg.StrictKeys, SandboxDelay: cfg.SandboxDelay, DataKey: cfg.DataKey, BankSchemas: schemas})
 	if err != nil {
 		s.closeStore()
 		return nil, err

@@ -127,6 +127,7 @@ type serveFlags struct {
 	httpsAddr    string
 	tlsCert      string
 	tlsKey       string
+	bankSchemas  string
 }
 
 func newServeFlags() (*command, *serveFlags) {
@@ -162,6 +163,8 @@ func newServeFlags() (*command, *serveFlags) {
 	c.env("sandbox-delay", "KONTOR_SANDBOX_DELAY")
 	fs.DurationVar(&f.hookTimeout, "webhook-timeout", 10*time.Second, "how long a webhook receiver has to answer")
 	c.env("webhook-timeout", "KONTOR_WEBHOOK_TIMEOUT")
+	fs.StringVar(&f.bankSchemas, "bank-schemas", "", "a directory of the ISO 20022 XSDs (pain.002.001.10.xsd, …): validate every imported bank file against its schema in full with xmllint")
+	c.env("bank-schemas", "KONTOR_BANK_SCHEMAS")
 	return c, f
 }
 
@@ -197,7 +200,7 @@ func (f *serveFlags) config(log *slog.Logger) (server.Config, error) {
 	}
 	return server.Config{HTTPSAddr: f.httpsAddr, TLSCert: f.tlsCert, TLSKey: f.tlsKey, Addr: f.addr, DB: f.db, Timing: t, StrictKeys: f.strictKeys, PublicURL: f.publicURL, TrustProxy: f.trustProxy,
 		Limits: server.Limits{MaxConnections: f.maxConns}, SandboxDelay: f.sandboxDelay, Logger: log, DataKey: key,
-		WebhookTimeout: f.hookTimeout, MetricsAddr: f.metricsAddr}, nil
+		WebhookTimeout: f.hookTimeout, MetricsAddr: f.metricsAddr, BankSchemas: f.bankSchemas}, nil
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -44,6 +44,9 @@ type Options struct {
 	StrictKeys bool
 	// Clock replaces the wall clock.
 	Clock clock.Clock
+	// BankSchemas validates imported bank files against the XSDs of this
+	// directory (see server.Config.BankSchemas).
+	BankSchemas string
 	// Logger receives the server's logs; nil logs to t.Log when the
 	// environment variable KONTOR_TEST_LOG is set, else discards them.
 	Logger *slog.Logger

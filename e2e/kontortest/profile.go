@@ -41,7 +41,7 @@ func StartProfile(t testing.TB, opts Options, prof Profile) *Server {
 	}
 	srv, err := server.New(context.Background(), server.Config{Addr: "127.0.0.1:0", DB: opts.DBPath, StrictKeys: opts.StrictKeys,
 		Clock: opts.Clock, Logger: log, WebhookRetries: opts.WebhookRetries, WebhookTimeout: opts.WebhookTimeout,
-		Timing: prof.Timing, SandboxDelay: prof.SandboxDelay})
+		Timing: prof.Timing, SandboxDelay: prof.SandboxDelay, BankSchemas: opts.BankSchemas})
 	if err != nil {
 		t.Fatalf("kontortest: start server: %v", err)
 	}
