@@ -27,6 +27,15 @@ type ExportParams struct {
 	Format string
 }
 
+// allDialects lifts op's dialect scope (Within) until the returned function
+// restores it: an account's bank files carry the collections and refunds of
+// every dialect.
+func (op *Op) allDialects() (restore func()) {
+	scope := op.scope
+	op.scope = nil
+	return func() { op.scope = scope }
+}
+
 // endToEndID is the EndToEndId of the instruction for the object id: the id
 // with its underscores as hyphens, which the SEPA character set allows.
 // Kontor's ids have no hyphens, so the answer's id maps back (objectID).
@@ -49,6 +58,7 @@ const droppedStatus = "dropped"
 // (or nothing due by p.UpTo) answers an empty list. A missing or invalid
 // setting answers a KindInvalid error naming it.
 func (op *Op) ExportBankFiles(p ExportParams) ([]*BankFile, error) {
+	defer op.allDialects()()
 	s, err := op.bankFileSettings()
 	if err != nil {
 		return nil, err

@@ -238,6 +238,7 @@ func (op *Op) ListBankFiles(f BankFileFilter) ([]*BankFile, bool, error) {
 // it names, and a message imported before (naming the earlier file). None
 // of them changes anything.
 func (op *Op) ImportBankFile(content []byte) (*BankFile, error) {
+	defer op.allDialects()()
 	s, err := op.bankFileSettings()
 	if err != nil {
 		return nil, err
