@@ -234,7 +234,7 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	start := time.Now()
 	resp, err := l.target.Do(req)
-	latency := time.Since(start).Round(time.Millisecond)
+	latency := fmt.Sprintf("%dms", time.Since(start).Milliseconds()) // 0ms, not 0s, for a quick receiver
 	status := "error"
 	code := http.StatusBadGateway
 	if err == nil {
