@@ -62,6 +62,18 @@ func TestFaultReceiverRecovers(t *testing.T) {
 			rcv.Fail(0) // the receiver is back
 		}
 		kontortest.Eventually(t, "every event's attempt of this round", func() bool { return len(rcv.Deliveries()) >= n*(round+1) })
+		// The clock moves on only once the server has recorded each
+		// outcome: a failure recorded after the move would be retried
+		// from the later time.
+		kontortest.Eventually(t, "every attempt of this round to be recorded", func() bool {
+			ds := deliveries(t, s, acct)
+			for _, d := range ds {
+				if d.Attempts < round+1 || d.LeaseUntil != 0 {
+					return false
+				}
+			}
+			return len(ds) == n
+		})
 	}
 	for _, id := range ids {
 		rcv.WaitEvent(t, "customer.created", id)
@@ -95,6 +107,21 @@ func TestFaultReceiverRecovers(t *testing.T) {
 		}
 	}
 	t.Logf("receiver-recovers figures: %d events, %d attempts, failing until +60 s, each at 0/10/40/100 s, all delivered", len(events), len(rcv.Deliveries()))
+}
+
+// deliveries returns the account's webhook deliveries.
+func deliveries(t *testing.T, s *kontortest.Server, account string) []store.Delivery {
+	t.Helper()
+	var out []store.Delivery
+	err := s.Srv.Store().View(t.Context(), func(tx store.Tx) error {
+		var err error
+		out, err = tx.ListDeliveries(t.Context(), store.ListDeliveriesParams{Account: account, Limit: 1000})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("list deliveries: %v", err)
+	}
+	return out
 }
 
 // attempts returns the recorded attempts of the event's deliveries, oldest first.
