@@ -131,56 +131,48 @@ func TestDisputedIBAN(t *testing.T) {
 	}
 }
 
-// TestDisputeFees: the dispute fee is charged in the account's settlement
-// currency, as adjustment balance transactions.
+// TestDisputeFees: a dispute books one adjustment in the account's
+// settlement currency that withdraws the payment (converted at the
+// sandbox's rate, exchange_rate set, when the account settles in another
+// currency than euros) and charges the dispute fee, in fee and fee_details,
+// as Stripe shows it.
 func TestDisputeFees(t *testing.T) {
 	e := newEnv(t, payments)
 	fees := map[string]int64{"chf": 850, "dkk": 6000, "eur": 750, "gbp": 700, "nok": 7000, "sek": 7500, "usd": 850}
+	rates := map[string]float64{"chf": 0.94, "dkk": 7.46, "eur": 0, "gbp": 0.86, "nok": 11.72, "sek": 11.18, "usd": 1.08}
 	s := e.sepaDebit("DE89370400440532013000", "")
 	cus := mustCustomer(t, e.acct, &stripe.CustomerCreateParams{Source: stripe.String(s.ID)})
 	for cur, fee := range fees {
+		e.setAccount(url.Values{"settlement_currency": {"eur"}})
 		ch := e.charge(s.ID, cus.ID, 1000)
 		e.waitCharge(ch.ID, "succeeded")
 		e.setAccount(url.Values{"settlement_currency": {cur}})
 		d := e.openDispute(ch.ID, "fraudulent")
 		e.event("charge.dispute.funds_withdrawn", d.ID)
-		if d.Reason != "fraudulent" || d.Status != "lost" {
-			t.Errorf("%s: dispute = %s", cur, rawJSON(d))
+		if d.Reason != "fraudulent" || d.Status != "lost" || len(d.BalanceTransactions) != 1 {
+			t.Fatalf("%s: dispute = %s", cur, rawJSON(d))
 		}
-		var withdrawn, charged int64
-		for _, bt := range d.BalanceTransactions {
-			if bt.Type != "adjustment" || bt.ReportingCategory != "dispute" {
-				t.Errorf("%s: balance transaction %s", cur, rawJSON(bt))
-			}
-			switch bt.Currency {
-			case "eur":
-				withdrawn += bt.Amount
-				if cur == "eur" {
-					charged += bt.Fee
-				}
-			case stripe.Currency(cur):
-				charged -= bt.Net
-			}
+		bt := d.BalanceTransactions[0]
+		want := int64(-1000)
+		if rates[cur] != 0 {
+			want = -int64(1000*rates[cur] + 0.5)
 		}
-		if withdrawn != -1000 || charged != fee {
-			t.Errorf("%s: withdrew %d and charged a fee of %d, want -1000 and %d (%s)", cur, withdrawn, charged, fee, rawJSON(d.BalanceTransactions))
+		if bt.Type != "adjustment" || bt.ReportingCategory != "dispute" || string(bt.Currency) != cur || bt.Amount != want ||
+			bt.ExchangeRate != rates[cur] || bt.Fee != fee || bt.Net != want-fee || len(bt.FeeDetails) != 1 {
+			t.Fatalf("%s: balance transaction %s, want %d withdrawn at rate %v and a fee of %d", cur, rawJSON(bt), want, rates[cur], fee)
 		}
-		if want := 1; cur != "eur" {
-			want = 2
-			if len(d.BalanceTransactions) != want {
-				t.Errorf("%s: %d balance transactions, want %d", cur, len(d.BalanceTransactions), want)
-			}
+		if fd := bt.FeeDetails[0]; fd.Amount != fee || string(fd.Currency) != cur || fd.Description != "Dispute fee" || fd.Type != "stripe_fee" {
+			t.Errorf("%s: fee_details = %s", cur, rawJSON(bt.FeeDetails))
 		}
 	}
-	// The balance holds each settlement currency's fees.
-	b, err := e.sc.V1Balance.Retrieve(e.ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range b.Available {
-		if want, ok := fees[string(f.Currency)]; ok && f.Currency != "eur" && f.Amount != -want {
-			t.Errorf("balance in %s = %d, want %d", f.Currency, f.Amount, -want)
-		}
+	// A payment booked while the account settles in usd is converted too.
+	e.setAccount(url.Values{"settlement_currency": {"usd"}})
+	ch := e.charge(s.ID, cus.ID, 1000)
+	done := e.waitCharge(ch.ID, "succeeded")
+	bts := e.balanceTxns(&stripe.BalanceTransactionListParams{Source: stripe.String(done.ID)})
+	if len(bts) != 1 || bts[0].Currency != "usd" || bts[0].Amount != 1080 || bts[0].ExchangeRate != 1.08 || bts[0].Fee != 38 ||
+		bts[0].FeeDetails[0].Currency != "usd" {
+		t.Errorf("payment balance transaction in usd: %s", rawJSON(bts))
 	}
 }
 

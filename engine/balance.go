@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"time"
 
 	"github.com/kontorpay/kontor/sepa"
@@ -19,6 +20,9 @@ type BalanceTransaction struct {
 	Source            string      `json:"source"`
 	Description       *string     `json:"description"`
 	AvailableOn       int64       `json:"available_on"`
+	// ExchangeRate converted the movement from the currency of the object
+	// that caused it into the account's settlement currency (nil: none).
+	ExchangeRate *float64 `json:"exchange_rate,omitempty"`
 }
 
 // FeeProcessing is the type of the fee booked with a successful payment or a
@@ -56,6 +60,12 @@ var DefaultFees = map[string]Fee{
 	"sofort":               {BPS: 140, Fixed: 25},
 	"sepa_credit_transfer": {BPS: 80},
 }
+
+// ExchangeRates are the sandbox's fixed rates from euros into each
+// settlement currency Kontor offers: movements of euro payments on an
+// account that settles in another currency are booked converted, as
+// Stripe books them.
+var ExchangeRates = map[string]float64{"chf": 0.94, "dkk": 7.46, "gbp": 0.86, "nok": 11.72, "sek": 11.18, "usd": 1.08}
 
 // DisputeFees is the SEPA Direct Debit dispute fee per settlement currency.
 var DisputeFees = map[string]int64{"chf": 850, "dkk": 6000, "eur": 750, "gbp": 700, "nok": 7000, "sek": 7500, "usd": 850}
@@ -101,22 +111,40 @@ func (op *Op) PaidOutAt(c *Charge) (time.Time, bool) {
 
 // addBalanceTransaction records a movement caused by source (a charge, refund or dispute id).
 func (op *Op) addBalanceTransaction(clockID, typ, category, source, currency string, amount int64, fees []FeeDetail, desc string) (*BalanceTransaction, error) {
+	acct, err := op.Account()
+	if err != nil {
+		return nil, err
+	}
 	now := op.Now(clockID)
 	b := &BalanceTransaction{Meta: Meta{ID: NewID("txn_"), Created: now.Unix(), ClockID: clockID}, Amount: amount,
-		Currency: currency, FeeDetails: fees, Type: typ, ReportingCategory: category, Source: source,
+		Currency: currency, Type: typ, ReportingCategory: category, Source: source,
 		AvailableOn: op.e.fundsAvailableAt(now).Unix()}
+	settle := acct.Settings.SettlementCurrency
+	if rate, ok := ExchangeRates[settle]; ok && currency == "eur" {
+		b.Amount, b.Currency, b.ExchangeRate = convert(amount, rate), settle, &rate
+	}
+	for _, f := range fees {
+		if f.Currency != b.Currency && b.ExchangeRate != nil {
+			f.Amount, f.Currency = convert(f.Amount, *b.ExchangeRate), b.Currency
+		}
+		b.FeeDetails = append(b.FeeDetails, f)
+	}
 	if b.FeeDetails == nil {
 		b.FeeDetails = []FeeDetail{}
 	}
-	for _, f := range fees {
+	for _, f := range b.FeeDetails {
 		b.Fee += f.Amount
 	}
-	b.Net = amount - b.Fee
+	b.Net = b.Amount - b.Fee
 	if desc != "" {
 		b.Description = &desc
 	}
 	return b, op.insert(b)
 }
+
+// convert returns amount, in euro cents, in the minor units of a currency
+// rate units to the euro, rounded half away from zero.
+func convert(amount int64, rate float64) int64 { return int64(math.Round(float64(amount) * rate)) }
 
 // Balance is the account's balance per currency.
 type Balance struct {

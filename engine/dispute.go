@@ -106,25 +106,16 @@ func (op *Op) openDispute(c *Charge, code, reason string, check bool) (*Dispute,
 	if err != nil {
 		return nil, err
 	}
+	// One movement withdraws the payment and charges the fee, in the
+	// settlement currency (the payment converted), as Stripe books it.
 	settle := acct.Settings.SettlementCurrency
-	fee := DisputeFees[settle]
-	var fees []FeeDetail
-	if settle == c.Currency {
-		fees = []FeeDetail{{Amount: fee, Currency: settle, Description: "Dispute fee", Type: FeeProcessing}}
-	}
+	fees := []FeeDetail{{Amount: DisputeFees[settle], Currency: settle, Description: "Dispute fee", Type: FeeProcessing}}
 	prev := clone(d)
 	bt, err := op.addBalanceTransaction(c.ClockID, "adjustment", "dispute", d.ID, c.Currency, -c.Amount, fees, "Chargeback withdrawal for "+c.ID)
 	if err != nil {
 		return nil, err
 	}
 	d.BalanceTransactions = append(d.BalanceTransactions, bt.ID)
-	if settle != c.Currency {
-		feeBT, err := op.addBalanceTransaction(c.ClockID, "adjustment", "dispute", d.ID, settle, -fee, nil, "Dispute fee for "+c.ID)
-		if err != nil {
-			return nil, err
-		}
-		d.BalanceTransactions = append(d.BalanceTransactions, feeBT.ID)
-	}
 	if err := op.save(d); err != nil {
 		return nil, err
 	}

@@ -49,7 +49,7 @@ func renderBalanceTransaction(c *call, op *engine.Op, o engine.Object) (*Obj, er
 		Set("created", b.Created).
 		Set("currency", b.Currency).
 		Set("description", str(b.Description)).
-		Set("exchange_rate", nil).
+		Set("exchange_rate", b.ExchangeRate).
 		Set("fee", b.Fee).
 		Set("fee_details", fees).
 		Set("net", b.Net).
