@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,6 +15,9 @@ type clockView struct {
 	Advancing bool
 	Frozen    string // the frozen time, for the form's default
 	Steps     []clockStep
+	// Progress is how far the latest advance got in timers (the clock's
+	// kontor_advance), "" before any advance.
+	Progress string
 }
 
 // clockStep is one quick-advance button.
@@ -43,6 +47,13 @@ func clockForm(clock map[string]any) *clockView {
 	v.Ready, v.Advancing = st == "ready", st == "advancing"
 	if ft, ok := frozenTime(clock); ok {
 		v.Frozen = time.Unix(ft, 0).UTC().Add(24 * time.Hour).Format(datetimeLocal)
+	}
+	if adv, ok := clock["kontor_advance"].(map[string]any); ok {
+		fired, due, target := adv["timers_fired"], adv["timers_due"], ""
+		if t, ok := frozenTime(map[string]any{"frozen_time": adv["target_frozen_time"]}); ok {
+			target = time.Unix(t, 0).UTC().Format("2006-01-02 15:04:05 UTC")
+		}
+		v.Progress = fmt.Sprintf("Latest advance, to %s: %v of %v timers fired.", target, fired, due)
 	}
 	return v
 }

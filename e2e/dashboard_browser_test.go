@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -380,6 +381,12 @@ func TestDashboardResendAndAdvance(t *testing.T) {
 		page = d.text("main")
 		return strings.Contains(page, "2026-03-03 10:00:00 UTC") && strings.Contains(page, "ready")
 	})
+	// The page says how many timers the advance fired: all of those due.
+	progress := regexp.MustCompile(`^Latest advance, to 2026-03-03 10:00:00 UTC: ([0-9]+) of ([0-9]+) timers fired\.$`).FindStringSubmatch(d.text("#advance-progress"))
+	if progress == nil || progress[1] != progress[2] || progress[1] == "0" {
+		t.Errorf("the clock page's progress: %q", d.text("#advance-progress"))
+	}
+	d.shot("dashboard-clock-advanced")
 	d.open("/dashboard/charges/" + ch.ID)
 	d.wantText("settled charge", "succeeded", "€15.00")
 
