@@ -125,7 +125,7 @@ func loadPayment(op *engine.Op, c *engine.Charge) (*payment, error) {
 			p.dispute = d
 		}
 	}
-	refunds, err := engine.List[engine.Refund](op, engine.ListParams{Parent: c.ID, Limit: 1000})
+	refunds, err := engine.ListWhere[engine.Refund](op, engine.RefundFilter{Charge: c.ID}, engine.ListParams{Limit: 1000})
 	if err != nil {
 		return nil, err
 	}

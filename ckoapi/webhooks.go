@@ -200,7 +200,7 @@ func listWebhooks(c *call, op *engine.Op) (int, any, error) {
 // liveWebhooks returns the account's Checkout.com registrations, active or
 // not, oldest first.
 func liveWebhooks(op *engine.Op) ([]*engine.WebhookEndpoint, error) {
-	hooks, err := engine.List[engine.WebhookEndpoint](op, engine.ListParams{Kind: Dialect, Ascending: true, Limit: 1000})
+	hooks, err := engine.ListWhere[engine.WebhookEndpoint](op, engine.WebhookEndpointFilter{Dialect: Dialect}, engine.ListParams{Ascending: true, Limit: 1000})
 	if err != nil {
 		return nil, err
 	}

@@ -157,8 +157,7 @@ func (op *Op) CreateDialectCustomer(p DialectCustomerParams) (*Customer, error) 
 // FindCustomer returns the newest live customer of the op's scope with the
 // e-mail address, or nil when there is none.
 func (op *Op) FindCustomer(email string) (*Customer, error) {
-	live := (&Customer{Origin: op.origin()}).Index().Status
-	cs, err := List[Customer](op, ListParams{Status: live, Lookup: email, Limit: 1})
+	cs, err := ListWhere[Customer](op, CustomerFilter{Email: email, Live: true}, ListParams{Limit: 1})
 	if err != nil || len(cs) == 0 {
 		return nil, err
 	}

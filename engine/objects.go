@@ -132,7 +132,9 @@ func (op *Op) scopeOf(objType string) *string {
 	return op.scope
 }
 
-// ListParams filters a list of one object type; see store.ListObjectsParams.
+// ListParams pages a list of one object type (limit, cursors, order,
+// created bounds); see store.ListObjectsParams. Its column fields are the
+// engine's own mapping of a Filter: callers select with ListWhere.
 type ListParams = store.ListObjectsParams
 
 // List returns objects of type T matching p (Account and Type are filled in).

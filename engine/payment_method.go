@@ -208,7 +208,7 @@ func (op *Op) DetachPaymentMethod(id string) (*PaymentMethod, error) {
 	if err := op.save(pm); err != nil {
 		return nil, err
 	}
-	ms, err := List[Mandate](op, ListParams{Parent: pm.ID, Status: string(MandateActive), Limit: 100})
+	ms, err := ListWhere[Mandate](op, MandateFilter{PaymentMethod: pm.ID, Status: MandateActive}, ListParams{Limit: 100})
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +238,7 @@ func (op *Op) ListPaymentMethods(customer, typ string, p ListParams) ([]*Payment
 
 // activeMandateFor returns the payment method's active mandate, if any.
 func (op *Op) activeMandateFor(pm *PaymentMethod) (*Mandate, error) {
-	ms, err := List[Mandate](op, ListParams{Parent: pm.ID, Status: string(MandateActive), Limit: 1})
+	ms, err := ListWhere[Mandate](op, MandateFilter{PaymentMethod: pm.ID, Status: MandateActive}, ListParams{Limit: 1})
 	if err != nil || len(ms) == 0 {
 		return nil, err
 	}

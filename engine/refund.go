@@ -210,7 +210,7 @@ func (op *Op) refundTransfer(c *Charge, r *Refund, at time.Time) bank.Instructio
 
 // carryOutPendingRefunds starts the refunds made while c was pending.
 func (op *Op) carryOutPendingRefunds(c *Charge) error {
-	rs, err := List[Refund](op, ListParams{Parent: c.ID, Status: string(RefundPending), Limit: 1000})
+	rs, err := ListWhere[Refund](op, RefundFilter{Charge: c.ID, Status: RefundPending}, ListParams{Limit: 1000})
 	if err != nil {
 		return err
 	}
@@ -231,7 +231,7 @@ func (op *Op) carryOutPendingRefunds(c *Charge) error {
 
 // cancelPendingRefunds cancels the refunds of a charge that failed.
 func (op *Op) cancelPendingRefunds(c *Charge) error {
-	rs, err := List[Refund](op, ListParams{Parent: c.ID, Status: string(RefundPending), Limit: 1000})
+	rs, err := ListWhere[Refund](op, RefundFilter{Charge: c.ID, Status: RefundPending}, ListParams{Limit: 1000})
 	if err != nil {
 		return err
 	}
@@ -262,12 +262,12 @@ func (op *Op) emitRefundUpdated(r, prev *Refund) error {
 // retryRefundsAwaitingAttributes schedules the refunds that waited for a
 // credit transfer source's refund attributes.
 func (op *Op) retryRefundsAwaitingAttributes(s *Source) error {
-	cs, err := List[Charge](op, ListParams{Parent: s.ID, Limit: 1000})
+	cs, err := ListWhere[Charge](op, ChargeFilter{Source: s.ID}, ListParams{Limit: 1000})
 	if err != nil {
 		return err
 	}
 	for _, c := range cs {
-		rs, err := List[Refund](op, ListParams{Parent: c.ID, Status: string(RefundPending), Limit: 1000})
+		rs, err := ListWhere[Refund](op, RefundFilter{Charge: c.ID, Status: RefundPending}, ListParams{Limit: 1000})
 		if err != nil {
 			return err
 		}

@@ -318,3 +318,31 @@ func TestDialectScope(t *testing.T) {
 		return nil
 	})
 }
+
+// TestCustomerFilterLiveIsPerDialect: a live customer is stored with its
+// dialect's status, and the typed filter finds it in that dialect only.
+func TestCustomerFilterLiveIsPerDialect(t *testing.T) {
+	te := newTestEngine(t)
+	te.update(t, func(op *Op) error {
+		if _, err := op.CreateCustomer(CustomerParams{Email: Some("jo@example.com")}); err != nil {
+			return err
+		}
+		_, err := op.Within(otherDialect).CreateDialectCustomer(DialectCustomerParams{ID: "cus_other", Email: Some("jo@example.com")})
+		return err
+	})
+	te.view(t, func(op *Op) error {
+		op.Within(otherDialect)
+		if c, err := op.FindCustomer("jo@example.com"); err != nil || c == nil || c.ID != "cus_other" {
+			t.Errorf("FindCustomer within the other dialect: %v, %v", c, err)
+		}
+		if c, err := op.FindCustomer("nobody@example.com"); err != nil || c != nil {
+			t.Errorf("FindCustomer of an unknown e-mail: %v, %v", c, err)
+		}
+		op.Within("")
+		cs, err := ListWhere[Customer](op, CustomerFilter{Email: "jo@example.com", Live: true}, ListParams{Limit: 10})
+		if err != nil || len(cs) != 1 || cs[0].ID == "cus_other" {
+			t.Errorf("live customers of the default dialect: %v, %v", cs, err)
+		}
+		return nil
+	})
+}

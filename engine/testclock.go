@@ -197,7 +197,7 @@ func (op *Op) DeleteTestClock(id string) (*TestClock, error) {
 	if err := op.save(c); err != nil {
 		return nil, err
 	}
-	custs, err := List[Customer](op, ListParams{ClockID: id, Status: "active", Limit: 100000})
+	custs, err := ListWhere[Customer](op, CustomerFilter{TestClock: id, Live: true}, ListParams{Limit: 100000})
 	if err != nil {
 		return nil, err
 	}

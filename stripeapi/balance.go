@@ -4,7 +4,6 @@ import (
 	"slices"
 
 	"github.com/kontorpay/kontor/engine"
-	"github.com/kontorpay/kontor/store"
 )
 
 func init() {
@@ -98,10 +97,7 @@ func (a *API) balanceRoutes() {
 		h: func(c *call, op *engine.Op) (any, error) {
 			cur := c.p.String("currency")
 			payout := c.p.String("payout")
-			return listOfWhere(c, op, "/v1/balance_transactions", "balance transaction", func(q *store.ListObjectsParams) {
-				q.Parent = c.p.String("source")
-				q.Kind = c.p.String("type")
-			}, func(b *engine.BalanceTransaction) bool {
+			return listOfWhere(c, op, "/v1/balance_transactions", "balance transaction", engine.BalanceTransactionFilter{Source: c.p.String("source"), Type: c.p.String("type")}, func(b *engine.BalanceTransaction) bool {
 				// Kontor makes no payouts, so no movement belongs to one.
 				return (cur == "" || b.Currency == cur) && payout == ""
 			})

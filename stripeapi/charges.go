@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/kontorpay/kontor/engine"
-	"github.com/kontorpay/kontor/store"
 )
 
 func init() {
@@ -152,7 +151,7 @@ func renderCharge(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
 func chargeRefunds(c *call, op *engine.Op, o *Obj) (any, error) {
 	id, _ := o.Get("id")
 	chID, _ := id.(string)
-	rs, err := engine.List[engine.Refund](op, engine.ListParams{Parent: chID, Limit: embeddedListSize + 1})
+	rs, err := engine.ListWhere[engine.Refund](op, engine.RefundFilter{Charge: chID}, engine.ListParams{Limit: embeddedListSize + 1})
 	if err != nil {
 		return nil, err
 	}
@@ -231,10 +230,7 @@ func (a *API) chargeRoutes() {
 		}})
 	a.handle("GET /v1/charges", route{specs: listSpecs(pStr("customer"), pStr("payment_intent"), pStr("transfer_group")), h: func(c *call, op *engine.Op) (any, error) {
 		pi, group := c.p.String("payment_intent"), c.p.String("transfer_group")
-		return listOfWhere(c, op, "/v1/charges", "charge", func(q *store.ListObjectsParams) {
-			q.Customer = c.p.String("customer")
-			q.Parent = pi
-		}, func(ch *engine.Charge) bool {
+		return listOfWhere(c, op, "/v1/charges", "charge", engine.ChargeFilter{Customer: c.p.String("customer"), PaymentIntent: pi}, func(ch *engine.Charge) bool {
 			return (pi == "" || ch.PaymentIntent == pi) && (group == "" || (ch.TransferGroup != nil && *ch.TransferGroup == group))
 		})
 	}})
@@ -243,6 +239,6 @@ func (a *API) chargeRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		return listOf[engine.Refund](c, op, "/v1/charges/"+ch.ID+"/refunds", "refund", func(q *store.ListObjectsParams) { q.Parent = ch.ID })
+		return listOf[engine.Refund](c, op, "/v1/charges/"+ch.ID+"/refunds", "refund", engine.RefundFilter{Charge: ch.ID})
 	}})
 }

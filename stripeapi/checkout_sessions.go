@@ -336,9 +336,8 @@ func (a *API) checkoutSessionRoutes() {
 	a.handle("GET /v1/checkout/sessions", route{specs: listSpecs(pStr("customer"), pStr("payment_intent"),
 		pEnum("status", "open", "complete", "expired"), pHash("customer_details", pStr("email").req()), pStr("payment_link")),
 		h: func(c *call, op *engine.Op) (any, error) {
-			filter := func(q *store.ListObjectsParams) {
-				q.Customer, q.Lookup, q.Status = c.p.String("customer"), c.p.String("payment_intent"), c.p.String("status")
-			}
+			filter := engine.SessionFilter{Customer: c.p.String("customer"), PaymentIntent: c.p.String("payment_intent"),
+				Status: engine.SessionStatus(c.p.String("status"))}
 			email := c.p.Hash("customer_details").String("email")
 			if email == "" && !c.p.Has("payment_link") {
 				return listOf[engine.CheckoutSession](c, op, "/v1/checkout/sessions", "checkout session", filter)

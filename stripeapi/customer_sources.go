@@ -2,7 +2,6 @@ package stripeapi
 
 import (
 	"github.com/kontorpay/kontor/engine"
-	"github.com/kontorpay/kontor/store"
 )
 
 func init() { registerVirtual("customer", "sources", customerSources) }
@@ -52,7 +51,7 @@ func (a *API) customerSourceRoutes() {
 			return nil, err
 		}
 		url := "/v1/customers/" + cu.ID + "/sources"
-		return listOfWhere(c, op, url, "source", func(q *store.ListObjectsParams) { q.Customer = cu.ID },
+		return listOfWhere(c, op, url, "source", engine.SourceFilter{Customer: cu.ID},
 			func(s *engine.Source) bool {
 				return s.Customer == cu.ID && (c.p.String("object") == "" || c.p.String("object") == "source")
 			})

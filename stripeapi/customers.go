@@ -2,7 +2,6 @@ package stripeapi
 
 import (
 	"github.com/kontorpay/kontor/engine"
-	"github.com/kontorpay/kontor/store"
 )
 
 func init() {
@@ -128,10 +127,6 @@ func (a *API) customerRoutes() {
 	a.handle("GET /v1/customers", route{specs: listSpecs(pStr("email").maxlen(512), pStr("test_clock")), h: func(c *call, op *engine.Op) (any, error) {
 		clockID := c.p.String("test_clock")
 		// Without the test_clock filter Stripe leaves out customers bound to a test clock.
-		return listOfWhere(c, op, "/v1/customers", "customer", func(q *store.ListObjectsParams) {
-			q.Status = "active"
-			q.Lookup = c.p.String("email")
-			q.ClockID = clockID
-		}, func(cu *engine.Customer) bool { return clockID != "" || cu.ClockID == "" })
+		return listOfWhere(c, op, "/v1/customers", "customer", engine.CustomerFilter{Live: true, Email: c.p.String("email"), TestClock: clockID}, func(cu *engine.Customer) bool { return clockID != "" || cu.ClockID == "" })
 	}})
 }

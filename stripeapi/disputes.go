@@ -110,9 +110,6 @@ func (a *API) disputeRoutes() {
 		return nil, errDisputeFinal(id, "")
 	}})
 	a.handle("GET /v1/disputes", route{specs: listSpecs(pStr("charge"), pStr("payment_intent")), h: func(c *call, op *engine.Op) (any, error) {
-		return listOf[engine.Dispute](c, op, "/v1/disputes", "dispute", func(q *store.ListObjectsParams) {
-			q.Parent = c.p.String("charge")
-			q.Lookup = c.p.String("payment_intent")
-		})
+		return listOf[engine.Dispute](c, op, "/v1/disputes", "dispute", engine.DisputeFilter{Charge: c.p.String("charge"), PaymentIntent: c.p.String("payment_intent")})
 	}})
 }

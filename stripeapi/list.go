@@ -75,20 +75,18 @@ func listObj[T any](c *call, op *engine.Op, items []T, pg page, url string, rend
 	return l, c.expandAll(op, l)
 }
 
-// listOf lists engine objects of type T with the standard paging; filter narrows q.
+// listOf lists engine objects of type T with the standard paging; filter
+// (nil for all) selects them.
 func listOf[T any, PT interface {
 	*T
 	engine.Object
-}](c *call, op *engine.Op, url, what string, filter func(q *store.ListObjectsParams)) (*Obj, error) {
+}](c *call, op *engine.Op, url, what string, filter engine.Filter) (*Obj, error) {
 	var zero PT = new(T)
 	q, pg, err := c.listQuery(func(id string) (int64, error) { return op.SeqOf(zero.ObjectType(), id) }, what)
 	if err != nil {
 		return nil, err
 	}
-	if filter != nil {
-		filter(&q)
-	}
-	items, err := engine.List[T, PT](op, q)
+	items, err := engine.ListWhere[T, PT](op, filter, q)
 	if err != nil {
 		return nil, err
 	}
@@ -100,18 +98,15 @@ func listOf[T any, PT interface {
 func listOfWhere[T any, PT interface {
 	*T
 	engine.Object
-}](c *call, op *engine.Op, url, what string, filter func(q *store.ListObjectsParams), keep func(PT) bool) (*Obj, error) {
+}](c *call, op *engine.Op, url, what string, filter engine.Filter, keep func(PT) bool) (*Obj, error) {
 	var zero PT = new(T)
 	q, pg, err := c.listQuery(func(id string) (int64, error) { return op.SeqOf(zero.ObjectType(), id) }, what)
 	if err != nil {
 		return nil, err
 	}
-	if filter != nil {
-		filter(&q)
-	}
 	var items []PT
 	for {
-		batch, err := engine.List[T, PT](op, q)
+		batch, err := engine.ListWhere[T, PT](op, filter, q)
 		if err != nil {
 			return nil, err
 		}

@@ -49,7 +49,7 @@ func renderMandate(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
 // singleUseAmount returns the amount a single-use mandate was given for: that
 // of the one charge made under it.
 func singleUseAmount(op *engine.Op, m *engine.Mandate) (int64, string, error) {
-	cs, err := engine.List[engine.Charge](op, engine.ListParams{Lookup: m.ID, Limit: 1})
+	cs, err := engine.ListWhere[engine.Charge](op, engine.ChargeFilter{Mandate: m.ID}, engine.ListParams{Limit: 1})
 	if err != nil || len(cs) == 0 {
 		return 0, "eur", err
 	}

@@ -4,7 +4,6 @@ import (
 	"slices"
 
 	"github.com/kontorpay/kontor/engine"
-	"github.com/kontorpay/kontor/store"
 )
 
 func init() {
@@ -252,8 +251,6 @@ func (a *API) paymentIntentRoutes() {
 			return c.renderExpanded(op, pi)
 		}})
 	a.handle("GET /v1/payment_intents", route{specs: listSpecs(pStr("customer")), h: func(c *call, op *engine.Op) (any, error) {
-		return listOf[engine.PaymentIntent](c, op, "/v1/payment_intents", "payment intent", func(q *store.ListObjectsParams) {
-			q.Customer = c.p.String("customer")
-		})
+		return listOf[engine.PaymentIntent](c, op, "/v1/payment_intents", "payment intent", engine.IntentFilter{Customer: c.p.String("customer")})
 	}})
 }

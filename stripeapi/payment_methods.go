@@ -4,7 +4,6 @@ import (
 	"slices"
 
 	"github.com/kontorpay/kontor/engine"
-	"github.com/kontorpay/kontor/store"
 )
 
 func init() {
@@ -179,7 +178,5 @@ func (c *call) listPaymentMethods(op *engine.Op, url, customer string) (*Obj, er
 	if typ != "" && !slices.Contains(engine.PMTypes, typ) {
 		return nil, engine.Invalid("parameter_invalid_enum", "type", "Invalid type: Kontor implements payment methods of types sepa_debit and sofort, not %s.", typ)
 	}
-	return listOf[engine.PaymentMethod](c, op, url, "payment method", func(q *store.ListObjectsParams) {
-		q.Customer, q.Kind = customer, typ
-	})
+	return listOf[engine.PaymentMethod](c, op, url, "payment method", engine.PaymentMethodFilter{Customer: customer, Type: typ})
 }

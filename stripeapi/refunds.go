@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/kontorpay/kontor/engine"
-	"github.com/kontorpay/kontor/store"
 )
 
 func init() {
@@ -56,7 +55,7 @@ func refundedCharge(op *engine.Op, p Params) (string, error) {
 	case chID != "":
 		return chID, nil
 	case pi != "":
-		chs, err := engine.List[engine.Charge](op, engine.ListParams{Parent: pi, Limit: 100})
+		chs, err := engine.ListWhere[engine.Charge](op, engine.ChargeFilter{PaymentIntent: pi}, engine.ListParams{Limit: 100})
 		if err != nil {
 			return "", err
 		}
@@ -108,9 +107,6 @@ func (a *API) refundRoutes() {
 		return c.renderExpanded(op, r)
 	}})
 	a.handle("GET /v1/refunds", route{specs: listSpecs(pStr("charge"), pStr("payment_intent")), h: func(c *call, op *engine.Op) (any, error) {
-		return listOf[engine.Refund](c, op, "/v1/refunds", "refund", func(q *store.ListObjectsParams) {
-			q.Parent = c.p.String("charge")
-			q.Lookup = c.p.String("payment_intent")
-		})
+		return listOf[engine.Refund](c, op, "/v1/refunds", "refund", engine.RefundFilter{Charge: c.p.String("charge"), PaymentIntent: c.p.String("payment_intent")})
 	}})
 }

@@ -312,7 +312,7 @@ func searchSpecs() []spec {
 func searchOf[T any, PT interface {
 	*T
 	engine.Object
-}](c *call, op *engine.Op, resource string, filter func(q *store.ListObjectsParams), keep func(PT) bool) (*Obj, error) {
+}](c *call, op *engine.Op, resource string, filter engine.Filter, keep func(PT) bool) (*Obj, error) {
 	sq, err := parseSearchQuery(resource, c.p.String("query"))
 	if err != nil {
 		return nil, err
@@ -330,15 +330,12 @@ func searchOf[T any, PT interface {
 			return nil, err
 		}
 	}
-	if filter != nil {
-		filter(&q)
-	}
 	var found []*Obj
 	var lastSeq int64
 	hasMore := false
 scan:
 	for {
-		batch, err := engine.List[T, PT](op, q)
+		batch, err := engine.ListWhere[T, PT](op, filter, q)
 		if err != nil {
 			return nil, err
 		}
@@ -401,7 +398,7 @@ func renderedMatches(sq *searchQuery, resource string, r *Obj) (bool, error) {
 
 func (a *API) searchRoutes() {
 	a.handle("GET /v1/customers/search", route{specs: searchSpecs(), h: func(c *call, op *engine.Op) (any, error) {
-		return searchOf[engine.Customer](c, op, "customers", func(q *store.ListObjectsParams) { q.Status = "active" }, nil)
+		return searchOf[engine.Customer](c, op, "customers", engine.CustomerFilter{Live: true}, nil)
 	}})
 	a.handle("GET /v1/charges/search", route{specs: searchSpecs(), h: func(c *call, op *engine.Op) (any, error) {
 		return searchOf[engine.Charge](c, op, "charges", nil, nil)

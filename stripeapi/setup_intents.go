@@ -4,7 +4,6 @@ import (
 	"slices"
 
 	"github.com/kontorpay/kontor/engine"
-	"github.com/kontorpay/kontor/store"
 )
 
 func init() {
@@ -216,9 +215,7 @@ func (a *API) setupIntentRoutes() {
 	a.handle("GET /v1/setup_intents", route{specs: listSpecs(pStr("customer"), pStr("payment_method"), pBool("attach_to_self")),
 		h: func(c *call, op *engine.Op) (any, error) {
 			pmID := c.p.String("payment_method")
-			return listOfWhere(c, op, "/v1/setup_intents", "setup intent", func(q *store.ListObjectsParams) {
-				q.Customer = c.p.String("customer")
-			}, func(si *engine.SetupIntent) bool {
+			return listOfWhere(c, op, "/v1/setup_intents", "setup intent", engine.IntentFilter{Customer: c.p.String("customer")}, func(si *engine.SetupIntent) bool {
 				return pmID == "" || (si.PaymentMethod != nil && *si.PaymentMethod == pmID)
 			})
 		}})
@@ -227,8 +224,6 @@ func (a *API) setupIntentRoutes() {
 		if _, err := engine.Get[engine.SetupIntent](op, id); err != nil {
 			return nil, engine.NotFoundOr(err, "setup_intent", "setup_intent", id)
 		}
-		return listOf[engine.SetupAttempt](c, op, "/v1/setup_attempts", "setup attempt", func(q *store.ListObjectsParams) {
-			q.Parent = id
-		})
+		return listOf[engine.SetupAttempt](c, op, "/v1/setup_attempts", "setup attempt", engine.SetupAttemptFilter{SetupIntent: id})
 	}})
 }

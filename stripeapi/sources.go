@@ -2,7 +2,6 @@ package stripeapi
 
 import (
 	"github.com/kontorpay/kontor/engine"
-	"github.com/kontorpay/kontor/store"
 	"github.com/kontorpay/kontor/web"
 )
 
@@ -362,7 +361,7 @@ func (a *API) sourceRoutes() {
 			return nil, err
 		}
 		return listOf[engine.SourceTransaction](c, op, "/v1/sources/"+s.ID+"/source_transactions", "source transaction",
-			func(q *store.ListObjectsParams) { q.Parent = s.ID })
+			engine.SourceChildFilter{Source: s.ID})
 	}})
 	a.handle("GET /v1/sources/{id}/source_transactions/{txn}", route{specs: []spec{pExpand()}, h: func(c *call, op *engine.Op) (any, error) {
 		s, err := c.getSource(op, c.r.PathValue("id"))

@@ -109,7 +109,7 @@ func includeVirtual(field string) func(c *call, op *engine.Op, o *Obj) error {
 func paymentIntentCharges(c *call, op *engine.Op, o *Obj) error {
 	v, _ := o.Get("id")
 	id, _ := v.(string)
-	chs, err := engine.List[engine.Charge](op, engine.ListParams{Parent: id, Limit: embeddedListSize + 1})
+	chs, err := engine.ListWhere[engine.Charge](op, engine.ChargeFilter{PaymentIntent: id}, engine.ListParams{Limit: embeddedListSize + 1})
 	if err != nil {
 		return err
 	}
