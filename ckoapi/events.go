@@ -63,10 +63,28 @@ type eventExtra struct {
 	Object    string `json:"object"`
 }
 
+// lastPayment is the key under which deriveEvents remembers the payment it
+// derived at the transaction's latest engine event, for the request that
+// caused it (paymentOf).
+type lastPayment struct{}
+
+// paymentOf returns the payment of c: the one the event sink derived at
+// the transaction's latest event when it is c's, else a fresh derivation.
+func paymentOf(op *engine.Op, c *engine.Charge) (*payment, error) {
+	if v, ok := op.Recall(lastPayment{}); ok {
+		if p := v.(*payment); p.charge.ID == c.ID {
+			return p, nil
+		}
+	}
+	return loadPayment(op, c)
+}
+
 // deriveEvents is the dialect's engine.EventSink: inside the transaction of
 // every engine event it records the Checkout.com events of origin-cko
 // objects, per the table above.
 func deriveEvents(op *engine.Op, ev *engine.Event) error {
+	// A payment derived at an earlier event may be stale now.
+	op.Remember(lastPayment{}, nil)
 	switch ev.Type {
 	case "charge.pending", "charge.succeeded", "charge.failed":
 		c, ok := decodeAs[*engine.Charge](ev.ObjectType, ev.Object)
@@ -77,6 +95,7 @@ func deriveEvents(op *engine.Op, ev *engine.Event) error {
 		if err != nil {
 			return err
 		}
+		op.Remember(lastPayment{}, p)
 		switch {
 		case ev.Type == "charge.pending":
 			return recordPayment(op, evPaymentPending, p, actionID(c.ID, actionAuthorization), time.Time{})

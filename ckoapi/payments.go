@@ -150,7 +150,7 @@ func createPayment(c *call, op *engine.Op) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	p, err := loadPayment(op, ch)
+	p, err := paymentOf(op, ch)
 	if err != nil {
 		return 0, nil, err
 	}

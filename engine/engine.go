@@ -174,6 +174,8 @@ type Op struct {
 	pinned map[string]time.Time
 	// scope is the dialect the op works for (see Within); nil sees every dialect's objects.
 	scope *string
+	// memo holds what dialects derived in this transaction (Remember).
+	memo map[any]any
 }
 
 // Update runs fn in a write transaction for account and returns after the
@@ -215,6 +217,27 @@ func (e *Engine) newOp(ctx context.Context, tx store.Tx, account string, req Req
 func (op *Op) Within(origin string) *Op {
 	op.scope = &origin
 	return op
+}
+
+// Remember keeps v under key for the rest of op's transaction (nil forgets
+// it): a dialect's listener that derived a view of an object inside the
+// transaction hands it to the request that caused the change, which then
+// need not derive it again (Recall).
+func (op *Op) Remember(key, v any) {
+	if v == nil {
+		delete(op.memo, key)
+		return
+	}
+	if op.memo == nil {
+		op.memo = map[any]any{}
+	}
+	op.memo[key] = v
+}
+
+// Recall returns what was remembered under key in op's transaction.
+func (op *Op) Recall(key any) (any, bool) {
+	v, ok := op.memo[key]
+	return v, ok
 }
 
 // origin is the origin of the objects op creates: its scope, "" without one.
