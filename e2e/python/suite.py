@@ -360,6 +360,15 @@ def _():
     expect(generated and generated.startswith("pm_"), "generated_sepa_debit %s" % generated)
 
 
+@check("automatic payment methods, currency in any case")
+def _():
+    pi = stripe.PaymentIntent.create(amount=1099, currency="EUR", automatic_payment_methods={"enabled": True, "allow_redirects": "never"})
+    expect(pi.currency == "eur", pi.currency)
+    apm = pi.automatic_payment_methods
+    expect(apm and apm.enabled is True and apm.allow_redirects == "never", "automatic_payment_methods %s" % apm)
+    expect(pi.payment_method_types == ["sepa_debit"], "payment_method_types %s" % pi.payment_method_types)
+
+
 @check("errors: unknown parameter, unknown ids in the path and in the body, idempotent replay")
 def _():
     err = expect_error(lambda: stripe.Customer.create(favourite_colour="blue"), 400, "parameter_unknown", "favourite_colour")
@@ -367,6 +376,8 @@ def _():
     expect_error(lambda: stripe.Customer.retrieve("cus_nope"), 404, "resource_missing", "id")
     expect_error(lambda: stripe.Refund.create(charge="py_nope"), 400, "resource_missing", "charge")
     expect_error(lambda: stripe.PaymentIntent.retrieve("pi_nope"), 404, "resource_missing", "intent")
+    expect_error(lambda: stripe.PaymentIntent.create(amount=100000000, currency="eur", payment_method_types=["sepa_debit"]),
+                 400, "amount_too_large", "amount")
     key = "py-" + secrets.token_hex(8)
     a = stripe.Customer.create(email="idem@example.com", idempotency_key=key)
     b = stripe.Customer.create(email="idem@example.com", idempotency_key=key)
