@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/pem"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/kontorpay/kontor/e2e/kontortest"
 	"github.com/kontorpay/kontor/internal/testenv"
+	"github.com/kontorpay/kontor/server"
+	"github.com/kontorpay/kontor/store/sqlite"
 )
 
 // TestNodeSmoke runs e2e/node/smoke.mjs (the npm stripe client) against an
@@ -71,4 +74,35 @@ func runNodeScript(t *testing.T, node, dir, script string, timeout time.Duration
 func missing(t *testing.T, why string) {
 	t.Helper()
 	testenv.Missing(t, why)
+}
+
+// TestNodeSmokeOverHTTPS runs smoke.mjs with the npm stripe client pointed
+// at the HTTPS port (--https-addr), trusting the server's self-signed
+// certificate through NODE_EXTRA_CA_CERTS.
+func TestNodeSmokeOverHTTPS(t *testing.T) {
+	t.Parallel()
+	node, dir := nodeScripts(t, "stripe")
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "kontor.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(ctx, server.Config{Addr: "127.0.0.1:0", HTTPSAddr: "127.0.0.1:0", Store: st})
+	if err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	srv.Start()
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+		st.Close()
+	})
+	ca := filepath.Join(t.TempDir(), "kontor.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.TLSCertificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runNodeScript(t, node, dir, "smoke.mjs", 2*time.Minute, append(os.Environ(), "KONTOR_URL="+srv.HTTPSURL(),
+		"KONTOR_KEY="+kontortest.NewKey(), "NODE_EXTRA_CA_CERTS="+ca))
 }
