@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -31,6 +32,9 @@ type Dialect struct {
 	// failed once more than there are delays is abandoned.
 	Retries []time.Duration
 }
+
+// errNoDialect: an endpoint of a dialect this server does not speak.
+var errNoDialect = errors.New("webhook: no dialect")
 
 // Timeout is how long a receiver has to answer with a 2xx.
 const Timeout = 10 * time.Second
@@ -188,6 +192,7 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) {
 		evType  string
 	)
 	now := d.e.WallNow()
+	rendering := false
 	err := d.e.View(ctx, dl.Account, func(op *engine.Op) error {
 		ev, err := op.Tx().GetEvent(ctx, dl.Account, dl.EventID)
 		if err != nil {
@@ -195,19 +200,32 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) {
 		}
 		evType = ev.Type
 		ep, err = engine.Get[engine.WebhookEndpoint](op, dl.EndpointID)
-		if err != nil || ep.Status != "enabled" {
+		if errors.Is(err, store.ErrNotFound) || (err == nil && ep.Status != "enabled") {
 			gone = true
 			return nil
 		}
+		if err != nil {
+			return err
+		}
 		var ok bool
 		if dialect, ok = d.dialects[ep.Dialect]; !ok {
-			return errors.New("webhook: no dialect " + ep.Dialect)
+			return fmt.Errorf("%w %s", errNoDialect, ep.Dialect)
 		}
+		rendering = true
 		out, err = dialect.Render(op, ev, ep, now)
 		return err
 	})
 	if ctx.Err() != nil {
 		d.release(dl)
+		return
+	}
+	if err != nil && !rendering && !errors.Is(err, errNoDialect) {
+		// The store failed before there was anything to send (a lost
+		// connection, a database restarting): not an attempt. The delivery
+		// is handed back, due a second later; recorded as a failure without
+		// its dialect's schedule, it would have been abandoned.
+		d.log.Warn("prepare webhook", "delivery", dl.ID, "event", dl.EventID, "err", err)
+		d.retryAfter(dl, time.Second)
 		return
 	}
 	if err != nil {
@@ -274,6 +292,18 @@ func (d *Dispatcher) release(dl store.Delivery) {
 	ctx := context.Background()
 	if err := d.e.Store().Update(ctx, func(tx store.Tx) error { return tx.UpdateDelivery(ctx, &dl) }); err != nil {
 		d.log.Warn("release webhook lease", "delivery", dl.ID, "err", err)
+	}
+}
+
+// retryAfter hands back a delivery that could not be prepared, due again
+// after wait, without recording an attempt. If the store fails again the
+// lease runs out and the delivery is claimed then.
+func (d *Dispatcher) retryAfter(dl store.Delivery, wait time.Duration) {
+	dl.LeaseUntil = 0
+	dl.NextAttemptAt = d.e.WallNow().Add(wait).UnixMilli()
+	ctx := context.Background()
+	if err := d.e.Store().Update(ctx, func(tx store.Tx) error { return tx.UpdateDelivery(ctx, &dl) }); err != nil {
+		d.log.Warn("hand back webhook delivery", "delivery", dl.ID, "err", err)
 	}
 }
 
