@@ -15,7 +15,6 @@ import (
 
 	"github.com/kontorpay/kontor/e2e/kontortest"
 	"github.com/kontorpay/kontor/engine"
-	"github.com/kontorpay/kontor/store"
 )
 
 // endpoint registers a webhook endpoint for the receiver and gives it the secret.
@@ -280,30 +279,6 @@ func TestWebhookDelivery(t *testing.T) {
 	}
 }
 
-// attempts returns the recorded attempts of every delivery of the event.
-func attempts(t *testing.T, s *kontortest.Server, account, eventID string) []store.DeliveryAttempt {
-	t.Helper()
-	var out []store.DeliveryAttempt
-	err := s.Srv.Store().View(t.Context(), func(tx store.Tx) error {
-		ds, err := tx.ListDeliveries(t.Context(), store.ListDeliveriesParams{Account: account, EventID: eventID, Limit: 100})
-		if err != nil {
-			return err
-		}
-		for _, d := range ds {
-			as, err := tx.ListDeliveryAttempts(t.Context(), d.ID)
-			if err != nil {
-				return err
-			}
-			out = append(out, as...)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("list delivery attempts: %v", err)
-	}
-	return out
-}
-
 // accountID returns the account id behind the key.
 func accountID(t *testing.T, a *kontortest.Account) string {
 	t.Helper()
@@ -333,8 +308,8 @@ func TestWebhookRetry(t *testing.T) {
 	}
 	// Each attempt is recorded with its status.
 	acct := accountID(t, a)
-	kontortest.Eventually(t, "two recorded attempts", func() bool { return len(attempts(t, s, acct, ev.ID)) == 2 })
-	as := attempts(t, s, acct, ev.ID)
+	kontortest.Eventually(t, "two recorded attempts", func() bool { return len(s.DeliveryAttempts(t, acct, ev.ID)) == 2 })
+	as := s.DeliveryAttempts(t, acct, ev.ID)
 	if as[0].StatusCode != 500 || as[0].Error == "" || as[1].StatusCode != 200 || as[1].Error != "" {
 		t.Errorf("attempts: %+v", as)
 	}
@@ -357,7 +332,7 @@ func TestWebhookRetry(t *testing.T) {
 		e, err := a.Client.V1Events.Retrieve(t.Context(), ev2, nil)
 		return err == nil && e.PendingWebhooks == 0
 	})
-	if n := len(attempts(t, s, acct, ev2)); n != 3 {
+	if n := len(s.DeliveryAttempts(t, acct, ev2)); n != 3 {
 		t.Errorf("%d attempts for a schedule of two retries, want 3", n)
 	}
 }
@@ -398,7 +373,7 @@ func TestWebhookSurvivesRestart(t *testing.T) {
 
 	c := mustCustomer(t, a, nil)
 	first := rcv.Wait(t, "the first, failing attempt", func(d kontortest.Delivery) bool { return d.Status == http.StatusServiceUnavailable })
-	kontortest.Eventually(t, "the failed attempt to be recorded", func() bool { return len(attempts(t, s1, acct, first.Event.ID)) == 1 })
+	kontortest.Eventually(t, "the failed attempt to be recorded", func() bool { return len(s1.DeliveryAttempts(t, acct, first.Event.ID)) == 1 })
 	s1.Stop()
 
 	rcv.Up()
@@ -417,7 +392,7 @@ func TestWebhookSurvivesRestart(t *testing.T) {
 		e, err := a2.V1Events.Retrieve(t.Context(), ev.ID, nil)
 		return err == nil && e.PendingWebhooks == 0
 	})
-	if n := len(attempts(t, s2, acct, ev.ID)); n != 2 {
+	if n := len(s2.DeliveryAttempts(t, acct, ev.ID)); n != 2 {
 		t.Errorf("%d attempts recorded, want 2 (one before, one after the restart)", n)
 	}
 }

@@ -93,7 +93,7 @@ func TestFaultReceiverRecovers(t *testing.T) {
 			r := a.Do(t, "GET", "/v1/events/"+ev, "", nil)
 			return r.Status == 200 && r.JSON(t)["pending_webhooks"] == 0.0
 		})
-		as := attempts(t, s, acct, ev)
+		as := s.DeliveryAttempts(t, acct, ev)
 		if len(as) != len(want) {
 			t.Fatalf("event %s: %d attempts recorded, want %d: %+v", ev, len(as), len(want), as)
 		}
@@ -120,30 +120,6 @@ func deliveries(t *testing.T, s *kontortest.Server, account string) []store.Deli
 	})
 	if err != nil {
 		t.Fatalf("list deliveries: %v", err)
-	}
-	return out
-}
-
-// attempts returns the recorded attempts of the event's deliveries, oldest first.
-func attempts(t *testing.T, s *kontortest.Server, account, eventID string) []store.DeliveryAttempt {
-	t.Helper()
-	var out []store.DeliveryAttempt
-	err := s.Srv.Store().View(t.Context(), func(tx store.Tx) error {
-		ds, err := tx.ListDeliveries(t.Context(), store.ListDeliveriesParams{Account: account, EventID: eventID, Limit: 100})
-		if err != nil {
-			return err
-		}
-		for _, d := range ds {
-			as, err := tx.ListDeliveryAttempts(t.Context(), d.ID)
-			if err != nil {
-				return err
-			}
-			out = append(out, as...)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("list delivery attempts: %v", err)
 	}
 	return out
 }

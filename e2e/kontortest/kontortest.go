@@ -24,6 +24,7 @@ import (
 
 	"github.com/kontorpay/kontor/clock"
 	"github.com/kontorpay/kontor/server"
+	"github.com/kontorpay/kontor/store"
 )
 
 // WaitTimeout is how long the Wait helpers wait for a condition before
@@ -227,4 +228,30 @@ type tWriter struct{ t testing.TB }
 func (w tWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// DeliveryAttempts returns the recorded attempts of every webhook delivery
+// of the account's event, read from the server's store.
+func (s *Server) DeliveryAttempts(t testing.TB, account, eventID string) []store.DeliveryAttempt {
+	t.Helper()
+	var out []store.DeliveryAttempt
+	ctx := context.Background()
+	err := s.Srv.Store().View(ctx, func(tx store.Tx) error {
+		ds, err := tx.ListDeliveries(ctx, store.ListDeliveriesParams{Account: account, EventID: eventID, Limit: 100})
+		if err != nil {
+			return err
+		}
+		for _, d := range ds {
+			as, err := tx.ListDeliveryAttempts(ctx, d.ID)
+			if err != nil {
+				return err
+			}
+			out = append(out, as...)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("kontortest: list delivery attempts: %v", err)
+	}
+	return out
 }
