@@ -3,6 +3,8 @@ package ckoapi
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -228,4 +230,31 @@ func (c *checks) metadata(o object, key string) map[string]string {
 		}
 	}
 	return out
+}
+
+// paging reads a list's limit (def when absent, 1 to max) and skip (0 or
+// more) from the query; bad values add paging_limit_invalid and
+// paging_skip_invalid.
+func (c *checks) paging(q url.Values, def, max int) (limit, skip int) {
+	limit = def
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > max {
+			c.add("paging_limit_invalid")
+		}
+		limit = n
+	}
+	if v := q.Get("skip"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			c.add("paging_skip_invalid")
+		}
+		skip = n
+	}
+	return limit, skip
+}
+
+// page returns the limit items of all after the first skip.
+func page[T any](all []T, limit, skip int) []T {
+	return all[min(skip, len(all)):min(skip+limit, len(all))]
 }

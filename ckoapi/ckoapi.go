@@ -70,4 +70,6 @@ func (a *API) routes() {
 	a.webhookRoutes()
 	a.eventRoutes()
 	a.testHelperRoutes()
+	a.customerRoutes()
+	a.disputeRoutes()
 }

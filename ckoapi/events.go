@@ -181,15 +181,12 @@ func paidOut(op *engine.Op, t *engine.Timer) error {
 // chargedBack is the chargeback timer's handler: payment_chargeback, with
 // the Chargeback action's id, amount and time, its token and reason code.
 func chargedBack(op *engine.Op, t *engine.Timer) error {
-	c, err := engine.Get[engine.Charge](op, t.ObjectID)
+	c, err := engine.Get[engine.Charge](op.Within(Dialect), t.ObjectID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
-	}
-	if c.Origin != Dialect {
-		return nil
 	}
 	p, err := loadPayment(op, c)
 	if err != nil || p.dispute == nil {
@@ -293,14 +290,16 @@ func decodeAs[T engine.Object](objType string, data []byte) (T, bool) {
 	return t, ok
 }
 
-// eventEnvelope is an event as webhooks deliver it and GET /events/{id} answers.
+// eventEnvelope is an event as webhooks deliver it and GET /events/{id}
+// answers (which adds its notifications and the retry link).
 type eventEnvelope struct {
-	ID        string          `json:"id"`
-	Type      string          `json:"type"`
-	Version   string          `json:"version"`
-	CreatedOn string          `json:"created_on"`
-	Data      json.RawMessage `json:"data"`
-	Links     links           `json:"_links"`
+	ID            string                `json:"id"`
+	Type          string                `json:"type"`
+	Version       string                `json:"version"`
+	CreatedOn     string                `json:"created_on"`
+	Data          json.RawMessage       `json:"data"`
+	Notifications []notificationSummary `json:"notifications,omitempty"`
+	Links         links                 `json:"_links"`
 }
 
 // renderEvent renders a stored Checkout.com event with links under base.
@@ -322,15 +321,21 @@ func renderEvent(ev *engine.Event, base string) eventEnvelope {
 
 func (a *API) eventRoutes() {
 	a.handle("GET /events/{id}", route{h: getEvent})
+	a.eventsAPIRoutes()
 }
 
+// getEvent answers the event as delivered, with its notifications and the
+// link that retries them.
 func getEvent(c *call, op *engine.Op) (int, any, error) {
-	ev, _, err := op.GetEvent(Dialect, c.r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		return 0, nil, errNotFound
-	}
+	ev, err := pathEvent(c, op)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, renderEvent(ev, c.baseURL()), nil
+	base := c.baseURL()
+	out := renderEvent(ev, base)
+	if out.Notifications, err = notifications(op, c.account, base, ev.ID); err != nil {
+		return 0, nil, err
+	}
+	out.Links["webhooks-retry"] = eventLinks(base, ev.ID)["webhooks-retry"]
+	return http.StatusOK, out, nil
 }

@@ -11,6 +11,7 @@ import (
 
 func (a *API) paymentRoutes() {
 	a.handle("POST /payments", route{write: true, idempotent: true, h: createPayment})
+	a.handle("GET /payments", route{h: listPayments})
 	a.handle("GET /payments/{id}", route{h: getPayment})
 	a.handle("GET /payments/{id}/actions", route{h: getActions})
 	a.handle("POST /payments/{id}/refunds", route{write: true, idempotent: true, h: refundPayment})
@@ -220,15 +221,66 @@ func pathPayment(c *call, op *engine.Op) (*engine.Charge, *payment, error) {
 }
 
 func getPayment(c *call, op *engine.Op) (int, any, error) {
-	ch, p, err := pathPayment(c, op)
+	_, p, err := pathPayment(c, op)
 	if err != nil {
 		return 0, nil, err
 	}
+	return http.StatusOK, renderPayment(c.baseURL(), op, p), nil
+}
+
+// paymentList is the answer of GET /payments?reference=….
+type paymentList struct {
+	Limit      int           `json:"limit"`
+	Skip       int           `json:"skip"`
+	TotalCount int           `json:"total_count"`
+	Data       []paymentJSON `json:"data"`
+}
+
+// Paging of GET /payments: limit defaults to 10 and is at most 100; one
+// list reads at most paymentsScan of the account's payments.
+const (
+	paymentsDefaultLimit = 10
+	paymentsMaxLimit     = 100
+	paymentsScan         = 10000
+)
+
+// listPayments answers the payments with a reference (required), newest
+// first, paged by limit and skip, as GET /payments/{id} shows each.
+func listPayments(c *call, op *engine.Op) (int, any, error) {
+	var ck checks
+	q := c.r.URL.Query()
+	ref := q.Get("reference")
+	if ref == "" {
+		ck.add("reference_required")
+	}
+	limit, skip := ck.paging(q, paymentsDefaultLimit, paymentsMaxLimit)
+	if err := ck.err(); err != nil {
+		return 0, nil, err
+	}
+	charges, err := engine.List[engine.Charge](op, engine.ListParams{Kind: Dialect, Limit: paymentsScan})
+	if err != nil {
+		return 0, nil, err
+	}
+	charges = slices.DeleteFunc(charges, func(ch *engine.Charge) bool { return ch.Reference != ref })
+	out := paymentList{Limit: limit, Skip: skip, TotalCount: len(charges), Data: []paymentJSON{}}
+	for _, ch := range page(charges, limit, skip) {
+		p, err := loadPayment(op, ch)
+		if err != nil {
+			return 0, nil, err
+		}
+		out.Data = append(out.Data, renderPayment(c.baseURL(), op, p))
+	}
+	return http.StatusOK, out, nil
+}
+
+// renderPayment is a payment as GET /payments/{id} shows it.
+func renderPayment(base string, op *engine.Op, p *payment) paymentJSON {
+	ch := p.charge
 	out := paymentJSON{ID: ch.ID, RequestedOn: timestamp(ch.Created), Source: sourceRef{ID: ch.Mandate, Type: "sepa"},
 		Amount: ch.Amount, Currency: "EUR", PaymentType: cmp.Or(ch.DialectFields[fieldPaymentType], paymentTypes[0]),
 		Reference: ch.Reference, Description: deref(ch.Description),
 		Approved: p.approved(), Status: p.status, Metadata: ch.Metadata, Actions: []actionSummary{},
-		Links: paymentLinks(c.baseURL(), p, op)}
+		Links: paymentLinks(base, p, op)}
 	if out.Metadata == nil {
 		out.Metadata = map[string]string{}
 	}
@@ -242,7 +294,7 @@ func getPayment(c *call, op *engine.Op) (int, any, error) {
 	for _, a := range p.actions {
 		out.Actions = append(out.Actions, actionSummary{ID: a.ID, Type: a.Type, ResponseCode: a.ResponseCode, ResponseSummary: a.ResponseSummary})
 	}
-	return http.StatusOK, out, nil
+	return out
 }
 
 // getActions answers the payment's actions as a top-level JSON array,

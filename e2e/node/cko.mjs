@@ -367,6 +367,88 @@ await check('events.retrieveEvent answers a delivered event', async () => {
   await expectError(() => cko.events.retrieveEvent('evt_aaaaaaaaaaaaaaaaaaaaaaaaaa'), 'NotFoundError', 404);
 });
 
+await check('events.retrieveEventTypes, retrieveEvents (payment_id, from/to, paging), notifications and retries', async () => {
+  const types = await cko.events.retrieveEventTypes();
+  assert(Array.isArray(types) && types[0].version === '2.0' && types[0].event_types.includes('payment_chargeback'), JSON.stringify(types));
+  const id = flows.RFND.payment.id;
+  const list = await cko.events.retrieveEvents({ payment_id: id });
+  const names = list.data.map((e) => e.type);
+  assert(list.total_count === 4 && names.join() === 'payment_chargeback,payment_paid,payment_captured,payment_pending', names.join());
+  assert(list.data[0]._links.self.href === `${host}/events/${list.data[0].id}`, JSON.stringify(list.data[0]._links));
+  const second = await cko.events.retrieveEvents({ payment_id: id, limit: 1, skip: 1 });
+  assert(second.total_count === 4 && second.data.length === 1 && second.data[0].type === 'payment_paid', JSON.stringify(second));
+  const none = await cko.events.retrieveEvents({ from: '2007-03-01T00:00:00Z', to: '2008-03-01T00:00:00Z' });
+  assert(Object.keys(none).length === 0, `no events: ${JSON.stringify(none)}`);
+  await expectError(() => cko.events.retrieveEvents({ from: 'XXXX' }), 'ValidationError', 422, 'paging_from_invalid');
+
+  const paid = list.data[1];
+  // The delivery is recorded as succeeded once the receiver's answer is in.
+  const ev = await poll(async () => {
+    const e = await cko.events.retrieveEvent(paid.id);
+    return e.notifications.some((n) => n.url === receiverURL && n.success === true) && e;
+  });
+  const ntf = ev.notifications.find((n) => n.url === receiverURL);
+  assert(/^ntf_[a-z2-7]{26}$/.test(ntf.id) && ntf.notification_type === 'Webhook', JSON.stringify(ev.notifications));
+  assert(ev._links['webhooks-retry'].href === `${host}/events/${paid.id}/webhooks/retry`, JSON.stringify(ev._links));
+  const n = await cko.events.retrieveEventNotification({ eventId: paid.id, notificationId: ntf.id });
+  assert(n.content_type === 'json' && n.attempts.length >= 1 && n.attempts[0].status_code === 200 && n.attempts[0].send_mode === 'automatic',
+    JSON.stringify(n));
+  await expectError(() => cko.events.retrieveEventNotification({ eventId: paid.id, notificationId: 'ntf_aaaaaaaaaaaaaaaaaaaaaaaaaa' }), 'NotFoundError', 404);
+
+  const before = received.filter((d) => d.event.id === paid.id).length;
+  assert(Object.keys(await cko.events.retry({ eventId: paid.id, webhookId })).length === 0, 'retry answers no body');
+  await poll(async () => received.filter((d) => d.event.id === paid.id).length === before + 1);
+  assert(Object.keys(await cko.events.retryAll(paid.id)).length === 0, 'retryAll answers no body');
+  await poll(async () => received.filter((d) => d.event.id === paid.id).length === before + 2);
+  const again = await cko.events.retrieveEvent(paid.id);
+  assert(again.notifications.filter((x) => x.url === receiverURL).length === 3, JSON.stringify(again.notifications));
+  await expectError(() => cko.events.retry({ eventId: 'evt_aaaaaaaaaaaaaaaaaaaaaaaaaa', webhookId }), 'NotFoundError', 404);
+  await expectError(() => cko.events.retry({ eventId: paid.id, webhookId: 'wh_nope' }), 'NotFoundError', 404);
+  await expectError(() => cko.events.retryAll('evt_aaaaaaaaaaaaaaaaaaaaaaaaaa'), 'NotFoundError', 404);
+});
+
+await check('payments.getPaymentList by reference', async () => {
+  const p = flows.paid.payment;
+  const list = await cko.payments.getPaymentList({ reference: p.reference });
+  assert(list.total_count === 1 && list.data[0].id === p.id && list.data[0].status === 'Refunded', JSON.stringify(list));
+  const empty = await cko.payments.getPaymentList({ reference: 'no-such-reference' });
+  assert(empty.total_count === 0 && empty.data.length === 0, JSON.stringify(empty));
+  await expectError(() => cko.payments.getPaymentList({ limit: 5 }), 'ValidationError', 422, 'reference_required');
+});
+
+await check('customers.get, update, delete', async () => {
+  const src = await cko.sources.add({ ...sourceRequest(IBAN.paid), customer: { email: `c-${uuid()}@example.com`, name: 'Sophie' } });
+  const id = src.customer.id;
+  const cu = await cko.customers.get(id);
+  assert(cu.id === id && cu.name === 'Sophie' && cu.email === src.customer.email, JSON.stringify(cu));
+  assert(Object.keys(await cko.customers.update(id, { name: 'Sophie B.', phone: { country_code: '+33', number: '678910111' }, metadata: { tier: 'gold' } })).length === 0,
+    'update answers no body');
+  const updated = await cko.customers.get(src.customer.email);
+  assert(updated.id === id && updated.name === 'Sophie B.' && updated.phone.number === '678910111' && updated.metadata.tier === 'gold',
+    JSON.stringify(updated));
+  await expectError(() => cko.customers.update(id, { email: 'not-an-email' }), 'ValidationError', 422, 'customer_email_invalid');
+  await cko.customers.delete(id);
+  await expectError(() => cko.customers.get(id), 'NotFoundError', 404);
+  await expectError(() => cko.customers.delete(id), 'NotFoundError', 404);
+});
+
+await check('disputes: a chargeback is a dispute; list, get, accept; no evidence for SEPA', async () => {
+  const pay = flows.NSF.payment.id;
+  const list = await cko.disputes.get({ payment_id: pay });
+  assert(list.total_count === 1 && list.data[0].payment_id === pay && /^dsp_[a-z2-7]{26}$/.test(list.data[0].id), JSON.stringify(list));
+  const d = await cko.disputes.getDetails(list.data[0].id);
+  assert(d.status === 'lost' && d.reason_code === 'AM04' && d.amount === 5600 && d.payment.id === pay, JSON.stringify(d));
+  await cko.disputes.accept(d.id);
+  assert((await cko.disputes.getDetails(d.id)).status === 'accepted', 'accepted');
+  const accepted = await cko.disputes.get({ statuses: 'accepted' });
+  assert(accepted.data.length === 1 && accepted.data[0].id === d.id, JSON.stringify(accepted));
+  await expectError(() => cko.disputes.provideEvidence(d.id, { proof_of_delivery_or_service_text: 'x' }), 'ActionNotAllowed', 403,
+    'dispute_evidence_not_allowed');
+  await expectError(() => cko.disputes.getDetails('dsp_aaaaaaaaaaaaaaaaaaaaaaaaaa'), 'NotFoundError', 404);
+  const all = await cko.disputes.get();
+  assert(all.total_count === CHARGEBACKS.length, `${all.total_count} disputes`);
+});
+
 await check('every delivery verified and carried the registration\'s header', async () => {
   assert(received.length > 0, 'no deliveries');
   const bad = received.filter((d) => !d.verified);
