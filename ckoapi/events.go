@@ -154,9 +154,28 @@ func deriveEvents(op *engine.Op, ev *engine.Event) error {
 		if err != nil {
 			return err
 		}
+		// Due already and after the recorded payout (or with none to
+		// come): announced at once; otherwise its timer fires after the
+		// payout's, timers firing in the order they are due.
+		if p.dispute != nil && !op.Now(c.ClockID).Before(p.chargebackAt) {
+			_, paysOut := op.PaidOutAt(c)
+			paid, err := hasEvent(op, c.ID, evPaymentPaid)
+			if err != nil {
+				return err
+			}
+			if paid || !paysOut {
+				return announceChargeback(op, p)
+			}
+		}
 		return op.Schedule(p.chargebackAt, c.ClockID, timerChargeback, c.ID, nil)
 	}
 	return nil
+}
+
+// hasEvent reports whether a Checkout.com event of typ about objectID was recorded.
+func hasEvent(op *engine.Op, objectID, typ string) (bool, error) {
+	rows, err := op.ListEvents(store.ListEventsParams{Dialect: Dialect, ObjectID: objectID, Type: typ, Limit: 1})
+	return len(rows) > 0, err
 }
 
 // paidOut is the payout timer's handler: the payment is Paid.
@@ -192,6 +211,12 @@ func chargedBack(op *engine.Op, t *engine.Timer) error {
 	if err != nil || p.dispute == nil {
 		return err
 	}
+	return announceChargeback(op, p)
+}
+
+// announceChargeback records payment_chargeback.
+func announceChargeback(op *engine.Op, p *payment) error {
+	c := p.charge
 	data := p.eventData(actionID(c.ID, actionChargeback), time.Time{})
 	data.Reason, data.ReasonCode = sepa.ReasonOrUnspecified(p.dispute.ReturnReason).CkoToken, p.dispute.ReturnReason
 	return record(op, evChargeback, c.ClockID, c.ID, extraKindPayment, objectTypePayment, data)
