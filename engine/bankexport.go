@@ -126,11 +126,7 @@ func (op *Op) ExportBankFiles(p ExportParams) ([]*BankFile, error) {
 				Sequence: in.Sequence, Due: in.Due, MandateID: in.Mandate, MandateSigned: in.MandateSigned,
 				Debtor: iso20022.Account{Name: in.Name, IBAN: in.IBAN, BIC: in.BIC}, Remittance: remittance})
 		}
-		f, err := d.XML(gen)
-		if err != nil {
-			return nil, exportProblem(err)
-		}
-		bf, err := op.recordExport(id, now, f, debits)
+		bf, err := op.recordExport(id, now, gen, d.XML, debits)
 		if err != nil {
 			return nil, err
 		}
@@ -144,11 +140,7 @@ func (op *Op) ExportBankFiles(p ExportParams) ([]*BankFile, error) {
 			c.Transfers = append(c.Transfers, iso20022.Transfer{EndToEndID: endToEndID(in.ID), Amount: in.Amount,
 				Creditor: iso20022.Account{Name: in.Name, IBAN: in.IBAN, BIC: in.BIC}, Execution: in.Due, Remittance: in.Remittance})
 		}
-		f, err := c.XML(gen)
-		if err != nil {
-			return nil, exportProblem(err)
-		}
-		bf, err := op.recordExport(id, now, f, transfers)
+		bf, err := op.recordExport(id, now, gen, c.XML, transfers)
 		if err != nil {
 			return nil, err
 		}
@@ -167,9 +159,15 @@ func exportProblem(err error) error {
 	return err
 }
 
-// recordExport stores the written file f as the outbound bank file id and
-// releases its instructions with it, each with its payment block.
-func (op *Op) recordExport(id string, now time.Time, f iso20022.File, hs []*HeldInstruction) (*BankFile, error) {
+// recordExport writes the file of generation gen with write, stores it as
+// the outbound bank file id and releases its instructions hs with it, each
+// with its payment block.
+func (op *Op) recordExport(id string, now time.Time, gen iso20022.Generation, write func(iso20022.Generation) (iso20022.File, error),
+	hs []*HeldInstruction) (*BankFile, error) {
+	f, err := write(gen)
+	if err != nil {
+		return nil, exportProblem(err)
+	}
 	blockOf := map[string]string{}
 	for _, b := range f.Blocks {
 		for _, e2e := range b.EndToEndIDs {

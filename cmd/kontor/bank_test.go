@@ -21,17 +21,8 @@ import (
 // name and changes nothing.
 func TestBankCommands(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db := filepath.Join(dir, "k.db")
-	key := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
+	dir, db, key, created := newBankAccount(t, "Files GmbH")
 	var out, errOut bytes.Buffer
-	if err := run(ctx, []string{"accounts", "create", "--db", db, "--data-key", key, "--name", "Files GmbH"}, &out, &errOut); err != nil {
-		t.Fatalf("accounts create: %v (%s)", err, errOut.String())
-	}
-	var created struct{ ID string }
-	if err := json.Unmarshal(out.Bytes(), &created); err != nil {
-		t.Fatal(err)
-	}
 	good := filepath.Join(dir, "camt054.xml")
 	bad := filepath.Join(dir, "broken.xml")
 	content := testbank.Notification("2009", "BANK-CLI-1", time.Date(2026, 4, 2, 9, 0, 0, 0, time.UTC), "DE89370400440532013000",
@@ -83,6 +74,23 @@ func TestBankCommands(t *testing.T) {
 	}
 }
 
+// newBankAccount creates an account named name in a new database and
+// returns the test's directory, the database, its data key and the account.
+func newBankAccount(t *testing.T, name string) (dir, db, key string, created struct{ ID string }) {
+	t.Helper()
+	dir = t.TempDir()
+	db = filepath.Join(dir, "k.db")
+	key = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"accounts", "create", "--db", db, "--data-key", key, "--name", name}, &out, &errOut); err != nil {
+		t.Fatalf("accounts create: %v (%s)", err, errOut.String())
+	}
+	if err := json.Unmarshal(out.Bytes(), &created); err != nil {
+		t.Fatal(err)
+	}
+	return dir, db, key, created
+}
+
 // setISO20022 gives the account the iso20022 connection and a collection
 // account, as POST /v1/account would.
 func setISO20022(t *testing.T, db, key, account string) {
@@ -125,17 +133,8 @@ func update(t *testing.T, db, key, account string, fn func(op *engine.Op) error)
 // in --out, once: a second export writes nothing; bad flags are refused.
 func TestBankExportCommand(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db := filepath.Join(dir, "k.db")
-	key := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32))
+	dir, db, key, created := newBankAccount(t, "Export GmbH")
 	var out, errOut bytes.Buffer
-	if err := run(ctx, []string{"accounts", "create", "--db", db, "--data-key", key, "--name", "Export GmbH"}, &out, &errOut); err != nil {
-		t.Fatalf("accounts create: %v (%s)", err, errOut.String())
-	}
-	var created struct{ ID string }
-	if err := json.Unmarshal(out.Bytes(), &created); err != nil {
-		t.Fatal(err)
-	}
 	setISO20022(t, db, key, created.ID)
 	charge := collect(t, db, key, created.ID, 1999)
 
