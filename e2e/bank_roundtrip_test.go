@@ -222,3 +222,34 @@ func TestBankFileRoundTrip(t *testing.T) {
 		t.Errorf("refund after its booking: %s", r.Status)
 	}
 }
+
+// TestBankFileReceiverCredit: a camt.054 credit to a SEPA credit transfer
+// source's receiver IBAN adds a source transaction (seed 004) with the
+// sender's account and reference; a credit to an IBAN no source has is
+// unmatched.
+func TestBankFileReceiverCredit(t *testing.T) {
+	e := newEnv(t, payments)
+	e.isoAccount()
+	s := e.creditTransfer("jenny.rosen@example.com", "")
+	before := len(e.sourceTxns(s.ID))
+	receiver := s.SEPACreditTransfer.IBAN
+	if receiver == "" {
+		t.Fatalf("source %s has no receiver IBAN: %s", s.ID, rawJSON(s))
+	}
+	n := testbank.Notification("2019", "BANK-CAMT054-SCT", time.Now().UTC(), collectionIBAN, []testbank.Entry{
+		{Credit: true, Amount: 5000, BookingDate: "2026-03-04", CreditorIBAN: receiver, Counterparty: "Max Mustermann",
+			CounterpartyIBAN: "DE89370400440532013000", Remittance: "INVOICE 42"},
+		{Credit: true, Amount: 700, BookingDate: "2026-03-04", CreditorIBAN: "DE02120300000000202051", CounterpartyIBAN: "DE89370400440532013000"},
+	})
+	wantSummary(t, "receiver credit", e.imported(n), 1, 0, 1)
+	txs := e.sourceTxns(s.ID)
+	if len(txs) != before+1 {
+		t.Fatalf("%d source transactions, want %d", len(txs), before+1)
+	}
+	tx := txs[len(txs)-1]
+	if tx.Amount != 5000 || tx.SEPACreditTransfer == nil || tx.SEPACreditTransfer.SenderIBAN != "DE89370400440532013000" ||
+		tx.SEPACreditTransfer.SenderName != "Max Mustermann" || tx.SEPACreditTransfer.Reference != "INVOICE 42" {
+		t.Errorf("source transaction %s", rawJSON(tx))
+	}
+	e.event("source.transaction.created", tx.ID)
+}
