@@ -238,13 +238,20 @@ func pathEvent(c *call, op *engine.Op) (*engine.Event, error) {
 	return ev, err
 }
 
-// getNotification answers one notification with its attempts, oldest first.
-func getNotification(c *call, op *engine.Op) (int, any, error) {
+// pathEventDeliveries returns the event the path names with its
+// deliveries and their registrations (eventDeliveries).
+func pathEventDeliveries(c *call, op *engine.Op) (*engine.Event, []store.Delivery, map[string]*engine.WebhookEndpoint, error) {
 	ev, err := pathEvent(c, op)
 	if err != nil {
-		return 0, nil, err
+		return nil, nil, nil, err
 	}
 	ds, hooks, err := eventDeliveries(op, c.account, ev.ID)
+	return ev, ds, hooks, err
+}
+
+// getNotification answers one notification with its attempts, oldest first.
+func getNotification(c *call, op *engine.Op) (int, any, error) {
+	ev, ds, hooks, err := pathEventDeliveries(c, op)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -284,11 +291,7 @@ func resent(ds []store.Delivery, i int) bool {
 // retryAll queues the event once more for every registration it was sent
 // to; 202 with no body.
 func retryAll(c *call, op *engine.Op) (int, any, error) {
-	ev, err := pathEvent(c, op)
-	if err != nil {
-		return 0, nil, err
-	}
-	ds, hooks, err := eventDeliveries(op, c.account, ev.ID)
+	ev, ds, hooks, err := pathEventDeliveries(c, op)
 	if err != nil {
 		return 0, nil, err
 	}
