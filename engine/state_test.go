@@ -40,6 +40,17 @@ func (te *testEngine) intent(t *testing.T, id string) *PaymentIntent {
 	return pi
 }
 
+// refused runs action in a transaction and checks that it is refused as
+// the object's state requires: code <object>_unexpected_state with the
+// status and the action as data.
+func (te *testEngine) refused(t *testing.T, object string, status IntentStatus, action string, fn func(op *Op) error) {
+	t.Helper()
+	err := te.Update(t.Context(), te.account, RequestInfo{}, fn)
+	if e, ok := AsError(err); !ok || e.Code != object+"_unexpected_state" || e.Data["status"] != string(status) || e.Data["action"] != action {
+		t.Fatalf("%s a %s %s: %v", action, status, object, err)
+	}
+}
+
 // settle lets the sandbox's bank answer everything due within d.
 func (te *testEngine) settle(t *testing.T, d time.Duration) {
 	t.Helper()
@@ -57,24 +68,18 @@ func TestPaymentIntentStateMachine(t *testing.T) {
 		t.Fatalf("confirmed: %s, charge %v; want processing with a charge", pi.Status, pi.LatestCharge)
 	}
 	// A processing intent can be neither confirmed again nor canceled.
-	err := te.Update(t.Context(), te.account, RequestInfo{}, func(op *Op) error {
+	te.refused(t, "payment_intent", IntentProcessing, "confirm", func(op *Op) error {
 		_, err := op.ConfirmPaymentIntent(pi.ID, PaymentIntentParams{})
 		return err
 	})
-	if e, ok := AsError(err); !ok || e.Code != "payment_intent_unexpected_state" || e.Data["status"] != "processing" || e.Data["action"] != "confirm" {
-		t.Fatalf("confirming a processing intent: %v", err)
-	}
 	te.settle(t, time.Minute)
 	if got := te.intent(t, pi.ID); got.Status != IntentSucceeded || got.AmountReceived != 1500 {
 		t.Fatalf("after the bank booked it: %s, received %d", got.Status, got.AmountReceived)
 	}
-	err = te.Update(t.Context(), te.account, RequestInfo{}, func(op *Op) error {
+	te.refused(t, "payment_intent", IntentSucceeded, "cancel", func(op *Op) error {
 		_, err := op.CancelPaymentIntent(pi.ID, Opt[string]{})
 		return err
 	})
-	if e, ok := AsError(err); !ok || e.Code != "payment_intent_unexpected_state" || e.Data["status"] != "succeeded" || e.Data["action"] != "cancel" {
-		t.Fatalf("canceling a succeeded intent: %v", err)
-	}
 }
 
 // TestPaymentIntentFailureReturnsToPaymentMethod: a collection the debtor's
@@ -132,13 +137,10 @@ func TestPaymentIntentFailureReturnsToPaymentMethod(t *testing.T) {
 	if canceled.Status != IntentCanceled {
 		t.Fatalf("canceled: %s", canceled.Status)
 	}
-	err := te.Update(t.Context(), te.account, RequestInfo{}, func(op *Op) error {
+	te.refused(t, "payment_intent", IntentCanceled, "confirm", func(op *Op) error {
 		_, err := op.ConfirmPaymentIntent(canceled.ID, PaymentIntentParams{PaymentMethod: Some("pm_success_de")})
 		return err
 	})
-	if e, ok := AsError(err); !ok || e.Code != "payment_intent_unexpected_state" || e.Data["status"] != "canceled" {
-		t.Fatalf("confirming a canceled intent: %v", err)
-	}
 }
 
 // TestSetupIntentStateMachine: a SEPA Direct Debit setup intent succeeds at
@@ -164,13 +166,10 @@ func TestSetupIntentStateMachine(t *testing.T) {
 	if m := te.mandate(t, *si.Mandate); !m.Active() || m.Type != "multi_use" {
 		t.Fatalf("the setup's mandate: %s %s", m.Status, m.Type)
 	}
-	err := te.Update(t.Context(), te.account, RequestInfo{}, func(op *Op) error {
+	te.refused(t, "setup_intent", IntentSucceeded, "cancel", func(op *Op) error {
 		_, err := op.CancelSetupIntent(si.ID, Opt[string]{})
 		return err
 	})
-	if e, ok := AsError(err); !ok || e.Code != "setup_intent_unexpected_state" || e.Data["status"] != "succeeded" || e.Data["action"] != "cancel" {
-		t.Fatalf("canceling a succeeded setup intent: %v", err)
-	}
 }
 
 // TestRefundWindowAfterSettlement: the window a dialect passes decides
