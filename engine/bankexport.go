@@ -168,15 +168,15 @@ func (op *Op) recordExport(id string, now time.Time, gen iso20022.Generation, wr
 	if err != nil {
 		return nil, exportProblem(err)
 	}
-	blockOf := map[string]string{}
+	blockByID := map[string]string{}
 	for _, b := range f.Blocks {
 		for _, e2e := range b.EndToEndIDs {
-			blockOf[e2e] = b.ID
+			blockByID[e2e] = b.ID
 		}
 	}
 	for _, h := range hs {
 		e2e := endToEndID(h.Instruction.ID)
-		if err := op.release(h.ID, releasedStatus, id, blockOf[e2e]); err != nil {
+		if err := op.release(h.ID, releasedStatus, id, blockByID[e2e]); err != nil {
 			return nil, err
 		}
 	}

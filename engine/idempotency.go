@@ -44,7 +44,7 @@ type IdempotencyPolicy struct {
 	// idempotency_key_reused.
 	InvalidKey, InFlight, Reused func(key string) error
 	// ReplayAnyParams replays the stored answer to a key reused on the same
-	// method and path whatever the parameters (Checkout.com's rule); only
+	// method and path whatever the parameters (a dialect's rule); only
 	// another method or path counts as reused.
 	ReplayAnyParams bool
 	// StoredFailure tells whether a request that failed with err while
