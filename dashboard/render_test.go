@@ -102,7 +102,7 @@ func TestPager(t *testing.T) {
 func TestKindOfStored(t *testing.T) {
 	for _, c := range []struct{ typ, kind, want string }{
 		{"charge", "", "charges"}, {"charge", "cko", "cko_payments"}, {"source", "sofort", "sources"},
-		{"source", "sepa_debit", "sources"}, {"customer", "", "customers"}, {"customer", "cko", ""},
+		{"source", "sepa_debit", "sources"}, {"customer", "", "customers"}, {"customer", "cko", "cko_customers"},
 		{"mandate", "cko", "cko_mandates"}, {"mandate", "", "mandates"}, {"test_helpers.test_clock", "", "test_clocks"}, {"source_transaction", "", ""},
 	} {
 		got := ""

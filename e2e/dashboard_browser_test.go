@@ -468,7 +468,8 @@ func TestDashboardEveryList(t *testing.T) {
 	c := newCko(e.srv, e.acct.Key)
 	ckoReceiver := kontortest.NewCkoReceiver(t, e.acct.Key)
 	ckoHook := c.register(t, ckoReceiver)
-	ckoSource := c.source(t, ibanPaid, "single", nil)
+	created := c.do(t, "POST", "/sources", sourceBody(ibanPaid, "single"), nil).want(t, http.StatusCreated).obj(t)
+	ckoSource, ckoCustomer := created["id"].(string), created["customer"].(map[string]any)["id"].(string)
 	pay := c.pay(t, ckoSource, 4200)
 	ckoEvent := ckoReceiver.WaitAccepted(t, "payment_pending", pay).Cko.ID
 	ev := e.event("customer.created", cus.ID)
@@ -482,6 +483,7 @@ func TestDashboardEveryList(t *testing.T) {
 		"checkout_sessions": cs.ID, "customers": cus.ID, "payment_methods": pm.ID, "sources": src.ID, "mandates": mandate,
 		"balance_transactions": ch.BalanceTransaction.ID, "cko_payments": pay, "cko_mandates": ckoSource, "cko_webhooks": ckoHook, "events": ev.ID,
 		"webhook_endpoints": e.endpointID(), "test_clocks": clk.ID, "cko_events": ckoEvent,
+		"cko_customers": ckoCustomer,
 	} {
 		if st := d.open("/dashboard/" + kind); st != http.StatusOK {
 			t.Errorf("%s list: %d", kind, st)
@@ -517,6 +519,8 @@ func TestDashboardEveryList(t *testing.T) {
 	if st := d.open("/dashboard/events/" + ckoEvent); st != http.StatusNotFound {
 		t.Errorf("a Checkout.com event as a Stripe event: %d", st)
 	}
+	d.open("/dashboard/cko_customers/" + ckoCustomer)
+	d.wantText("Checkout.com customer", "sophie.bonneville@ckomail.com")
 	d.open("/dashboard/cko_mandates/" + ckoSource)
 	if page := d.wantText("Checkout.com mandate", "masked_account_iban", "7893"); strings.Contains(page, ibanPaid) {
 		t.Errorf("a full IBAN on the mandate page:\n%s", page)
