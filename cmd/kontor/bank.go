@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/kontorpay/kontor/engine"
-	"github.com/kontorpay/kontor/server"
 )
 
 // bank runs "kontor bank export|import|files": the bank file endpoints on
@@ -63,19 +62,11 @@ func bank(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("--out %s is not a directory", *out)
 		}
 	}
-	key, err := f.key()
+	eng, done, err := f.openEngine(ctx)
 	if err != nil {
 		return err
 	}
-	st, err := server.OpenStore(ctx, f.db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	eng, err := engine.New(ctx, engine.Config{Store: st, DataKey: key})
-	if err != nil {
-		return err
-	}
+	defer done()
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	if args[0] == "export" {

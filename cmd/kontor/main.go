@@ -110,6 +110,24 @@ func (s *storeFlags) key() ([]byte, error) {
 	return k, nil
 }
 
+// openEngine opens the database and an engine over it, for the commands
+// that work on the database directly; done closes the database.
+func (s *storeFlags) openEngine(ctx context.Context) (eng *engine.Engine, done func() error, err error) {
+	key, err := s.key()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := server.OpenStore(ctx, s.db)
+	if err != nil {
+		return nil, nil, err
+	}
+	if eng, err = engine.New(ctx, engine.Config{Store: st, DataKey: key}); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return eng, st.Close, nil
+}
+
 // serveFlags are the server's options.
 type serveFlags struct {
 	storeFlags
@@ -298,19 +316,11 @@ func accounts(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if help, err := c.parse(args[1:], stdout, stderr, false); help || err != nil {
 		return err
 	}
-	key, err := f.key()
+	eng, done, err := f.openEngine(ctx)
 	if err != nil {
 		return err
 	}
-	st, err := server.OpenStore(ctx, f.db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	eng, err := engine.New(ctx, engine.Config{Store: st, DataKey: key})
-	if err != nil {
-		return err
-	}
+	defer done()
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	if name != nil {
