@@ -13,8 +13,6 @@ import (
 
 	"github.com/kontorpay/kontor/e2e/kontortest"
 	"github.com/kontorpay/kontor/internal/testenv"
-	"github.com/kontorpay/kontor/server"
-	"github.com/kontorpay/kontor/store/sqlite"
 )
 
 // TestNodeSmoke runs e2e/node/smoke.mjs (the npm stripe client) against an
@@ -82,23 +80,7 @@ func missing(t *testing.T, why string) {
 func TestNodeSmokeOverHTTPS(t *testing.T) {
 	t.Parallel()
 	node, dir := nodeScripts(t, "stripe")
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "kontor.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(ctx, server.Config{Addr: "127.0.0.1:0", HTTPSAddr: "127.0.0.1:0", Store: st})
-	if err != nil {
-		st.Close()
-		t.Fatal(err)
-	}
-	srv.Start()
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		srv.Shutdown(sctx)
-		st.Close()
-	})
+	srv := kontortest.Start(t, kontortest.Options{HTTPS: true}).Srv
 	ca := filepath.Join(t.TempDir(), "kontor.pem")
 	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.TLSCertificate().Raw}), 0o600); err != nil {
 		t.Fatal(err)

@@ -2,13 +2,11 @@ package server_test
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,18 +16,7 @@ import (
 // startLimited starts a server with short limits, so that each can be
 // reached in a test.
 func startLimited(t *testing.T, lim server.Limits) *server.Server {
-	t.Helper()
-	srv, err := server.New(context.Background(), server.Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "kontor.db"), Limits: lim})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Start()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
-	return srv
+	return startServer(t, server.Config{Limits: lim})
 }
 
 // guard is how long a test waits before it calls a connection held open:

@@ -48,6 +48,9 @@ type Options struct {
 	// BankSchemas validates imported bank files against the XSDs of this
 	// directory (see server.Config.BankSchemas).
 	BankSchemas string
+	// HTTPS serves the API over TLS too, on a free port with a certificate
+	// made at start (Server.Srv.HTTPSURL, Server.Srv.TLSCertificate).
+	HTTPS bool
 	// Logger receives the server's logs; nil logs to t.Log when the
 	// environment variable KONTOR_TEST_LOG is set, else discards them.
 	Logger *slog.Logger

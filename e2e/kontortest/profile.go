@@ -39,7 +39,11 @@ func StartProfile(t testing.TB, opts Options, prof Profile) *Server {
 			log = slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		}
 	}
-	srv, err := server.New(context.Background(), server.Config{Addr: "127.0.0.1:0", DB: opts.DBPath, StrictKeys: opts.StrictKeys,
+	httpsAddr := ""
+	if opts.HTTPS {
+		httpsAddr = "127.0.0.1:0"
+	}
+	srv, err := server.New(context.Background(), server.Config{Addr: "127.0.0.1:0", HTTPSAddr: httpsAddr, DB: opts.DBPath, StrictKeys: opts.StrictKeys,
 		Clock: opts.Clock, Logger: log, WebhookRetries: opts.WebhookRetries, WebhookTimeout: opts.WebhookTimeout,
 		Timing: prof.Timing, SandboxDelay: prof.SandboxDelay, BankSchemas: opts.BankSchemas})
 	if err != nil {
