@@ -21,6 +21,12 @@ func TestSecretKey(t *testing.T) {
 		// checkout-sdk-node merges a registration's custom authorization header into its own.
 		{"sk_test_0b9b5db6-f223-49d0-b68f-f6643dd4f808, node-1234", "sk_test_0b9b5db6-f223-49d0-b68f-f6643dd4f808"},
 		{"node-1234, Bearer sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e", "sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e"},
+		// The SDK's rarer check characters and its optional underscore.
+		{"Bearer sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4*", "sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4*"},
+		{"Bearer sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4#", "sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4#"},
+		{"Bearer sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4$", "sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4$"},
+		{"Bearer sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4=", "sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4="},
+		{"Bearer sk_sboxm73dzbpy7cf3gfd46xr4yj5xo4e", "sk_sboxm73dzbpy7cf3gfd46xr4yj5xo4e"},
 		{"node-1234", ""},
 		{"pk_test_abc", ""},
 		{"sk_live_abc", ""},
@@ -35,6 +41,8 @@ func TestSecretKey(t *testing.T) {
 		{"sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4", ""},
 		{"sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e1", ""},
 		{"sk_sbox_M73dzbpy7cf3gfd46xr4yj5xo4e", ""},
+		{"sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo*e", ""}, // a check character only at the end
+		{"sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4!", ""},
 		{"sk_m73dzbpy7cf3gfd46xr4yj5xo4e", ""}, // live, current platform
 		{"sk_test_m73dzbpy7cf3gfd46xr4yj5xo4e", ""},
 	} {

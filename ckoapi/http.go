@@ -205,13 +205,13 @@ func (c *call) authenticate() error {
 }
 
 // Sandbox secret keys as Checkout.com issues them: the previous platform's
-// sk_test_ and a UUID, and the current platform's sk_sbox_ and 27 lowercase
-// base32 characters (checkout-sdk-node's patterns; its rarer check
-// characters *, #, $ and = are not accepted). Live keys and anything else
-// answer 401.
+// sk_test_ and a UUID, and the current platform's sk_sbox_ (the underscore
+// optional), 26 lowercase base32 characters and a check character that may
+// also be *, #, $ or =: exactly the patterns checkout-sdk-node recognises.
+// Live keys and anything else answer 401.
 var (
 	previousSandboxKey = regexp.MustCompile(`^sk_test_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	currentSandboxKey  = regexp.MustCompile(`^sk_sbox_[a-z2-7]{27}$`)
+	currentSandboxKey  = regexp.MustCompile(`^sk_sbox_?[a-z2-7]{26}[a-z2-7*#$=]$`)
 )
 
 // sandboxKey reports whether key has the shape of a Checkout.com sandbox secret key.

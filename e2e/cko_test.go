@@ -44,6 +44,10 @@ func TestCkoAuthentication(t *testing.T) {
 	c.do(t, "GET", "/webhooks", nil, nil).want(t, http.StatusNoContent)
 	sbox := &cko{base: s.URL, key: "sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e", bearer: true}
 	sbox.do(t, "GET", "/webhooks", nil, nil).want(t, http.StatusNoContent)
+	// The check characters checkout-sdk-node also accepts.
+	for _, key := range []string{"sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4*", "sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4=", "sk_sboxm73dzbpy7cf3gfd46xr4yj5xo4#"} {
+		(&cko{base: s.URL, key: key, bearer: true}).do(t, "GET", "/webhooks", nil, nil).want(t, http.StatusNoContent)
+	}
 	// checkout-sdk-node merges a webhook registration's custom
 	// "authorization" header into its own: the key comes first.
 	c.do(t, "GET", "/webhooks", nil, map[string]string{"Authorization": c.key + ", node-1234"}).want(t, http.StatusNoContent)
