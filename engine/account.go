@@ -139,9 +139,12 @@ type keyInfo struct {
 	kind    KeyKind
 }
 
+// The key shapes accepted: test and sandbox keys of letters, digits, _ and -,
+// and the current Checkout.com sandbox shape, whose underscore after "sbox"
+// may be missing and whose check character may be *, #, $ or =.
 var (
-	secretKeyPattern      = regexp.MustCompile(`^sk_(test|sbox)_[A-Za-z0-9_\-]{1,200}$`)
-	publishableKeyPattern = regexp.MustCompile(`^pk_(test|sbox)_[A-Za-z0-9_\-]{1,200}$`)
+	secretKeyPattern      = regexp.MustCompile(`^(sk_(test|sbox)_[A-Za-z0-9_\-]{1,200}|sk_sbox_?[a-z2-7]{26}[a-z2-7*#$=])$`)
+	publishableKeyPattern = regexp.MustCompile(`^(pk_(test|sbox)_[A-Za-z0-9_\-]{1,200}|pk_sbox_?[a-z2-7]{26}[a-z2-7*#$=])$`)
 )
 
 // WellFormedKey reports whether key has the shape of a secret or publishable key.
