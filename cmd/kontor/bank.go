@@ -18,7 +18,7 @@ import (
 func bank(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	synopses := map[string]string{
 		"export": "kontor bank export --account acct_… [--up-to 2006-01-02] [--format 2019|2009] [--out DIR]",
-		"import": "kontor bank import --account acct_… [flags] FILE…",
+		"import": "kontor bank import --account acct_… [--bank-schemas DIR] [flags] FILE…",
 		"files":  "kontor bank files --account acct_… [flags]",
 	}
 	if len(args) == 0 || synopses[args[0]] == "" {
@@ -28,6 +28,9 @@ func bank(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f storeFlags
 	f.register(c, true)
 	account := c.fs.String("account", "", "the account whose bank files these are")
+	if args[0] == "import" {
+		f.registerBankSchemas(c)
+	}
 	var upTo, format, out *string
 	if args[0] == "export" {
 		upTo = c.fs.String("up-to", "", "export only collections and transfers requested on or before this date (2006-01-02); default: everything held")

@@ -61,6 +61,25 @@ func TestBankCommands(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &list); err != nil || len(list) != 1 || list[0].ID != imported.ID {
 		t.Fatalf("bank files = %s (%v)", out.String(), err)
 	}
+	// --bank-schemas validates each import in full: an element the schema
+	// does not know, which the reader passes over, is refused, and nothing is
+	// imported.
+	odd := bytes.Replace(content, []byte("<MsgId>BANK-CLI-1</MsgId>"), []byte("<MsgId>BANK-CLI-2</MsgId><Note>x</Note>"), 1)
+	if bytes.Equal(odd, content) {
+		t.Fatal("no MsgId in the notification")
+	}
+	if err := os.WriteFile(bad, odd, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errOut.Reset()
+	err = run(ctx, []string{"bank", "import", "--db", db, "--data-key", key, "--account", created.ID, "--bank-schemas", "../../../shared/xsd", bad}, &out, &errOut)
+	if err == nil || !strings.Contains(errOut.String(), "breaks its schema") || !strings.Contains(errOut.String(), "Note") || out.Len() != 0 {
+		t.Fatalf("import breaking the schema: %v (%s) %s", err, errOut.String(), out.String())
+	}
+	if err := run(ctx, []string{"bank", "import", "--db", db, "--data-key", key, "--account", created.ID, "--bank-schemas", "no-such-dir", good}, &out, &errOut); err == nil || !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("--bank-schemas no-such-dir: %v", err)
+	}
 	for _, args := range [][]string{
 		{"bank"},
 		{"bank", "export"},

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kontorpay/kontor/bank/iso20022/xsd"
 	"github.com/kontorpay/kontor/engine"
 	"github.com/kontorpay/kontor/server"
 )
@@ -85,8 +86,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // storeFlags are the flags of every command that opens the database.
 type storeFlags struct {
-	db      string
-	dataKey string
+	db          string
+	dataKey     string
+	bankSchemas string
 }
 
 func (s *storeFlags) register(c *command, withKey bool) {
@@ -96,6 +98,12 @@ func (s *storeFlags) register(c *command, withKey bool) {
 		c.fs.StringVar(&s.dataKey, "data-key", "", "base64 of the 32-byte key that seals IBANs and secrets; empty keeps a key in the database")
 		c.env("data-key", "KONTOR_DATA_KEY")
 	}
+}
+
+// registerBankSchemas adds --bank-schemas, for the commands that import bank files.
+func (s *storeFlags) registerBankSchemas(c *command) {
+	c.fs.StringVar(&s.bankSchemas, "bank-schemas", "", "a directory of the ISO 20022 XSDs (pain.002.001.10.xsd, …): validate every imported bank file against its schema in full with xmllint")
+	c.env("bank-schemas", "KONTOR_BANK_SCHEMAS")
 }
 
 // key decodes --data-key; nil when none is given.
@@ -117,11 +125,17 @@ func (s *storeFlags) openEngine(ctx context.Context) (eng *engine.Engine, done f
 	if err != nil {
 		return nil, nil, err
 	}
+	var schemas *xsd.Validator
+	if s.bankSchemas != "" {
+		if schemas, err = xsd.New(s.bankSchemas); err != nil {
+			return nil, nil, err
+		}
+	}
 	st, err := server.OpenStore(ctx, s.db)
 	if err != nil {
 		return nil, nil, err
 	}
-	if eng, err = engine.New(ctx, engine.Config{Store: st, DataKey: key}); err != nil {
+	if eng, err = engine.New(ctx, engine.Config{Store: st, DataKey: key, BankSchemas: schemas}); err != nil {
 		st.Close()
 		return nil, nil, err
 	}
@@ -145,7 +159,6 @@ type serveFlags struct {
 	httpsAddr    string
 	tlsCert      string
 	tlsKey       string
-	bankSchemas  string
 }
 
 func newServeFlags() (*command, *serveFlags) {
@@ -181,8 +194,7 @@ func newServeFlags() (*command, *serveFlags) {
 	c.env("sandbox-delay", "KONTOR_SANDBOX_DELAY")
 	fs.DurationVar(&f.hookTimeout, "webhook-timeout", 10*time.Second, "how long a webhook receiver has to answer")
 	c.env("webhook-timeout", "KONTOR_WEBHOOK_TIMEOUT")
-	fs.StringVar(&f.bankSchemas, "bank-schemas", "", "a directory of the ISO 20022 XSDs (pain.002.001.10.xsd, …): validate every imported bank file against its schema in full with xmllint")
-	c.env("bank-schemas", "KONTOR_BANK_SCHEMAS")
+	f.storeFlags.registerBankSchemas(c)
 	return c, f
 }
 
