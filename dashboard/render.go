@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kontorpay/kontor/internal/jsonpath"
 )
 
 // cell is one rendered value: text, optionally a link or a status badge.
@@ -28,19 +30,6 @@ func decode(b []byte) (any, error) {
 	var v any
 	err := dec.Decode(&v)
 	return v, err
-}
-
-// field returns the value at a dotted path of a decoded object, or nil.
-func field(obj map[string]any, path string) any {
-	var v any = obj
-	for _, part := range strings.Split(path, ".") {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[part]
-	}
-	return v
 }
 
 // idPattern matches the ids of objects the dashboard can find.
@@ -117,7 +106,7 @@ func money(v any, currency string) (string, bool) {
 
 // render renders the value at col.Field of obj as col asks.
 func render(obj map[string]any, col column) cell {
-	v := field(obj, col.Field)
+	v := jsonpath.Lookup(obj, col.Field)
 	switch col.Show {
 	case showID:
 		return cell{Text: text(v), Mono: true}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/kontorpay/kontor/internal/jsonpath"
 )
 
 // signinView is the sign-in page (also used for refusals before a session).
@@ -56,7 +58,7 @@ func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
 		d.showSignIn(w, http.StatusUnauthorized, "This key was not accepted: "+scrub(rep.message()))
 		return
 	}
-	name, _ := field(acct, "business_profile.name").(string)
+	name, _ := jsonpath.Lookup(acct, "business_profile.name").(string)
 	sid := d.sessions.create(id, name, key, time.Now())
 	http.SetCookie(w, d.cookie(sessionCookie, sid, 0))
 	http.SetCookie(w, d.cookie(signinCookie, "", -1))

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kontorpay/kontor/engine"
+	"github.com/kontorpay/kontor/internal/jsonpath"
 	"github.com/kontorpay/kontor/store"
 )
 
@@ -247,7 +248,7 @@ func (cl clause) holds(kind fieldKind, obj map[string]any) bool {
 		md, _ := obj["metadata"].(map[string]any)
 		v = md[cl.key]
 	} else {
-		v = lookupPath(obj, cl.field)
+		v = jsonpath.Lookup(obj, cl.field)
 	}
 	if cl.null {
 		return v == nil || v == ""
@@ -286,19 +287,6 @@ func (cl clause) holds(kind fieldKind, obj map[string]any) bool {
 		s, _ := v.(string)
 		return s == cl.value
 	}
-}
-
-// lookupPath follows a dotted path through nested JSON objects.
-func lookupPath(obj map[string]any, path string) any {
-	var v any = obj
-	for _, part := range strings.Split(path, ".") {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[part]
-	}
-	return v
 }
 
 // searchSpecs are the parameters of every search endpoint.
