@@ -6,6 +6,7 @@ BENCHTIME  ?= 2s
 CRASH_CYCLES ?= 20
 FUZZ_EXECS ?= 1000000
 MODE       ?= http
+STORES     ?= sqlite
 SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
@@ -32,9 +33,9 @@ node-deps: ## install the pinned npm clients into e2e/node/node_modules
 bench: ## run the benchmarks, modernc and mattn (cgo) side by side (see docs/benchmarks.md)
 	$(GO) test -tags mattn -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./...
 
-bench-compare: ## Kontor beside stripe-mock v0.203.0 under wrk (MODE=http, background or all; docs/benchmarks.md)
+bench-compare: ## Kontor beside stripe-mock v0.203.0 under wrk (MODE=http, background, flat or all; STORES="sqlite pg1 pg3"; docs/benchmarks.md)
 	@command -v wrk >/dev/null || { echo "installing wrk"; $(SUDO) apt-get install -y --no-install-recommends wrk; }
-	bench/compare/run.sh $(MODE)
+	STORES="$(STORES)" bench/compare/run.sh $(MODE)
 
 lint: ## check formatting (gofmt) and run go vet
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
