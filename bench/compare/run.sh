@@ -60,20 +60,16 @@ case $mode in http | background | flat | all) ;; *)
 	exit 2
 	;;
 esac
-for s in "${stores[@]}"; do
-	case $s in sqlite | pg1 | pg3) ;; *)
-		echo "unknown store $s in STORES (want sqlite, pg1 or pg3)" >&2
-		exit 2
-		;;
-	esac
-done
-for e in "${endpoints[@]}"; do
-	case $e in post | charge | customer) ;; *)
-		echo "unknown endpoint $e in ENDPOINTS (want post, charge or customer)" >&2
-		exit 2
-		;;
-	esac
-done
+# want WHAT WORD ALLOWED...: exit unless WORD is one of ALLOWED.
+want() {
+	local what=$1 word=$2 ok
+	shift 2
+	for ok in "$@"; do [ "$word" != "$ok" ] || return 0; done
+	echo "unknown $what $word (want one of: $*)" >&2
+	exit 2
+}
+for s in "${stores[@]}"; do want "store in STORES" "$s" sqlite pg1 pg3; done
+for e in "${endpoints[@]}"; do want "endpoint in ENDPOINTS" "$e" post charge customer; done
 for tool in wrk curl python3 go; do
 	command -v "$tool" >/dev/null || { echo "$tool not found (make bench-compare installs wrk; apt-get install -y wrk curl python3)" >&2; exit 1; }
 done
