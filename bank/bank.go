@@ -84,7 +84,7 @@ const (
 
 // Report is the bank's answer about one instruction.
 type Report struct {
-	Instruction string `json:"instruction"`
+	Instruction string `json:"instruction,omitempty"`
 	Kind        Kind   `json:"kind"`
 	Status      Status `json:"status"`
 	// Reason is the reason code of a rejection or return (see sepa.LookupReason).

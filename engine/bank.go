@@ -48,6 +48,13 @@ func (op *Op) submit(clockID string, in bank.Instruction) error {
 		return err
 	}
 	for _, b := range d.batches {
+		// The timer's object is the instruction: its reports leave its id
+		// out (applyBankReports puts it back).
+		for i := range b.reports {
+			if b.reports[i].Instruction == in.ID {
+				b.reports[i].Instruction = ""
+			}
+		}
 		if err := op.Schedule(b.at, clockID, timerBankReport, in.ID, b.reports); err != nil {
 			return err
 		}
@@ -288,6 +295,9 @@ func applyBankReports(op *Op, t *Timer) error {
 		return err
 	}
 	for _, r := range rs {
+		if r.Instruction == "" {
+			r.Instruction = t.ObjectID
+		}
 		if err := op.ApplyBankReport(r); err != nil && !errors.Is(err, ErrUnmatched) {
 			return err
 		}

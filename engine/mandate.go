@@ -138,13 +138,12 @@ func (op *Op) CreateMandate(p MandateParams) (*Mandate, error) {
 	return m, op.scheduleLapse(m, now)
 }
 
-// scheduleLapse (re)arms the 36-month lapse of a multi-use mandate from t.
+// scheduleLapse arms the 36-month lapse of a multi-use mandate from t. A
+// collection does not move the timer: when it fires, lapseMandate arms it
+// again from the last collection if there has been one since.
 func (op *Op) scheduleLapse(m *Mandate, t time.Time) error {
 	if m.Type != "multi_use" {
 		return nil
-	}
-	if err := op.CancelTimers(m.ID, timerMandateLapse); err != nil {
-		return err
 	}
 	return op.Schedule(sepa.MandateLapse(t), m.ClockID, timerMandateLapse, m.ID, nil)
 }
@@ -187,11 +186,10 @@ func (e *Engine) OnMandateEnded(f func(op *Op, m *Mandate) error) {
 }
 
 // useMandate records a collection: a single-use mandate is then spent and the
-// lapse of a multi-use one restarts.
+// lapse of a multi-use one restarts (from LastCollection, see lapseMandate).
 func (op *Op) useMandate(m *Mandate) error {
-	now := op.Now(m.ClockID)
 	m.Collections++
-	m.LastCollection = now.Unix()
+	m.LastCollection = op.Now(m.ClockID).Unix()
 	if err := op.save(m); err != nil {
 		return err
 	}
@@ -199,7 +197,7 @@ func (op *Op) useMandate(m *Mandate) error {
 		_, err := op.EndMandate(m, "consumed")
 		return err
 	}
-	return op.scheduleLapse(m, now)
+	return nil
 }
 
 // checkCollectable tells whether a new collection may be made under m.
@@ -212,11 +210,17 @@ func (m *Mandate) checkCollectable(param string) error {
 	return e
 }
 
-// lapseMandate ends a multi-use mandate unused for 36 months.
+// lapseMandate ends a multi-use mandate unused for 36 months. A mandate
+// used since the timer was armed gets its timer again, 36 months after the
+// last collection.
 func lapseMandate(op *Op, t *Timer) error {
 	m, err := followed(Get[Mandate](op, t.ObjectID))
-	if err != nil || m == nil {
+	if err != nil || m == nil || !m.Active() {
 		return err
+	}
+	now := op.Now(m.ClockID)
+	if last := time.Unix(m.LastCollection, 0).In(now.Location()); m.LastCollection != 0 && sepa.MandateLapse(last).After(now) {
+		return op.scheduleLapse(m, last)
 	}
 	_, err = op.EndMandate(m, "lapsed")
 	return err

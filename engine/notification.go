@@ -1,5 +1,12 @@
 package engine
 
+import (
+	"encoding/json"
+	"errors"
+
+	"github.com/kontorpay/kontor/store"
+)
+
 // MandateNotification tells a SEPA Direct Debit payer that a debit is coming,
 // with the mandate reference, amount and creditor identifier.
 type MandateNotification struct {
@@ -28,7 +35,9 @@ func (n *MandateNotification) Index() Index { return Index{Parent: n.Source, Sta
 // (also when none was given) announces it to the merchant, who tells the
 // payer, by source.mandate_notification; email (stripe_email) is the
 // notification sent to the payer, recorded without a merchant event; none
-// (deprecated_none) sends nothing.
+// (deprecated_none) sends nothing. A notification never changes, so it is
+// kept once: in its event when it has one, otherwise as an object
+// (GetMandateNotification reads either).
 func (op *Op) notifyMandateDebit(s *Source, c *Charge) error {
 	method := s.SepaDebit.NotificationMethod
 	if method == "none" || method == "deprecated_none" {
@@ -42,11 +51,38 @@ func (op *Op) notifyMandateDebit(s *Source, c *Charge) error {
 		Source: s.ID, Charge: c.ID, Amount: c.Amount, Reason: "debit_initiated", Status: "submitted",
 		CreditorIdentifier: acct.Settings.CreditorID, Last4: s.SepaDebit.Account.Last4,
 		MandateReference: s.SepaDebit.MandateReference, DebitDate: c.SettleAt}
-	if err := op.insert(n); err != nil {
-		return err
-	}
 	if method == "email" || method == "stripe_email" {
-		return nil
+		return op.insert(n)
 	}
-	return op.emit("source.mandate_notification", n, nil)
+	return op.emit(eventMandateNotification, n, nil)
+}
+
+const eventMandateNotification = "source.mandate_notification"
+
+// GetMandateNotification returns a mandate notification of the op's scope:
+// the object kept for one without an event, or the one its
+// source.mandate_notification event carries; store.ErrNotFound when there
+// is neither.
+func (op *Op) GetMandateNotification(id string) (*MandateNotification, error) {
+	n, err := Get[MandateNotification](op, id)
+	if !errors.Is(err, store.ErrNotFound) {
+		return n, err
+	}
+	// By object id alone: the store finds an object's events by that index.
+	evs, err := op.ListEvents(store.ListEventsParams{ObjectID: id, Limit: 10})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range evs {
+		if r.Type != eventMandateNotification {
+			continue
+		}
+		ev, err := DecodeEvent(r)
+		if err != nil {
+			return nil, err
+		}
+		n = &MandateNotification{}
+		return n, json.Unmarshal(ev.Object, n)
+	}
+	return nil, store.ErrNotFound
 }

@@ -1,18 +1,21 @@
 package engine
 
 import (
+	"encoding/json"
+	"errors"
 	"testing"
 
 	"github.com/kontorpay/kontor/store"
 )
 
 // TestMandateNotificationRecords charges SEPA Direct Debit sources of each
-// notification method: manual and email record the notification (email
-// without an event for the merchant), none records nothing.
+// notification method: manual records the notification in its event, email
+// as an object without an event for the merchant, none records nothing.
+// GetMandateNotification reads either record.
 func TestMandateNotificationRecords(t *testing.T) {
 	te := newTestEngine(t)
-	for method, want := range map[string]struct{ records, events int }{
-		"manual": {1, 1}, "email": {1, 0}, "none": {0, 0},
+	for method, want := range map[string]struct{ objects, events int }{
+		"manual": {0, 1}, "email": {1, 0}, "none": {0, 0},
 	} {
 		te.update(t, func(op *Op) error {
 			s, err := op.CreateSource(SourceParams{Type: "sepa_debit", Currency: "eur", IBAN: "DE89370400440532013000",
@@ -20,30 +23,58 @@ func TestMandateNotificationRecords(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if _, err := op.CreateSourceCharge(ChargeParams{Amount: 1000, Currency: "eur", Source: s.ID}); err != nil {
+			c, err := op.CreateSourceCharge(ChargeParams{Amount: 1000, Currency: "eur", Source: s.ID})
+			if err != nil {
 				return err
 			}
-			records, err := List[MandateNotification](op, ListParams{Parent: s.ID, Limit: 10})
+			objects, err := List[MandateNotification](op, ListParams{Parent: s.ID, Limit: 10})
+			if err != nil {
+				return err
+			}
+			ids := []string{}
+			for _, n := range objects {
+				ids = append(ids, n.ID)
+			}
+			evs, err := op.ListEvents(store.ListEventsParams{Type: "source.mandate_notification", Limit: 100})
 			if err != nil {
 				return err
 			}
 			events := 0
-			for _, n := range records {
-				evs, err := op.ListEvents(store.ListEventsParams{Type: "source.mandate_notification", ObjectID: n.ID, Limit: 10})
+			for _, r := range evs {
+				ev, err := DecodeEvent(r)
 				if err != nil {
 					return err
 				}
-				events += len(evs)
+				var n MandateNotification
+				if err := json.Unmarshal(ev.Object, &n); err != nil {
+					return err
+				}
+				if n.Source == s.ID {
+					events++
+					ids = append(ids, n.ID)
+				}
 			}
-			if len(records) != want.records || events != want.events {
-				t.Errorf("%s: %d notifications recorded, %d events; want %d and %d", method, len(records), events, want.records, want.events)
+			if len(objects) != want.objects || events != want.events {
+				t.Errorf("%s: %d notification objects, %d events; want %d and %d", method, len(objects), events, want.objects, want.events)
 			}
-			for _, n := range records {
-				if n.Charge == "" || n.Amount != 1000 || n.Reason != "debit_initiated" || n.Status != "submitted" {
+			for _, id := range ids {
+				n, err := op.GetMandateNotification(id)
+				if err != nil {
+					t.Errorf("%s: GetMandateNotification(%s): %v", method, id, err)
+					continue
+				}
+				if n.ID != id || n.Source != s.ID || n.Charge != c.ID || n.Amount != 1000 || n.Reason != "debit_initiated" ||
+					n.Status != "submitted" || n.DebitDate != c.SettleAt || n.Created == 0 {
 					t.Errorf("%s: notification %+v", method, n)
 				}
 			}
 			return nil
 		})
 	}
+	te.update(t, func(op *Op) error {
+		if _, err := op.GetMandateNotification("srcmn_nope"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("GetMandateNotification of an unknown id: %v, want store.ErrNotFound", err)
+		}
+		return nil
+	})
 }

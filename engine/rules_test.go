@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/kontorpay/kontor/sepa"
 )
 
 // code returns the engine error code of err ("" for none, "!" for a non-engine error).
@@ -148,7 +150,10 @@ func TestMandateUse(t *testing.T) {
 		t.Errorf("second collection under a single-use mandate: %q, want mandate_inactive", got)
 	}
 
+	created := te.wall.Now()
+	var last time.Time
 	for i := 0; i < 3; i++ {
+		last = te.wall.Now()
 		if err := use("mandate_multi"); err != nil {
 			t.Fatalf("collection %d under a multi-use mandate: %v", i+1, err)
 		}
@@ -157,25 +162,40 @@ func TestMandateUse(t *testing.T) {
 	if m := te.mandate(t, "mandate_multi"); !m.Active() || m.Collections != 3 {
 		t.Fatalf("multi-use mandate after three collections: %s, %d collections", m.Status, m.Collections)
 	}
-	// Each collection restarted the lapse: one lapse timer is left, 36 months after the last collection.
-	var lapses int
-	for _, tm := range te.timers(t) {
-		if tm.Kind == timerMandateLapse && tm.ObjectID == "mandate_multi" {
-			lapses++
+	// lapseDue returns the due time of the mandate's one lapse timer.
+	lapseDue := func() time.Time {
+		t.Helper()
+		var due []time.Time
+		for _, tm := range te.timers(t) {
+			if tm.Kind == timerMandateLapse && tm.ObjectID == "mandate_multi" {
+				due = append(due, time.UnixMilli(tm.Due))
+			}
 		}
+		if len(due) != 1 {
+			t.Fatalf("multi-use mandate has %d lapse timers, want 1", len(due))
+		}
+		return due[0]
 	}
-	if lapses != 1 {
-		t.Fatalf("multi-use mandate has %d lapse timers, want 1", lapses)
+	// The collections left the timer armed at creation where it was.
+	if got, want := lapseDue(), sepa.MandateLapse(created); !got.Equal(want.Truncate(time.Millisecond)) {
+		t.Fatalf("lapse timer due %s, want %s (36 months after creation)", got, want)
 	}
-	te.wall.Advance(34 * 30 * 24 * time.Hour)
+	te.wall.Advance(34 * 30 * 24 * time.Hour) // past 36 months after creation, not after the last collection
 	te.fire(t)
 	if m := te.mandate(t, "mandate_multi"); !m.Active() {
 		t.Fatalf("multi-use mandate lapsed before 36 months without a collection (%s)", m.EndReason)
+	}
+	// Firing, the timer was armed again, 36 months after the last collection.
+	if got, want := lapseDue(), sepa.MandateLapse(last.Truncate(time.Second)); !got.Equal(want) {
+		t.Fatalf("lapse timer due %s after it fired, want %s (36 months after the last collection)", got, want)
 	}
 	te.wall.Advance(90 * 24 * time.Hour)
 	te.fire(t)
 	if m := te.mandate(t, "mandate_multi"); m.Active() || m.EndReason != "lapsed" {
 		t.Fatalf("multi-use mandate after 36 months unused: %s (%s), want inactive, lapsed", m.Status, m.EndReason)
+	}
+	if n := len(te.timers(t)); n != 0 {
+		t.Fatalf("%d timers left after the lapse, want none", n)
 	}
 }
 

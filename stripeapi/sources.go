@@ -384,7 +384,7 @@ func (a *API) sourceRoutes() {
 			return nil, err
 		}
 		id := c.r.PathValue("mn")
-		n, err := engine.Get[engine.MandateNotification](op, id)
+		n, err := op.GetMandateNotification(id)
 		if err != nil {
 			return nil, engine.NotFoundOr(err, "mandate_notification", "source mandate notification", id)
 		}

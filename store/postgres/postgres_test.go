@@ -201,3 +201,29 @@ func TestConnectionLost(t *testing.T) {
 		t.Fatalf("after the lost transaction: GetAccount = %v, want store.ErrNotFound", err)
 	}
 }
+
+// TestUpgrades runs the migrations that convert stored rows on a database
+// an older version wrote.
+func TestUpgrades(t *testing.T) {
+	storetest.ExerciseUpgrades(t, func(t *testing.T, version, before string) store.Store {
+		dsn := pgtest.Start(t)
+		conn, err := pgx.Connect(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(context.Background())
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if _, err := conn.Exec(t.Context(), q, args...); err != nil {
+				t.Fatalf("%.60s: %v", q, err)
+			}
+		}
+		exec(`CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied BIGINT NOT NULL)`)
+		for _, m := range storetest.MigrationsBefore(t, "migration", version) {
+			exec(m.SQL)
+			exec(`INSERT INTO schema_migrations (version, applied) VALUES ($1, 1)`, m.Version)
+		}
+		exec(before)
+		return open(t, dsn, postgres.Options{})
+	})
+}

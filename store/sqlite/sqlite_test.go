@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"database/sql"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -41,4 +42,35 @@ func TestMattnNeedsItsTag(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "-tags mattn") {
 		t.Fatalf("open mattn without the tag: err = %v, want one naming -tags mattn", err)
 	}
+}
+
+// TestUpgrades runs the migrations that convert stored rows on a database
+// an older version wrote.
+func TestUpgrades(t *testing.T) {
+	storetest.ExerciseUpgrades(t, func(t *testing.T, version, before string) store.Store {
+		path := filepath.Join(t.TempDir(), "kontor.db")
+		db, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if _, err := db.Exec(q, args...); err != nil {
+				t.Fatalf("%.60s: %v", q, err)
+			}
+		}
+		exec(`CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied INTEGER NOT NULL)`)
+		for _, m := range storetest.MigrationsBefore(t, "migration", version) {
+			exec(m.SQL)
+			exec(`INSERT INTO schema_migrations (version, applied) VALUES (?, 1)`, m.Version)
+		}
+		exec(before)
+		db.Close()
+		s, err := sqlite.Open(t.Context(), path, sqlite.Options{})
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		return s
+	})
 }
