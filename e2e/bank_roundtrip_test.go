@@ -221,6 +221,24 @@ func TestBankFileRoundTrip(t *testing.T) {
 	if r := e.getRefund(rf.ID); r.Status != stripe.RefundStatusSucceeded {
 		t.Errorf("refund after its booking: %s", r.Status)
 	}
+
+	// The payer's bank sends the booked refund back (its account closed):
+	// the refund fails after all, its money is the merchant's again.
+	refunded := e.getCharge(paid.ID).AmountRefunded
+	wantSummary(t, "refund returned", e.imported(testbank.Notification("2009", "BANK-CAMT054-3", created.Add(120*time.Hour), collectionIBAN,
+		[]testbank.Entry{{Credit: true, Amount: 400, BookingDate: "2026-03-11", EndToEndID: tr.EndToEndID, ReturnReason: "AC04"}})), 1, 0, 0)
+	r := e.getRefund(rf.ID)
+	if r.Status != stripe.RefundStatusFailed || r.FailureBalanceTransaction == nil {
+		t.Fatalf("refund after its return: %s", rawJSON(r))
+	}
+	if got := e.getCharge(paid.ID).AmountRefunded; got != refunded-400 {
+		t.Errorf("amount_refunded after the return: %d, want %d", got, refunded-400)
+	}
+	bt, err := e.sc.V1BalanceTransactions.Retrieve(e.ctx, r.FailureBalanceTransaction.ID, nil)
+	if err != nil || bt.Amount != 400 || bt.Type != "payment_failure_refund" {
+		t.Errorf("failure balance transaction %s: %v", rawJSON(bt), err)
+	}
+	e.event("refund.failed", rf.ID)
 }
 
 // TestBankFileReceiverCredit: a camt.054 credit to a SEPA credit transfer

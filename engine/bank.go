@@ -153,21 +153,24 @@ func (op *Op) applyCollectionReport(c *Charge, r bank.Report) error {
 // counts as unspecified (MS03), which does.
 func movesMoneyBack(reason string) bool { return sepa.ReasonOrUnspecified(reason).ReturnsMoney() }
 
-// applyCreditTransferReport moves a pending refund: booked succeeds it,
-// rejected or returned fails it.
+// applyCreditTransferReport moves a refund: booked succeeds a pending one,
+// rejected or returned fails it. A return after the booking (the payer's bank
+// sends the money back, its account closed, say) fails a succeeded refund
+// too: the money is the merchant's again.
 func (op *Op) applyCreditTransferReport(rf *Refund, r bank.Report) error {
-	if rf.Status != RefundPending {
-		return nil
-	}
 	switch r.Status {
-	case bank.Accepted:
-		return nil
-	case bank.Booked:
+	case bank.Accepted, bank.Booked, bank.Rejected, bank.Returned:
+	default:
+		return fmt.Errorf("engine: bank report of unknown status %q", r.Status)
+	}
+	switch {
+	case rf.Status == RefundPending && r.Status == bank.Booked:
 		return op.refundCredited(rf)
-	case bank.Rejected, bank.Returned:
+	case rf.Status == RefundPending && (r.Status == bank.Rejected || r.Status == bank.Returned),
+		rf.Status == RefundSucceeded && r.Status == bank.Returned:
 		return op.refundFailed(rf)
 	}
-	return fmt.Errorf("engine: bank report of unknown status %q", r.Status)
+	return nil
 }
 
 // HeldInstruction is an instruction a network keeps for later: until it

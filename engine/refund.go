@@ -339,6 +339,11 @@ func (op *Op) refundFailed(r *Refund) error {
 	if err := op.save(c); err != nil {
 		return err
 	}
+	if prev.Status == RefundSucceeded {
+		if err := op.addReturned(c, -r.Amount); err != nil {
+			return err
+		}
+	}
 	if err := op.save(r); err != nil {
 		return err
 	}
@@ -359,15 +364,24 @@ func (op *Op) refundCredited(r *Refund) error {
 	if err := op.save(r); err != nil {
 		return err
 	}
-	if c.Method.Type == "sepa_credit_transfer" && c.Source != "" {
-		if s, err := op.GetSource(c.Source, "source"); err == nil {
-			s.CreditTransfer.AmountReturned += r.Amount
-			if err := op.save(s); err != nil {
-				return err
-			}
-		}
+	if err := op.addReturned(c, r.Amount); err != nil {
+		return err
 	}
 	return op.emitRefundUpdated(r, prev)
+}
+
+// addReturned counts amount as returned to the sender on the credit
+// transfer source that paid c (nothing for other charges).
+func (op *Op) addReturned(c *Charge, amount int64) error {
+	if c.Method.Type != "sepa_credit_transfer" || c.Source == "" {
+		return nil
+	}
+	s, err := op.GetSource(c.Source, "source")
+	if err != nil {
+		return err
+	}
+	s.CreditTransfer.AmountReturned += amount
+	return op.save(s)
 }
 
 // GetRefund returns a refund of the op's scope.
