@@ -56,10 +56,10 @@ func New(e *engine.Engine, opt Options) *API {
 		a.log = slog.New(slog.DiscardHandler)
 	}
 	a.routes()
-	e.AddEventSink(deriveEvents)
+	e.AddEventSink(Dialect, deriveEvents)
 	e.HandleTimer(timerPaidOut, paidOut)
 	e.HandleTimer(timerChargeback, chargedBack)
-	e.OnMandateEnded(mandateEnded)
+	e.OnMandateEnded(Dialect, mandateEnded)
 	return a
 }
 

@@ -80,15 +80,16 @@ func paymentOf(op *engine.Op, c *engine.Charge) (*payment, error) {
 }
 
 // deriveEvents is the dialect's engine.EventSink: inside the transaction of
-// every engine event it records the Checkout.com events of origin-cko
-// objects, per the table above.
+// every engine event about the dialect's objects (the engine calls it for
+// those only, with the op limited to the dialect) it records the
+// Checkout.com events, per the table above.
 func deriveEvents(op *engine.Op, ev *engine.Event) error {
 	// A payment derived at an earlier event may be stale now.
 	op.Remember(lastPayment{}, nil)
 	switch ev.Type {
 	case "charge.pending", "charge.succeeded", "charge.failed":
 		c, ok := decodeAs[*engine.Charge](ev.ObjectType, ev.Object)
-		if !ok || c.Origin != Dialect {
+		if !ok {
 			return nil
 		}
 		p, err := loadPayment(op, c)
@@ -111,7 +112,7 @@ func deriveEvents(op *engine.Op, ev *engine.Event) error {
 		}
 	case "refund.created", "refund.updated":
 		r, ok := decodeAs[*engine.Refund](ev.ObjectType, ev.Object)
-		if !ok || r.Origin != Dialect {
+		if !ok {
 			return nil
 		}
 		typ := evRefundPending
@@ -143,7 +144,7 @@ func deriveEvents(op *engine.Op, ev *engine.Event) error {
 		return recordPayment(op, typ, p, r.ID, at)
 	case "charge.dispute.created":
 		d, ok := decodeAs[*engine.Dispute](ev.ObjectType, ev.Object)
-		if !ok || d.Origin != Dialect {
+		if !ok {
 			return nil
 		}
 		c, err := engine.Get[engine.Charge](op, d.Charge)
@@ -224,9 +225,6 @@ func announceChargeback(op *engine.Op, p *payment) error {
 
 // mandateEnded records source_updated when a Checkout.com mandate ends.
 func mandateEnded(op *engine.Op, m *engine.Mandate) error {
-	if m.Origin != Dialect {
-		return nil
-	}
 	data := sourceEventData{ID: m.ID, Type: "sepa", MandateReference: m.Reference, MandateState: mandateState(m),
 		MandateType: mandateType(m), Customer: &customerJSON{ID: m.Customer}}
 	if ref := m.Metadata["reference"]; ref != "" {

@@ -1,5 +1,10 @@
 package engine
 
+import (
+	"fmt"
+	"strconv"
+)
+
 // minimumAmount is the smallest payment amount in cents (€0.50).
 const minimumAmount = 50
 
@@ -12,13 +17,18 @@ const maximumAmount = 99_999_999
 // checkAmount applies the bounds of one payment to amount (in cents, given
 // as param): at least minimum (amount_too_small), at most eight digits
 // (amount_too_large). Bounded amounts keep every sum of them (balances,
-// funds received) far from int64's limits.
+// funds received) far from int64's limits. The error's Data names the
+// bound in cents ("minimum", "maximum"), which dialects word.
 func checkAmount(amount, minimum int64, param string) error {
 	if amount < minimum {
-		return Invalid("amount_too_small", param, "Amount must be at least €%d.%02d eur", minimum/100, minimum%100)
+		return &Error{Kind: KindInvalid, Code: "amount_too_small", Param: param,
+			Message: fmt.Sprintf("The amount is less than the minimum of %d cents.", minimum),
+			Data:    map[string]string{"minimum": strconv.FormatInt(minimum, 10)}}
 	}
 	if amount > maximumAmount {
-		return Invalid("amount_too_large", param, "Amount must be no more than €999,999.99")
+		return &Error{Kind: KindInvalid, Code: "amount_too_large", Param: param,
+			Message: fmt.Sprintf("The amount is more than the maximum of %d cents.", int64(maximumAmount)),
+			Data:    map[string]string{"maximum": strconv.FormatInt(maximumAmount, 10)}}
 	}
 	return nil
 }

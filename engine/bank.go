@@ -80,7 +80,7 @@ func (d *desk) Now() time.Time { return d.op.Now(d.clockID) }
 func (d *desk) Hold(in bank.Instruction) error {
 	now := d.op.Now(d.clockID)
 	return d.op.insert(&HeldInstruction{Meta: Meta{ID: NewID("bki_"), Created: now.Unix(), ClockID: d.clockID},
-		Instruction: in, Status: heldStatus})
+		Instruction: in, Status: InstructionHeld})
 }
 
 func (d *desk) Answer(at time.Time, r bank.Report) error {
@@ -178,18 +178,13 @@ func (op *Op) applyCreditTransferReport(rf *Refund, r bank.Report) error {
 // carried it.
 type HeldInstruction struct {
 	Meta
-	Instruction bank.Instruction `json:"instruction"`
-	Status      string           `json:"status"` // held, released
+	Instruction bank.Instruction  `json:"instruction"`
+	Status      InstructionStatus `json:"status"`
 	// Batch names what released the instruction (a bank file's id).
 	Batch string `json:"batch,omitempty"`
 	// Block is the payment block of the bank file that carries it.
 	Block string `json:"block,omitempty"`
 }
-
-const (
-	heldStatus     = "held"
-	releasedStatus = "released"
-)
 
 func init() { register(&HeldInstruction{}) }
 
@@ -199,7 +194,7 @@ func (*HeldInstruction) ObjectType() string { return "bank_instruction" }
 // Index implements Object: lists filter by status and batch; Lookup is the
 // id of the charge or refund the instruction stands for.
 func (h *HeldInstruction) Index() Index {
-	return Index{Kind: string(h.Instruction.Kind), Parent: h.Batch, Status: h.Status, Lookup: h.Instruction.ID}
+	return Index{Kind: string(h.Instruction.Kind), Parent: h.Batch, Status: string(h.Status), Lookup: h.Instruction.ID}
 }
 
 // HeldInstructions lists the held instructions due on or before upTo, oldest first.
@@ -207,7 +202,7 @@ func (op *Op) HeldInstructions(upTo time.Time) ([]*HeldInstruction, error) {
 	var out []*HeldInstruction
 	var after int64
 	for {
-		page, err := List[HeldInstruction](op, ListParams{Status: heldStatus, BeforeSeq: after, Ascending: true, Limit: 1000})
+		page, err := List[HeldInstruction](op, ListParams{Status: string(InstructionHeld), BeforeSeq: after, Ascending: true, Limit: 1000})
 		if err != nil {
 			return nil, err
 		}
@@ -227,7 +222,7 @@ func (op *Op) HeldInstructions(upTo time.Time) ([]*HeldInstruction, error) {
 // instruction is released once: releasing it again is an error.
 func (op *Op) ReleaseInstructions(ids []string, batch string) error {
 	for _, id := range ids {
-		if err := op.release(id, releasedStatus, batch, ""); err != nil {
+		if err := op.release(id, InstructionReleased, batch, ""); err != nil {
 			return err
 		}
 	}
@@ -236,12 +231,12 @@ func (op *Op) ReleaseInstructions(ids []string, batch string) error {
 
 // release marks the held instruction id as gone out (status released, in
 // block of batch) or dropped; once only: another release is an error.
-func (op *Op) release(id, status, batch, block string) error {
+func (op *Op) release(id string, status InstructionStatus, batch, block string) error {
 	h, err := GetForUpdate[HeldInstruction](op, id)
 	if err != nil {
 		return err
 	}
-	if h.Status != heldStatus {
+	if h.Status != InstructionHeld {
 		return fmt.Errorf("engine: instruction %s was %s with %s", h.ID, h.Status, h.Batch)
 	}
 	h.Status, h.Batch, h.Block = status, batch, block

@@ -176,7 +176,7 @@ func (op *Op) recordExport(id string, now time.Time, gen iso20022.Generation, wr
 	}
 	for _, h := range hs {
 		e2e := endToEndID(h.Instruction.ID)
-		if err := op.release(h.ID, releasedStatus, id, blockByID[e2e]); err != nil {
+		if err := op.release(h.ID, InstructionReleased, id, blockByID[e2e]); err != nil {
 			return nil, err
 		}
 	}
@@ -218,7 +218,7 @@ func (op *Op) exportedInstruction(e2e string) (*HeldInstruction, error) {
 	if e2e == "" || !sepa.ValidMax35Text(e2e) {
 		return nil, nil
 	}
-	hs, err := List[HeldInstruction](op, ListParams{Lookup: objectID(e2e), Status: releasedStatus, Limit: 10})
+	hs, err := List[HeldInstruction](op, ListParams{Lookup: objectID(e2e), Status: string(InstructionReleased), Limit: 10})
 	if err != nil {
 		return nil, err
 	}

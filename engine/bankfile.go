@@ -115,7 +115,7 @@ type BankFile struct {
 	// of an outbound file (2006-01-02).
 	RequestedDate string           `json:"requested_date,omitempty"`
 	Summary       *BankFileSummary `json:"summary,omitempty"`
-	Status        string           `json:"status"`
+	Status        BankFileStatus   `json:"status"`
 }
 
 // BankFileSummary says what an imported file did: entries applied to
@@ -127,15 +127,10 @@ type BankFileSummary struct {
 	Unmatched int `json:"unmatched"`
 }
 
-// Bank file directions and statuses.
+// Bank file directions (their statuses: BankFileStatus).
 const (
 	BankFileOutbound = "outbound"
 	BankFileInbound  = "inbound"
-	// BankFileProcessed: an imported file whose entries were all matched,
-	// ignored or counted.
-	BankFileProcessed = "processed"
-	// BankFileExported: an outbound file ready to be sent to the bank.
-	BankFileExported = "exported"
 )
 
 func bankFileFromRow(r store.BankFile) (*BankFile, error) {

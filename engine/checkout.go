@@ -143,9 +143,6 @@ func (op *Op) CreateCheckoutSession(p CheckoutParams) (*CheckoutSession, error) 
 			p.LineItems[i].ID = NewID("li_")
 			total += li.UnitAmount * li.Quantity
 		}
-		if total < minimumAmount {
-			return nil, Invalid("amount_too_small", "line_items", "The Checkout Session's total amount must be at least €0.50 eur.")
-		}
 		if err := checkAmount(total, minimumAmount, "line_items"); err != nil {
 			return nil, err
 		}

@@ -64,9 +64,9 @@ type Engine struct {
 
 	keys     *keyring
 	handlers map[string]TimerHandler
-	sinks    []EventSink
+	sinks    []dialectSink
 	// mandateEnded are the dialects' listeners for mandates that end.
-	mandateEnded []func(op *Op, m *Mandate) error
+	mandateEnded []mandateListener
 
 	kickMu   sync.Mutex
 	kickers  []func()

@@ -22,11 +22,21 @@ type Event struct {
 }
 
 // EventSink is called inside the transaction for every event the engine
-// records, so that a dialect can derive events of its own (see Op.RecordDialectEvent).
+// records about an object of its dialect, so that the dialect can derive
+// events of its own (see Op.RecordDialectEvent).
 type EventSink func(op *Op, ev *Event) error
 
-// AddEventSink registers a sink; call before serving.
-func (e *Engine) AddEventSink(s EventSink) { e.sinks = append(e.sinks, s) }
+type dialectSink struct {
+	dialect string
+	sink    EventSink
+}
+
+// AddEventSink registers a sink for the events about objects of dialect
+// (their Origin); it runs with op limited to that dialect (Within). Call it
+// before serving.
+func (e *Engine) AddEventSink(dialect string, s EventSink) {
+	e.sinks = append(e.sinks, dialectSink{dialect, s})
+}
 
 // DecodeEvent parses a stored event.
 func DecodeEvent(r store.Event) (*Event, error) {
@@ -61,7 +71,10 @@ func (op *Op) emit(typ string, o Object, prev Object) error {
 		}
 	}
 	for _, s := range op.e.sinks {
-		if err := s(op, ev); err != nil {
+		if s.dialect != originOf(o) {
+			continue
+		}
+		if err := op.limited(s.dialect, func() error { return s.sink(op, ev) }); err != nil {
 			return err
 		}
 	}
@@ -145,7 +158,7 @@ func (op *Op) EventSeq(dialect, id string) (int64, error) {
 
 // Matches reports whether the endpoint wants events of type typ.
 func (h *WebhookEndpoint) Matches(typ string) bool {
-	if h.Status != "enabled" {
+	if h.Status != EndpointEnabled {
 		return false
 	}
 	return slices.Contains(h.EnabledEvents, "*") || slices.Contains(h.EnabledEvents, typ)

@@ -170,19 +170,28 @@ func (op *Op) EndMandate(m *Mandate, reason string) (bool, error) {
 	if err := op.CancelTimers(m.ID, timerMandateLapse); err != nil {
 		return false, err
 	}
-	for _, f := range op.e.mandateEnded {
-		if err := f(op, m); err != nil {
+	for _, l := range op.e.mandateEnded {
+		if l.dialect != m.Origin {
+			continue
+		}
+		if err := op.limited(l.dialect, func() error { return l.f(op, m) }); err != nil {
 			return false, err
 		}
 	}
 	return true, nil
 }
 
+type mandateListener struct {
+	dialect string
+	f       func(op *Op, m *Mandate) error
+}
+
 // OnMandateEnded registers f with e, to be called inside the transaction
-// in which a mandate ends (a dialect's objects that follow the mandate);
-// call it before e serves.
-func (e *Engine) OnMandateEnded(f func(op *Op, m *Mandate) error) {
-	e.mandateEnded = append(e.mandateEnded, f)
+// in which a mandate of dialect ends (the dialect's objects that follow the
+// mandate), with op limited to that dialect (Within); call it before e
+// serves.
+func (e *Engine) OnMandateEnded(dialect string, f func(op *Op, m *Mandate) error) {
+	e.mandateEnded = append(e.mandateEnded, mandateListener{dialect, f})
 }
 
 // useMandate records a collection: a single-use mandate is then spent and the

@@ -11,15 +11,15 @@ import (
 // with the mandate reference, amount and creditor identifier.
 type MandateNotification struct {
 	Meta
-	Source             string `json:"source"`
-	Charge             string `json:"charge"`
-	Amount             int64  `json:"amount"`
-	Reason             string `json:"reason"`
-	Status             string `json:"status"`
-	CreditorIdentifier string `json:"creditor_identifier"`
-	Last4              string `json:"last4"`
-	MandateReference   string `json:"mandate_reference"`
-	DebitDate          int64  `json:"debit_date"`
+	Source             string             `json:"source"`
+	Charge             string             `json:"charge"`
+	Amount             int64              `json:"amount"`
+	Reason             string             `json:"reason"`
+	Status             NotificationStatus `json:"status"`
+	CreditorIdentifier string             `json:"creditor_identifier"`
+	Last4              string             `json:"last4"`
+	MandateReference   string             `json:"mandate_reference"`
+	DebitDate          int64              `json:"debit_date"`
 }
 
 func init() { register(&MandateNotification{}) }
@@ -28,7 +28,7 @@ func init() { register(&MandateNotification{}) }
 func (*MandateNotification) ObjectType() string { return "source_mandate_notification" }
 
 // Index implements Object.
-func (n *MandateNotification) Index() Index { return Index{Parent: n.Source, Status: n.Status} }
+func (n *MandateNotification) Index() Index { return Index{Parent: n.Source, Status: string(n.Status)} }
 
 // notifyMandateDebit records the pre-notification of a debit on a SEPA
 // Direct Debit source, as its mandate's notification method says: manual
@@ -48,7 +48,7 @@ func (op *Op) notifyMandateDebit(s *Source, c *Charge) error {
 		return err
 	}
 	n := &MandateNotification{Meta: Meta{ID: NewID("srcmn_"), Created: op.Now(c.ClockID).Unix(), ClockID: c.ClockID},
-		Source: s.ID, Charge: c.ID, Amount: c.Amount, Reason: "debit_initiated", Status: "submitted",
+		Source: s.ID, Charge: c.ID, Amount: c.Amount, Reason: "debit_initiated", Status: NotificationSubmitted,
 		CreditorIdentifier: acct.Settings.CreditorID, Last4: s.SepaDebit.Account.Last4,
 		MandateReference: s.SepaDebit.MandateReference, DebitDate: c.SettleAt}
 	if method == "email" || method == "stripe_email" {

@@ -124,6 +124,15 @@ func (op *Op) GetAny(id string) (Object, error) {
 // Origin, which an Op's scope (Within) filters by.
 var owned = map[string]bool{"customer": true, "mandate": true, "charge": true, "refund": true, "dispute": true}
 
+// limited runs fn with op limited to the objects of origin (Within) and
+// restores op's scope afterwards.
+func (op *Op) limited(origin string, fn func() error) error {
+	scope := op.scope
+	defer func() { op.scope = scope }()
+	op.scope = &origin
+	return fn()
+}
+
 // scopeOf returns the origin op's reads of objType are limited to, or nil.
 func (op *Op) scopeOf(objType string) *string {
 	if !owned[objType] {

@@ -485,12 +485,10 @@ func (pi *PaymentIntent) wantsReuse(pmType string) bool {
 // mandate_data, a named mandate, or the payment method's active mandate.
 func (op *Op) mandateForConfirm(pm *PaymentMethod, customer string, reuse bool, p PaymentIntentParams, clockID string) (*Mandate, error) {
 	if p.Mandate != "" {
-		m, err := Get[Mandate](op, p.Mandate)
-		if err != nil {
+		// A payment intent is the default dialect's: so is its mandate.
+		var m *Mandate
+		if err := op.limited("", func() (err error) { m, err = Get[Mandate](op, p.Mandate); return err }); err != nil {
 			return nil, NotFoundOr(err, "mandate", "mandate", p.Mandate)
-		}
-		if m.Origin != "" {
-			return nil, NotFound("mandate", "mandate", p.Mandate)
 		}
 		if m.PaymentMethod != pm.ID {
 			return nil, Invalid("payment_intent_mandate_invalid", "mandate", "The mandate %s belongs to another payment method.", m.ID)

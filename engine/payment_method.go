@@ -105,21 +105,12 @@ func (op *Op) CreatePaymentMethod(p PaymentMethodParams) (*PaymentMethod, error)
 			return nil, Missing(joinParam(p.Param, "sofort.country"))
 		}
 		if !slices.Contains(SofortCountries, c) {
-			return nil, Invalid("parameter_invalid_enum", joinParam(p.Param, "sofort.country"), "Invalid %s: must be one of AT, BE, DE, ES, IT, or NL", stripeName(joinParam(p.Param, "sofort.country")))
+			return nil, &Error{Kind: KindInvalid, Code: "parameter_invalid_enum", Param: joinParam(p.Param, "sofort.country"),
+				Data: map[string]string{"allowed": strings.Join(SofortCountries, " ")}}
 		}
 		pm.Sofort = &PMSofort{Country: c}
 	}
 	return pm, op.insert(pm)
-}
-
-// stripeName renders a dotted parameter name in bracket form for messages.
-func stripeName(p string) string {
-	parts := strings.Split(p, ".")
-	out := parts[0]
-	for _, s := range parts[1:] {
-		out += "[" + s + "]"
-	}
-	return out
 }
 
 // ResolvePaymentMethod returns the payment method id names. A test token

@@ -205,7 +205,7 @@ func TestMandateUse(t *testing.T) {
 func TestMandateListenersBelongToTheirEngine(t *testing.T) {
 	a, b := newTestEngine(t), newTestEngine(t)
 	var heard []string
-	a.OnMandateEnded(func(op *Op, m *Mandate) error {
+	a.OnMandateEnded("", func(op *Op, m *Mandate) error {
 		heard = append(heard, m.ID)
 		return nil
 	})
@@ -231,5 +231,29 @@ func TestMandateListenersBelongToTheirEngine(t *testing.T) {
 	}
 	if len(heard) != 1 || heard[0] != "mandate_a" {
 		t.Fatalf("engine a's listener heard %v, want [mandate_a]", heard)
+	}
+}
+
+// TestAmountBoundsAreData: an amount out of bounds answers its code with the
+// bound in cents as data, for each dialect to word.
+func TestAmountBoundsAreData(t *testing.T) {
+	te := newTestEngine(t)
+	for _, c := range []struct {
+		amount    int64
+		code, key string
+		bound     string
+	}{{49, "amount_too_small", "minimum", "50"}, {100_000_000, "amount_too_large", "maximum", "99999999"}} {
+		err := te.Update(context.Background(), te.account, RequestInfo{}, func(op *Op) error {
+			_, err := op.CreatePaymentIntent(PaymentIntentParams{Amount: &c.amount, Currency: "eur", PaymentMethodTypes: []string{"sepa_debit"}})
+			return err
+		})
+		e, ok := AsError(err)
+		if !ok {
+			t.Errorf("amount %d: %v", c.amount, err)
+			continue
+		}
+		if e.Code != c.code || e.Param != "amount" || e.Data[c.key] != c.bound {
+			t.Errorf("amount %d: %v (data %v), want %s with %s %s", c.amount, err, e.Data, c.code, c.key, c.bound)
+		}
 	}
 }

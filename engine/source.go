@@ -48,9 +48,9 @@ type Owner struct {
 
 // Redirect is the state of a redirect flow.
 type Redirect struct {
-	ReturnURL     string  `json:"return_url"`
-	Status        string  `json:"status"` // pending, succeeded, failed, not_required
-	FailureReason *string `json:"failure_reason"`
+	ReturnURL     string         `json:"return_url"`
+	Status        RedirectStatus `json:"status"`
+	FailureReason *string        `json:"failure_reason"`
 }
 
 // SofortSource holds what a Sofort source knows; the payer's bank details are
@@ -307,7 +307,7 @@ func (op *Op) newSofort(s *Source, p SourceParams) error {
 	applyPtr(&s.StatementDescriptor, p.StatementDescriptor)
 	amount := *p.Amount
 	s.Amount, s.Flow, s.Usage = &amount, "redirect", "single_use"
-	s.Redirect = &Redirect{ReturnURL: p.ReturnURL, Status: "pending"}
+	s.Redirect = &Redirect{ReturnURL: p.ReturnURL, Status: RedirectPending}
 	s.Sofort = &SofortSource{Country: country, StatementDescriptor: s.StatementDescriptor}
 	if p.SofortLanguage != "" {
 		l := p.SofortLanguage
@@ -549,13 +549,13 @@ func (op *Op) receiveTestTransfer(s *Source) error {
 // SourceTransaction is one incoming transfer to a credit transfer source.
 type SourceTransaction struct {
 	Meta
-	Source     string      `json:"source"`
-	Amount     int64       `json:"amount"`
-	Currency   string      `json:"currency"`
-	Status     string      `json:"status"`
-	Reference  string      `json:"reference"`
-	Sender     BankAccount `json:"sender"`
-	SenderName string      `json:"sender_name"`
+	Source     string            `json:"source"`
+	Amount     int64             `json:"amount"`
+	Currency   string            `json:"currency"`
+	Status     TransactionStatus `json:"status"`
+	Reference  string            `json:"reference"`
+	Sender     BankAccount       `json:"sender"`
+	SenderName string            `json:"sender_name"`
 }
 
 func init() { register(&SourceTransaction{}) }
@@ -564,7 +564,7 @@ func init() { register(&SourceTransaction{}) }
 func (*SourceTransaction) ObjectType() string { return "source_transaction" }
 
 // Index implements Object.
-func (t *SourceTransaction) Index() Index { return Index{Parent: t.Source, Status: t.Status} }
+func (t *SourceTransaction) Index() Index { return Index{Parent: t.Source, Status: string(t.Status)} }
 
 // DeliverCreditTransfer pushes a transfer of amount to a credit transfer source
 // (the test helper and the bank network's incoming credits).
@@ -597,7 +597,7 @@ func (op *Op) receiveCreditTransfer(s *Source, amount int64, reference, senderIB
 	}
 	now := op.Now(s.ClockID)
 	t := &SourceTransaction{Meta: Meta{ID: NewID("srctxn_"), Created: now.Unix(), ClockID: s.ClockID}, Source: s.ID,
-		Amount: amount, Currency: "eur", Status: "succeeded", Reference: reference, Sender: op.newBankAccount(iban), SenderName: senderName}
+		Amount: amount, Currency: "eur", Status: TransactionSucceeded, Reference: reference, Sender: op.newBankAccount(iban), SenderName: senderName}
 	if err := op.insert(t); err != nil {
 		return nil, err
 	}
@@ -680,7 +680,7 @@ func (op *Op) decideSofort(id, failReason string) (*Source, error) {
 	now := op.Now(s.ClockID)
 	if !approve {
 		reason := failReason
-		s.Status, s.Redirect.Status, s.Redirect.FailureReason = SourceFailed, "failed", &reason
+		s.Status, s.Redirect.Status, s.Redirect.FailureReason = SourceFailed, RedirectFailed, &reason
 		if err := op.CancelTimers(s.ID, ""); err != nil {
 			return nil, err
 		}
@@ -700,7 +700,7 @@ func (op *Op) decideSofort(id, failReason string) (*Source, error) {
 	s.Sofort.Payer = &acct
 	s.Sofort.IBANLast4, s.Sofort.BankCode, s.Sofort.BankName, s.Sofort.BIC, s.Sofort.VerifiedName = &last4, &bankCode, &bankName, &bic, &verified
 	s.Owner.VerifiedName = &verified
-	s.Status, s.Redirect.Status, s.ChargeableAt = SourceChargeable, "succeeded", now.Unix()
+	s.Status, s.Redirect.Status, s.ChargeableAt = SourceChargeable, RedirectSucceeded, now.Unix()
 	if err := op.CancelTimers(s.ID, ""); err != nil {
 		return nil, err
 	}
@@ -732,9 +732,9 @@ func expireSource(op *Op, t *Timer) error {
 	}
 	prev := clone(s)
 	s.Status = SourceCanceled
-	if s.Redirect != nil && s.Redirect.Status == "pending" {
+	if s.Redirect != nil && s.Redirect.Status == RedirectPending {
 		reason := "user_abort"
-		s.Redirect.Status, s.Redirect.FailureReason = "failed", &reason
+		s.Redirect.Status, s.Redirect.FailureReason = RedirectFailed, &reason
 	}
 	if err := op.save(s); err != nil {
 		return err

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -344,4 +346,70 @@ func TestCustomerFilterLiveIsPerDialect(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestDialectListenersHearTheirDialect: an event sink and a mandate listener
+// registered for a dialect hear only that dialect's objects, with the op
+// limited to the dialect while they run and unlimited again afterwards.
+func TestDialectListenersHearTheirDialect(t *testing.T) {
+	te := newTestEngine(t)
+	var heard, ended []string
+	te.AddEventSink(otherDialect, func(op *Op, ev *Event) error {
+		var o struct{ ID string }
+		if err := json.Unmarshal(ev.Object, &o); err != nil {
+			return err
+		}
+		heard = append(heard, ev.Type+" "+o.ID)
+		if _, err := op.GetMandate("mandate_default"); code(err) != "resource_missing" {
+			t.Errorf("the sink found the default dialect's mandate: %v", err)
+		}
+		return nil
+	})
+	te.OnMandateEnded(otherDialect, func(op *Op, m *Mandate) error {
+		ended = append(ended, m.ID)
+		if _, err := op.GetMandate("mandate_default"); code(err) != "resource_missing" {
+			t.Errorf("the listener found the default dialect's mandate: %v", err)
+		}
+		return nil
+	})
+	te.update(t, func(op *Op) error {
+		theirs, err := op.CreateMandate(MandateParams{ID: "mandate_default", IBAN: "DE89370400440532013000", HolderName: "Jo Default"})
+		if err != nil {
+			return err
+		}
+		if _, err := op.CollectUnderMandate(CollectionParams{ID: "py_default", Mandate: theirs.ID, Amount: 500, Currency: "eur"}); err != nil {
+			return err
+		}
+		if theirs, err = op.GetMandate(theirs.ID); err != nil {
+			return err
+		}
+		if _, err := op.EndMandate(theirs, "canceled"); err != nil {
+			return err
+		}
+		op.Within(otherDialect)
+		mine, err := op.CreateMandate(MandateParams{ID: "src_mine", IBAN: "DE89370400440532013000", HolderName: "Jo Other"})
+		if err != nil {
+			return err
+		}
+		if _, err := op.CollectUnderMandate(CollectionParams{ID: "pay_mine", Mandate: mine.ID, Amount: 500, Currency: "eur"}); err != nil {
+			return err
+		}
+		if mine, err = op.GetMandate(mine.ID); err != nil {
+			return err
+		}
+		op.scope = nil
+		if _, err := op.EndMandate(mine, "canceled"); err != nil {
+			return err
+		}
+		if op.scope != nil {
+			t.Errorf("the op stayed limited to %q after the listeners ran", *op.scope)
+		}
+		return nil
+	})
+	if !slices.Equal(ended, []string{"src_mine"}) {
+		t.Errorf("the listener heard the mandates %v", ended)
+	}
+	if !slices.Equal(heard, []string{"charge.pending pay_mine"}) {
+		t.Errorf("the sink heard %v", heard)
+	}
 }

@@ -113,3 +113,64 @@ const (
 	AttemptFailed         AttemptStatus = "failed"
 	AttemptAbandoned      AttemptStatus = "abandoned"
 )
+
+// RedirectStatus is the status of a Source's redirect flow (Sofort's
+// authorisation page).
+type RedirectStatus string
+
+// Redirect statuses.
+const (
+	RedirectPending   RedirectStatus = "pending"
+	RedirectSucceeded RedirectStatus = "succeeded"
+	RedirectFailed    RedirectStatus = "failed"
+)
+
+// TransactionStatus is the status of a SourceTransaction: a transfer that
+// arrived is booked at once.
+type TransactionStatus string
+
+// Source transaction statuses.
+const (
+	TransactionSucceeded TransactionStatus = "succeeded"
+)
+
+// NotificationStatus is the status of a MandateNotification.
+type NotificationStatus string
+
+// Mandate notification statuses.
+const (
+	NotificationSubmitted NotificationStatus = "submitted"
+)
+
+// EndpointStatus is the status of a WebhookEndpoint.
+type EndpointStatus string
+
+// Webhook endpoint statuses.
+const (
+	EndpointEnabled  EndpointStatus = "enabled"
+	EndpointDisabled EndpointStatus = "disabled"
+	EndpointDeleted  EndpointStatus = "deleted"
+)
+
+// InstructionStatus is the status of a HeldInstruction.
+type InstructionStatus string
+
+// Held instruction statuses.
+const (
+	// InstructionHeld: kept for the next bank file.
+	InstructionHeld InstructionStatus = "held"
+	// InstructionReleased: gone out in a bank file (its Batch).
+	InstructionReleased InstructionStatus = "released"
+)
+
+// BankFileStatus is the status of a BankFile.
+type BankFileStatus string
+
+// Bank file statuses.
+const (
+	// BankFileProcessed: an imported file whose entries were all matched,
+	// ignored or counted.
+	BankFileProcessed BankFileStatus = "processed"
+	// BankFileExported: an outbound file ready to be sent to the bank.
+	BankFileExported BankFileStatus = "exported"
+)

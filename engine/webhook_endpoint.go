@@ -13,7 +13,7 @@ type WebhookEndpoint struct {
 	APIVersion    *string           `json:"api_version"`
 	Description   *string           `json:"description"`
 	Metadata      map[string]string `json:"metadata"`
-	Status        string            `json:"status"`
+	Status        EndpointStatus    `json:"status"`
 	SecretSealed  []byte            `json:"secret_sealed,omitempty"`
 	Headers       map[string]string `json:"headers,omitempty"`
 	ContentType   string            `json:"content_type,omitempty"`
@@ -26,7 +26,7 @@ func init() { register(&WebhookEndpoint{}) }
 func (*WebhookEndpoint) ObjectType() string { return "webhook_endpoint" }
 
 // Index implements Object.
-func (h *WebhookEndpoint) Index() Index { return Index{Kind: h.Dialect, Status: h.Status} }
+func (h *WebhookEndpoint) Index() Index { return Index{Kind: h.Dialect, Status: string(h.Status)} }
 
 // WebhookEndpointParams creates or updates an endpoint. EventTypes validates
 // EnabledEvents (nil accepts anything).
@@ -89,7 +89,7 @@ func (op *Op) CreateWebhookEndpoint(p WebhookEndpointParams) (*WebhookEndpoint, 
 	}
 	secret := "whsec_" + RandomString(32)
 	h := &WebhookEndpoint{Meta: Meta{ID: NewID(prefix), Created: op.Now("").Unix()}, Dialect: p.Dialect,
-		Status: "enabled", SecretSealed: op.e.keys.seal(secret), Metadata: map[string]string{}}
+		Status: EndpointEnabled, SecretSealed: op.e.keys.seal(secret), Metadata: map[string]string{}}
 	h.apply(p)
 	if err := op.insert(h); err != nil {
 		return nil, "", err
@@ -109,9 +109,9 @@ func (h *WebhookEndpoint) apply(p WebhookEndpointParams) {
 	applyPtr(&h.Description, p.Description)
 	h.Metadata = p.Metadata.apply(h.Metadata)
 	if p.Disabled.Set {
-		h.Status = "enabled"
+		h.Status = EndpointEnabled
 		if p.Disabled.V {
-			h.Status = "disabled"
+			h.Status = EndpointDisabled
 		}
 	}
 	if p.Headers.Set {
@@ -158,7 +158,7 @@ func (op *Op) DeleteWebhookEndpoint(dialect, id string) (*WebhookEndpoint, error
 		return nil, err
 	}
 	h.Deleted = true
-	h.Status = "deleted"
+	h.Status = EndpointDeleted
 	if err := op.save(h); err != nil {
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func (op *Op) DeleteWebhookEndpoint(dialect, id string) (*WebhookEndpoint, error
 func (op *Op) ListWebhookEndpoints(dialect string, p ListParams) ([]*WebhookEndpoint, error) {
 	p.Kind = dialect
 	if p.Status == "" {
-		p.Status = "enabled"
+		p.Status = string(EndpointEnabled)
 	}
 	return List[WebhookEndpoint](op, p)
 }

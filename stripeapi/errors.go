@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kontorpay/kontor/engine"
@@ -88,8 +90,33 @@ func message(e *engine.Error) string {
 		return "Missing required param: " + stripeParam(e.Param) + "."
 	case strings.HasSuffix(e.Code, "_unexpected_state") && e.Data["action"] != "":
 		return fmt.Sprintf("You cannot %s this %s because it has a status of %s.", e.Data["action"], objectNames[e.Data["object"]], e.Data["status"])
+	case e.Code == "parameter_invalid_enum" && e.Data["allowed"] != "":
+		allowed := strings.Fields(e.Data["allowed"])
+		slices.Sort(allowed)
+		return fmt.Sprintf("Invalid %s: must be one of %s", stripeParam(e.Param), oneOf(allowed))
+	case e.Code == "amount_too_small" && e.Data["minimum"] != "":
+		if e.Param == "line_items" {
+			return "The Checkout Session's total amount must be at least " + euros(e.Data["minimum"]) + " eur."
+		}
+		return "Amount must be at least " + euros(e.Data["minimum"]) + " eur"
+	case e.Code == "amount_too_large" && e.Data["maximum"] != "":
+		return "Amount must be no more than " + euros(e.Data["maximum"])
 	}
 	return e.Message
+}
+
+// euros writes an amount of cents as Stripe's messages write euros:
+// €0.50, €999,999.99.
+func euros(cents string) string {
+	n, err := strconv.ParseInt(cents, 10, 64)
+	if err != nil {
+		return cents
+	}
+	whole := strconv.FormatInt(n/100, 10)
+	for i := len(whole) - 3; i > 0; i -= 3 {
+		whole = whole[:i] + "," + whole[i:]
+	}
+	return fmt.Sprintf("€%s.%02d", whole, n%100)
 }
 
 // pathParams are the names Stripe gives an unknown id of the request's path

@@ -23,6 +23,17 @@ func TestMessagesAreWordedHere(t *testing.T) {
 			Data: map[string]string{"object": "setup_intent", "status": "canceled", "action": "update"}},
 			"You cannot update this SetupIntent because it has a status of canceled."},
 		{engine.Invalid("parameter_missing", "source", "Must provide source or customer."), "Must provide source or customer."},
+		{&engine.Error{Kind: engine.KindInvalid, Code: "amount_too_small", Param: "amount", Data: map[string]string{"minimum": "50"}},
+			"Amount must be at least €0.50 eur"},
+		{&engine.Error{Kind: engine.KindInvalid, Code: "amount_too_small", Param: "amount", Data: map[string]string{"minimum": "100"}},
+			"Amount must be at least €1.00 eur"},
+		{&engine.Error{Kind: engine.KindInvalid, Code: "amount_too_small", Param: "line_items", Data: map[string]string{"minimum": "50"}},
+			"The Checkout Session's total amount must be at least €0.50 eur."},
+		{&engine.Error{Kind: engine.KindInvalid, Code: "amount_too_large", Param: "amount", Data: map[string]string{"maximum": "99999999"}},
+			"Amount must be no more than €999,999.99"},
+		{&engine.Error{Kind: engine.KindInvalid, Code: "parameter_invalid_enum", Param: "payment_method_data.sofort.country",
+			Data: map[string]string{"allowed": "AT BE DE IT NL ES"}},
+			"Invalid payment_method_data[sofort][country]: must be one of AT, BE, DE, ES, IT, or NL"},
 	}
 	for _, c := range cases {
 		got := toAPIError(c.err)
