@@ -119,13 +119,19 @@ type Delivery struct {
 
 // ClaimDeliveriesParams claims up to Limit pending deliveries due at Now
 // (milliseconds) whose lease has expired, leasing them until LeaseUntil.
-// Deliveries to the endpoints in ExcludeEndpoints are skipped (a dispatcher
-// passes the endpoints that have as many deliveries in flight as it allows).
+//
+// The claim is fair across endpoints: an endpoint's first due delivery is
+// claimed before any endpoint's second, and so on, so that one endpoint's
+// backlog never fills a claim meant for all of them. When PerEndpoint is
+// set, at most PerEndpoint minus Held[endpoint] deliveries of one endpoint
+// are claimed (a dispatcher passes the deliveries it already holds for each
+// endpoint), and endpoints without room are skipped.
 type ClaimDeliveriesParams struct {
-	Now              int64
-	LeaseUntil       int64
-	Limit            int
-	ExcludeEndpoints []string
+	Now         int64
+	LeaseUntil  int64
+	Limit       int
+	PerEndpoint int
+	Held        map[string]int
 }
 
 // ListDeliveriesParams lists deliveries of one event or one endpoint.

@@ -65,6 +65,10 @@ type Tx interface {
 	InsertDelivery(ctx context.Context, d *Delivery) error
 	ClaimDeliveries(ctx context.Context, p ClaimDeliveriesParams) ([]Delivery, error)
 	UpdateDelivery(ctx context.Context, d *Delivery) error
+	// UpdateLeasedDelivery writes d like UpdateDelivery, but only while the
+	// delivery is still pending under the lease it was claimed with (lease,
+	// its LeaseUntil then); held reports whether it was.
+	UpdateLeasedDelivery(ctx context.Context, d *Delivery, lease int64) (held bool, err error)
 	ListDeliveries(ctx context.Context, p ListDeliveriesParams) ([]Delivery, error)
 	InsertDeliveryAttempt(ctx context.Context, a DeliveryAttempt) error
 	ListDeliveryAttempts(ctx context.Context, deliveryID string) ([]DeliveryAttempt, error)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -41,12 +40,20 @@ const Timeout = 10 * time.Second
 
 const (
 	// Workers bounds the deliveries in flight on one node. A worker waiting
-	// on a receiver is an idle goroutine, so there are many.
-	Workers = 256
+	// on a receiver is an idle goroutine and one connection, so there are
+	// many: Workers/PerEndpoint endpoints must hang at once to fill them.
+	Workers = 1024
 	// PerEndpoint bounds the deliveries in flight to one endpoint, so that a
 	// slow or hanging receiver occupies at most that many workers and the
-	// others keep serving every other endpoint.
+	// others keep serving every other endpoint. A dispatcher claims up to
+	// PerEndpoint more of an endpoint's deliveries ahead, so that a finished
+	// request is followed by the next one without waiting for a claim.
 	PerEndpoint = 16
+	// poll is how often the dispatcher looks for retries that have come
+	// due while nothing else woke it.
+	poll = 500 * time.Millisecond
+	// maxRecord bounds the outcomes recorded in one transaction.
+	maxRecord = 512
 )
 
 // Dispatcher delivers webhooks.
@@ -71,48 +78,114 @@ func New(e *engine.Engine, log *slog.Logger, dialects map[string]Dialect, timeou
 		timeout = Timeout
 	}
 	// One keep-alive pool per receiver (host and port) with room for every
-	// delivery that may be in flight to one endpoint.
+	// delivery that may be in flight to it.
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns = Workers
-	tr.MaxIdleConnsPerHost = PerEndpoint
-	return &Dispatcher{e: e, log: log, dialects: dialects, workers: Workers, perEP: PerEndpoint, lease: 2 * timeout,
+	tr.MaxIdleConnsPerHost = Workers
+	// A claimed delivery waits at most one timeout for its endpoint's
+	// in-flight requests to end, then has one timeout to be answered; the
+	// third leaves time to record the outcome before another node may claim it.
+	return &Dispatcher{e: e, log: log, dialects: dialects, workers: Workers, perEP: PerEndpoint, lease: 3 * timeout,
 		client: &http.Client{Timeout: timeout, Transport: tr,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
-// Run delivers due webhooks until ctx ends. A receiver's slowness occupies
-// at most PerEndpoint workers, never the API nor other endpoints. kick wakes
-// the loop after a commit; a finished delivery wakes it too.
+// outcome is what became of one claimed delivery, for the recorder: an
+// attempt (att set), or the delivery handed back without one, due again at
+// once (release) or at retryAt.
+type outcome struct {
+	dl      store.Delivery // as claimed: LeaseUntil is the claim's lease
+	att     *store.DeliveryAttempt
+	ok      bool
+	retries []time.Duration
+	at      time.Time // when the attempt ended
+	retryAt int64     // without an attempt: when it is due again; 0 keeps its due time
+	report  *Attempt  // reported once recorded
+}
+
+// Run delivers due webhooks until ctx ends. kick wakes it after a commit;
+// a finished request wakes it too.
+//
+// One goroutine (this one) owns the claimed deliveries: it claims in
+// batches, fairly across endpoints, at most 2*PerEndpoint held per endpoint
+// (in flight and queued) and keeps at most PerEndpoint of them in flight;
+// one claim runs at a time, beside the deliveries. Outcomes go to a recorder
+// that writes every outcome that is ready in one transaction. A receiver's
+// slowness occupies its own endpoint's workers, never the API nor other
+// endpoints.
 func (d *Dispatcher) Run(ctx context.Context, kick <-chan struct{}) {
+	outcomes := make(chan outcome, d.workers)
+	recorded := make(chan struct{})
+	go func() { d.record(outcomes); close(recorded) }()
+
 	var wg sync.WaitGroup
-	defer wg.Wait()
 	done := make(chan string, d.workers)
-	inflight := map[string]int{} // endpoint id -> deliveries in flight
-	busy := 0
+	claimed := make(chan []store.Delivery, 1)
+	queues := map[string][]store.Delivery{} // endpoint id -> claimed, not started, in due order
+	inflight := map[string]int{}            // endpoint id -> requests in flight
+	busy, queued := 0, 0
+	claiming, want := false, true
+	ticker := time.NewTicker(poll)
+	defer func() {
+		ticker.Stop()
+		wg.Wait()
+		var back []store.Delivery
+		if claiming {
+			back = append(back, <-claimed...)
+		}
+		for _, q := range queues {
+			back = append(back, q...)
+		}
+		for _, dl := range back {
+			outcomes <- outcome{dl: dl} // released: due again at the next start
+		}
+		close(outcomes)
+		<-recorded
+	}()
 	for {
-		var claimed []store.Delivery
-		if free := d.workers - busy; free > 0 {
-			var err error
-			if claimed, err = d.claim(ctx, free, inflight); err != nil && ctx.Err() == nil {
-				d.log.Error("claim deliveries", "err", err)
+		for ep, q := range queues {
+			for len(q) > 0 && inflight[ep] < d.perEP && busy < d.workers {
+				dl := q[0]
+				q = q[1:]
+				queued--
+				inflight[ep]++
+				busy++
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					outcomes <- d.deliver(ctx, dl)
+					done <- dl.EndpointID
+				}()
+			}
+			if len(q) == 0 {
+				delete(queues, ep)
+			} else {
+				queues[ep] = q
 			}
 		}
-		for _, dl := range claimed {
-			inflight[dl.EndpointID]++
-			busy++
-			wg.Add(1)
-			go func(dl store.Delivery) {
-				defer wg.Done()
-				d.deliver(ctx, dl)
-				done <- dl.EndpointID
-			}(dl)
-		}
-		if len(claimed) > 0 && busy < d.workers {
-			continue // there may be more due for other endpoints
+		if want && !claiming {
+			if free := 2*d.workers - busy - queued; free > 0 {
+				held := make(map[string]int, len(inflight)+len(queues))
+				for ep, n := range inflight {
+					held[ep] += n
+				}
+				for ep, q := range queues {
+					held[ep] += len(q)
+				}
+				claiming, want = true, false
+				go func() { claimed <- d.claim(free, held) }()
+			}
 		}
 		select {
 		case <-ctx.Done():
 			return
+		case ds := <-claimed:
+			claiming = false
+			for _, dl := range ds {
+				queues[dl.EndpointID] = append(queues[dl.EndpointID], dl)
+			}
+			queued += len(ds)
+			want = want || len(ds) > 0 // there may be more
 		case ep := <-done:
 			d.finished(ep, inflight, &busy)
 			// Collect every other completion that is ready, then claim once.
@@ -124,8 +197,11 @@ func (d *Dispatcher) Run(ctx context.Context, kick <-chan struct{}) {
 					more = false
 				}
 			}
+			want = true
 		case <-kick:
-		case <-time.After(500 * time.Millisecond):
+			want = true
+		case <-ticker.C:
+			want = true
 		}
 	}
 }
@@ -137,53 +213,29 @@ func (d *Dispatcher) finished(ep string, inflight map[string]int, busy *int) {
 	}
 }
 
-// claim leases up to free due deliveries, in due order, to endpoints that
-// have room: endpoints at their limit are skipped by the query, and claimed
-// deliveries beyond an endpoint's room are handed back in the same
-// transaction, so that one endpoint's backlog never fills a claim meant for
-// all of them.
-func (d *Dispatcher) claim(ctx context.Context, free int, inflight map[string]int) ([]store.Delivery, error) {
-	var full []string
-	for ep, n := range inflight {
-		if n >= d.perEP {
-			full = append(full, ep)
-		}
-	}
-	sort.Strings(full)
+// claim leases up to free due deliveries, fairly across endpoints, at most
+// 2*PerEndpoint held per endpoint counting those in held. It runs beside
+// the deliveries and to its end even when shutdown begins: Run hands back
+// what it claimed.
+func (d *Dispatcher) claim(free int, held map[string]int) []store.Delivery {
+	ctx := context.Background()
 	now := d.e.WallNow().UnixMilli()
-	var kept []store.Delivery
+	var ds []store.Delivery
 	err := d.e.Store().Update(ctx, func(tx store.Tx) error {
-		kept = kept[:0]
-		ds, err := tx.ClaimDeliveries(ctx, store.ClaimDeliveriesParams{Now: now, LeaseUntil: now + d.lease.Milliseconds(),
-			Limit: free, ExcludeEndpoints: full})
-		if err != nil {
-			return err
-		}
-		room := map[string]int{}
-		for _, dl := range ds {
-			if _, ok := room[dl.EndpointID]; !ok {
-				room[dl.EndpointID] = d.perEP - inflight[dl.EndpointID]
-			}
-			if room[dl.EndpointID] > 0 {
-				room[dl.EndpointID]--
-				kept = append(kept, dl)
-				continue
-			}
-			dl.LeaseUntil = 0
-			if err := tx.UpdateDelivery(ctx, &dl); err != nil {
-				return err
-			}
-		}
-		return nil
+		var err error
+		ds, err = tx.ClaimDeliveries(ctx, store.ClaimDeliveriesParams{Now: now, LeaseUntil: now + d.lease.Milliseconds(),
+			Limit: free, PerEndpoint: 2 * d.perEP, Held: held})
+		return err
 	})
 	if err != nil {
-		return nil, err
+		d.log.Error("claim deliveries", "err", err)
+		return nil
 	}
-	return kept, nil
+	return ds
 }
 
-// deliver makes one attempt and records its outcome.
-func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) {
+// deliver makes one attempt and returns its outcome.
+func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) outcome {
 	var (
 		ep      *engine.WebhookEndpoint
 		out     Rendered
@@ -216,8 +268,7 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) {
 		return err
 	})
 	if ctx.Err() != nil {
-		d.release(dl)
-		return
+		return outcome{dl: dl} // shutting down: released, retried at the next start
 	}
 	if err != nil && !rendering && !errors.Is(err, errNoDialect) {
 		// The store failed before there was anything to send (a lost
@@ -225,20 +276,17 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) {
 		// is handed back, due a second later; recorded as a failure without
 		// its dialect's schedule, it would have been abandoned.
 		d.log.Warn("prepare webhook", "delivery", dl.ID, "event", dl.EventID, "err", err)
-		d.retryAfter(dl, time.Second)
-		return
+		return outcome{dl: dl, retryAt: d.e.WallNow().Add(time.Second).UnixMilli()}
 	}
 	if err != nil {
 		d.log.Error("render webhook", "delivery", dl.ID, "event", dl.EventID, "err", err)
-		d.finish(ctx, dl, store.DeliveryAttempt{Error: "render: " + err.Error()}, dialect, false)
-		return
+		return outcome{dl: dl, att: &store.DeliveryAttempt{Error: "render: " + err.Error()}, retries: dialect.Retries, at: d.e.WallNow()}
 	}
 	if gone {
-		d.finish(ctx, dl, store.DeliveryAttempt{Error: "endpoint deleted or disabled"}, Dialect{}, false)
-		return
+		return outcome{dl: dl, att: &store.DeliveryAttempt{Error: "endpoint deleted or disabled"}, at: d.e.WallNow()}
 	}
 	start := time.Now()
-	att := store.DeliveryAttempt{}
+	att := &store.DeliveryAttempt{}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(out.Body))
 	if err == nil {
 		req.Header = out.Headers
@@ -249,25 +297,31 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) {
 		if err == nil {
 			att.StatusCode = resp.StatusCode
 			att.Response = excerpt(resp.Body)
+			// The rest of a short answer is read so that the connection
+			// goes back to the receiver's keep-alive pool.
+			io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
 			resp.Body.Close()
 		}
 	}
-	att.DurationMS = time.Since(start).Milliseconds()
+	took := time.Since(start)
+	att.DurationMS = took.Milliseconds()
 	if err != nil {
 		att.Error = attemptError(err)
 	}
 	if ctx.Err() != nil {
-		d.release(dl) // shutting down: the delivery is retried at the next start
-		return
+		return outcome{dl: dl} // shutting down: released, retried at the next start
 	}
 	ok := err == nil && att.StatusCode >= 200 && att.StatusCode < 300
 	if !ok && att.Error == "" {
 		att.Error = "non-2xx response"
 	}
-	d.report(Attempt{Dialect: ep.Dialect, DeliveryID: dl.ID, EventType: evType, EventID: dl.EventID, EndpointID: ep.ID,
-		URL: RedactURL(ep.URL), Status: att.StatusCode, Duration: time.Since(start), Err: att.Error, OK: ok})
-	d.finish(ctx, dl, att, dialect, ok)
+	return outcome{dl: dl, att: att, ok: ok, retries: dialect.Retries, at: d.e.WallNow(),
+		report: &Attempt{Dialect: ep.Dialect, DeliveryID: dl.ID, EventType: evType, EventID: dl.EventID, EndpointID: ep.ID,
+			URL: RedactURL(ep.URL), Status: att.StatusCode, Duration: took, Err: att.Error, OK: ok}}
 }
+
+// drainLimit bounds what is read of a receiver's answer beyond its excerpt.
+const drainLimit = 64 << 10
 
 // report logs an attempt and hands it to the observer.
 func (d *Dispatcher) report(a Attempt) {
@@ -283,83 +337,103 @@ func (d *Dispatcher) report(a Attempt) {
 	}
 }
 
-// release gives up the lease on a delivery interrupted by shutdown, so that
-// the next start (or another node) retries it at once instead of after
-// the lease. The interrupted attempt is not recorded; the receiver may have
-// seen it, which at-least-once delivery allows.
-func (d *Dispatcher) release(dl store.Delivery) {
-	dl.LeaseUntil = 0
+// record writes the outcomes it receives until in is closed, every outcome
+// that is ready in one transaction, and then reports their attempts.
+func (d *Dispatcher) record(in <-chan outcome) {
+	for o := range in {
+		batch := []outcome{o}
+	more:
+		for len(batch) < maxRecord {
+			select {
+			case o, ok := <-in:
+				if !ok {
+					break more
+				}
+				batch = append(batch, o)
+			default:
+				break more
+			}
+		}
+		d.write(batch)
+		for _, o := range batch {
+			if o.report != nil {
+				d.report(*o.report)
+			}
+		}
+	}
+}
+
+// write records a batch of outcomes in one transaction. The outcome is
+// recorded even when shutdown has begun. Should the transaction fail, each
+// outcome is tried in a transaction of its own, so that one bad outcome
+// costs only itself; a delivery whose outcome is lost is attempted again
+// when its lease ends (at-least-once).
+func (d *Dispatcher) write(batch []outcome) {
 	ctx := context.Background()
-	if err := d.e.Store().Update(ctx, func(tx store.Tx) error { return tx.UpdateDelivery(ctx, &dl) }); err != nil {
-		d.log.Warn("release webhook lease", "delivery", dl.ID, "err", err)
+	commit := func(batch []outcome) error {
+		return d.e.Store().Update(ctx, func(tx store.Tx) error {
+			for _, o := range batch {
+				if err := apply(ctx, tx, o); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err := commit(batch); err == nil || len(batch) == 1 {
+		if err != nil {
+			d.log.Error("record webhook attempt", "delivery", batch[0].dl.ID, "err", err)
+		}
+		return
+	}
+	for _, o := range batch {
+		if err := commit([]outcome{o}); err != nil {
+			d.log.Error("record webhook attempt", "delivery", o.dl.ID, "err", err)
+		}
 	}
 }
 
-// retryAfter hands back a delivery that could not be prepared, due again
-// after wait, without recording an attempt. If the store fails again the
-// lease runs out and the delivery is claimed then.
-func (d *Dispatcher) retryAfter(dl store.Delivery, wait time.Duration) {
-	dl.LeaseUntil = 0
-	dl.NextAttemptAt = d.e.WallNow().Add(wait).UnixMilli()
-	ctx := context.Background()
-	if err := d.e.Store().Update(ctx, func(tx store.Tx) error { return tx.UpdateDelivery(ctx, &dl) }); err != nil {
-		d.log.Warn("hand back webhook delivery", "delivery", dl.ID, "err", err)
-	}
-}
-
-// finish records an attempt and schedules the next one or closes the delivery.
-func (d *Dispatcher) finish(ctx context.Context, dl store.Delivery, att store.DeliveryAttempt, dialect Dialect, ok bool) {
-	now := d.e.WallNow()
-	att.DeliveryID, att.Account, att.At = dl.ID, dl.Account, now.UnixMilli()
-	// The outcome is recorded even when shutdown begins meanwhile.
-	ctx = context.WithoutCancel(ctx)
-	err := d.e.Store().Update(ctx, func(tx store.Tx) error {
-		if err := tx.InsertDeliveryAttempt(ctx, att); err != nil {
-			return err
-		}
-		if held, err := stillLeased(ctx, tx, dl); err != nil || !held {
-			return err
-		}
-		dl.Attempts++
-		dl.LeaseUntil = 0
-		switch {
-		case ok:
-			dl.Status = "succeeded"
-		case dl.Attempts > len(dialect.Retries):
-			dl.Status = "failed"
-		default:
-			dl.NextAttemptAt = now.Add(dialect.Retries[dl.Attempts-1]).UnixMilli()
-		}
-		if err := tx.UpdateDelivery(ctx, &dl); err != nil {
-			return err
-		}
-		if dl.Status != "pending" {
-			return tx.AdjustPendingWebhooks(ctx, dl.Account, dl.EventID, -1)
-		}
-		return nil
-	})
-	if err != nil {
-		d.log.Error("record webhook attempt", "delivery", dl.ID, "err", err)
-	}
-}
-
-// stillLeased reports whether dl is still pending under the lease this node
-// claimed it with. A node that stalled past its lease may find
+// apply records one outcome: the attempt, if there was one, and the
+// delivery's next state, closed or due again after its dialect's delay.
+//
+// The delivery is written only while it is still pending under the lease
+// this node claimed it with. A node that stalled past its lease may find
 // that another node claimed the delivery meanwhile; the other node then owns
 // the outcome, and this one must neither overwrite its lease and attempt
 // count nor settle the event's pending_webhooks a second time. The attempt
 // itself is recorded all the same: the receiver may have got it.
-func stillLeased(ctx context.Context, tx store.Tx, dl store.Delivery) (bool, error) {
-	ds, err := tx.ListDeliveries(ctx, store.ListDeliveriesParams{Account: dl.Account, EventID: dl.EventID, EndpointID: dl.EndpointID})
-	if err != nil {
-		return false, err
-	}
-	for _, cur := range ds {
-		if cur.ID == dl.ID {
-			return cur.Status == "pending" && cur.LeaseUntil == dl.LeaseUntil, nil
+func apply(ctx context.Context, tx store.Tx, o outcome) error {
+	dl := o.dl
+	lease := dl.LeaseUntil
+	dl.LeaseUntil = 0
+	if o.att == nil {
+		// Handed back without an attempt; the receiver may have seen an
+		// interrupted one, which at-least-once delivery allows.
+		if o.retryAt != 0 {
+			dl.NextAttemptAt = o.retryAt
 		}
+		_, err := tx.UpdateLeasedDelivery(ctx, &dl, lease)
+		return err
 	}
-	return false, nil
+	att := *o.att
+	att.DeliveryID, att.Account, att.At = dl.ID, dl.Account, o.at.UnixMilli()
+	if err := tx.InsertDeliveryAttempt(ctx, att); err != nil {
+		return err
+	}
+	dl.Attempts++
+	switch {
+	case o.ok:
+		dl.Status = "succeeded"
+	case dl.Attempts > len(o.retries):
+		dl.Status = "failed"
+	default:
+		dl.NextAttemptAt = o.at.Add(o.retries[dl.Attempts-1]).UnixMilli()
+	}
+	held, err := tx.UpdateLeasedDelivery(ctx, &dl, lease)
+	if err != nil || !held || dl.Status == "pending" {
+		return err
+	}
+	return tx.AdjustPendingWebhooks(ctx, dl.Account, dl.EventID, -1)
 }
 
 // excerpt reads the start of a receiver's answer for the attempt's record:

@@ -10,7 +10,7 @@ var _ store.BacklogReader = (*Tx)(nil)
 
 // Backlog counts the due wall-clock timers and the pending webhook
 // deliveries at now (Unix ms). Both queries follow an index (timers_due,
-// deliveries_due).
+// deliveries_pending).
 func (t *Tx) Backlog(ctx context.Context, now int64) (store.Backlog, error) {
 	var b store.Backlog
 	var oldest *int64

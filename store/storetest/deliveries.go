@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"strconv"
 	"testing"
 
 	"github.com/kontorpay/kontor/store"
@@ -157,50 +158,99 @@ var deliveryTests = []test{
 			wantErr(t, "UpdateDelivery "+miss.Account+"/"+miss.ID, err, store.ErrNotFound)
 		}
 	}},
-	{"ClaimSkipsEndpoints", func(t *testing.T, s store.Store) {
-		// Deliveries to endpoints a dispatcher has no room for are skipped.
+	{"ClaimIsFairAcrossEndpoints", func(t *testing.T, s store.Store) {
+		// we_big has a backlog older than everything else; we_small and
+		// we_late (another account) have one delivery each.
+		var ds []*store.Delivery
+		for i := range 6 {
+			ds = append(ds, &store.Delivery{ID: "b" + strconv.Itoa(i), Account: "acct_a", EventID: "evt_b" + strconv.Itoa(i),
+				EndpointID: "we_big", Status: "pending", NextAttemptAt: int64(1 + i), Created: 1})
+		}
+		ds = append(ds,
+			&store.Delivery{ID: "s0", Account: "acct_a", EventID: "evt_s0", EndpointID: "we_small", Status: "pending", NextAttemptAt: 20, Created: 1},
+			&store.Delivery{ID: "l0", Account: "acct_b", EventID: "evt_l0", EndpointID: "we_late", Status: "pending", NextAttemptAt: 30, Created: 1},
+			&store.Delivery{ID: "f0", Account: "acct_b", EventID: "evt_f0", EndpointID: "we_late", Status: "pending", NextAttemptAt: 5000, Created: 1},
+			&store.Delivery{ID: "x0", Account: "acct_b", EventID: "evt_x0", EndpointID: "we_done", Status: "succeeded", NextAttemptAt: 1, Created: 1},
+		)
 		update(t, s, func(ctx context.Context, tx store.Tx) error {
-			for _, d := range []*store.Delivery{
-				{ID: "e1", Account: "acct_a", EventID: "evt_e1", EndpointID: "we_busy", Status: "pending", NextAttemptAt: 1, Created: 1},
-				{ID: "e2", Account: "acct_b", EventID: "evt_e2", EndpointID: "we_other", Status: "pending", NextAttemptAt: 2, Created: 1},
-				{ID: "e3", Account: "acct_a", EventID: "evt_e3", EndpointID: "we_busy2", Status: "pending", NextAttemptAt: 3, Created: 1},
-				{ID: "e4", Account: "acct_a", EventID: "evt_e4", EndpointID: "we_busy", Status: "pending", NextAttemptAt: 4, Created: 1},
-			} {
+			for _, d := range ds {
 				if err := tx.InsertDelivery(ctx, d); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
-		var skipped []store.Delivery
+		claim := func(p store.ClaimDeliveriesParams) []string {
+			t.Helper()
+			p.Now, p.LeaseUntil = 100, 500
+			out := []string{}
+			update(t, s, func(ctx context.Context, tx store.Tx) error {
+				got, err := tx.ClaimDeliveries(ctx, p)
+				for _, d := range got {
+					out = append(out, d.ID)
+				}
+				return err
+			})
+			return out
+		}
+		// Every endpoint's first before any endpoint's second, returned in due order.
+		equal(t, "claim of 4 over three endpoints", claim(store.ClaimDeliveriesParams{Limit: 4}), []string{"b0", "b1", "s0", "l0"})
+		// we_big holds 2 of its 3: one more; the others have nothing due left.
+		equal(t, "claim with room for one of we_big", claim(store.ClaimDeliveriesParams{Limit: 10, PerEndpoint: 3,
+			Held: map[string]int{"we_big": 2, "we_small": 1}}), []string{"b2"})
+		// An endpoint at its limit is skipped.
+		equal(t, "claim with we_big full", claim(store.ClaimDeliveriesParams{Limit: 10, PerEndpoint: 3,
+			Held: map[string]int{"we_big": 3}}), []string{})
+		equal(t, "claim of the rest", claim(store.ClaimDeliveriesParams{Limit: 10, PerEndpoint: 2}), []string{"b3", "b4"})
+		equal(t, "claim of the last", claim(store.ClaimDeliveriesParams{Limit: 10}), []string{"b5"})
+	}},
+	{"UpdateLeased", func(t *testing.T, s store.Store) {
+		d := &store.Delivery{ID: "wd_1", Account: "acct_a", EventID: "evt_1", EndpointID: "we_1", Status: "pending", NextAttemptAt: 100, Created: 1}
+		update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.InsertDelivery(ctx, d) })
+		var claimed []store.Delivery
 		update(t, s, func(ctx context.Context, tx store.Tx) error {
 			var err error
-			skipped, err = tx.ClaimDeliveries(ctx, store.ClaimDeliveriesParams{Now: 10, LeaseUntil: 500, Limit: 10,
-				ExcludeEndpoints: []string{"we_busy", "we_busy2"}})
+			claimed, err = tx.ClaimDeliveries(ctx, store.ClaimDeliveriesParams{Now: 100, LeaseUntil: 700, Limit: 1})
 			return err
 		})
-		if len(skipped) != 1 || skipped[0].ID != "e2" {
-			t.Fatalf("claim skipping two endpoints: %+v, want e2", skipped)
+		if len(claimed) != 1 {
+			t.Fatalf("claimed %+v, want wd_1", claimed)
 		}
-		var first []store.Delivery
-		update(t, s, func(ctx context.Context, tx store.Tx) error {
-			var err error
-			first, err = tx.ClaimDeliveries(ctx, store.ClaimDeliveriesParams{Now: 10, LeaseUntil: 500, Limit: 1})
-			return err
+		retry := claimed[0]
+		retry.Attempts, retry.NextAttemptAt, retry.LeaseUntil = 1, 5000, 0
+		held := func(d store.Delivery, lease int64) bool {
+			t.Helper()
+			var ok bool
+			update(t, s, func(ctx context.Context, tx store.Tx) error {
+				var err error
+				ok, err = tx.UpdateLeasedDelivery(ctx, &d, lease)
+				return err
+			})
+			return ok
+		}
+		if held(retry, 600) {
+			t.Fatal("a delivery was written under a lease it was not claimed with")
+		}
+		other := retry
+		other.Account = "acct_b"
+		if held(other, 700) {
+			t.Fatal("another account's delivery was written")
+		}
+		if !held(retry, 700) {
+			t.Fatal("a delivery under its claimed lease was not written")
+		}
+		// The lease is gone now: a second outcome of the same claim is not written.
+		done := retry
+		done.Status, done.Attempts = "succeeded", 2
+		if held(done, 700) {
+			t.Fatal("a delivery was written twice under one lease")
+		}
+		view(t, s, func(ctx context.Context, tx store.Tx) error {
+			got, err := tx.ListDeliveries(ctx, store.ListDeliveriesParams{Account: "acct_a", EventID: "evt_1"})
+			must(t, "ListDeliveries", err)
+			equal(t, "delivery after the leased update", got, []store.Delivery{retry})
+			return nil
 		})
-		if len(first) != 1 || first[0].ID != "e1" {
-			t.Fatalf("claim with no endpoint skipped: %+v, want e1", first)
-		}
-		var none []store.Delivery
-		update(t, s, func(ctx context.Context, tx store.Tx) error {
-			var err error
-			none, err = tx.ClaimDeliveries(ctx, store.ClaimDeliveriesParams{Now: 10, LeaseUntil: 500, Limit: 10,
-				ExcludeEndpoints: []string{"we_busy2", "we_busy"}})
-			return err
-		})
-		if len(none) != 0 {
-			t.Fatalf("claimed %+v, want nothing: the rest are leased or skipped", none)
-		}
 	}},
 	{"Attempts", func(t *testing.T, s store.Store) {
 		as := []store.DeliveryAttempt{
