@@ -207,6 +207,12 @@ func TestBankFileRoundTrip(t *testing.T) {
 	if r := e.getRefund(rf.ID); r.Status != stripe.RefundStatusPending {
 		t.Fatalf("refund %s before the bank: %s", rf.ID, r.Status)
 	}
+	// While it waits for a bank file the account cannot leave the connection
+	// that would send it.
+	apiErr(t, e.post("/v1/account", url.Values{"bank_connection": {"simulator"}}), http.StatusBadRequest, "bank_instructions_held", "bank_connection")
+	if a := jsonObj(t, e.get("/v1/account")); a["bank_connection"] != "iso20022" {
+		t.Fatalf("bank_connection after a refused change: %v", a["bank_connection"])
+	}
 	files = e.exportFiles(url.Values{"format": {"2009"}})
 	if len(files) != 1 || files[0]["type"] != "pain.001.001.03" || files[0]["control_sum"] != float64(400) {
 		t.Fatalf("refund export: %s", rawJSON(files))
@@ -239,6 +245,11 @@ func TestBankFileRoundTrip(t *testing.T) {
 		t.Errorf("failure balance transaction %s: %v", rawJSON(bt), err)
 	}
 	e.event("refund.failed", rf.ID)
+
+	// With nothing held the account may go back to the simulator.
+	if a := jsonObj(t, e.post("/v1/account", url.Values{"bank_connection": {"simulator"}})); a["bank_connection"] != "simulator" {
+		t.Errorf("bank_connection after the change: %v", a["bank_connection"])
+	}
 }
 
 // TestBankFileReceiverCredit: a camt.054 credit to a SEPA credit transfer

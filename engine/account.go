@@ -111,6 +111,11 @@ func (op *Op) UpdateAccountSettings(s AccountSettings) (*Account, error) {
 	if err != nil {
 		return nil, err
 	}
+	if a.Settings.BankConnectionOrDefault() == BankISO20022 && s.BankConnectionOrDefault() != BankISO20022 {
+		if err := op.checkNothingHeld(); err != nil {
+			return nil, err
+		}
+	}
 	data, _ := json.Marshal(s)
 	if err := op.tx.UpdateAccount(op.ctx, store.Account{ID: a.ID, Name: a.Name, Settings: data}); err != nil {
 		return nil, err

@@ -28,6 +28,22 @@ type CollectionAccount struct {
 	Name string `json:"name"`
 }
 
+// checkNothingHeld refuses to leave the iso20022 connection while
+// collections or refunds wait for a bank file: the simulator would never
+// send them, and nothing else would either.
+func (op *Op) checkNothingHeld() error {
+	defer op.allDialects()()
+	held, err := List[HeldInstruction](op, ListParams{Status: heldStatus, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(held) > 0 {
+		return Errorf(KindState, "bank_instructions_held", "bank_connection",
+			"Collections or refunds of this account wait for a bank file; export them before leaving bank_connection=iso20022.")
+	}
+	return nil
+}
+
 // BankConnection returns the account's bank connection, BankSimulator
 // unless it chose another.
 func (s AccountSettings) BankConnectionOrDefault() string {
