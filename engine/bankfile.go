@@ -33,7 +33,7 @@ type CollectionAccount struct {
 // send them, and nothing else would either.
 func (op *Op) checkNothingHeld() error {
 	defer op.allDialects()()
-	held, err := List[HeldInstruction](op, ListParams{Status: heldStatus, Limit: 1})
+	held, err := List[HeldInstruction](op, ListParams{Status: string(InstructionHeld), Limit: 1})
 	if err != nil {
 		return err
 	}
