@@ -28,7 +28,8 @@
 #            their req/s add up, p50 and p99 are the worst of the three
 # PostgreSQL is a throwaway cluster started from the installed server binaries
 # (as the "postgres" user when run as root) with fsync and synchronous_commit
-# on, one fresh database per configuration.
+# on, one fresh database per configuration; the nodes reach it over TCP on
+# 127.0.0.1, or over its unix socket with PG_SOCKET=1.
 #
 # Every run is bounded: wrk runs for DURATION, the background figures have
 # fixed counts and time limits, the fill a fixed count. Every server binds a
@@ -41,6 +42,7 @@
 #        KONTOR_BENCH_DIR (the temporary directory's parent; default TMPDIR or /tmp)
 #        KONTOR_BIN (a kontor binary to measure instead of one built from ./cmd/kontor)
 #        background: FIGURES_FLAGS (extra flags for bench/compare/figures, e.g. "-clock-charges 10000")
+#        PG_SOCKET (set: connect to PostgreSQL over its unix socket instead of 127.0.0.1)
 #        flat: FILL (1000000 charges), FILL_FLAGS (extra flags for bench/compare/fill)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -136,7 +138,11 @@ dburl() {
 	sqlite) echo "$dir/kontor-$name.db" ;;
 	pg*)
 		"$pgbin/psql" -q -h 127.0.0.1 -p "$pgport" -U postgres -d postgres -c "CREATE DATABASE kontor_$name" >/dev/null
-		echo "postgres://postgres@127.0.0.1:$pgport/kontor_$name?sslmode=disable"
+		if [ -n "${PG_SOCKET:-}" ]; then
+			echo "postgres://postgres@/kontor_$name?host=$dir/pg&port=$pgport"
+		else
+			echo "postgres://postgres@127.0.0.1:$pgport/kontor_$name?sslmode=disable"
+		fi
 		;;
 	esac
 }

@@ -12,7 +12,8 @@
 // claim into a serialization failure. Update retries the transaction when
 // PostgreSQL reports a serialization failure (40001) or a deadlock (40P01), a
 // bounded number of times. View runs in a READ ONLY REPEATABLE READ
-// transaction, so that every query of fn sees one snapshot.
+// transaction, so that every query of fn sees one snapshot. A transaction's
+// BEGIN is sent in one batch with its first statement (conn.go).
 //
 // Durability. A commit returns after the WAL is flushed: each connection
 // turns synchronous_commit back on when the server or role turned it off.
@@ -99,7 +100,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if s.maxAttempts <= 0 {
 		s.maxAttempts = 10
 	}
-	s.db = stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(durableCommits))
+	s.db = sql.OpenDB(connector{stdlib.GetConnector(*cfg, stdlib.OptionAfterConnect(durableCommits))})
 	n := opt.MaxConns
 	if n <= 0 {
 		n = max(8, 4*runtime.GOMAXPROCS(0))

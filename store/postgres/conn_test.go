@@ -1,0 +1,171 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kontorpay/kontor/store/postgres/pgtest"
+)
+
+// one opens the store with a single connection, so that every transaction
+// of a test runs on the connection the one before left behind.
+func one(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), pgtest.Start(t), Options{MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// inTx reports whether statements outside a transaction run inside one:
+// two of them see the same transaction id, or cannot take one (a read-only
+// transaction), when a transaction was left open or a held-back BEGIN
+// outlived its transaction.
+func inTx(t *testing.T, s *Store) bool {
+	t.Helper()
+	// One connection throughout: the pool would discard a connection left
+	// in a transaction between the two statements.
+	c, err := s.db.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var a, b int64
+	if err := c.QueryRowContext(t.Context(), `SELECT txid_current()`).Scan(&a); err != nil {
+		return true
+	}
+	if err := c.QueryRowContext(t.Context(), `SELECT txid_current()`).Scan(&b); err != nil {
+		return true
+	}
+	return a == b
+}
+
+// TestFirstStatementValues scans every column type of the schema from the
+// statement that begins a transaction (its rows come from the batch that
+// carries the BEGIN) and from the next one.
+func TestFirstStatementValues(t *testing.T) {
+	s := one(t)
+	ctx := t.Context()
+	const q = `SELECT 7::int2, 1::int4, 2::int8, 'x'::text, '\x0102'::bytea, NULL::bytea, true, 1.5::float8, 2.5::float4`
+	for _, opts := range []*sql.TxOptions{
+		{Isolation: sql.LevelReadCommitted},
+		{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
+	} {
+		tx, err := s.db.BeginTx(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 2 {
+			var (
+				a, b, c int64
+				str     string
+				blob    []byte
+				null    []byte
+				flag    bool
+				f8, f4  float64
+			)
+			if err := tx.QueryRowContext(ctx, q).Scan(&a, &b, &c, &str, &blob, &null, &flag, &f8, &f4); err != nil {
+				t.Fatalf("%v, statement %d: %v", opts, i+1, err)
+			}
+			if a != 7 || b != 1 || c != 2 || str != "x" || string(blob) != "\x01\x02" || null != nil || !flag || f8 != 1.5 || f4 != 2.5 {
+				t.Errorf("%v, statement %d: got %d %d %d %q %x %x %v %v %v", opts, i+1, a, b, c, str, blob, null, flag, f8, f4)
+			}
+		}
+		var level, readOnly string
+		if err := tx.QueryRowContext(ctx, `SELECT current_setting('transaction_isolation'), current_setting('transaction_read_only')`).Scan(&level, &readOnly); err != nil {
+			t.Fatal(err)
+		}
+		want, wantRO := "read committed", "off"
+		if opts.ReadOnly {
+			want, wantRO = "repeatable read", "on"
+		}
+		if level != want || readOnly != wantRO {
+			t.Errorf("%v: the transaction runs %s, read only %s; want %s, %s", opts, level, readOnly, want, wantRO)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if inTx(t, s) {
+			t.Fatalf("%v: the connection is still in a transaction after Commit", opts)
+		}
+	}
+}
+
+// TestFirstStatementFails: a transaction whose first statement fails is
+// begun and aborted (its commit fails), or, when it could not be begun at
+// all, leaves nothing open; either way the connection serves the next
+// transaction.
+func TestFirstStatementFails(t *testing.T) {
+	s := one(t)
+	ctx := t.Context()
+
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT 1 / $1::int`, 0).Scan(&n); err == nil {
+		t.Fatal("division by zero succeeded")
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT $1::int`, 1); err == nil {
+		t.Fatal("a statement after the failed one ran: the transaction was not begun with the first statement")
+	}
+	if err := tx.Commit(); !errors.Is(err, pgx.ErrTxCommitRollback) {
+		t.Fatalf("commit of the aborted transaction: %v, want %v", err, pgx.ErrTxCommitRollback)
+	}
+
+	// A cancelled context fails the first statement before anything is begun.
+	cctx, cancel := context.WithCancel(ctx)
+	tx, err = s.db.BeginTx(cctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if _, err := tx.ExecContext(cctx, `SELECT $1::int`, 1); err == nil {
+		t.Fatal("a statement ran with a cancelled context")
+	}
+	tx.Rollback()
+
+	tx, err = s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, name, created, settings) VALUES ($1, 'n', 1, '\x7b7d')`, "acct_after"); err != nil {
+		t.Fatalf("the transaction after the failed ones: %v", err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts WHERE id = 'acct_after'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("the committed row: %d rows, %v", n, err)
+	}
+}
+
+// TestEmptyTransaction: a transaction without statements commits and rolls
+// back without error and leaves the connection outside a transaction.
+func TestEmptyTransaction(t *testing.T) {
+	s := one(t)
+	for _, commit := range []bool{true, false} {
+		tx, err := s.db.BeginTx(t.Context(), &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if commit {
+			err = tx.Commit()
+		} else {
+			err = tx.Rollback()
+		}
+		if err != nil {
+			t.Fatalf("commit %v: %v", commit, err)
+		}
+		if inTx(t, s) {
+			t.Fatalf("commit %v: the connection is in a transaction", commit)
+		}
+	}
+}
