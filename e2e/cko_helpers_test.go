@@ -261,9 +261,12 @@ func (c *cko) actionTypes(t testing.TB, id string) []string {
 // checkCkoEventOrder checks that the payment's events, as delivered, are
 // exactly types, and that their created_on and processed_on strictly
 // increase in that order: deliveries may arrive in any order, their dates
-// may not.
+// may not. It waits for each of types, which may arrive after the last.
 func checkCkoEventOrder(t testing.TB, c *cko, rcv *kontortest.Receiver, pay string, types []string) {
 	t.Helper()
+	for _, typ := range types {
+		rcv.WaitAccepted(t, typ, pay)
+	}
 	byType := map[string]kontortest.CkoEvent{}
 	for _, d := range rcv.Deliveries() {
 		if d.ObjectID == pay && d.Err == nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -120,24 +119,24 @@ func (d *Dispatcher) Run(ctx context.Context, kick <-chan struct{}) {
 
 	var wg sync.WaitGroup
 	done := make(chan string, d.workers)
-	claimed := make(chan []store.Delivery, 1)
-	queues := map[string][]store.Delivery{} // endpoint id -> claimed, not started, in due order
-	inflight := map[string]int{}            // endpoint id -> requests in flight
+	claimed := make(chan []job, 1)
+	queues := map[string][]job{} // endpoint id -> claimed and prepared, not started, in due order
+	inflight := map[string]int{} // endpoint id -> requests in flight
 	busy, queued := 0, 0
 	claiming, want := false, true
 	ticker := time.NewTicker(poll)
 	defer func() {
 		ticker.Stop()
 		wg.Wait()
-		var back []store.Delivery
+		var back []job
 		if claiming {
 			back = append(back, <-claimed...)
 		}
 		for _, q := range queues {
 			back = append(back, q...)
 		}
-		for _, dl := range back {
-			outcomes <- outcome{dl: dl} // released: due again at the next start
+		for _, j := range back {
+			outcomes <- outcome{dl: j.dl} // released: due again at the next start
 		}
 		close(outcomes)
 		<-recorded
@@ -145,7 +144,7 @@ func (d *Dispatcher) Run(ctx context.Context, kick <-chan struct{}) {
 	for {
 		for ep, q := range queues {
 			for len(q) > 0 && inflight[ep] < d.perEP && busy < d.workers {
-				dl := q[0]
+				j := q[0]
 				q = q[1:]
 				queued--
 				inflight[ep]++
@@ -153,8 +152,8 @@ func (d *Dispatcher) Run(ctx context.Context, kick <-chan struct{}) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					outcomes <- d.deliver(ctx, dl)
-					done <- dl.EndpointID
+					outcomes <- d.send(ctx, j)
+					done <- j.dl.EndpointID
 				}()
 			}
 			if len(q) == 0 {
@@ -173,19 +172,19 @@ func (d *Dispatcher) Run(ctx context.Context, kick <-chan struct{}) {
 					held[ep] += len(q)
 				}
 				claiming, want = true, false
-				go func() { claimed <- d.claim(free, held) }()
+				go func() { claimed <- d.prepare(ctx, d.claim(free, held)) }()
 			}
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case ds := <-claimed:
+		case js := <-claimed:
 			claiming = false
-			for _, dl := range ds {
-				queues[dl.EndpointID] = append(queues[dl.EndpointID], dl)
+			for _, j := range js {
+				queues[j.dl.EndpointID] = append(queues[j.dl.EndpointID], j)
 			}
-			queued += len(ds)
-			want = want || len(ds) > 0 // there may be more
+			queued += len(js)
+			want = want || len(js) > 0 // there may be more
 		case ep := <-done:
 			d.finished(ep, inflight, &busy)
 			// Collect every other completion that is ready, then claim once.
@@ -234,62 +233,17 @@ func (d *Dispatcher) claim(free int, held map[string]int) []store.Delivery {
 	return ds
 }
 
-// deliver makes one attempt and returns its outcome.
-func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) outcome {
-	var (
-		ep      *engine.WebhookEndpoint
-		out     Rendered
-		dialect Dialect
-		gone    bool
-		evType  string
-	)
-	now := d.e.WallNow()
-	rendering := false
-	err := d.e.View(ctx, dl.Account, func(op *engine.Op) error {
-		ev, err := op.Tx().GetEvent(ctx, dl.Account, dl.EventID)
-		if err != nil {
-			return err
-		}
-		evType = ev.Type
-		ep, err = engine.Get[engine.WebhookEndpoint](op, dl.EndpointID)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && ep.Status != "enabled") {
-			gone = true
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		var ok bool
-		if dialect, ok = d.dialects[ep.Dialect]; !ok {
-			return fmt.Errorf("%w %s", errNoDialect, ep.Dialect)
-		}
-		rendering = true
-		out, err = dialect.Render(op, ev, ep, now)
-		return err
-	})
-	if ctx.Err() != nil {
-		return outcome{dl: dl} // shutting down: released, retried at the next start
-	}
-	if err != nil && !rendering && !errors.Is(err, errNoDialect) {
-		// The store failed before there was anything to send (a lost
-		// connection, a database restarting): not an attempt. The delivery
-		// is handed back, due a second later; recorded as a failure without
-		// its dialect's schedule, it would have been abandoned.
-		d.log.Warn("prepare webhook", "delivery", dl.ID, "event", dl.EventID, "err", err)
-		return outcome{dl: dl, retryAt: d.e.WallNow().Add(time.Second).UnixMilli()}
-	}
-	if err != nil {
-		d.log.Error("render webhook", "delivery", dl.ID, "event", dl.EventID, "err", err)
-		return outcome{dl: dl, att: &store.DeliveryAttempt{Error: "render: " + err.Error()}, retries: dialect.Retries, at: d.e.WallNow()}
-	}
-	if gone {
-		return outcome{dl: dl, att: &store.DeliveryAttempt{Error: "endpoint deleted or disabled"}, at: d.e.WallNow()}
+// send makes one attempt of a prepared delivery and returns its outcome.
+func (d *Dispatcher) send(ctx context.Context, j job) outcome {
+	dl := j.dl
+	if j.settled != nil {
+		return *j.settled
 	}
 	start := time.Now()
 	att := &store.DeliveryAttempt{}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(out.Body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.ep.URL, bytes.NewReader(j.out.Body))
 	if err == nil {
-		req.Header = out.Headers
+		req.Header = j.out.Headers
 		req.Header.Set("Content-Type", "application/json; charset=utf-8")
 		req.Header.Set("User-Agent", "Kontor/1.0 (+webhooks)")
 		var resp *http.Response
@@ -315,9 +269,9 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) outcome {
 	if !ok && att.Error == "" {
 		att.Error = "non-2xx response"
 	}
-	return outcome{dl: dl, att: att, ok: ok, retries: dialect.Retries, at: d.e.WallNow(),
-		report: &Attempt{Dialect: ep.Dialect, DeliveryID: dl.ID, EventType: evType, EventID: dl.EventID, EndpointID: ep.ID,
-			URL: RedactURL(ep.URL), Status: att.StatusCode, Duration: took, Err: att.Error, OK: ok}}
+	return outcome{dl: dl, att: att, ok: ok, retries: j.dialect.Retries, at: d.e.WallNow(),
+		report: &Attempt{Dialect: j.ep.Dialect, DeliveryID: dl.ID, EventType: j.evType, EventID: dl.EventID, EndpointID: j.ep.ID,
+			URL: RedactURL(j.ep.URL), Status: att.StatusCode, Duration: took, Err: att.Error, OK: ok}}
 }
 
 // drainLimit bounds what is read of a receiver's answer beyond its excerpt.
