@@ -39,11 +39,16 @@ import (
 // it (they read 0 inside the function), and the function may run again, in
 // the writer, after it ran ahead (store.Store says so of every function).
 type Ahead struct {
+	// Tx is nil: a method of store.Tx that Ahead does not define panics,
+	// and a function that panics runs in the writer instead (RunAhead).
+	store.Tx
 	snap   *Tx
 	checks []check
 	writes []func(ctx context.Context, w *Tx) error
-	// own holds the objects the function wrote, as a read now finds them.
-	own map[objectKey]store.Object
+	// own holds the objects the function wrote, as a read now finds them;
+	// seen the rows it read (without their documents).
+	own  map[objectKey]store.Object
+	seen map[objectKey]store.Object
 	// ownTypes are the account and type pairs the function wrote objects of;
 	// ownTimers the timers it inserted, for CancelTimers' count.
 	ownTypes  map[objectKey]bool
@@ -247,9 +252,12 @@ func (a *Ahead) UpdateObject(ctx context.Context, o *store.Object) error {
 	cur, mine := a.own[k]
 	if !mine {
 		// The row's type, seq and created never change; the update keeps them.
-		row, err := a.snap.GetObject(ctx, store.GetObjectParams{Account: o.Account, ID: o.ID})
-		a.failed(err)
-		cur = row
+		var read bool
+		if cur, read = a.seen[k]; !read {
+			row, err := a.snap.GetObject(ctx, store.GetObjectParams{Account: o.Account, ID: o.ID})
+			a.failed(err)
+			cur = row
+		}
 	}
 	if cur.Version != o.Version {
 		// The update fails as it would in the writer, if the object is
@@ -286,6 +294,12 @@ func (a *Ahead) GetObject(ctx context.Context, p store.GetObjectParams) (store.O
 	switch {
 	case err == nil:
 		a.readObject(p, o.Version)
+		if a.seen == nil {
+			a.seen = map[objectKey]store.Object{}
+		}
+		row := o
+		row.Data = nil
+		a.seen[objectKey{p.Account, p.ID}] = row
 	case errors.Is(err, store.ErrNotFound):
 		a.readObject(p, 0)
 	}
