@@ -49,6 +49,9 @@ type Options struct {
 	Logger    *slog.Logger
 	// SessionTTL is how long a session lasts after sign-in; 0 means 12 hours.
 	SessionTTL time.Duration
+	// EventType names a stored event's type (of dialect) as the dialect
+	// does on its wire; nil shows the type as stored.
+	EventType func(dialect, typ string) string
 }
 
 // Dashboard is the /dashboard/ handler.

@@ -75,20 +75,24 @@ func attemptView(a store.DeliveryAttempt) attemptRow {
 		Response: scrub(a.Response)}
 }
 
-// deliveryView renders d with its event's type and its last attempt, read in tx.
-func deliveryView(ctx context.Context, tx store.Tx, d store.Delivery) (deliveryRow, error) {
-	row := deliveryRow{ID: d.ID, EventID: d.EventID, EndpointID: d.EndpointID, Attempts: d.Attempts,
-		Href:   Prefix + "webhook_endpoints/" + url.PathEscape(d.EndpointID) + "/deliveries/" + url.PathEscape(d.ID),
-		Status: cell{Text: d.Status, Badge: d.Status}}
-	if d.Status == "pending" {
-		row.NextAttempt = msTime(d.NextAttemptAt)
+// deliveryView renders dl with its event's type, named as its dialect
+// names it, and its last attempt, read in tx.
+func (d *Dashboard) deliveryView(ctx context.Context, tx store.Tx, dl store.Delivery) (deliveryRow, error) {
+	row := deliveryRow{ID: dl.ID, EventID: dl.EventID, EndpointID: dl.EndpointID, Attempts: dl.Attempts,
+		Href:   Prefix + "webhook_endpoints/" + url.PathEscape(dl.EndpointID) + "/deliveries/" + url.PathEscape(dl.ID),
+		Status: cell{Text: dl.Status, Badge: dl.Status}}
+	if dl.Status == "pending" {
+		row.NextAttempt = msTime(dl.NextAttemptAt)
 	}
-	ev, err := tx.GetEvent(ctx, d.Account, d.EventID)
+	ev, err := tx.GetEvent(ctx, dl.Account, dl.EventID)
 	if err != nil {
 		return row, err
 	}
 	row.EventType = ev.Type
-	atts, err := tx.ListDeliveryAttempts(ctx, d.ID)
+	if d.opt.EventType != nil {
+		row.EventType = d.opt.EventType(ev.Dialect, ev.Type)
+	}
+	atts, err := tx.ListDeliveryAttempts(ctx, dl.ID)
 	if err != nil {
 		return row, err
 	}
@@ -100,10 +104,10 @@ func deliveryView(ctx context.Context, tx store.Tx, d store.Delivery) (deliveryR
 }
 
 // deliveryRows renders deliveries, read in tx.
-func deliveryRows(ctx context.Context, tx store.Tx, ds []store.Delivery) ([]deliveryRow, error) {
+func (d *Dashboard) deliveryRows(ctx context.Context, tx store.Tx, ds []store.Delivery) ([]deliveryRow, error) {
 	rows := make([]deliveryRow, 0, len(ds))
 	for _, dl := range ds {
-		row, err := deliveryView(ctx, tx, dl)
+		row, err := d.deliveryView(ctx, tx, dl)
 		if err != nil {
 			return nil, err
 		}
@@ -120,7 +124,7 @@ func (d *Dashboard) eventDeliveries(ctx context.Context, s *session, eventID str
 		if err != nil {
 			return err
 		}
-		v.Rows, err = deliveryRows(ctx, tx, ds)
+		v.Rows, err = d.deliveryRows(ctx, tx, ds)
 		return err
 	})
 	if err != nil {
@@ -164,7 +168,7 @@ func (d *Dashboard) endpointDeliveries(ctx context.Context, s *session, k *kind,
 		from := min((n-1)*pageSize, len(ds))
 		to := min(from+pageSize, len(ds))
 		more = to < len(ds)
-		v.Rows, err = deliveryRows(ctx, tx, ds[from:to])
+		v.Rows, err = d.deliveryRows(ctx, tx, ds[from:to])
 		return err
 	})
 	if err != nil {
@@ -197,7 +201,7 @@ func (d *Dashboard) delivery(w http.ResponseWriter, r *http.Request, s *session)
 		if found = i >= 0; !found {
 			return nil
 		}
-		if body.Delivery, err = deliveryView(ctx, tx, ds[i]); err != nil {
+		if body.Delivery, err = d.deliveryView(ctx, tx, ds[i]); err != nil {
 			return err
 		}
 		atts, err := tx.ListDeliveryAttempts(ctx, id)

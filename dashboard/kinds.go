@@ -98,7 +98,7 @@ var kinds = []*kind{
 		Columns: []column{colID, colStatus, colCust, {"Payment method", "payment_method", showRef}, colCreated},
 		Related: []related{{Title: "Setup attempts", Kind: "setup_attempts", Path: "/v1/setup_attempts", Param: "setup_intent"}}},
 	{Name: "checkout_sessions", Title: "Checkout sessions", Single: "Checkout session", Group: "Payments",
-		List: "/v1/checkout/sessions", Detail: "/v1/checkout/sessions/{id}", Index: index{Type: "checkout.session"},
+		List: "/v1/checkout/sessions", Detail: "/v1/checkout/sessions/{id}", Index: index{Type: "payment_page"},
 		Columns: []column{colID, {"Amount", "amount_total", showMoney}, colStatus, {"Payment", "payment_status", showStatus},
 			{"Mode", "mode", showText}, colCust, colCreated}},
 

@@ -47,7 +47,7 @@ type Charge struct {
 	SettleAt  int64 `json:"settle_at,omitempty"`
 	SettledAt int64 `json:"settled_at,omitempty"`
 	// DialectFields are the fields of the dialect that made the charge which
-	// the engine has no use for (Checkout.com's payment_type, for one),
+	// the engine has no use for (a payment type a dialect records, say),
 	// kept so that the dialect can show them again.
 	DialectFields map[string]string `json:"dialect_fields,omitempty"`
 }
@@ -262,10 +262,8 @@ func (op *Op) succeed(c *Charge) error {
 		return err
 	}
 	c.Status, c.SettledAt, c.BalanceTransaction = ChargeSucceeded, now.Unix(), &bt.ID
-	if c.Method.Type == "sofort" { // only a Sofort charge has a cutoff (startDebit)
-		if err := op.CancelTimers(c.ID, timerChargeCutoff); err != nil {
-			return err
-		}
+	if err := op.CancelTimers(c.ID, timerChargeCutoff); err != nil {
+		return err
 	}
 	if err := op.generateSepaDebitFor(c); err != nil {
 		return err
@@ -308,8 +306,9 @@ func (op *Op) fail(c *Charge, reason string, canceled bool) error {
 }
 
 // SettleCharge forces the bank's answer for a pending charge (test helper):
-// succeed, or fail for the reason failureCode stands for.
-func (op *Op) SettleCharge(id string, succeed bool, failureCode string) (*Charge, error) {
+// succeed, or fail for the SEPA reason code reason (unspecified when empty
+// or unknown).
+func (op *Op) SettleCharge(id string, succeed bool, reason string) (*Charge, error) {
 	c, err := op.GetCharge(id)
 	if err != nil {
 		return nil, err
@@ -322,10 +321,7 @@ func (op *Op) SettleCharge(id string, succeed bool, failureCode string) (*Charge
 	}
 	r := bank.Report{Instruction: c.ID, Kind: bank.Collection, Status: bank.Booked}
 	if !succeed {
-		r.Status, r.Reason = bank.Rejected, sepa.ReasonNotSpecified
-		if reason, ok := sepa.ReasonForStripeFailure(failureCode); ok {
-			r.Reason = reason.Code
-		}
+		r.Status, r.Reason = bank.Rejected, sepa.ReasonOrUnspecified(reason).Code
 	}
 	return c, op.applyCollectionReport(c, r)
 }

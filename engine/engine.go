@@ -167,9 +167,9 @@ type Op struct {
 	clocks  map[string]*TestClock
 	hooks   []*WebhookEndpoint
 	hooksOK bool
-	// sessions holds the checkout sessions loaded in this write transaction.
-	sessions map[string]*CheckoutSession
-	wake     bool
+	// pages holds the payment pages loaded in this write transaction.
+	pages map[string]*PaymentPage
+	wake  bool
 	// now pins the time seen by objects of one test clock while its timers fire.
 	pinned map[string]time.Time
 	// scope is the dialect the op works for (see Within); nil sees every dialect's objects.

@@ -122,14 +122,14 @@ type SetupAttemptFilter struct {
 
 func (f SetupAttemptFilter) columns(_ *Op, p *store.ListObjectsParams) { p.Parent = f.SetupIntent }
 
-// SessionFilter selects hosted payment sessions.
-type SessionFilter struct {
+// PageFilter selects hosted payment sessions.
+type PageFilter struct {
 	Customer      string
 	PaymentIntent string
-	Status        SessionStatus
+	Status        PageStatus
 }
 
-func (f SessionFilter) columns(_ *Op, p *store.ListObjectsParams) {
+func (f PageFilter) columns(_ *Op, p *store.ListObjectsParams) {
 	p.Customer, p.Lookup, p.Status = f.Customer, f.PaymentIntent, string(f.Status)
 }
 

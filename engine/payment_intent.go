@@ -36,7 +36,7 @@ type PaymentIntent struct {
 	CanceledAt              *int64                   `json:"canceled_at"`
 	CancellationReason      *string                  `json:"cancellation_reason"`
 	OffSession              bool                     `json:"off_session,omitempty"`
-	CheckoutSession         string                   `json:"checkout_session,omitempty"`
+	PaymentPage             string                   `json:"payment_page,omitempty"`
 }
 
 // PIOptions are the payment method options of an intent.
@@ -118,7 +118,7 @@ type PaymentIntentParams struct {
 	OffSession              bool
 	Confirm                 bool
 	TestClock               Opt[string]
-	CheckoutSession         string
+	PaymentPage             string
 }
 
 func (op *Op) validatePMTypes(types []string, param string) error {
@@ -232,7 +232,7 @@ func (op *Op) CreatePaymentIntent(p PaymentIntentParams) (*PaymentIntent, error)
 	now := op.Now(clockID)
 	pi := &PaymentIntent{Meta: Meta{ID: NewID("pi_"), Created: now.Unix(), ClockID: clockID}, Amount: *p.Amount,
 		Currency: p.Currency, Status: IntentRequiresPaymentMethod, Metadata: p.Metadata.apply(nil), PaymentMethodTypes: types,
-		CheckoutSession: p.CheckoutSession}
+		PaymentPage: p.PaymentPage}
 	pi.AutomaticPaymentMethods = p.AutomaticPaymentMethods.stored()
 	pi.ClientSecret = pi.ID + "_secret_" + RandomString(25)
 	if cust != nil {
@@ -453,7 +453,7 @@ func (op *Op) confirmPI(pi *PaymentIntent, p PaymentIntentParams) (*PaymentInten
 		return pi, op.emit("payment_intent.processing", pi, prev)
 	case "sofort":
 		if pi.ReturnURL == nil && !pi.OffSession {
-			if pi.CheckoutSession == "" {
+			if pi.PaymentPage == "" {
 				return nil, Invalid("parameter_missing", "return_url", "A return_url is required to confirm a Sofort PaymentIntent: the customer is redirected to authorise the payment.")
 			}
 		}
@@ -684,7 +684,7 @@ func (op *Op) generateSepaDebitFor(c *Charge) error {
 }
 
 // intentFollowsCharge moves the payment intent of a charge that succeeded
-// or failed to its outcome, and the intent's checkout session after it.
+// or failed to its outcome, and the intent's payment page after it.
 func (op *Op) intentFollowsCharge(c *Charge) error {
 	if c.PaymentIntent == "" {
 		return nil
@@ -714,5 +714,5 @@ func (op *Op) intentFollowsCharge(c *Charge) error {
 			return err
 		}
 	}
-	return op.checkoutFollowsIntent(pi)
+	return op.pageFollowsIntent(pi)
 }

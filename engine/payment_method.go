@@ -106,7 +106,8 @@ func (op *Op) CreatePaymentMethod(p PaymentMethodParams) (*PaymentMethod, error)
 		}
 		if !slices.Contains(SofortCountries, c) {
 			return nil, &Error{Kind: KindInvalid, Code: "parameter_invalid_enum", Param: joinParam(p.Param, "sofort.country"),
-				Data: map[string]string{"allowed": strings.Join(SofortCountries, " ")}}
+				Message: "Sofort is available in " + strings.Join(SofortCountries, ", ") + ".",
+				Data:    map[string]string{"allowed": strings.Join(SofortCountries, " ")}}
 		}
 		pm.Sofort = &PMSofort{Country: c}
 	}

@@ -22,7 +22,7 @@ type SetupIntent struct {
 	LastSetupError          *PaymentError            `json:"last_setup_error"`
 	CancellationReason      *string                  `json:"cancellation_reason"`
 	ReturnURL               *string                  `json:"return_url"`
-	CheckoutSession         string                   `json:"checkout_session,omitempty"`
+	PaymentPage             string                   `json:"payment_page,omitempty"`
 }
 
 // SetupAttempt is one attempt to confirm a setup intent.
@@ -77,7 +77,7 @@ type SetupIntentParams struct {
 	ReturnURL               Opt[string]
 	Confirm                 bool
 	TestClock               Opt[string]
-	CheckoutSession         string
+	PaymentPage             string
 }
 
 // CreateSetupIntent creates a setup intent and, with Confirm, confirms it.
@@ -87,7 +87,7 @@ func (op *Op) CreateSetupIntent(p SetupIntentParams) (*SetupIntent, error) {
 		return nil, err
 	}
 	si := &SetupIntent{Status: IntentRequiresPaymentMethod, Metadata: p.Metadata.apply(nil), Usage: "off_session",
-		CheckoutSession: p.CheckoutSession}
+		PaymentPage: p.PaymentPage}
 	if p.Usage != "" {
 		if p.Usage != "off_session" && p.Usage != "on_session" {
 			return nil, Invalid("parameter_invalid_enum", "usage", "Invalid usage: must be one of off_session, or on_session")
@@ -276,7 +276,7 @@ func (op *Op) confirmSI(si *SetupIntent, p SetupIntentParams) (*SetupIntent, err
 		}
 		return si, op.siSucceeded(si, prev)
 	case "sofort":
-		if si.ReturnURL == nil && si.CheckoutSession == "" {
+		if si.ReturnURL == nil && si.PaymentPage == "" {
 			return nil, Invalid("parameter_missing", "return_url", "A return_url is required to confirm a Sofort SetupIntent: the customer is redirected to authorise a 1 EUR payment.")
 		}
 		att.Status = AttemptRequiresAction
@@ -297,7 +297,7 @@ func (op *Op) siSucceeded(si *SetupIntent, prev *SetupIntent) error {
 	if err := op.emit("setup_intent.succeeded", si, prev); err != nil {
 		return err
 	}
-	return op.checkoutFollowsSetup(si)
+	return op.pageFollowsSetup(si)
 }
 
 // sofortVerificationAmount is what a Sofort setup charges and refunds: 1 EUR.
@@ -339,7 +339,7 @@ func (op *Op) AnswerSofortSetup(id string, approve bool) (*SetupIntent, error) {
 		if err := op.emit("setup_intent.setup_failed", si, prev); err != nil {
 			return nil, err
 		}
-		return si, op.checkoutFollowsSetup(si)
+		return si, op.pageFollowsSetup(si)
 	}
 	c, err := op.sofortCharge(pm, sofortVerificationAmount, si.Customer, "", si.ClockID, nil, nil, nil, nil)
 	if err != nil {

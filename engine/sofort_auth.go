@@ -16,8 +16,8 @@ type SofortRequest struct {
 	// still decide, processing or succeeded once authorised,
 	// requires_payment_method once refused.
 	Status IntentStatus
-	// CheckoutSession names the Checkout Session the intent belongs to, if any.
-	CheckoutSession string
+	// PaymentPage names the payment page the intent belongs to, if any.
+	PaymentPage string
 }
 
 // SofortRequestFor returns the authorisation request of a Sofort payment intent
@@ -36,7 +36,7 @@ func (op *Op) SofortRequestFor(id, secret string) (*SofortRequest, error) {
 			return nil, NotFound("id", "payment", id)
 		}
 		r.Amount, r.ReturnURL, r.Pending, pmID = pi.Amount, deref(pi.ReturnURL), pi.Status == IntentRequiresAction, attemptedPM(pi.PaymentMethod, pi.LastPaymentError)
-		r.Descriptor, r.Status, r.CheckoutSession = deref(pi.StatementDescriptor), pi.Status, pi.CheckoutSession
+		r.Descriptor, r.Status, r.PaymentPage = deref(pi.StatementDescriptor), pi.Status, pi.PaymentPage
 	case strings.HasPrefix(id, "seti_"):
 		si, err := Get[SetupIntent](op, id)
 		if err != nil {
@@ -46,7 +46,7 @@ func (op *Op) SofortRequestFor(id, secret string) (*SofortRequest, error) {
 			return nil, NotFound("id", "payment", id)
 		}
 		r.Amount, r.ReturnURL, r.Pending, pmID = sofortVerificationAmount, deref(si.ReturnURL), si.Status == IntentRequiresAction, attemptedPM(si.PaymentMethod, si.LastSetupError)
-		r.Status, r.CheckoutSession = si.Status, si.CheckoutSession
+		r.Status, r.PaymentPage = si.Status, si.PaymentPage
 	default:
 		return nil, NotFound("id", "payment", id)
 	}

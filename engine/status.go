@@ -73,24 +73,24 @@ const (
 	SourceFailed     SourceStatus = "failed"
 )
 
-// SessionStatus is the status of a hosted payment session (CheckoutSession).
-type SessionStatus string
+// PageStatus is the status of a hosted payment session (PaymentPage).
+type PageStatus string
 
 // Session statuses.
 const (
-	SessionOpen     SessionStatus = "open"
-	SessionComplete SessionStatus = "complete"
-	SessionExpired  SessionStatus = "expired"
+	PageOpen     PageStatus = "open"
+	PageComplete PageStatus = "complete"
+	PageExpired  PageStatus = "expired"
 )
 
-// SessionPaymentStatus tells whether a session's money has arrived.
-type SessionPaymentStatus string
+// PagePaymentStatus tells whether a session's money has arrived.
+type PagePaymentStatus string
 
 // Session payment statuses.
 const (
-	SessionUnpaid            SessionPaymentStatus = "unpaid"
-	SessionPaid              SessionPaymentStatus = "paid"
-	SessionNoPaymentRequired SessionPaymentStatus = "no_payment_required"
+	PageUnpaid            PagePaymentStatus = "unpaid"
+	PagePaid              PagePaymentStatus = "paid"
+	PageNoPaymentRequired PagePaymentStatus = "no_payment_required"
 )
 
 // TestClockStatus is the status of a TestClock.

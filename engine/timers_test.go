@@ -225,7 +225,7 @@ func TestStoreErrorIsNotNotFound(t *testing.T) {
 		"payment intent": func(op *Op) error { _, err := op.GetPaymentIntent("pi_none"); return err },
 		"setup intent":   func(op *Op) error { _, err := op.GetSetupIntent("seti_none"); return err },
 		"payment method": func(op *Op) error { _, err := op.GetPaymentMethod("pm_none"); return err },
-		"checkout":       func(op *Op) error { _, err := op.GetCheckoutSession("cs_none"); return err },
+		"payment page":   func(op *Op) error { _, err := op.GetPaymentPage("cs_none"); return err },
 		"test clock":     func(op *Op) error { _, err := op.GetTestClock("clock_none"); return err },
 	}
 	for name, get := range getters {

@@ -71,11 +71,17 @@ func (p *WebhookEndpointParams) validate(creating bool) error {
 		}
 		for i, ev := range p.EnabledEvents.V {
 			if ev != "*" && p.EventTypes != nil && !p.EventTypes[ev] {
-				return Invalid("parameter_invalid_enum", "enabled_events["+itoa(i)+"]", "Invalid enabled_events[%d]: %q is not a valid event type.", i, ev)
+				return InvalidEventType(i, ev)
 			}
 		}
 	}
 	return nil
+}
+
+// InvalidEventType is the error for enabled_events[i], typ, which names no
+// event type an endpoint may subscribe to.
+func InvalidEventType(i int, typ string) *Error {
+	return Invalid("parameter_invalid_enum", "enabled_events["+itoa(i)+"]", "Invalid enabled_events[%d]: %q is not a valid event type.", i, typ)
 }
 
 // CreateWebhookEndpoint registers an endpoint and returns it with its secret in clear.

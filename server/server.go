@@ -185,7 +185,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	js := stripejs.New(eng, stripejs.Options{PublicURL: s.baseURL, TrustProxy: cfg.TrustProxy, Logger: s.log})
 	mux.Handle(stripejs.Prefix, js)
 	mux.Handle("/v3", js)
-	mux.Handle(dashboard.Prefix, dashboard.New(dashboard.Options{Stripe: s.stripe, Checkout: s.cko, Store: st, Resend: eng.ResendEvent, PublicURL: s.baseURL, Logger: s.log}))
+	mux.Handle(dashboard.Prefix, dashboard.New(dashboard.Options{Stripe: s.stripe, Checkout: s.cko, Store: st, Resend: eng.ResendEvent, PublicURL: s.baseURL, Logger: s.log,
+		EventType: eventTypeName}))
 	mux.Handle("/", s.cko)
 	handler, err := s.instrument(mux)
 	if err != nil {
@@ -304,4 +305,13 @@ func (s *Server) closeStore() error {
 		return s.store.Close()
 	}
 	return nil
+}
+
+// eventTypeName names a stored event's type as its dialect does: the Stripe
+// dialect's events by Stripe's names, another dialect's as they are stored.
+func eventTypeName(dialect, typ string) string {
+	if dialect == "" {
+		return stripeapi.WireEventType(typ)
+	}
+	return typ
 }

@@ -12,11 +12,11 @@ import (
 )
 
 func init() {
-	registerRenderer("checkout.session", renderCheckoutSession)
+	registerRenderer("payment_page", renderCheckoutSession)
 	registerExpandable("checkout.session", "customer", "payment_intent", "setup_intent")
 	registerVirtual("checkout.session", "line_items", func(c *call, op *engine.Op, o *Obj) (any, error) {
 		id, _ := o.Get("id")
-		s, err := engine.Get[engine.CheckoutSession](op, id.(string))
+		s, err := engine.Get[engine.PaymentPage](op, id.(string))
 		if err != nil {
 			return nil, err
 		}
@@ -27,7 +27,7 @@ func init() {
 // renderCheckoutSession renders a Checkout Session. Its url is the hosted
 // Checkout page while the session is open, and null afterwards.
 func renderCheckoutSession(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
-	s := o.(*engine.CheckoutSession)
+	s := o.(*engine.PaymentPage)
 	details, err := customerDetails(op, s)
 	if err != nil {
 		return nil, err
@@ -106,7 +106,7 @@ func renderCheckoutSession(c *call, op *engine.Op, o engine.Object) (*Obj, error
 // payerEmailIs reports whether the payer of s entered email on the page
 // (customer_details[email]), compared as Stripe compares e-mail addresses:
 // in any case.
-func payerEmailIs(op *engine.Op, s *engine.CheckoutSession, email string) (bool, error) {
+func payerEmailIs(op *engine.Op, s *engine.PaymentPage, email string) (bool, error) {
 	d, err := customerDetails(op, s)
 	if err != nil || d == nil {
 		return false, err
@@ -119,7 +119,7 @@ func payerEmailIs(op *engine.Op, s *engine.CheckoutSession, email string) (bool,
 // customerDetails renders what the payer entered on the page: the name and
 // e-mail of the payment method the session's intent used. It is null until
 // the payer has submitted the page.
-func customerDetails(op *engine.Op, s *engine.CheckoutSession) (any, error) {
+func customerDetails(op *engine.Op, s *engine.PaymentPage) (any, error) {
 	var pmID string
 	if s.SetupIntent != nil {
 		si, err := engine.Get[engine.SetupIntent](op, *s.SetupIntent)
@@ -167,7 +167,7 @@ func customerDetails(op *engine.Op, s *engine.CheckoutSession) (any, error) {
 }
 
 // renderLineItem renders one line of a payment-mode session with its inline price.
-func renderLineItem(s *engine.CheckoutSession, li engine.LineItem) *Obj {
+func renderLineItem(s *engine.PaymentPage, li engine.LineItem) *Obj {
 	suffix := strings.TrimPrefix(li.ID, "li_")
 	price := newObj("price_"+suffix, "price").
 		Set("active", false).
@@ -199,7 +199,7 @@ func renderLineItem(s *engine.CheckoutSession, li engine.LineItem) *Obj {
 		Set("quantity", li.Quantity)
 }
 
-func lineItemList(s *engine.CheckoutSession, items []engine.LineItem, hasMore bool) *Obj {
+func lineItemList(s *engine.PaymentPage, items []engine.LineItem, hasMore bool) *Obj {
 	data := make([]*Obj, 0, len(items))
 	for _, li := range items {
 		data = append(data, renderLineItem(s, li))
@@ -221,13 +221,13 @@ func checkoutSpecs() []spec {
 }
 
 // checkoutParams reads the parameters of POST /v1/checkout/sessions.
-func (c *call) checkoutParams() (engine.CheckoutParams, string, error) {
+func (c *call) checkoutParams() (engine.PaymentPageParams, string, error) {
 	p := c.p
 	types, used, err := methodTypes(p)
 	if err != nil {
-		return engine.CheckoutParams{}, used, err
+		return engine.PaymentPageParams{}, used, err
 	}
-	cp := engine.CheckoutParams{Mode: p.String("mode"), PaymentMethodTypes: types, Customer: p.String("customer"),
+	cp := engine.PaymentPageParams{Mode: p.String("mode"), PaymentMethodTypes: types, Customer: p.String("customer"),
 		CustomerEmail: p.Str("customer_email"), Currency: strings.ToLower(p.String("currency")), SuccessURL: p.String("success_url"),
 		CancelURL: p.String("cancel_url"), Metadata: p.Metadata(), ClientReferenceID: p.Str("client_reference_id"),
 		Locale: p.Str("locale"), TestClock: p.Str("test_clock")}
@@ -274,28 +274,28 @@ func (a *API) checkoutSessionRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		s, err := op.CreateCheckoutSession(cp)
+		s, err := op.CreatePaymentPage(cp)
 		if err != nil {
 			return nil, renameTypesParam(err, used)
 		}
 		return c.renderExpanded(op, s)
 	}})
 	a.handle("GET /v1/checkout/sessions/{id}", route{specs: []spec{pExpand()}, h: func(c *call, op *engine.Op) (any, error) {
-		s, err := op.GetCheckoutSession(c.r.PathValue("id"))
+		s, err := op.GetPaymentPage(c.r.PathValue("id"))
 		if err != nil {
 			return nil, err
 		}
 		return c.renderExpanded(op, s)
 	}})
 	a.handle("POST /v1/checkout/sessions/{id}/expire", route{specs: []spec{pExpand()}, write: true, h: func(c *call, op *engine.Op) (any, error) {
-		s, err := op.ExpireCheckoutSession(c.r.PathValue("id"))
+		s, err := op.ExpirePaymentPage(c.r.PathValue("id"))
 		if err != nil {
 			return nil, err
 		}
 		return c.renderExpanded(op, s)
 	}})
 	a.handle("GET /v1/checkout/sessions/{id}/line_items", route{specs: listSpecs(), h: func(c *call, op *engine.Op) (any, error) {
-		s, err := op.GetCheckoutSession(c.r.PathValue("id"))
+		s, err := op.GetPaymentPage(c.r.PathValue("id"))
 		if err != nil {
 			return nil, err
 		}
@@ -336,16 +336,16 @@ func (a *API) checkoutSessionRoutes() {
 	a.handle("GET /v1/checkout/sessions", route{specs: listSpecs(pStr("customer"), pStr("payment_intent"),
 		pEnum("status", "open", "complete", "expired"), pHash("customer_details", pStr("email").req()), pStr("payment_link")),
 		h: func(c *call, op *engine.Op) (any, error) {
-			filter := engine.SessionFilter{Customer: c.p.String("customer"), PaymentIntent: c.p.String("payment_intent"),
-				Status: engine.SessionStatus(c.p.String("status"))}
+			filter := engine.PageFilter{Customer: c.p.String("customer"), PaymentIntent: c.p.String("payment_intent"),
+				Status: engine.PageStatus(c.p.String("status"))}
 			email := c.p.Hash("customer_details").String("email")
 			if email == "" && !c.p.Has("payment_link") {
-				return listOf[engine.CheckoutSession](c, op, "/v1/checkout/sessions", "checkout session", filter)
+				return listOf[engine.PaymentPage](c, op, "/v1/checkout/sessions", "checkout session", filter)
 			}
 			// Kontor has no payment links: no session was created from one.
 			// The payer's e-mail is what the page collected (customer_details).
 			var ferr error
-			l, err := listOfWhere(c, op, "/v1/checkout/sessions", "checkout session", filter, func(s *engine.CheckoutSession) bool {
+			l, err := listOfWhere(c, op, "/v1/checkout/sessions", "checkout session", filter, func(s *engine.PaymentPage) bool {
 				if c.p.Has("payment_link") || ferr != nil {
 					return false
 				}

@@ -90,6 +90,14 @@ func message(e *engine.Error) string {
 		return "Missing required param: " + stripeParam(e.Param) + "."
 	case strings.HasSuffix(e.Code, "_unexpected_state") && e.Data["action"] != "":
 		return fmt.Sprintf("You cannot %s this %s because it has a status of %s.", e.Data["action"], objectNames[e.Data["object"]], e.Data["status"])
+	case e.Kind == engine.KindNotFound && wireObjects[e.Data["object"]] != "":
+		return fmt.Sprintf("No such %s: '%s'", wireObjects[e.Data["object"]], e.Data["id"])
+	case e.Code == "payment_page_not_open" && e.Data["action"] == "expire":
+		return "Only Checkout Sessions with a status of open can be expired; this one is " + e.Data["status"] + "."
+	case e.Code == "payment_page_not_open":
+		return "This Checkout Session is " + e.Data["status"] + "."
+	case e.Code == "parameter_invalid_enum" && e.Param == "mode" && e.Data["object"] == "payment_page":
+		return fmt.Sprintf("Kontor implements Checkout in payment and setup mode; %q is not available.", e.Data["value"])
 	case e.Code == "parameter_invalid_enum" && e.Data["allowed"] != "":
 		allowed := strings.Fields(e.Data["allowed"])
 		slices.Sort(allowed)
@@ -121,7 +129,7 @@ func euros(cents string) string {
 
 // pathParams are the names Stripe gives an unknown id of the request's path
 // in its error, by object: "id" unless listed.
-var pathParams = map[string]string{"payment_intent": "intent", "setup_intent": "intent", "checkout.session": "session"}
+var pathParams = map[string]string{"payment_intent": "intent", "setup_intent": "intent", "payment_page": "session"}
 
 // pathNames are the path wildcards of the routes that name objects.
 var pathNames = []string{"id", "src", "pm", "mn", "txn"}
@@ -151,7 +159,7 @@ func toAPIError(err error) *apiError {
 		if m.status == 0 {
 			m = statusOf[engine.KindInternal]
 		}
-		return &apiError{status: m.status, Type: m.typ, Code: e.Code, DeclineCode: e.DeclineCode, Param: stripeParam(e.Param), Message: message(e)}
+		return &apiError{status: m.status, Type: m.typ, Code: cmp.Or(wireCodes[e.Code], e.Code), DeclineCode: e.DeclineCode, Param: stripeParam(e.Param), Message: message(e)}
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return &apiError{status: http.StatusNotFound, Type: "invalid_request_error", Code: "resource_missing", Message: "No such object."}

@@ -51,7 +51,7 @@ func (a *API) renderEvent(c *call, op *engine.Op, r store.Event, version string)
 		Set("livemode", false).
 		Set("pending_webhooks", r.PendingWebhooks).
 		Set("request", req).
-		Set("type", ev.Type), nil
+		Set("type", WireEventType(ev.Type)), nil
 }
 
 // previousAttributes returns the old values of the fields that changed between
@@ -116,16 +116,18 @@ func (a *API) eventRoutes() {
 					if !strings.HasSuffix(t, "*") || strings.Count(t, "*") > 1 {
 						return nil, engine.Invalid("parameter_invalid_string", "type", "Invalid type: the * wildcard may only end the type (for example charge.*).")
 					}
-					q.TypePrefix = strings.TrimSuffix(t, "*")
+					eventTypePrefix(&q, strings.TrimSuffix(t, "*"))
 				} else {
-					q.Type = t
+					q.Type = queryEvent(t)
 				}
 			}
 			if c.p.Has("types") {
 				if c.p.Has("type") {
 					return nil, engine.Invalid("parameters_exclusive", "types", "You may only specify one of these parameters: type, types.")
 				}
-				q.Types = c.p.Strings("types")
+				for _, t := range c.p.Strings("types") {
+					q.Types = append(q.Types, queryEvent(t))
+				}
 				if len(q.Types) > 20 {
 					return nil, engine.Invalid("parameter_invalid_array", "types", "Invalid types: at most 20 event types may be given.")
 				}

@@ -2,6 +2,7 @@ package stripeapi
 
 import (
 	"github.com/kontorpay/kontor/engine"
+	"github.com/kontorpay/kontor/sepa"
 )
 
 // The routes below are Kontor's extensions under /v1/test_helpers/ (see
@@ -92,7 +93,9 @@ func (a *API) testHelperRoutes() {
 	a.handle("POST /v1/test_helpers/charges/{id}/fail", route{write: true,
 		specs: []spec{pEnum("failure_code", chargeFailureCodes...), pExpand()},
 		h: func(c *call, op *engine.Op) (any, error) {
-			ch, err := op.SettleCharge(c.r.PathValue("id"), false, c.p.String("failure_code"))
+			// Stripe names the failure; the bank answers with a SEPA reason code.
+			reason, _ := sepa.ReasonForStripeFailure(c.p.String("failure_code"))
+			ch, err := op.SettleCharge(c.r.PathValue("id"), false, reason.Code)
 			if err != nil {
 				return nil, err
 			}

@@ -10,14 +10,16 @@ import (
 //go:embed event_types.txt
 var eventTypesText string
 
-// eventTypes is the set of event types a Stripe webhook endpoint may
+// eventTypeList are the event types a Stripe webhook endpoint may
 // subscribe to: every type Stripe documents, whether Kontor sends it or not.
+var eventTypeList = strings.Fields(eventTypesText)
+
+// eventTypes is the set of eventTypeList in the engine's names, which the
+// engine checks enabled_events against.
 var eventTypes = func() map[string]bool {
 	m := map[string]bool{}
-	for _, l := range strings.Split(eventTypesText, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			m[l] = true
-		}
+	for _, t := range eventTypeList {
+		m[engineEvent(t)] = true
 	}
 	return m
 }()
@@ -34,7 +36,7 @@ func renderWebhookEndpoint(c *call, op *engine.Op, o engine.Object) (*Obj, error
 		Set("application", nil).
 		Set("created", h.Created).
 		Set("description", str(h.Description)).
-		Set("enabled_events", h.EnabledEvents).
+		Set("enabled_events", wireEventList(h.EnabledEvents)).
 		Set("livemode", false).
 		Set("metadata", meta(h.Metadata)).
 		Set("status", h.Status).
@@ -54,16 +56,25 @@ func webhookSpecs(create bool) []spec {
 	return s
 }
 
-func webhookParams(p Params) engine.WebhookEndpointParams {
+// webhookParams reads an endpoint's parameters; its enabled_events pass to
+// the engine in the engine's names. An engine name that differs from
+// Stripe's is no Stripe event type.
+func webhookParams(p Params) (engine.WebhookEndpointParams, error) {
 	wp := engine.WebhookEndpointParams{URL: p.Str("url"), Description: p.Str("description"), Metadata: p.Metadata(),
 		APIVersion: p.Str("api_version"), EventTypes: eventTypes}
 	if p.Has("enabled_events") {
-		wp.EnabledEvents = engine.Some(p.Strings("enabled_events"))
+		types := p.Strings("enabled_events")
+		for i, t := range types {
+			if _, renamed := wireEvents[t]; renamed {
+				return wp, engine.InvalidEventType(i, t)
+			}
+		}
+		wp.EnabledEvents = engine.Some(engineEventList(types))
 	}
 	if d, ok := p.Bool("disabled"); ok {
 		wp.Disabled = engine.Some(d)
 	}
-	return wp
+	return wp, nil
 }
 
 func (a *API) webhookEndpointRoutes() {
@@ -74,7 +85,11 @@ func (a *API) webhookEndpointRoutes() {
 		if err := checkVersionParam(c.p); err != nil {
 			return nil, err
 		}
-		h, secret, err := op.CreateWebhookEndpoint(webhookParams(c.p))
+		wp, err := webhookParams(c.p)
+		if err != nil {
+			return nil, err
+		}
+		h, secret, err := op.CreateWebhookEndpoint(wp)
 		if err != nil {
 			return nil, err
 		}
@@ -92,7 +107,11 @@ func (a *API) webhookEndpointRoutes() {
 		return c.renderExpanded(op, h)
 	}})
 	a.handle("POST /v1/webhook_endpoints/{id}", route{specs: webhookSpecs(false), write: true, h: func(c *call, op *engine.Op) (any, error) {
-		h, err := op.UpdateWebhookEndpoint(c.r.PathValue("id"), webhookParams(c.p))
+		wp, err := webhookParams(c.p)
+		if err != nil {
+			return nil, err
+		}
+		h, err := op.UpdateWebhookEndpoint(c.r.PathValue("id"), wp)
 		if err != nil {
 			return nil, err
 		}

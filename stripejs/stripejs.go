@@ -110,7 +110,7 @@ func (h *Handler) redirectToCheckout(w http.ResponseWriter, r *http.Request) {
 	}
 	var url string
 	err = h.e.View(r.Context(), cred.Account, func(op *engine.Op) error {
-		s, err := op.GetCheckoutSession(id)
+		s, err := op.GetPaymentPage(id)
 		if err != nil {
 			return err
 		}

@@ -105,14 +105,14 @@ type checkoutForm struct {
 }
 
 // loadCheckout loads the session and the account's settings.
-func (p *Pages) loadCheckout(r *http.Request, account, id string) (*engine.CheckoutSession, *checkoutView, error) {
+func (p *Pages) loadCheckout(r *http.Request, account, id string) (*engine.PaymentPage, *checkoutView, error) {
 	var (
-		s *engine.CheckoutSession
+		s *engine.PaymentPage
 		v *checkoutView
 	)
 	err := p.e.View(r.Context(), account, func(op *engine.Op) error {
 		var err error
-		if s, err = op.GetCheckoutSession(id); err != nil {
+		if s, err = op.GetPaymentPage(id); err != nil {
 			return err
 		}
 		acct, err := op.Account()
@@ -144,7 +144,7 @@ func (p *Pages) showCheckout(w http.ResponseWriter, r *http.Request, form checko
 	p.render(w, status, "checkout", v)
 }
 
-func newCheckoutView(op *engine.Op, s *engine.CheckoutSession, acct *engine.Account) *checkoutView {
+func newCheckoutView(op *engine.Op, s *engine.PaymentPage, acct *engine.Account) *checkoutView {
 	merchant := acct.Settings.BusinessName
 	v := &checkoutView{Merchant: merchant, CancelURL: link(deref(s.CancelURL))}
 	switch s.Status {
@@ -238,7 +238,7 @@ func (p *Pages) submitCheckout(w http.ResponseWriter, r *http.Request) {
 		p.showCheckout(w, r, f, errs, "")
 		return
 	}
-	sub := engine.CheckoutSubmission{Method: f.Method, Name: f.Name, Email: f.Email, UserAgent: r.UserAgent(),
+	sub := engine.PageSubmission{Method: f.Method, Name: f.Name, Email: f.Email, UserAgent: r.UserAgent(),
 		ReturnURL: p.public.For(r) + checkoutPath + url.PathEscape(account) + "/" + url.PathEscape(id) + "/return"}
 	sub.IPAddress, _, _ = net.SplitHostPort(r.RemoteAddr)
 	switch f.Method {
@@ -248,13 +248,13 @@ func (p *Pages) submitCheckout(w http.ResponseWriter, r *http.Request) {
 		sub.Country = f.Country
 	}
 	var (
-		s        *engine.CheckoutSession
+		s        *engine.PaymentPage
 		next     string
 		redirect string
 	)
 	err := p.e.Update(r.Context(), account, engine.RequestInfo{}, func(op *engine.Op) error {
 		var err error
-		if s, next, err = op.SubmitCheckout(id, sub); err != nil {
+		if s, next, err = op.SubmitPaymentPage(id, sub); err != nil {
 			return err
 		}
 		switch {
@@ -283,7 +283,11 @@ func (p *Pages) submitCheckout(w http.ResponseWriter, r *http.Request) {
 			p.showCheckout(w, r, f, map[string]string{field: e.Message}, "")
 			return
 		}
-		p.showCheckout(w, r, f, nil, e.Message)
+		problem := e.Message
+		if e.Code == "payment_page_not_open" {
+			problem = "This Checkout Session is " + e.Data["status"] + "."
+		}
+		p.showCheckout(w, r, f, nil, problem)
 		return
 	}
 	if redirect == "" {
@@ -319,7 +323,7 @@ func checkForm(f checkoutForm) map[string]string {
 
 // successURL returns the session's success URL with {CHECKOUT_SESSION_ID}
 // replaced by the session's id, as Stripe does.
-func successURL(s *engine.CheckoutSession) string {
+func successURL(s *engine.PaymentPage) string {
 	return strings.ReplaceAll(deref(s.SuccessURL), "{CHECKOUT_SESSION_ID}", s.ID)
 }
 

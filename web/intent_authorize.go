@@ -88,7 +88,7 @@ func intentPayment(r *engine.SofortRequest, acct *engine.Account) *payment {
 		details = append(details, detail{"Merchant", acct.Settings.BusinessName})
 	}
 	details = append(details, detail{"Statement descriptor", r.Descriptor}, detail{"Bank country", countryName(r.Country)})
-	if r.ReturnURL != "" && r.CheckoutSession == "" {
+	if r.ReturnURL != "" && r.PaymentPage == "" {
 		details = append(details, detail{"Return URL", r.ReturnURL})
 	}
 	status := "failed"

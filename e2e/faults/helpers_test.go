@@ -32,7 +32,7 @@ func accountID(t *testing.T, a *kontortest.Account) string {
 }
 
 // objectTypes are the engine's object types (ObjectType of each).
-var objectTypes = []string{"balance_transaction", "bank_instruction", "charge", "checkout.session", "customer", "dispute",
+var objectTypes = []string{"balance_transaction", "bank_instruction", "charge", "payment_page", "customer", "dispute",
 	"mandate", "source_mandate_notification", "payment_intent", "payment_method", "refund", "setup_intent",
 	"setup_attempt", "source", "source_transaction", "test_helpers.test_clock", "webhook_endpoint"}
 

@@ -184,6 +184,10 @@ func (s *Store) migrate(ctx context.Context) (err error) {
 			tx.Rollback()
 			return fmt.Errorf("postgres: migration %s: %w", version, translate(err))
 		}
+		if err := sqlstore.Rewrite(ctx, tx, s.write, version); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("postgres: migration %s: %w", version, translate(err))
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied) VALUES ($1, $2)`, version, time.Now().Unix()); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("postgres: migration %s: %w", version, translate(err))

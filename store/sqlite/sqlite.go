@@ -231,6 +231,9 @@ func (s *Store) migrate(ctx context.Context) error {
 			if _, err := q.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}
+			if err := sqlstore.Rewrite(ctx, q, s.dialect, version); err != nil {
+				return err
+			}
 			_, err := q.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`, version, time.Now().Unix())
 			return err
 		}); err != nil {

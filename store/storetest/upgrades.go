@@ -54,6 +54,67 @@ INSERT INTO idempotency (account, key, request_hash, method, path, status_code, 
 			}
 		}
 	},
+}, {
+	Version: "0003_payment_page",
+	Before: `INSERT INTO objects (account, id, type, kind, customer, status, lookup, created, data) VALUES
+	('acct_a', 'cs_1', 'checkout.session', 'payment', '', 'open', 'pi_1', 1, '{"id":"cs_1","mode":"payment","status":"open"}'),
+	('acct_a', 'pi_1', 'payment_intent', '', '', 'processing', '', 1, '{"id":"pi_1","status":"processing","metadata":{"checkout_session":"kept"},"checkout_session":"cs_1"}'),
+	('acct_a', 'pi_2', 'payment_intent', '', '', 'processing', '', 1, '{"id":"pi_2","status":"processing"}'),
+	('acct_a', 'seti_1', 'setup_intent', '', '', 'succeeded', '', 1, '{"id":"seti_1","checkout_session":"cs_2"}'),
+	('acct_a', 'we_1', 'webhook_endpoint', '', '', 'enabled', '', 1, '{"id":"we_1","enabled_events":["charge.succeeded","checkout.session.completed","checkout.session.async_payment_failed"],"status":"enabled"}'),
+	('acct_a', 'we_2', 'webhook_endpoint', '', '', 'enabled', '', 1, '{"id":"we_2","enabled_events":["*"],"status":"enabled"}');
+INSERT INTO events (account, id, dialect, type, object_id, created, data) VALUES
+	('acct_a', 'evt_1', '', 'checkout.session.completed', 'cs_1', 1, '{"object_type":"checkout.session","object":{"id":"cs_1","status":"complete"},"previous":{"id":"cs_1","status":"open"}}'),
+	('acct_a', 'evt_2', '', 'payment_intent.processing', 'pi_1', 1, '{"object_type":"payment_intent","object":{"id":"pi_1","checkout_session":"cs_1"},"previous":{"id":"pi_1","checkout_session":"cs_1","status":"requires_payment_method"}}'),
+	('acct_a', 'evt_3', '', 'charge.pending', 'py_1', 1, '{"object_type":"charge","object":{"id":"py_1","checkout_session":"not an intent"}}'),
+	('acct_a', 'evt_4', 'cko', 'payment_pending', 'pay_1', 1, '{"object_type":"payment","object":{"id":"pay_1"}}');
+INSERT INTO timers (account, clock_id, due, kind, object_id) VALUES
+	('acct_a', 'clock_upgrade', 5, 'checkout.expire', 'cs_1'),
+	('acct_a', 'clock_upgrade', 6, 'charge.cutoff', 'py_1');`,
+	check: func(t *testing.T, ctx context.Context, tx store.Tx) {
+		doc := func(typ, id string) string {
+			t.Helper()
+			o, err := tx.GetObject(ctx, store.GetObjectParams{Account: "acct_a", ID: id, Type: typ})
+			if err != nil {
+				t.Errorf("%s %s after the upgrade: %v", typ, id, err)
+				return ""
+			}
+			return string(o.Data)
+		}
+		want := map[string]string{
+			"payment_page cs_1":     `{"id":"cs_1","mode":"payment","status":"open"}`,
+			"payment_intent pi_1":   `{"id":"pi_1","status":"processing","metadata":{"checkout_session":"kept"},"payment_page":"cs_1"}`,
+			"payment_intent pi_2":   `{"id":"pi_2","status":"processing"}`,
+			"setup_intent seti_1":   `{"id":"seti_1","payment_page":"cs_2"}`,
+			"webhook_endpoint we_1": `{"id":"we_1","enabled_events":["charge.succeeded","payment_page.completed","payment_page.async_payment_failed"],"status":"enabled"}`,
+			"webhook_endpoint we_2": `{"id":"we_2","enabled_events":["*"],"status":"enabled"}`,
+		}
+		for k, w := range want {
+			typ, id, _ := strings.Cut(k, " ")
+			if got := doc(typ, id); got != w {
+				t.Errorf("%s after the upgrade:\n got %s\nwant %s", k, got, w)
+			}
+		}
+		if _, err := tx.GetObject(ctx, store.GetObjectParams{Account: "acct_a", ID: "cs_1", Type: "checkout.session"}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the page under its old type after the upgrade: %v", err)
+		}
+		events := map[string]string{
+			"evt_1": `payment_page.completed {"object_type":"payment_page","object":{"id":"cs_1","status":"complete"},"previous":{"id":"cs_1","status":"open"}}`,
+			"evt_2": `payment_intent.processing {"object_type":"payment_intent","object":{"id":"pi_1","payment_page":"cs_1"},"previous":{"id":"pi_1","payment_page":"cs_1","status":"requires_payment_method"}}`,
+			"evt_3": `charge.pending {"object_type":"charge","object":{"id":"py_1","checkout_session":"not an intent"}}`,
+			"evt_4": `payment_pending {"object_type":"payment","object":{"id":"pay_1"}}`,
+		}
+		for id, w := range events {
+			ev, err := tx.GetEvent(ctx, "acct_a", id)
+			if got := ev.Type + " " + string(ev.Data); err != nil || got != w {
+				t.Errorf("event %s after the upgrade: %v\n got %s\nwant %s", id, err, got, w)
+			}
+		}
+		timers, err := tx.ClaimDueTimers(ctx, store.ClaimTimersParams{ClockID: "clock_upgrade", DueLTE: 10, Limit: 10})
+		if err != nil || len(timers) != 2 || timers[0].Kind != "payment_page.expire" || timers[1].Kind != "charge.cutoff" {
+			t.Errorf("timers after the upgrade: %+v, %v", timers, err)
+		}
+	},
 }}
 
 // ExerciseUpgrades checks each migration that converts stored rows. prepare
@@ -65,7 +126,7 @@ func ExerciseUpgrades(t *testing.T, prepare func(t *testing.T, version, before s
 			t.Parallel()
 			s := prepare(t, u.Version, u.Before)
 			defer s.Close()
-			if err := s.View(t.Context(), func(tx store.Tx) error {
+			if err := s.Update(t.Context(), func(tx store.Tx) error {
 				u.check(t, t.Context(), tx)
 				return nil
 			}); err != nil {

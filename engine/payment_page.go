@@ -1,32 +1,33 @@
 package engine
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 )
 
-// CheckoutSession is a hosted payment or setup page's state.
-type CheckoutSession struct {
+// PaymentPage is a hosted payment or setup page's state.
+type PaymentPage struct {
 	Meta
-	Mode               string               `json:"mode"` // payment, setup
-	Status             SessionStatus        `json:"status"`
-	PaymentStatus      SessionPaymentStatus `json:"payment_status"`
-	Customer           string               `json:"customer,omitempty"`
-	CustomerEmail      *string              `json:"customer_email"`
-	Currency           *string              `json:"currency"`
-	AmountTotal        *int64               `json:"amount_total"`
-	LineItems          []LineItem           `json:"line_items"`
-	PaymentMethodTypes []string             `json:"payment_method_types"`
-	SuccessURL         *string              `json:"success_url"`
-	CancelURL          *string              `json:"cancel_url"`
-	Metadata           map[string]string    `json:"metadata"`
-	ClientReferenceID  *string              `json:"client_reference_id"`
-	ExpiresAt          int64                `json:"expires_at"`
-	SetupIntent        *string              `json:"setup_intent"`
-	PaymentIntent      *string              `json:"payment_intent"`
-	Locale             *string              `json:"locale"`
-	SubmitError        string               `json:"submit_error,omitempty"`
+	Mode               string            `json:"mode"` // payment, setup
+	Status             PageStatus        `json:"status"`
+	PaymentStatus      PagePaymentStatus `json:"payment_status"`
+	Customer           string            `json:"customer,omitempty"`
+	CustomerEmail      *string           `json:"customer_email"`
+	Currency           *string           `json:"currency"`
+	AmountTotal        *int64            `json:"amount_total"`
+	LineItems          []LineItem        `json:"line_items"`
+	PaymentMethodTypes []string          `json:"payment_method_types"`
+	SuccessURL         *string           `json:"success_url"`
+	CancelURL          *string           `json:"cancel_url"`
+	Metadata           map[string]string `json:"metadata"`
+	ClientReferenceID  *string           `json:"client_reference_id"`
+	ExpiresAt          int64             `json:"expires_at"`
+	SetupIntent        *string           `json:"setup_intent"`
+	PaymentIntent      *string           `json:"payment_intent"`
+	Locale             *string           `json:"locale"`
+	SubmitError        string            `json:"submit_error,omitempty"`
 }
 
 // LineItem is one line of a payment-mode session.
@@ -39,20 +40,20 @@ type LineItem struct {
 	Quantity    int64  `json:"quantity"`
 }
 
-func init() { register(&CheckoutSession{}) }
+func init() { register(&PaymentPage{}) }
 
 // ObjectType implements Object.
-func (*CheckoutSession) ObjectType() string { return "checkout.session" }
+func (*PaymentPage) ObjectType() string { return "payment_page" }
 
 // Index implements Object.
-func (s *CheckoutSession) Index() Index {
+func (s *PaymentPage) Index() Index {
 	return Index{Kind: s.Mode, Customer: s.Customer, Status: string(s.Status), Lookup: deref(s.PaymentIntent)}
 }
 
-const timerCheckoutExpire = "checkout.expire"
+const timerPageExpire = "payment_page.expire"
 
-// CheckoutParams create a session.
-type CheckoutParams struct {
+// PaymentPageParams create a session.
+type PaymentPageParams struct {
 	Mode               string
 	PaymentMethodTypes []string
 	Customer           string
@@ -68,13 +69,15 @@ type CheckoutParams struct {
 	TestClock          Opt[string]
 }
 
-// CreateCheckoutSession validates and opens a session.
-func (op *Op) CreateCheckoutSession(p CheckoutParams) (*CheckoutSession, error) {
+// CreatePaymentPage validates and opens a session.
+func (op *Op) CreatePaymentPage(p PaymentPageParams) (*PaymentPage, error) {
 	if p.Mode == "" {
 		return nil, Missing("mode")
 	}
 	if p.Mode != "payment" && p.Mode != "setup" {
-		return nil, Invalid("parameter_invalid_enum", "mode", "Kontor implements Checkout in payment and setup mode; %q is not available.", p.Mode)
+		return nil, &Error{Kind: KindInvalid, Code: "parameter_invalid_enum", Param: "mode",
+			Message: fmt.Sprintf("A payment page works in payment or setup mode, not %q.", p.Mode),
+			Data:    map[string]string{"object": "payment_page", "value": p.Mode}}
 	}
 	if p.SuccessURL == "" {
 		return nil, Missing("success_url")
@@ -91,7 +94,7 @@ func (op *Op) CreateCheckoutSession(p CheckoutParams) (*CheckoutSession, error) 
 	if err != nil {
 		return nil, err
 	}
-	s := &CheckoutSession{Mode: p.Mode, Status: SessionOpen, PaymentStatus: SessionUnpaid, Metadata: p.Metadata.apply(nil),
+	s := &PaymentPage{Mode: p.Mode, Status: PageOpen, PaymentStatus: PageUnpaid, Metadata: p.Metadata.apply(nil),
 		SuccessURL: &p.SuccessURL}
 	if p.CancelURL != "" {
 		s.CancelURL = &p.CancelURL
@@ -161,7 +164,7 @@ func (op *Op) CreateCheckoutSession(p CheckoutParams) (*CheckoutSession, error) 
 		} else if slices.Contains(types, "sofort") {
 			return nil, Invalid("parameter_missing", "currency", "currency is required in setup mode when sofort is among the payment method types.")
 		}
-		s.PaymentStatus = SessionNoPaymentRequired
+		s.PaymentStatus = PageNoPaymentRequired
 	}
 	now := op.Now(clockID)
 	s.ID = "cs_test_" + RandomString(58)
@@ -177,43 +180,42 @@ func (op *Op) CreateCheckoutSession(p CheckoutParams) (*CheckoutSession, error) 
 	if err := op.insert(s); err != nil {
 		return nil, err
 	}
-	return s, op.Schedule(time.Unix(s.ExpiresAt, 0), clockID, timerCheckoutExpire, s.ID, nil)
+	return s, op.Schedule(time.Unix(s.ExpiresAt, 0), clockID, timerPageExpire, s.ID, nil)
 }
 
-// GetCheckoutSession returns a session. Within one write transaction every
+// GetPaymentPage returns a session. Within one write transaction every
 // call returns the same copy, so that a follow-up reached from inside an
-// operation on the session (an intent that succeeds while SubmitCheckout
+// operation on the session (an intent that succeeds while SubmitPaymentPage
 // creates it) sees and changes the session its caller holds, never a stale
 // copy whose save would lose the caller's changes.
-func (op *Op) GetCheckoutSession(id string) (*CheckoutSession, error) {
-	if s, ok := op.sessions[id]; ok {
+func (op *Op) GetPaymentPage(id string) (*PaymentPage, error) {
+	if s, ok := op.pages[id]; ok {
 		return s, nil
 	}
-	s, err := GetForUpdate[CheckoutSession](op, id)
+	s, err := GetForUpdate[PaymentPage](op, id)
 	if err != nil {
-		return nil, NotFoundOr(err, "session", "checkout.session", id)
+		return nil, NotFoundOr(err, "session", "payment_page", id)
 	}
 	if op.write {
-		if op.sessions == nil {
-			op.sessions = map[string]*CheckoutSession{}
+		if op.pages == nil {
+			op.pages = map[string]*PaymentPage{}
 		}
-		op.sessions[id] = s
+		op.pages[id] = s
 	}
 	return s, nil
 }
 
-// ExpireCheckoutSession expires an open session; its open intent is canceled.
-func (op *Op) ExpireCheckoutSession(id string) (*CheckoutSession, error) {
-	s, err := op.GetCheckoutSession(id)
+// ExpirePaymentPage expires an open session; its open intent is canceled.
+func (op *Op) ExpirePaymentPage(id string) (*PaymentPage, error) {
+	s, err := op.GetPaymentPage(id)
 	if err != nil {
 		return nil, err
 	}
-	if s.Status != SessionOpen {
-		return nil, Errorf(KindState, "checkout_session_not_open", "session",
-			"Only Checkout Sessions with a status of open can be expired; this one is %s.", s.Status)
+	if s.Status != PageOpen {
+		return nil, notOpen(s, "expire")
 	}
 	prev := clone(s)
-	s.Status = SessionExpired
+	s.Status = PageExpired
 	if s.PaymentIntent != nil {
 		if pi, err := op.GetPaymentIntent(*s.PaymentIntent); err == nil && pi.Status != IntentProcessing && pi.Status != IntentSucceeded && pi.Status != IntentCanceled {
 			if _, err := op.CancelPaymentIntent(pi.ID, Some("expired")); err != nil {
@@ -228,22 +230,30 @@ func (op *Op) ExpireCheckoutSession(id string) (*CheckoutSession, error) {
 			}
 		}
 	}
-	if err := op.CancelTimers(s.ID, timerCheckoutExpire); err != nil {
+	if err := op.CancelTimers(s.ID, timerPageExpire); err != nil {
 		return nil, err
 	}
 	if err := op.save(s); err != nil {
 		return nil, err
 	}
-	return s, op.emit("checkout.session.expired", s, prev)
+	return s, op.emit("payment_page.expired", s, prev)
 }
 
-// ListCheckoutSessions lists sessions, filtered by customer, payment intent or status.
-func (op *Op) ListCheckoutSessions(p ListParams) ([]*CheckoutSession, error) {
-	return List[CheckoutSession](op, p)
+// notOpen is the error for an action on a page that is no longer open; its
+// data names the action and the page's status.
+func notOpen(s *PaymentPage, action string) *Error {
+	return &Error{Kind: KindState, Code: "payment_page_not_open", Param: "session",
+		Message: fmt.Sprintf("The payment page is %s, no longer open.", s.Status),
+		Data:    map[string]string{"object": "payment_page", "status": string(s.Status), "action": action}}
 }
 
-// CheckoutSubmission is what the payer submits on the hosted Checkout page.
-type CheckoutSubmission struct {
+// ListPaymentPages lists sessions, filtered by customer, payment intent or status.
+func (op *Op) ListPaymentPages(p ListParams) ([]*PaymentPage, error) {
+	return List[PaymentPage](op, p)
+}
+
+// PageSubmission is what the payer submits on the hosted payment page.
+type PageSubmission struct {
 	Method    string // sepa_debit, sofort
 	Name      string
 	Email     string
@@ -256,15 +266,15 @@ type CheckoutSubmission struct {
 	ReturnURL string
 }
 
-// SubmitCheckout carries out the payer's submission. It returns the session and,
+// SubmitPaymentPage carries out the payer's submission. It returns the session and,
 // for Sofort, the intent whose authorisation page the payer goes to next.
-func (op *Op) SubmitCheckout(id string, sub CheckoutSubmission) (*CheckoutSession, string, error) {
-	s, err := op.GetCheckoutSession(id)
+func (op *Op) SubmitPaymentPage(id string, sub PageSubmission) (*PaymentPage, string, error) {
+	s, err := op.GetPaymentPage(id)
 	if err != nil {
 		return nil, "", err
 	}
-	if s.Status != SessionOpen {
-		return nil, "", Errorf(KindState, "checkout_session_not_open", "session", "This Checkout Session is %s.", s.Status)
+	if s.Status != PageOpen {
+		return nil, "", notOpen(s, "submit")
 	}
 	if !slices.Contains(s.PaymentMethodTypes, sub.Method) {
 		return nil, "", Invalid("parameter_invalid_enum", "payment_method", "Choose one of the offered payment methods.")
@@ -307,7 +317,7 @@ func (op *Op) SubmitCheckout(id string, sub CheckoutSubmission) (*CheckoutSessio
 	switch s.Mode {
 	case "setup":
 		si, err := op.CreateSetupIntent(SetupIntentParams{Customer: optOf(nonEmpty(s.Customer)), PaymentMethod: Some(pm.ID),
-			PaymentMethodTypes: s.PaymentMethodTypes, MandateData: md, Confirm: true, CheckoutSession: s.ID,
+			PaymentMethodTypes: s.PaymentMethodTypes, MandateData: md, Confirm: true, PaymentPage: s.ID,
 			TestClock: optOf(nonEmpty(s.ClockID)), ReturnURL: optOf(nonEmpty(sub.ReturnURL))})
 		if err != nil {
 			return nil, "", err
@@ -316,12 +326,12 @@ func (op *Op) SubmitCheckout(id string, sub CheckoutSubmission) (*CheckoutSessio
 		if si.Status == IntentRequiresAction {
 			next = si.ID
 		} else if si.Status == IntentSucceeded {
-			s.Status = SessionComplete
+			s.Status = PageComplete
 		}
 	case "payment":
 		pp := PaymentIntentParams{Amount: s.AmountTotal, Currency: "eur", Customer: optOf(nonEmpty(s.Customer)),
 			PaymentMethod: Some(pm.ID), PaymentMethodTypes: s.PaymentMethodTypes, MandateData: md, Confirm: true,
-			CheckoutSession: s.ID, TestClock: optOf(nonEmpty(s.ClockID)), ReturnURL: optOf(nonEmpty(sub.ReturnURL))}
+			PaymentPage: s.ID, TestClock: optOf(nonEmpty(s.ClockID)), ReturnURL: optOf(nonEmpty(sub.ReturnURL))}
 		pi, err := op.CreatePaymentIntent(pp)
 		if err != nil {
 			return nil, "", err
@@ -331,14 +341,14 @@ func (op *Op) SubmitCheckout(id string, sub CheckoutSubmission) (*CheckoutSessio
 		case IntentRequiresAction:
 			next = pi.ID
 		case IntentProcessing, IntentSucceeded:
-			s.Status = SessionComplete
+			s.Status = PageComplete
 		}
 	}
 	if err := op.save(s); err != nil {
 		return nil, "", err
 	}
-	if s.Status == SessionComplete {
-		return s, "", op.completeCheckout(s, prev)
+	if s.Status == PageComplete {
+		return s, "", op.completePage(s, prev)
 	}
 	return s, next, nil
 }
@@ -350,80 +360,87 @@ func nonEmpty(s string) *string {
 	return &s
 }
 
-func (op *Op) completeCheckout(s, prev *CheckoutSession) error {
+func (op *Op) completePage(s, prev *PaymentPage) error {
 	if s.Mode == "payment" && s.PaymentIntent != nil {
 		if pi, err := op.GetPaymentIntent(*s.PaymentIntent); err == nil && pi.Status == IntentSucceeded {
-			s.PaymentStatus = SessionPaid
+			s.PaymentStatus = PagePaid
 		}
 	}
-	s.Status = SessionComplete
-	if err := op.CancelTimers(s.ID, timerCheckoutExpire); err != nil {
+	s.Status = PageComplete
+	if err := op.CancelTimers(s.ID, timerPageExpire); err != nil {
 		return err
 	}
 	if err := op.save(s); err != nil {
 		return err
 	}
-	return op.emit("checkout.session.completed", s, prev)
+	return op.emit("payment_page.completed", s, prev)
 }
 
-// expireCheckout expires a checkout session still open at its expiry time.
-func expireCheckout(op *Op, t *Timer) error {
-	s, err := followed(op.GetCheckoutSession(t.ObjectID))
-	if err != nil || s == nil || s.Status != SessionOpen {
+// expirePage expires a payment page still open at its expiry time.
+func expirePage(op *Op, t *Timer) error {
+	s, err := followed(op.GetPaymentPage(t.ObjectID))
+	if err != nil || s == nil || s.Status != PageOpen {
 		return err
 	}
-	_, err = op.ExpireCheckoutSession(s.ID)
+	_, err = op.ExpirePaymentPage(s.ID)
 	return err
 }
 
-// checkoutFollowsSetup completes the checkout session of a setup intent that succeeded.
-func (op *Op) checkoutFollowsSetup(si *SetupIntent) error {
-	if si.CheckoutSession == "" || si.Status != IntentSucceeded {
+// pageFollowsSetup completes the payment page of a setup intent that succeeded.
+func (op *Op) pageFollowsSetup(si *SetupIntent) error {
+	if si.PaymentPage == "" || si.Status != IntentSucceeded {
 		return nil
 	}
 	// Only a set-up the session already records completes it here (Sofort,
-	// authorised later). One that succeeds while SubmitCheckout creates it
-	// (SEPA Direct Debit) is not recorded yet: SubmitCheckout records and
-	// completes it on the same copy of the session (see GetCheckoutSession).
-	s, err := followed(op.GetCheckoutSession(si.CheckoutSession))
-	if err != nil || s == nil || s.Status != SessionOpen || deref(s.SetupIntent) != si.ID {
+	// authorised later). One that succeeds while SubmitPaymentPage creates it
+	// (SEPA Direct Debit) is not recorded yet: SubmitPaymentPage records and
+	// completes it on the same copy of the session (see GetPaymentPage).
+	s, err := followed(op.GetPaymentPage(si.PaymentPage))
+	if err != nil || s == nil || s.Status != PageOpen || deref(s.SetupIntent) != si.ID {
 		return err
 	}
-	return op.completeCheckout(s, clone(s))
+	return op.completePage(s, clone(s))
 }
 
-// checkoutFollowsIntent announces the outcome of a completed session's
+// pageFollowsIntent announces the outcome of a completed session's
 // payment: paid, or failed.
-func (op *Op) checkoutFollowsIntent(pi *PaymentIntent) error {
-	if pi.CheckoutSession == "" {
-		return nil
-	}
-	s, err := followed(op.GetCheckoutSession(pi.CheckoutSession))
-	if err != nil || s == nil || s.Status != SessionComplete || deref(s.PaymentIntent) != pi.ID {
+func (op *Op) pageFollowsIntent(pi *PaymentIntent) error {
+	s, err := op.pageOfIntent(pi, PageComplete)
+	if err != nil || s == nil {
 		return err
 	}
 	prev := clone(s)
 	switch pi.Status {
 	case IntentSucceeded:
-		s.PaymentStatus = SessionPaid
+		s.PaymentStatus = PagePaid
 		if err := op.save(s); err != nil {
 			return err
 		}
-		return op.emit("checkout.session.async_payment_succeeded", s, prev)
+		return op.emit("payment_page.async_payment_succeeded", s, prev)
 	case IntentRequiresPaymentMethod:
-		return op.emit("checkout.session.async_payment_failed", s, prev)
+		return op.emit("payment_page.async_payment_failed", s, prev)
 	}
 	return nil
 }
 
 // sofortIntentProcessing completes a payment-mode session once its Sofort payment is authorised.
 func (op *Op) sofortIntentProcessing(pi *PaymentIntent) error {
-	if pi.CheckoutSession == "" {
-		return nil
-	}
-	s, err := followed(op.GetCheckoutSession(pi.CheckoutSession))
-	if err != nil || s == nil || s.Status != SessionOpen || deref(s.PaymentIntent) != pi.ID {
+	s, err := op.pageOfIntent(pi, PageOpen)
+	if err != nil || s == nil {
 		return err
 	}
-	return op.completeCheckout(s, clone(s))
+	return op.completePage(s, clone(s))
+}
+
+// pageOfIntent returns the payment page pi was made for when the page is
+// in status and still names pi as its intent, else nil.
+func (op *Op) pageOfIntent(pi *PaymentIntent, status PageStatus) (*PaymentPage, error) {
+	if pi.PaymentPage == "" {
+		return nil, nil
+	}
+	s, err := followed(op.GetPaymentPage(pi.PaymentPage))
+	if err != nil || s == nil || s.Status != status || deref(s.PaymentIntent) != pi.ID {
+		return nil, err
+	}
+	return s, nil
 }
