@@ -262,8 +262,10 @@ func (op *Op) succeed(c *Charge) error {
 		return err
 	}
 	c.Status, c.SettledAt, c.BalanceTransaction = ChargeSucceeded, now.Unix(), &bt.ID
-	if err := op.CancelTimers(c.ID, timerChargeCutoff); err != nil {
-		return err
+	if c.Method.Type == "sofort" { // only a Sofort charge has a cutoff (startDebit)
+		if err := op.CancelTimers(c.ID, timerChargeCutoff); err != nil {
+			return err
+		}
 	}
 	if err := op.generateSepaDebitFor(c); err != nil {
 		return err

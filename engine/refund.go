@@ -210,6 +210,9 @@ func (op *Op) refundTransfer(c *Charge, r *Refund, at time.Time) bank.Instructio
 
 // carryOutPendingRefunds starts the refunds made while c was pending.
 func (op *Op) carryOutPendingRefunds(c *Charge) error {
+	if c.AmountRefunded == 0 {
+		return nil // a pending refund counts in AmountRefunded from its creation
+	}
 	rs, err := ListWhere[Refund](op, RefundFilter{Charge: c.ID, Status: RefundPending}, ListParams{Limit: 1000})
 	if err != nil {
 		return err

@@ -22,8 +22,13 @@ const (
 	timerAdvanceClock  = "test_clock.advance"
 	timerMaxAttempts   = 8
 	timerMaxRetryDelay = time.Hour
-	// timerBatch is how many due timers one transaction fires.
-	timerBatch = 128
+	// timerBatch is how many due timers one transaction fires at most, and
+	// timerBatchTime how long one batch may hold the store's writer. A
+	// savepoint's cost in SQLite grows with the pages it has touched (each
+	// statement truncates the sub-journal, walking it from its start), so
+	// batches stay small.
+	timerBatch     = 64
+	timerBatchTime = 100 * time.Millisecond
 	// advanceLease is how long one node holds a test clock advance.
 	advanceLease = time.Minute
 )
@@ -131,10 +136,12 @@ var errBatchStop = errors.New("engine: timer batch stopped")
 
 // fireBatch fires up to limit due timers of clockID in one transaction,
 // each as fireDue would, and returns how many it fired. It stops before the
-// first advance timer (which runs outside any transaction). If a handler
-// fails (or a timer's kind has none), the whole transaction is rolled back
-// and fireBatch returns the failing timer, its index in the batch and the
-// cause, for the caller to fire the timers before it and retry it.
+// first advance timer (which runs outside any transaction), and once it has
+// run for timerBatchTime or the wall clock is past until (if set). If a
+// handler fails (or a timer's kind has none), the whole transaction is
+// rolled back and fireBatch returns the failing timer, its index in the
+// batch and the cause, for the caller to fire the timers before it and
+// retry it.
 func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, limit int, until time.Time) (
 	fired, failedAt int, failed *store.Timer, cause error, err error) {
 	wake := false
@@ -148,6 +155,11 @@ func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, lim
 		if err != nil {
 			return err
 		}
+		deadline := e.clock.Now().Add(timerBatchTime)
+		if !until.IsZero() && until.Before(deadline) {
+			deadline = until
+		}
+		ops := batchOps{e: e, ctx: ctx, tx: tx, clockID: clockID}
 		for i := range ts {
 			t := ts[i]
 			if t.Kind == timerAdvanceClock {
@@ -158,10 +170,7 @@ func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, lim
 				failedAt, failed, cause = i, &t, fmt.Errorf("engine: no handler for timer kind %q", t.Kind)
 				return errBatchStop
 			}
-			op := e.newOp(ctx, tx, t.Account, RequestInfo{}, true)
-			if clockID != "" {
-				op.pinned = map[string]time.Time{clockID: time.UnixMilli(t.Due)}
-			}
+			op := ops.of(&t)
 			if err := tx.DeleteTimer(ctx, t.ID); err != nil {
 				return err
 			}
@@ -170,12 +179,12 @@ func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, lim
 				failedAt, failed, cause = i, &claimed, err
 				return errBatchStop
 			}
-			wake = wake || op.wake
 			fired++
-			if !until.IsZero() && e.clock.Now().After(until) {
+			if e.clock.Now().After(deadline) {
 				break
 			}
 		}
+		wake = ops.woken()
 		return tally.add(fired)
 	})
 	if failed != nil && errors.Is(err, errBatchStop) {
@@ -188,6 +197,46 @@ func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, lim
 		e.kick() // webhooks to deliver, timers scheduled
 	}
 	return fired, 0, nil, nil, nil
+}
+
+// batchOps hands the timers of one batch their ops: one op per account for
+// the whole transaction, so that what an op keeps for its transaction (the
+// account, its webhook endpoints, the sessions it loaded) is read once per
+// batch instead of once per timer. Each timer still sees the time it is
+// due at on its test clock.
+type batchOps struct {
+	e       *Engine
+	ctx     context.Context
+	tx      store.Tx
+	clockID string
+	ops     map[string]*Op
+}
+
+// of returns the op for firing t.
+func (b *batchOps) of(t *store.Timer) *Op {
+	op, ok := b.ops[t.Account]
+	if !ok {
+		op = b.e.newOp(b.ctx, b.tx, t.Account, RequestInfo{}, true)
+		if b.ops == nil {
+			b.ops = map[string]*Op{}
+		}
+		b.ops[t.Account] = op
+	}
+	op.memo = nil
+	if b.clockID != "" {
+		op.pinned = map[string]time.Time{b.clockID: time.UnixMilli(t.Due)}
+	}
+	return op
+}
+
+// woken reports whether any op of the batch scheduled something or queued webhooks.
+func (b *batchOps) woken() bool {
+	for _, op := range b.ops {
+		if op.wake {
+			return true
+		}
+	}
+	return false
 }
 
 // fireDue fires the earliest timer of clockID due by dueMS and reports whether there was one.

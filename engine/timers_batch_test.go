@@ -62,10 +62,10 @@ func TestTimerBatchWithAFailingHandler(t *testing.T) {
 	var left []store.Timer
 	err = st.View(ctx, func(tx store.Tx) error {
 		var err error
-		if fired, err = tx.ListObjects(ctx, store.ListObjectsParams{Account: acct.Account.ID, Type: "test.fired", Ascending: true, Limit: 1000}); err != nil {
+		if fired, err = tx.ListObjects(ctx, store.ListObjectsParams{Account: acct.Account.ID, Type: "test.fired", Ascending: true, Limit: 2 * n}); err != nil {
 			return err
 		}
-		left, err = tx.ClaimDueTimers(ctx, store.ClaimTimersParams{ClockID: "", DueLTE: wall.Now().Add(time.Hour).UnixMilli(), Limit: 1000})
+		left, err = tx.ClaimDueTimers(ctx, store.ClaimTimersParams{ClockID: "", DueLTE: wall.Now().Add(time.Hour).UnixMilli(), Limit: 2 * n})
 		return err
 	})
 	if err != nil {
@@ -101,4 +101,102 @@ func idOf(os []store.Object, i int) string {
 		return os[i].ID
 	}
 	return "none"
+}
+
+// TestOneBatchSettlesForEachTimersAccountAndTime settles, in one batch,
+// charges of two accounts on the wall clock and two charges of one test
+// clock created a second apart: each settlement is booked in its own
+// account with its own balance transaction and event, at the time its own
+// timer was due, although the batch shares one op per account. (Charges
+// on the sandbox settle two seconds after their creation.)
+func TestOneBatchSettlesForEachTimersAccountAndTime(t *testing.T) {
+	ctx := context.Background()
+	te := newTestEngine(t)
+	other, err := te.CreateAccount(ctx, "Other Account")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accounts := []string{te.account, other.Account.ID}
+	charge := func(account, clockID string) string {
+		var id string
+		err := te.Update(ctx, account, RequestInfo{}, func(op *Op) error {
+			s, err := op.CreateSource(SourceParams{Type: "sepa_debit", Currency: "eur", IBAN: "DE89370400440532013000",
+				Owner: OwnerParams{Name: Some("Jenny Rosen")}})
+			if err != nil {
+				return err
+			}
+			cu, err := op.CreateCustomer(CustomerParams{Source: Some(s.ID), TestClock: Opt[string]{Set: clockID != "", V: clockID}})
+			if err != nil {
+				return err
+			}
+			c, err := op.CreateSourceCharge(ChargeParams{Amount: 1999, Currency: "eur", Customer: cu.ID})
+			id = c.ID
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	walls := []string{charge(accounts[0], ""), charge(accounts[1], "")}
+	frozen := te.wall.Now().Truncate(time.Second)
+	var clockID string
+	te.update(t, func(op *Op) error {
+		c, err := op.CreateTestClock(frozen.Unix(), Opt[string]{})
+		clockID = c.ID
+		return err
+	})
+	first := charge(te.account, clockID)
+	te.update(t, func(op *Op) error {
+		_, err := op.AdvanceTestClock(clockID, frozen.Add(time.Second).Unix())
+		return err
+	})
+	te.fire(t)
+	second := charge(te.account, clockID)
+	te.update(t, func(op *Op) error {
+		_, err := op.AdvanceTestClock(clockID, frozen.Add(30*24*time.Hour).Unix())
+		return err
+	})
+	te.wall.Advance(30 * 24 * time.Hour)
+	te.fire(t)
+
+	check := func(account, id string) *Charge {
+		var c *Charge
+		err := te.View(ctx, account, func(op *Op) error {
+			var err error
+			if c, err = Get[Charge](op, id); err != nil {
+				return err
+			}
+			if c.Status != ChargeSucceeded || c.BalanceTransaction == nil {
+				t.Errorf("charge %s of %s: %s, balance transaction %v", id, account, c.Status, c.BalanceTransaction)
+				return nil
+			}
+			bt, err := Get[BalanceTransaction](op, *c.BalanceTransaction)
+			if err != nil {
+				return fmt.Errorf("balance transaction of %s in %s: %w", id, account, err)
+			}
+			if bt.Source != id || bt.Created != c.SettledAt {
+				t.Errorf("balance transaction %+v for charge %s settled at %d", bt, id, c.SettledAt)
+			}
+			evs, err := op.ListEvents(store.ListEventsParams{Type: "charge.succeeded", ObjectID: id, Limit: 10})
+			if err != nil {
+				return err
+			}
+			if len(evs) != 1 {
+				t.Errorf("charge %s has %d charge.succeeded events, want 1", id, len(evs))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	for i, id := range walls {
+		check(accounts[i], id)
+	}
+	a, b := check(te.account, first), check(te.account, second)
+	if a.SettledAt != a.SettleAt || b.SettledAt != b.SettleAt || a.SettledAt == b.SettledAt {
+		t.Errorf("clock charges settled at %d and %d, want their own settlement times %d and %d", a.SettledAt, b.SettledAt, a.SettleAt, b.SettleAt)
+	}
 }

@@ -1,8 +1,8 @@
 // Command figures measures Kontor's background machinery on this machine:
 // test clock advance settlements per second, the lateness of the oldest due
 // wall-clock timer under write load, webhook deliveries per second from a
-// backlog, how long a hung receiver in one account delays another account's
-// webhooks, and SQLite bytes per charge. It runs the kontor binary it is
+// backlog, how long a hung receiver delays the webhooks of another account
+// and of another endpoint of its own account, and SQLite bytes per charge. It runs the kontor binary it is
 // given on fresh databases in -dir, on free 127.0.0.1 ports, and drives it
 // over HTTP; the receivers are its own loopback servers. Every figure is
 // bounded by a count and a time limit. bench/compare/run.sh background runs it.
@@ -505,8 +505,9 @@ func webhookBacklog() error {
 }
 
 // hungReceiver: account X's endpoint never answers; after -hung-events
-// events of X, five events of account Y, one a second, go to a receiver that
-// answers at once. The figure is how late Y's events arrive.
+// events of X, five events of account Y and five more of X, a pair a
+// second, go to receivers that answer at once: Y's endpoint and X's second
+// endpoint. The figures are how late those events arrive.
 func hungReceiver() error {
 	k, err := startKontor(dbPath("figures-hung.db"))
 	if err != nil {
@@ -524,11 +525,20 @@ func hungReceiver() error {
 		return err
 	}
 	defer fast.close()
+	// X's second endpoint gets X's backlog and X's later events.
+	sibling, err := newReceiver(false, false, *hungEvents+ys)
+	if err != nil {
+		return err
+	}
+	defer sibling.close()
 	keyX, keyY := k.key, newKey()
 	if err := k.endpoint(keyX, hung.url); err != nil {
 		return err
 	}
 	if err := k.endpoint(keyY, fast.url); err != nil {
+		return err
+	}
+	if err := k.endpoint(keyX, sibling.url); err != nil {
 		return err
 	}
 	if _, err := load(16, *hungEvents, time.Time{}, func(int64) error {
@@ -539,44 +549,60 @@ func hungReceiver() error {
 	}
 	sent := map[string]time.Time{}
 	for i := 0; i < ys; i++ {
-		out, err := k.call("POST", "/v1/customers", keyY, url.Values{"name": {"Other Account"}}, "")
-		if err != nil {
-			return err
+		for _, key := range []string{keyY, keyX} {
+			out, err := k.call("POST", "/v1/customers", key, url.Values{"name": {"Other Endpoint"}}, "")
+			if err != nil {
+				return err
+			}
+			sent[out["id"].(string)] = time.Now()
 		}
-		sent[out["id"].(string)] = time.Now()
 		time.Sleep(time.Second)
 	}
-	select {
-	case <-fast.all:
-	case <-time.After(3 * time.Minute):
+	for _, r := range []*receiver{fast, sibling} {
+		select {
+		case <-r.all:
+		case <-time.After(3 * time.Minute):
+		}
 	}
-	// The receiver knows event ids; the events name their customer.
+	// The receivers know event ids; the events name their customer.
 	db, err := openDB(k.db)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	fast.mu.Lock()
-	defer fast.mu.Unlock()
-	var delays []time.Duration
-	for evt, at := range fast.seen {
-		var obj string
-		if err := db.QueryRow(`SELECT object_id FROM events WHERE id = ?`, evt).Scan(&obj); err != nil {
-			return err
+	delays := func(r *receiver) ([]time.Duration, time.Duration, error) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		var ds []time.Duration
+		for evt, at := range r.seen {
+			var obj string
+			if err := db.QueryRow(`SELECT object_id FROM events WHERE id = ?`, evt).Scan(&obj); err != nil {
+				return nil, 0, err
+			}
+			if s, ok := sent[obj]; ok {
+				ds = append(ds, at.Sub(s))
+			}
 		}
-		if s, ok := sent[obj]; ok {
-			delays = append(delays, at.Sub(s))
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		var worst time.Duration
+		if len(ds) > 0 {
+			worst = ds[len(ds)-1]
 		}
+		return ds, worst, nil
 	}
-	sort.Slice(delays, func(i, j int) bool { return delays[i] < delays[j] })
-	var worst time.Duration
-	if len(delays) > 0 {
-		worst = delays[len(delays)-1]
+	dy, worstY, err := delays(fast)
+	if err != nil {
+		return err
 	}
-	fmt.Printf("hung receiver: account X's endpoint never answers (%d events queued); account Y's %d events arrived %d of %d, the latest %.0f ms after its request (delays %v)\n",
-		*hungEvents, ys, len(delays), ys, float64(worst.Microseconds())/1000, roundAll(delays))
-	if len(delays) < ys {
-		return errors.New("some of account Y's events did not arrive within three minutes")
+	dx, worstX, err := delays(sibling)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("hung receiver: account X's endpoint never answers (%d events queued); account Y's %d events arrived %d of %d, the latest %.0f ms after its request (delays %v); X's other endpoint got X's %d later events %d of %d, the latest %.0f ms after (delays %v)\n",
+		*hungEvents, ys, len(dy), ys, float64(worstY.Microseconds())/1000, roundAll(dy),
+		ys, len(dx), ys, float64(worstX.Microseconds())/1000, roundAll(dx))
+	if len(dy) < ys || len(dx) < ys {
+		return errors.New("some of account Y's events or of X's later events did not arrive within three minutes")
 	}
 	return nil
 }

@@ -324,7 +324,7 @@ func fillBatch(ctx context.Context, e *engine.Engine, account string, cus []stri
 			params, _ := json.Marshal(map[string]string{"amount": "1999", "currency": "eur", "customer": customer})
 			sum := sha256.Sum256(append([]byte("POST /v1/charges\n"), params...))
 			err = op.Tx().PutIdempotency(ctx, store.Idempotency{Account: account, Key: "fill-t-" + token(12),
-				RequestHash: hex.EncodeToString(sum[:]), Method: "POST", Path: "/v1/charges",
+				RequestHash: hex.EncodeToString(sum[:16]), Method: "POST", Path: "/v1/charges",
 				StatusCode: 200, Body: body, Created: time.Now().Unix()})
 			if err != nil {
 				return err

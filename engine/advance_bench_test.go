@@ -1,0 +1,131 @@
+package engine
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"testing"
+	"time"
+
+	"github.com/kontorpay/kontor/clock"
+	"github.com/kontorpay/kontor/store/sqlite"
+)
+
+var advanceProfile = flag.String("advance-cpuprofile", "", "write a CPU profile of BenchmarkAdvanceSettlements' advance alone to this file")
+
+// BenchmarkAdvanceSettlements advances a test clock past the settlement of
+// b.N pending SEPA Direct Debit charges (16 customers on the clock) and
+// reports settlements per second of the advance alone.
+func BenchmarkAdvanceSettlements(b *testing.B) {
+	ctx := context.Background()
+	sq, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "k.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sq.Close()
+	wall := clock.NewManual(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	e, err := New(ctx, Config{Store: sq, Clock: wall})
+	if err != nil {
+		b.Fatal(err)
+	}
+	acct, err := e.CreateAccount(ctx, "Advance Benchmark")
+	if err != nil {
+		b.Fatal(err)
+	}
+	account := acct.Account.ID
+	frozen := wall.Now().Add(-time.Hour).Truncate(time.Second)
+	var clockID string
+	var custs []string
+	err = e.Update(ctx, account, RequestInfo{}, func(op *Op) error {
+		c, err := op.CreateTestClock(frozen.Unix(), Opt[string]{})
+		if err != nil {
+			return err
+		}
+		clockID = c.ID
+		for range 16 {
+			s, err := op.CreateSource(SourceParams{Type: "sepa_debit", Currency: "eur", IBAN: "DE89370400440532013000",
+				Owner: OwnerParams{Name: Some("Jenny Rosen")}})
+			if err != nil {
+				return err
+			}
+			cu, err := op.CreateCustomer(CustomerParams{TestClock: Some(c.ID), Source: Some(s.ID)})
+			if err != nil {
+				return err
+			}
+			custs = append(custs, cu.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for done := 0; done < b.N; {
+		n := min(500, b.N-done)
+		err := e.Update(ctx, account, RequestInfo{}, func(op *Op) error {
+			for i := range n {
+				if _, err := op.CreateSourceCharge(ChargeParams{Amount: 1999, Currency: "eur", Customer: custs[(done+i)%len(custs)]}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		done += n
+	}
+	if *advanceProfile != "" {
+		f, err := os.Create(*advanceProfile)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	b.ResetTimer()
+	t0 := time.Now()
+	err = e.Update(ctx, account, RequestInfo{}, func(op *Op) error {
+		_, err := op.AdvanceTestClock(clockID, frozen.Add(7*24*time.Hour).Unix())
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := e.FireDueTimers(ctx); err != nil {
+		b.Fatal(err)
+	}
+	took := time.Since(t0)
+	b.StopTimer()
+	var settled int
+	err = e.View(ctx, account, func(op *Op) error {
+		c, err := op.GetTestClock(clockID)
+		if err != nil {
+			return err
+		}
+		if c.Status != TestClockReady {
+			b.Errorf("clock %s after the advance", c.Status)
+		}
+		cs, err := ListWhere[Charge](op, ChargeFilter{}, ListParams{Limit: b.N + 1})
+		if err != nil {
+			return err
+		}
+		for _, ch := range cs {
+			if ch.Status == ChargeSucceeded {
+				settled++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if settled != b.N {
+		b.Fatalf("%d of %d charges settled", settled, b.N)
+	}
+	b.ReportMetric(float64(b.N)/took.Seconds(), "settlements/s")
+}
