@@ -238,7 +238,7 @@ func (e *Engine) advanceClock(ctx context.Context, t store.Timer) error {
 	for {
 		if target != 0 {
 			for {
-				fired, err := e.fireSome(ctx, t.ObjectID, targetMS, renewAt)
+				fired, err := e.fireSome(ctx, t.ObjectID, targetMS, renewAt, nil)
 				if err != nil {
 					return err
 				}

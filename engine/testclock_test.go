@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -147,5 +148,89 @@ func TestAdvanceCountsTheTimersItFires(t *testing.T) {
 	te.fire(t)
 	if p := progress(); p != (AdvanceProgress{Target: frozen.Add(11 * time.Hour).Unix(), Fired: 1, Due: 1}) {
 		t.Fatalf("the next advance: %+v", p)
+	}
+}
+
+// TestSchedulerFiresWallTimersDuringAnAdvance runs the scheduler while a
+// test clock advances through a chain of timers, each of which schedules
+// the next until a wall-clock timer has fired: the wall-clock timer fires
+// while the clock is still advancing (an advance runs beside the
+// scheduler, not in its place), and the clock then becomes ready.
+func TestSchedulerFiresWallTimersDuringAnAdvance(t *testing.T) {
+	te := newTestEngine(t)
+	const maxLinks = 2000
+	var wallFired atomic.Bool
+	var links atomic.Int64
+	var statusAtWall TestClockStatus
+	frozen := te.wall.Now().Truncate(time.Second)
+	var clockID string
+	te.HandleTimer("test.link", func(op *Op, tm *Timer) error {
+		if links.Add(1) == 1 {
+			te.wall.Advance(time.Second) // the wall-clock timer comes due
+		}
+		if wallFired.Load() || links.Load() >= maxLinks {
+			return nil
+		}
+		return op.Schedule(op.Now(clockID).Add(time.Millisecond), clockID, "test.link", tm.ObjectID, nil)
+	})
+	te.HandleTimer("test.wall", func(op *Op, tm *Timer) error {
+		c, err := Get[TestClock](op, clockID)
+		if err != nil {
+			return err
+		}
+		statusAtWall = c.Status
+		wallFired.Store(true)
+		return nil
+	})
+	kick := make(chan struct{}, 1)
+	te.OnCommit(func() {
+		select {
+		case kick <- struct{}{}:
+		default:
+		}
+	})
+	readied := make(chan struct{})
+	te.AddEventSink("", func(op *Op, ev *Event) error {
+		if ev.Type == "test_helpers.test_clock.ready" {
+			close(readied)
+		}
+		return nil
+	})
+	te.update(t, func(op *Op) error {
+		c, err := op.CreateTestClock(frozen.Unix(), Opt[string]{})
+		if err != nil {
+			return err
+		}
+		clockID = c.ID
+		if err := op.Schedule(te.wall.Now().Add(500*time.Millisecond), "", "test.wall", "wall_1", nil); err != nil {
+			return err
+		}
+		if err := op.Schedule(frozen.Add(time.Second), c.ID, "test.link", "link", nil); err != nil {
+			return err
+		}
+		_, err = op.AdvanceTestClock(c.ID, frozen.Add(time.Hour).Unix())
+		return err
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); te.RunScheduler(ctx, kick) }()
+	select {
+	case <-readied:
+	case <-time.After(2 * time.Minute): // a bound for a broken scheduler, not a wait
+		t.Errorf("the clock was not readied within two minutes (%d links, wall timer fired: %v)", links.Load(), wallFired.Load())
+	}
+	// The ready event was recorded inside the advance's last transaction:
+	// RunScheduler returns once that advance has returned, committed.
+	cancel()
+	<-stopped
+	te.view(t, func(op *Op) error {
+		c, err := op.GetTestClock(clockID)
+		if err == nil && c.Status != TestClockReady {
+			t.Errorf("clock %s after the advance, want ready", c.Status)
+		}
+		return err
+	})
+	if !wallFired.Load() || statusAtWall != TestClockAdvancing || links.Load() >= maxLinks {
+		t.Fatalf("wall-clock timer fired %v with the clock %q, after %d links; want it fired during the advance", wallFired.Load(), statusAtWall, links.Load())
 	}
 }

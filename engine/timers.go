@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/kontorpay/kontor/store"
@@ -80,8 +81,14 @@ func (op *Op) CancelTimers(objectID, kind string) error {
 // FireDueTimers fires the wall-clock timers due now and returns when none
 // is left. It reports when the next one is due.
 func (e *Engine) FireDueTimers(ctx context.Context) (next time.Time, ok bool, err error) {
+	return e.fireDueTimers(ctx, nil)
+}
+
+// fireDueTimers is FireDueTimers; a test clock advance it claims runs in
+// line, or is handed to advance when that is set.
+func (e *Engine) fireDueTimers(ctx context.Context, advance func(store.Timer)) (next time.Time, ok bool, err error) {
 	for {
-		fired, err := e.fireSome(ctx, "", e.clock.Now().UnixMilli(), time.Time{})
+		fired, err := e.fireSome(ctx, "", e.clock.Now().UnixMilli(), time.Time{}, advance)
 		if err != nil {
 			return time.Time{}, false, err
 		}
@@ -103,8 +110,9 @@ func (e *Engine) FireDueTimers(ctx context.Context) (next time.Time, ok bool, er
 // alone. A batch ends early once the wall clock is past until (if set), so
 // that a caller holding a lease can renew it in time. A timer whose handler
 // fails in a batch (or whose kind has none) is retried as fireDue retries
-// it, after the timers before it have fired. It reports whether it fired any.
-func (e *Engine) fireSome(ctx context.Context, clockID string, dueMS int64, until time.Time) (bool, error) {
+// it, after the timers before it have fired. An advance timer goes to
+// fireDue with advance. It reports whether it fired any.
+func (e *Engine) fireSome(ctx context.Context, clockID string, dueMS int64, until time.Time, advance func(store.Timer)) (bool, error) {
 	limit := timerBatch
 	var failed *store.Timer
 	var cause error
@@ -127,7 +135,7 @@ func (e *Engine) fireSome(ctx context.Context, clockID string, dueMS int64, unti
 		if n > 0 {
 			return true, nil
 		}
-		return e.fireDue(ctx, clockID, dueMS)
+		return e.fireDue(ctx, clockID, dueMS, advance)
 	}
 }
 
@@ -239,8 +247,10 @@ func (b *batchOps) woken() bool {
 	return false
 }
 
-// fireDue fires the earliest timer of clockID due by dueMS and reports whether there was one.
-func (e *Engine) fireDue(ctx context.Context, clockID string, dueMS int64) (bool, error) {
+// fireDue fires the earliest timer of clockID due by dueMS and reports
+// whether there was one. A test clock advance, once its lease is taken,
+// runs in line, or is handed to advance if that is set.
+func (e *Engine) fireDue(ctx context.Context, clockID string, dueMS int64, advance func(store.Timer)) (bool, error) {
 	var claimed *store.Timer
 	var herr error
 	err := e.store.Update(ctx, func(tx store.Tx) error {
@@ -285,14 +295,11 @@ func (e *Engine) fireDue(ctx context.Context, clockID string, dueMS int64) (bool
 		return false, err
 	}
 	if claimed.Kind == timerAdvanceClock && err == nil {
-		if err := e.advanceClock(ctx, *claimed); err != nil {
-			if ctx.Err() != nil {
-				return true, err
-			}
-			// The advance keeps its lease timer: it resumes when the lease ends.
-			e.log.Error("test clock advance stopped", "clock", claimed.ObjectID, "err", err)
+		if advance != nil {
+			advance(*claimed)
+			return true, nil
 		}
-		return true, nil
+		return true, e.runAdvance(ctx, *claimed)
 	}
 	if err == nil {
 		return true, nil
@@ -342,11 +349,35 @@ func timerRetryDelay(attempts int) time.Duration {
 	return min(time.Second<<attempts, timerMaxRetryDelay)
 }
 
+// runAdvance runs the test clock advance of the advance timer t, whose
+// lease fireDue has taken. An advance that stops keeps its lease timer and
+// resumes when the lease ends; only the end of ctx is an error.
+func (e *Engine) runAdvance(ctx context.Context, t store.Timer) error {
+	if err := e.advanceClock(ctx, t); err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		e.log.Error("test clock advance stopped", "clock", t.ObjectID, "err", err)
+	}
+	return nil
+}
+
 // RunScheduler fires wall-clock timers as they come due until ctx ends.
-// kick wakes it early (after a commit that scheduled something).
+// kick wakes it early (after a commit that scheduled something). Each test
+// clock advance runs beside it, so that an advance over many timers holds
+// no wall-clock timer back; RunScheduler returns once they have stopped.
 func (e *Engine) RunScheduler(ctx context.Context, kick <-chan struct{}) {
+	var advances sync.WaitGroup
+	defer advances.Wait()
+	advance := func(t store.Timer) {
+		advances.Add(1)
+		go func() {
+			defer advances.Done()
+			e.runAdvance(ctx, t)
+		}()
+	}
 	for {
-		next, ok, err := e.FireDueTimers(ctx)
+		next, ok, err := e.fireDueTimers(ctx, advance)
 		if ctx.Err() != nil {
 			return
 		}
