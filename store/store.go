@@ -31,28 +31,12 @@ var (
 // each isolated by a savepoint, so an error from one fn rolls back that fn only.
 // fn may be called more than once when the driver retries a transaction, so it
 // must not have side effects outside tx. View runs fn in a read-only snapshot.
-//
-// A driver may run fn ahead of the commit, on a snapshot, on a Tx that
-// implements AheadTx: it records what fn read and buffers what fn wrote,
-// and at the commit either applies the writes, when every read still holds,
-// or runs fn again in the transaction. Either way the outcome is one fn could
-// have had running alone at the moment of the commit (the transactions are
-// serializable), and fn runs at most once ahead and once in the transaction.
-// While fn runs ahead, what the driver assigns on insert (Object.Seq,
-// Event.Seq, Timer.ID) reads 0; it is set on the inserted record before
-// Update returns. fn must not rely on running on the writer's goroutine.
 type Store interface {
 	Update(ctx context.Context, fn func(tx Tx) error) error
 	View(ctx context.Context, fn func(tx Tx) error) error
 	// Driver names the driver ("sqlite", "postgres") for logs and the banner.
 	Driver() string
 	Close() error
-}
-
-// AheadTx is a Tx on which Update runs fn ahead of the commit (see Store).
-type AheadTx interface {
-	Tx
-	Ahead()
 }
 
 // Tx is one transaction. Every method that takes an account scopes its query

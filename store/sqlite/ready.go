@@ -19,7 +19,7 @@ func (s *Store) Ready(ctx context.Context) error {
 		return store.ErrClosed
 	}
 	var missing []string
-	err := s.withConn(ctx, s.rconns, func(r *reader) error {
+	err := s.withReader(ctx, func(r *reader) error {
 		var err error
 		missing, err = sqlstore.MissingMigrations(ctx, r.conn, migrations, "migration")
 		return err

@@ -51,9 +51,6 @@ type Options struct {
 	MaxBatch int
 	// Readers is the size of the read pool; 0 means 2×GOMAXPROCS (at least 4).
 	Readers int
-	// InWriter turns off running write transactions ahead of the writer
-	// (ahead.go): every Update's function then runs inside the writer.
-	InWriter bool
 }
 
 // Store is the SQLite store.
@@ -66,11 +63,6 @@ type Store struct {
 	readers *sql.DB
 	rconns  chan *reader // the read pool: connections with their prepared statements
 	nread   int
-	// aconns are the connections Update runs its functions ahead on (ahead.go),
-	// nil when Options.InWriter is set.
-	aconns  chan *reader
-	nahead  int
-	aheads  aheadStats
 	dialect *sqlstore.Dialect
 	writes  chan *writeReq
 	maxB    int
@@ -91,9 +83,6 @@ type writeReq struct {
 	ctx  context.Context
 	fn   func(store.Tx) error
 	done chan error
-	// ahead, when set, is fn run ahead on a snapshot, and aheadErr its error.
-	ahead    *sqlstore.Ahead
-	aheadErr error
 }
 
 var _ store.Store = (*Store)(nil)
@@ -143,32 +132,19 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if n <= 0 {
 		n = max(4, 2*runtime.GOMAXPROCS(0))
 	}
-	nahead := n
-	if opt.InWriter {
-		nahead = 0
-	}
-	readers.SetMaxOpenConns(n + nahead)
-	readers.SetMaxIdleConns(n + nahead)
+	readers.SetMaxOpenConns(n)
+	readers.SetMaxIdleConns(n)
 	readers.SetConnMaxLifetime(0)
 	s.readers = readers
 	s.rconns = make(chan *reader, n)
-	if nahead > 0 {
-		s.aconns = make(chan *reader, nahead)
-	}
-	for i := range n + nahead {
+	for range n {
 		c, err := readers.Conn(ctx)
 		if err != nil {
 			s.closeConns()
 			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 		}
-		r := &reader{conn: c, stmts: sqlstore.NewStmts(c)}
-		if i < n {
-			s.rconns <- r
-			s.nread++
-		} else {
-			s.aconns <- r
-			s.nahead++
-		}
+		s.rconns <- &reader{conn: c, stmts: sqlstore.NewStmts(c)}
+		s.nread++
 	}
 	go s.writeLoop()
 	return s, nil
@@ -269,17 +245,6 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 		return store.ErrClosed
 	}
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
-	if s.aconns != nil {
-		s.closeMu.RUnlock()
-		if err := s.runAhead(ctx, req); err != nil {
-			return err
-		}
-		s.closeMu.RLock()
-		if s.closed {
-			s.closeMu.RUnlock()
-			return store.ErrClosed
-		}
-	}
 	s.writes <- req
 	s.closeMu.RUnlock()
 	// The request cannot be withdrawn once queued: its outcome is reported
@@ -328,7 +293,6 @@ func (s *Store) commit(batch []*writeReq) {
 			continue
 		}
 		results[i] = s.runSavepoint(ctx, r, tx)
-		r.ahead = nil // the writes hold the request's documents: let them go
 	}
 	if err := s.wstmts.Exec(ctx, "COMMIT"); err != nil {
 		s.wstmts.Exec(ctx, "ROLLBACK")
@@ -358,18 +322,6 @@ func (s *Store) runSavepoint(ctx context.Context, r *writeReq, tx *sqlstore.Tx) 
 			err = translate(rerr)
 		}
 	}()
-	if r.ahead != nil {
-		if s.applyAhead(ctx, r, tx) {
-			return r.aheadErr
-		}
-		// What fn saw ahead no longer holds: undo what was applied and run
-		// fn here, as if it had never run ahead.
-		if err := s.wstmts.Exec(ctx, "ROLLBACK TO w"); err != nil {
-			return translate(err)
-		}
-	} else if s.aconns != nil {
-		s.aheads.inWriter.Add(1)
-	}
 	return r.fn(tx)
 }
 
@@ -381,7 +333,7 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	if closed {
 		return store.ErrClosed
 	}
-	return s.withConn(ctx, s.rconns, func(r *reader) error {
+	return s.withReader(ctx, func(r *reader) error {
 		// A deferred transaction: the snapshot starts at the first read and
 		// holds until the rollback; the connection is read-only anyway.
 		if err := r.stmts.Exec(ctx, "BEGIN"); err != nil {
@@ -392,16 +344,16 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	})
 }
 
-// withConn runs fn with a connection of the pool, waiting for one while
-// all are in use.
-func (s *Store) withConn(ctx context.Context, pool chan *reader, fn func(r *reader) error) error {
+// withReader runs fn with a connection of the read pool, waiting for one
+// while all are in use.
+func (s *Store) withReader(ctx context.Context, fn func(r *reader) error) error {
 	var r *reader
 	select {
-	case r = <-pool:
+	case r = <-s.rconns:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	defer func() { pool <- r }()
+	defer func() { s.rconns <- r }()
 	return fn(r)
 }
 
@@ -424,10 +376,6 @@ func (s *Store) closeConns() error {
 	// Every reader comes back to the pool when its View ends.
 	for ; s.nread > 0; s.nread-- {
 		r := <-s.rconns
-		errs = append(errs, r.stmts.Close(), r.conn.Close())
-	}
-	for ; s.nahead > 0; s.nahead-- {
-		r := <-s.aconns
 		errs = append(errs, r.stmts.Close(), r.conn.Close())
 	}
 	if s.readers != nil {

@@ -20,14 +20,9 @@ func scanEvent(s interface{ Scan(...any) error }, e *store.Event) error {
 // InsertEvent inserts e and sets e.Seq; an id already used in the account
 // answers store.ErrConflict.
 func (t *Tx) InsertEvent(ctx context.Context, e *store.Event) error {
-	return t.insertEvent(ctx, e, compact(e.Data))
-}
-
-// insertEvent is InsertEvent with the document already in its stored form.
-func (t *Tx) insertEvent(ctx context.Context, e *store.Event, data []byte) error {
 	err := t.row(ctx, `INSERT INTO events (account, id, dialect, type, object_id, created, pending_webhooks, data)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`,
-		e.Account, e.ID, e.Dialect, e.Type, e.ObjectID, e.Created, e.PendingWebhooks, data).Scan(&e.Seq)
+		e.Account, e.ID, e.Dialect, e.Type, e.ObjectID, e.Created, e.PendingWebhooks, compact(e.Data)).Scan(&e.Seq)
 	return t.insertErr(err, conflict("event %s", e.ID))
 }
 

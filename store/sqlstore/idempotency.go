@@ -19,14 +19,9 @@ func (t *Tx) GetIdempotency(ctx context.Context, account, key string) (store.Ide
 
 // PutIdempotency stores r; a key already stored answers store.ErrConflict.
 func (t *Tx) PutIdempotency(ctx context.Context, r store.Idempotency) error {
-	return t.putIdempotency(ctx, r, compact(r.Body))
-}
-
-// putIdempotency is PutIdempotency with the body already in its stored form.
-func (t *Tx) putIdempotency(ctx context.Context, r store.Idempotency, body []byte) error {
 	res, err := t.exec(ctx, `INSERT INTO idempotency (account, key, request_hash, method, path, status_code, body, created)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		r.Account, r.Key, r.RequestHash, r.Method, r.Path, r.StatusCode, body, r.Created)
+		r.Account, r.Key, r.RequestHash, r.Method, r.Path, r.StatusCode, compact(r.Body), r.Created)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 
 	"github.com/kontorpay/kontor/store"
 )
@@ -22,15 +21,10 @@ func scanObject(s interface{ Scan(...any) error }, o *store.Object) error {
 // InsertObject inserts o, setting o.Seq and o.Version; an id already used in
 // the account answers store.ErrConflict.
 func (t *Tx) InsertObject(ctx context.Context, o *store.Object) error {
-	return t.insertObject(ctx, o, compact(o.Data))
-}
-
-// insertObject is InsertObject with the document already in its stored form.
-func (t *Tx) insertObject(ctx context.Context, o *store.Object, data []byte) error {
 	o.Version = 1
 	err := t.row(ctx, `INSERT INTO objects (account, id, type, kind, customer, parent, status, clock_id, lookup, created, version, data)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`,
-		o.Account, o.ID, o.Type, o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, o.Created, o.Version, data).
+		o.Account, o.ID, o.Type, o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, o.Created, o.Version, compact(o.Data)).
 		Scan(&o.Seq)
 	return t.insertErr(err, conflict("%s %s", o.Type, o.ID))
 }
@@ -39,14 +33,9 @@ func (t *Tx) insertObject(ctx context.Context, o *store.Object, data []byte) err
 // the stored version equals o.Version, then increments o.Version. A missing
 // row answers store.ErrNotFound; a stale version store.ErrConflict.
 func (t *Tx) UpdateObject(ctx context.Context, o *store.Object) error {
-	return t.updateObject(ctx, o, compact(o.Data))
-}
-
-// updateObject is UpdateObject with the document already in its stored form.
-func (t *Tx) updateObject(ctx context.Context, o *store.Object, data []byte) error {
 	res, err := t.exec(ctx, `UPDATE objects SET kind = ?, customer = ?, parent = ?, status = ?, clock_id = ?, lookup = ?,
 		version = version + 1, data = ? WHERE account = ? AND id = ? AND version = ?`,
-		o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, data, o.Account, o.ID, o.Version)
+		o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, compact(o.Data), o.Account, o.ID, o.Version)
 	if err != nil {
 		return err
 	}
@@ -65,18 +54,13 @@ func (t *Tx) updateObject(ctx context.Context, o *store.Object, data []byte) err
 	return nil
 }
 
-func getFilter(p store.GetObjectParams) *where {
-	w := &where{}
+// GetObject returns one object of the account, or store.ErrNotFound.
+func (t *Tx) GetObject(ctx context.Context, p store.GetObjectParams) (store.Object, error) {
+	var w where
 	w.add("account = ?", p.Account)
 	w.add("id = ?", p.ID)
 	w.eq("type", p.Type)
 	w.scope(p.Scope)
-	return w
-}
-
-// GetObject returns one object of the account, or store.ErrNotFound.
-func (t *Tx) GetObject(ctx context.Context, p store.GetObjectParams) (store.Object, error) {
-	w := getFilter(p)
 	q := `SELECT ` + objectColumns + ` FROM objects` + w.String()
 	if p.ForUpdate && t.d.RowLocks {
 		q += ` FOR UPDATE`
@@ -101,60 +85,19 @@ func objectFilter(p store.ListObjectsParams) *where {
 	return w
 }
 
-// objectVersion returns the version of the object GetObject(p) finds, 0 when it finds none.
-func (t *Tx) objectVersion(ctx context.Context, p store.GetObjectParams) (int64, error) {
-	w := getFilter(p)
-	var v int64
-	err := t.row(ctx, `SELECT version FROM objects`+w.String(), w.args...).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	return v, t.err(err)
-}
-
-// listQuery is the query of ListObjects(p) selecting cols.
-func listQuery(p store.ListObjectsParams, cols string) (string, []any) {
+// ListObjects returns up to p.Limit objects matching p, newest first unless p.Ascending.
+func (t *Tx) ListObjects(ctx context.Context, p store.ListObjectsParams) ([]store.Object, error) {
 	w := objectFilter(p)
 	order := " ORDER BY seq DESC"
 	if p.Ascending {
 		order = " ORDER BY seq ASC"
 	}
-	return `SELECT ` + cols + ` FROM objects` + w.String() + order + ` LIMIT ?`, append(w.args, limitOf(p.Limit))
-}
-
-// ListObjects returns up to p.Limit objects matching p, newest first unless p.Ascending.
-func (t *Tx) ListObjects(ctx context.Context, p store.ListObjectsParams) ([]store.Object, error) {
-	q, args := listQuery(p, objectColumns)
-	rows, err := t.query(ctx, q, args...)
+	rows, err := t.query(ctx, `SELECT `+objectColumns+` FROM objects`+w.String()+order+` LIMIT ?`,
+		append(w.args, limitOf(p.Limit))...)
 	if err != nil {
 		return nil, err
 	}
 	return t.collectObjects(rows)
-}
-
-// listVersions returns the ids and versions of the objects ListObjects(p) returns, in its order.
-func (t *Tx) listVersions(ctx context.Context, p store.ListObjectsParams) ([]objectVersion, error) {
-	q, args := listQuery(p, "id, version")
-	rows, err := t.query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []objectVersion
-	for rows.Next() {
-		var v objectVersion
-		if err := rows.Scan(&v.id, &v.version); err != nil {
-			return nil, t.err(err)
-		}
-		out = append(out, v)
-	}
-	return out, t.err(rows.Err())
-}
-
-// objectVersion names one version of one object of an account.
-type objectVersion struct {
-	id      string
-	version int64
 }
 
 func (t *Tx) collectObjects(rows *sql.Rows) ([]store.Object, error) {

@@ -40,7 +40,6 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"BankFiles", bankFileTests},
 		{"Tx", txTests},
 		{"Concurrency", concurrencyTests},
-		{"Interleaved", interleaveTests},
 	} {
 		t.Run(g.name, func(t *testing.T) {
 			for _, tc := range g.tests {
