@@ -145,7 +145,7 @@ type keyInfo struct {
 }
 
 // The key shapes accepted: test and sandbox keys of letters, digits, _ and -,
-// and the current Checkout.com sandbox shape, whose underscore after "sbox"
+// and the current sandbox shape of the second dialect, whose underscore after "sbox"
 // may be missing and whose check character may be *, #, $ or =.
 var (
 	secretKeyPattern      = regexp.MustCompile(`^(sk_(test|sbox)_[A-Za-z0-9_\-]{1,200}|sk_sbox_?[a-z2-7]{26}[a-z2-7*#$=])$`)
