@@ -18,6 +18,10 @@ import (
 // timerBankReport applies reports a network answered for a later time.
 const timerBankReport = "bank.report"
 
+// bookedCollection is the report of a timer without a payload: its
+// instruction (the timer's object) was collected.
+var bookedCollection = bank.Report{Kind: bank.Collection, Status: bank.Booked}
+
 // ErrUnmatched is returned by ApplyBankReport for a report about no
 // instruction of the account.
 var ErrUnmatched = errors.New("engine: the report matches no instruction")
@@ -49,13 +53,18 @@ func (op *Op) submit(clockID string, in bank.Instruction) error {
 	}
 	for _, b := range d.batches {
 		// The timer's object is the instruction: its reports leave its id
-		// out (applyBankReports puts it back).
+		// out, and the one common answer, a booked collection, is no
+		// payload at all (applyBankReports reads them back).
+		var payload any
 		for i := range b.reports {
 			if b.reports[i].Instruction == in.ID {
 				b.reports[i].Instruction = ""
 			}
 		}
-		if err := op.Schedule(b.at, clockID, timerBankReport, in.ID, b.reports); err != nil {
+		if len(b.reports) != 1 || b.reports[0] != bookedCollection {
+			payload = b.reports
+		}
+		if err := op.Schedule(b.at, clockID, timerBankReport, in.ID, payload); err != nil {
 			return err
 		}
 	}
@@ -288,9 +297,11 @@ func resubmitRefund(op *Op, t *Timer) error {
 
 // applyBankReports applies the reports a network answered for the timer's time.
 func applyBankReports(op *Op, t *Timer) error {
-	var rs []bank.Report
-	if err := json.Unmarshal(t.Payload, &rs); err != nil {
-		return err
+	rs := []bank.Report{bookedCollection}
+	if len(t.Payload) > 0 {
+		if err := json.Unmarshal(t.Payload, &rs); err != nil {
+			return err
+		}
 	}
 	for _, r := range rs {
 		if r.Instruction == "" {

@@ -21,7 +21,7 @@ func (t *Tx) GetIdempotency(ctx context.Context, account, key string) (store.Ide
 func (t *Tx) PutIdempotency(ctx context.Context, r store.Idempotency) error {
 	res, err := t.exec(ctx, `INSERT INTO idempotency (account, key, request_hash, method, path, status_code, body, created)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		r.Account, r.Key, r.RequestHash, r.Method, r.Path, r.StatusCode, compact(r.Body), r.Created)
+		r.Account, r.Key, r.RequestHash, r.Method, r.Path, r.StatusCode, compactDense(r.Body), r.Created)
 	if err != nil {
 		return err
 	}
