@@ -6,6 +6,7 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/kontorpay/kontor/sepa"
 	"github.com/kontorpay/kontor/store"
@@ -85,10 +86,31 @@ func accountFromRow(r store.Account) (*Account, error) {
 	return a, nil
 }
 
-// Account returns the op's account, loading it once.
+// accountCacheTTL is how long a read (View) may answer from an account read
+// before: a change of its settings reaches the reads of other nodes within
+// it, and the reads of the node that made it at once. Writes always read the
+// account in their transaction.
+const accountCacheTTL = time.Second
+
+// cachedAccount is an account as a read found it, shared read-only.
+type cachedAccount struct {
+	a     *Account
+	until time.Time
+}
+
+// Account returns the op's account, loading it once. The account of a
+// read-only op may come from the engine's cache (accountCacheTTL); it must
+// not be modified.
 func (op *Op) Account() (*Account, error) {
 	if op.acct != nil {
 		return op.acct, nil
+	}
+	now := op.e.clock.Now()
+	if !op.write {
+		if v, ok := op.e.accounts.Load(op.account); ok && now.Before(v.(*cachedAccount).until) {
+			op.acct = v.(*cachedAccount).a
+			return op.acct, nil
+		}
 	}
 	r, err := op.tx.GetAccount(op.ctx, op.account)
 	if err != nil {
@@ -99,6 +121,9 @@ func (op *Op) Account() (*Account, error) {
 		return nil, err
 	}
 	op.acct = a
+	if !op.write {
+		op.e.accounts.Store(op.account, &cachedAccount{a: a, until: now.Add(accountCacheTTL)})
+	}
 	return a, nil
 }
 
@@ -120,6 +145,9 @@ func (op *Op) UpdateAccountSettings(s AccountSettings) (*Account, error) {
 	if err := op.tx.UpdateAccount(op.ctx, store.Account{ID: a.ID, Name: a.Name, Settings: data}); err != nil {
 		return nil, err
 	}
+	// This node's reads load the account again once this commits (Update),
+	// the other nodes' within accountCacheTTL.
+	op.accountChanged = true
 	a.Settings = s
 	return a, nil
 }

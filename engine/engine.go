@@ -72,6 +72,7 @@ type Engine struct {
 	kickers  []func()
 	inflight sync.Map // idempotency keys in flight on this node
 	keyCache sync.Map // API key hash -> *keyInfo
+	accounts sync.Map // account id -> *cachedAccount, for reads (Op.Account)
 	clockMu  sync.Map // test clock id -> *sync.Mutex
 }
 
@@ -170,26 +171,34 @@ type Op struct {
 	// pages holds the payment pages loaded in this write transaction.
 	pages map[string]*PaymentPage
 	wake  bool
+	// accountChanged is set when the op changed its account's settings.
+	accountChanged bool
 	// now pins the time seen by objects of one test clock while its timers fire.
 	pinned map[string]time.Time
 	// scope is the dialect the op works for (see Within); nil sees every dialect's objects.
 	scope *string
 	// memo holds what dialects derived in this transaction (Remember).
 	memo map[any]any
+	// rows are the objects the op read or wrote, by id (Get reads them again from here).
+	rows map[string]*heldRow
 }
 
 // Update runs fn in a write transaction for account and returns after the
 // commit is durable. fn may run more than once if the store retries.
 func (e *Engine) Update(ctx context.Context, account string, req RequestInfo, fn func(op *Op) error) error {
-	wake := false
+	wake, accountChanged := false, false
 	err := e.store.Update(ctx, func(tx store.Tx) error {
 		op := e.newOp(ctx, tx, account, req, true)
 		if err := fn(op); err != nil {
 			return err
 		}
-		wake = op.wake
+		wake, accountChanged = op.wake, op.accountChanged
 		return nil
 	})
+	if err == nil && accountChanged {
+		// Reads cached the account before this commit (Op.Account).
+		e.accounts.Delete(account)
+	}
 	if err == nil && wake {
 		e.kick()
 	}

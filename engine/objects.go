@@ -81,12 +81,32 @@ func get[T any, PT interface {
 	Object
 }](op *Op, id string, lock bool) (PT, error) {
 	var zero PT = new(T)
-	row, err := op.tx.GetObject(op.ctx, store.GetObjectParams{Account: op.account, ID: id, Type: zero.ObjectType(), ForUpdate: lock,
-		Scope: op.scopeOf(zero.ObjectType())})
+	typ, scope := zero.ObjectType(), op.scopeOf(zero.ObjectType())
+	if c, ok := op.rows[id]; ok && c.row.Type == typ && (scope == nil || c.row.Kind == *scope) && (c.locked || !lock) {
+		return fromRow[T, PT](c.row)
+	}
+	row, err := op.tx.GetObject(op.ctx, store.GetObjectParams{Account: op.account, ID: id, Type: typ, ForUpdate: lock, Scope: scope})
 	if err != nil {
 		return nil, err
 	}
+	op.keep(row, lock)
 	return fromRow[T, PT](row)
+}
+
+// heldRow is a row as the op read or wrote it last: a later Get of the
+// object decodes it instead of reading it again. locked is set for a row
+// read for update or written by the op, which holds its lock.
+type heldRow struct {
+	row    store.Object
+	locked bool
+}
+
+// keep holds row for the op's later reads.
+func (op *Op) keep(row store.Object, locked bool) {
+	if op.rows == nil {
+		op.rows = map[string]*heldRow{}
+	}
+	op.rows[row.ID] = &heldRow{row: row, locked: locked}
 }
 
 func fromRow[T any, PT interface {
@@ -201,6 +221,7 @@ func (op *Op) insert(o Object) error {
 	}
 	m := o.meta()
 	m.seq, m.version = r.Seq, r.Version
+	op.keep(*r, true)
 	return nil
 }
 
@@ -214,6 +235,7 @@ func (op *Op) save(o Object) error {
 		return err
 	}
 	o.meta().version = r.Version
+	op.keep(*r, true)
 	return nil
 }
 

@@ -1,9 +1,9 @@
 package stripeapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"slices"
+	"strconv"
 )
 
 // Obj is a JSON object that keeps its keys in insertion order, so responses
@@ -54,23 +54,97 @@ func (o *Obj) Type() string { s, _ := o.vals["object"].(string); return s }
 
 // MarshalJSON writes the keys in order.
 func (o *Obj) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
+	return o.appendJSON(make([]byte, 0, 1024))
+}
+
+// appendJSON appends o's JSON to b. Nested objects and lists are written in
+// place: marshalling them through encoding/json would validate and copy
+// each one's output again at every level above it.
+func (o *Obj) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, '{')
 	for i, k := range o.keys {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		kb, _ := json.Marshal(k)
-		b.Write(kb)
-		b.WriteByte(':')
-		vb, err := json.Marshal(o.vals[k])
-		if err != nil {
+		var err error
+		if b, err = appendJSONValue(append(appendJSONString(b, k), ':'), o.vals[k]); err != nil {
 			return nil, err
 		}
-		b.Write(vb)
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return append(b, '}'), nil
+}
+
+// marshal returns v's JSON: an Obj's without encoding/json's second pass over it.
+func marshal(v any) ([]byte, error) {
+	if o, ok := v.(*Obj); ok && o != nil {
+		return o.MarshalJSON()
+	}
+	return json.Marshal(v)
+}
+
+// appendJSONValue appends v's JSON to b, exactly as encoding/json writes it.
+func appendJSONValue(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case *Obj:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		return x.appendJSON(b)
+	case string:
+		return appendJSONString(b, x), nil
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case []any:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		return appendJSONList(b, x)
+	case []*Obj:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		return appendJSONList(b, x)
+	}
+	vb, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, vb...), nil
+}
+
+func appendJSONList[T any](b []byte, list []T) ([]byte, error) {
+	b = append(b, '[')
+	for i, v := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendJSONValue(b, v); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
+// appendJSONString appends s quoted as encoding/json quotes it: a string of
+// printable ASCII without quotes, backslashes or <, > and & (which
+// encoding/json escapes for HTML) as it is, any other through encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // str renders a nullable string.

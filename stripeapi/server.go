@@ -201,7 +201,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt route) {
 				xml = x
 				return nil
 			}
-			body, err = json.Marshal(res)
+			body, err = marshal(res)
 			return err
 		})
 		if err == nil && xml != nil {
@@ -233,7 +233,7 @@ func (c *call) run(rt route, op *engine.Op) (int, []byte, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	body, err := json.Marshal(res)
+	body, err := marshal(res)
 	return http.StatusOK, body, err
 }
 

@@ -1,0 +1,84 @@
+package stripeapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// refObj marshals an Obj the way encoding/json does, key by key and value by
+// value, as the reference the direct encoder must match byte for byte.
+type refObj struct{ o *Obj }
+
+func (r refObj) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range r.o.keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		b.Write(kb)
+		b.WriteByte(':')
+		vb, err := json.Marshal(ref(r.o.vals[k]))
+		if err != nil {
+			return nil, err
+		}
+		b.Write(vb)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+func ref(v any) any {
+	switch x := v.(type) {
+	case *Obj:
+		if x == nil {
+			return nil
+		}
+		return refObj{x}
+	case []any:
+		if x == nil {
+			return x
+		}
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = ref(e)
+		}
+		return out
+	case []*Obj:
+		if x == nil {
+			return x
+		}
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = ref(e)
+		}
+		return out
+	}
+	return v
+}
+
+func TestObjJSON(t *testing.T) {
+	inner := newObj("src_1", "source").Set("owner", newObj("", "owner").Set("name", "Zoë <Rosen> & \"Co\"")).Set("none", (*Obj)(nil))
+	o := newObj("py_1", "charge").
+		Set("amount", int64(1999)).Set("count", 3).Set("rate", 1.25).Set("paid", false).Set("captured", true).
+		Set("nil", nil).Set("plain", "pending").Set("escaped", "a\\b\n\t\u2028\u2029\x7f\x01").Set("invalid", "\xff\xfe").
+		Set("url", "http://127.0.0.1/hosted?a=1&b=<2>").Set("source", inner).
+		Set("list", []any{inner, "x", nil, int64(2), []any{}}).Set("objs", []*Obj{inner, nil}).Set("nolist", []any(nil)).
+		Set("metadata", map[string]string{"k<": "v&"}).Set("nested", map[string]any{"o": inner}).Set("<key>", "k").Set("strs", []string{"a"})
+	got, err := marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.Marshal(refObj{o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("Obj JSON differs from encoding/json's:\n got %s\nwant %s", got, want)
+	}
+	if !json.Valid(got) {
+		t.Fatalf("invalid JSON: %s", got)
+	}
+}
