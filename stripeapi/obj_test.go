@@ -82,3 +82,26 @@ func TestObjJSON(t *testing.T) {
 		t.Fatalf("invalid JSON: %s", got)
 	}
 }
+
+// BenchmarkObjJSON renders a charge-shaped object with a nested source:
+// directly, and the way encoding/json would (refObj).
+func BenchmarkObjJSON(b *testing.B) {
+	owner := newObj("", "").Set("address", nil).Set("email", nil).Set("name", "Jenny Rosen").Set("phone", nil)
+	src := newObj("src_FZEPHSizsIQLyuAj1kCR5U08", "source").Set("amount", nil).Set("client_secret", "src_client_secret_VElXNjcep30dUnQVOJe35eOl").
+		Set("created", int64(1796191787)).Set("currency", "eur").Set("metadata", map[string]string{}).Set("owner", owner).
+		Set("sepa_debit", newObj("", "").Set("bank_code", "37040044").Set("country", "DE").Set("last4", "3000").
+			Set("mandate_url", "http://127.0.0.1:34493/hosted/mandates/acct_K5WsJOePkJryF4nU/src_FZEPHSizsIQLyuAj1kCR5U08?client_secret=src_client_secret_VElXNjcep30dUnQVOJe35eOl"))
+	o := newObj("py_ezIXj4CITB3oAEGsmLs4qk7i", "charge").Set("amount", int64(1999)).Set("captured", true).Set("customer", "cus_ZNRUpqbYKvWkIZ").
+		Set("outcome", newObj("", "").Set("network_status", "approved_by_network").Set("seller_message", "The payment is pending: the payer's bank has not confirmed it yet.")).
+		Set("billing_details", owner).Set("source", src).Set("refunds", newObj("", "list").Set("data", []any{}).Set("has_more", false))
+	b.Run("direct", func(b *testing.B) {
+		for b.Loop() {
+			marshal(o)
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		for b.Loop() {
+			json.Marshal(refObj{o})
+		}
+	})
+}
