@@ -173,10 +173,27 @@ func deriveEvents(op *engine.Op, ev *engine.Event) error {
 	return nil
 }
 
-// hasEvent reports whether a Checkout.com event of typ about objectID was recorded.
+// hasEvent reports whether a Checkout.com event of typ about objectID was
+// recorded. It reads the object's events (a payment has a handful) and looks
+// for the type itself: a query on both the object and the type is answered
+// from the type index, walking every event of that type in the account.
 func hasEvent(op *engine.Op, objectID, typ string) (bool, error) {
-	rows, err := op.ListEvents(store.ListEventsParams{Dialect: Dialect, ObjectID: objectID, Type: typ, Limit: 1})
-	return len(rows) > 0, err
+	p := store.ListEventsParams{Dialect: Dialect, ObjectID: objectID, Limit: 100}
+	for {
+		rows, err := op.ListEvents(p)
+		if err != nil {
+			return false, err
+		}
+		for _, r := range rows {
+			if r.Type == typ {
+				return true, nil
+			}
+		}
+		if len(rows) < p.Limit {
+			return false, nil
+		}
+		p.AfterSeq = rows[len(rows)-1].Seq
+	}
 }
 
 // paidOut is the payout timer's handler: the payment is Paid.
