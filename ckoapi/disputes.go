@@ -77,14 +77,6 @@ type disputeSummary struct {
 	Links            links  `json:"_links"`
 }
 
-// disputeList is the answer of GET /disputes.
-type disputeList struct {
-	Limit      int              `json:"limit"`
-	Skip       int              `json:"skip"`
-	TotalCount int              `json:"total_count"`
-	Data       []disputeSummary `json:"data"`
-}
-
 // Paging of GET /disputes: limit defaults to 50 and is at most 250.
 const (
 	disputesDefaultLimit = 50
@@ -210,7 +202,7 @@ func listDisputes(c *call, op *engine.Op) (int, any, error) {
 			len(statuses) > 0 && !slices.Contains(statuses, x.status()) ||
 			!from.IsZero() && at.Before(from) || !to.IsZero() && at.After(to)
 	})
-	out := disputeList{Limit: limit, Skip: skip, TotalCount: len(all), Data: []disputeSummary{}}
+	out := listOf[disputeSummary]{Limit: limit, Skip: skip, TotalCount: len(all), Data: []disputeSummary{}}
 	for _, x := range page(all, limit, skip) {
 		out.Data = append(out.Data, disputeSummary{ID: x.id(), Category: x.category(), Status: x.status(), Amount: x.d.Amount,
 			Currency: "EUR", ReasonCode: x.d.ReturnReason, PaymentID: x.p.charge.ID,

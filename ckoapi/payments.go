@@ -228,12 +228,13 @@ func getPayment(c *call, op *engine.Op) (int, any, error) {
 	return http.StatusOK, renderPayment(c.baseURL(), op, p), nil
 }
 
-// paymentList is the answer of GET /payments?reference=….
-type paymentList struct {
-	Limit      int           `json:"limit"`
-	Skip       int           `json:"skip"`
-	TotalCount int           `json:"total_count"`
-	Data       []paymentJSON `json:"data"`
+// listOf is the answer of a paged list: GET /payments?reference=… and
+// GET /disputes.
+type listOf[T any] struct {
+	Limit      int `json:"limit"`
+	Skip       int `json:"skip"`
+	TotalCount int `json:"total_count"`
+	Data       []T `json:"data"`
 }
 
 // Paging of GET /payments: limit defaults to 10 and is at most 100; one
@@ -262,7 +263,7 @@ func listPayments(c *call, op *engine.Op) (int, any, error) {
 		return 0, nil, err
 	}
 	charges = slices.DeleteFunc(charges, func(ch *engine.Charge) bool { return ch.Reference != ref })
-	out := paymentList{Limit: limit, Skip: skip, TotalCount: len(charges), Data: []paymentJSON{}}
+	out := listOf[paymentJSON]{Limit: limit, Skip: skip, TotalCount: len(charges), Data: []paymentJSON{}}
 	for _, ch := range page(charges, limit, skip) {
 		p, err := loadPayment(op, ch)
 		if err != nil {
