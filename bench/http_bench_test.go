@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -39,6 +40,11 @@ func newAPIClient(base string, conns int) *apiClient {
 // do sends one request and reads the whole response, so that the connection
 // goes back to the pool; it fails on anything but 200.
 func (c *apiClient) do(method, path, body string) ([]byte, error) {
+	return c.doKeyed(method, path, body, "")
+}
+
+// doKeyed is do with an Idempotency-Key header when key is not empty.
+func (c *apiClient) doKeyed(method, path, body, key string) ([]byte, error) {
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
@@ -50,6 +56,9 @@ func (c *apiClient) do(method, path, body string) ([]byte, error) {
 	req.Header.Set("Authorization", "Bearer "+c.key)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -162,6 +171,44 @@ func BenchmarkRetrieveCustomer(b *testing.B) {
 		}
 		return func(c *apiClient, i int64) error {
 			_, err := c.do("GET", "/v1/customers/"+ids[i%retrieveSet], "")
+			return err
+		}
+	})
+}
+
+// chargeCustomers is how many customers BenchmarkCreateCharge charges in turn.
+const chargeCustomers = 64
+
+// BenchmarkCreateCharge measures POST /v1/charges as bench/compare sends it:
+// a customer whose default source is a reusable SEPA Direct Debit source, a
+// fresh Idempotency-Key per request. Each 2xx is one durable commit with the
+// charge, its events, its bank timer and its idempotency row.
+func BenchmarkCreateCharge(b *testing.B) {
+	benchHTTP(b, func(b *testing.B, c *apiClient) func(*apiClient, int64) error {
+		ids := make([]string, chargeCustomers)
+		for i := range ids {
+			out, err := c.do("POST", "/v1/sources", url.Values{"type": {"sepa_debit"}, "currency": {"eur"},
+				"sepa_debit[iban]": {"DE89370400440532013000"}, "owner[name]": {"Jenny Rosen"}}.Encode())
+			if err != nil {
+				b.Fatal(err)
+			}
+			var src struct{ ID string }
+			if err := json.Unmarshal(out, &src); err != nil {
+				b.Fatal(err)
+			}
+			if out, err = c.do("POST", "/v1/customers", url.Values{"source": {src.ID}}.Encode()); err != nil {
+				b.Fatal(err)
+			}
+			var cu struct{ ID string }
+			if err := json.Unmarshal(out, &cu); err != nil {
+				b.Fatal(err)
+			}
+			ids[i] = cu.ID
+		}
+		run := strconv.FormatInt(time.Now().UnixNano(), 36)
+		return func(c *apiClient, i int64) error {
+			body := "amount=1999&currency=eur&customer=" + ids[i%chargeCustomers]
+			_, err := c.doKeyed("POST", "/v1/charges", body, run+"-"+strconv.FormatInt(i, 10))
 			return err
 		}
 	})
