@@ -41,7 +41,7 @@ func (e *Engine) AddEventSink(dialect string, s EventSink) {
 // DecodeEvent parses a stored event.
 func DecodeEvent(r store.Event) (*Event, error) {
 	ev := &Event{}
-	if err := json.Unmarshal(r.Data, ev); err != nil {
+	if err := unmarshal(r.Data, ev); err != nil {
 		return nil, err
 	}
 	ev.ID, ev.Type, ev.Created = r.ID, r.Type, r.Created
@@ -66,7 +66,7 @@ func (op *Op) emit(typ string, o Object, prev Object) error {
 	// Objects that belong to another dialect than the default one get only
 	// that dialect's events, which its sink derives below.
 	if originOf(o) == "" {
-		if err := op.recordEvent("", ev, o.meta().ID); err != nil {
+		if err := op.recordEvent("", ev, o.meta().ID, ev.encode()); err != nil {
 			return err
 		}
 	}
@@ -84,14 +84,34 @@ func (op *Op) emit(typ string, o Object, prev Object) error {
 // RecordDialectEvent stores an event in a dialect's own vocabulary and queues
 // it for that dialect's endpoints. ev.ID, ev.Type and ev.Created must be set.
 func (op *Op) RecordDialectEvent(dialect string, ev *Event, objectID string) error {
-	return op.recordEvent(dialect, ev, objectID)
-}
-
-func (op *Op) recordEvent(dialect string, ev *Event, objectID string) error {
 	data, err := json.Marshal(ev)
 	if err != nil {
 		return err
 	}
+	return op.recordEvent(dialect, ev, objectID, data)
+}
+
+// encode returns ev's stored form, byte for byte what json.Marshal(ev)
+// writes, for an ev whose Object and Previous json.Marshal wrote (as emit's
+// are): they are compact and escaped as encoding/json leaves them, so they
+// are copied as they are instead of being checked and compacted again,
+// which cost more than all the rest of a charge's event.
+func (ev *Event) encode() []byte {
+	b := make([]byte, 0, len(ev.Object)+len(ev.Previous)+len(ev.Extra)+160)
+	b = appendQuoted(append(b, `{"object_type":`...), ev.ObjectType)
+	b = appendRaw(append(b, `,"object":`...), ev.Object)
+	if len(ev.Previous) > 0 {
+		b = append(append(b, `,"previous":`...), ev.Previous...)
+	}
+	b = appendQuoted(append(b, `,"request":{"ID":`...), ev.Request.ID)
+	b = append(appendQuoted(append(b, `,"IdempotencyKey":`...), ev.Request.IdempotencyKey), '}')
+	if len(ev.Extra) > 0 {
+		b = append(append(b, `,"extra":`...), ev.Extra...)
+	}
+	return append(b, '}')
+}
+
+func (op *Op) recordEvent(dialect string, ev *Event, objectID string, data []byte) error {
 	hooks, err := op.endpoints()
 	if err != nil {
 		return err

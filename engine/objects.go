@@ -53,7 +53,7 @@ func Decode(objType string, data []byte) (Object, error) {
 		return nil, fmt.Errorf("engine: unknown object type %q", objType)
 	}
 	v := reflect.New(t).Interface().(Object)
-	if err := json.Unmarshal(data, v); err != nil {
+	if err := unmarshal(data, v); err != nil {
 		return nil, fmt.Errorf("engine: decode %s: %w", objType, err)
 	}
 	return v, nil
@@ -114,7 +114,7 @@ func fromRow[T any, PT interface {
 	Object
 }](row store.Object) (PT, error) {
 	v := PT(new(T))
-	if err := json.Unmarshal(row.Data, v); err != nil {
+	if err := unmarshal(row.Data, v); err != nil {
 		return nil, fmt.Errorf("engine: decode %s %s: %w", row.Type, row.ID, err)
 	}
 	m := v.meta()
@@ -246,7 +246,7 @@ func clone[T any](o *T) *T {
 		panic(err)
 	}
 	c := new(T)
-	if err := json.Unmarshal(data, c); err != nil {
+	if err := unmarshal(data, c); err != nil {
 		panic(err)
 	}
 	return c

@@ -77,6 +77,19 @@ func (t *Tx) err(err error) error {
 	return err
 }
 
+// detach returns the context a statement runs under. On a connection that
+// keeps its statements prepared (SQLite's writer and readers) a statement is
+// short and, once begun, runs to completion: a context that can end would
+// make database/sql and the driver each start a goroutine per statement to
+// watch it, inside the single writer. So a transaction runs on to its end
+// when its caller's context ends, as a queued write is reported anyway.
+func (t *Tx) detach(ctx context.Context) context.Context {
+	if t.st == nil || ctx.Done() == nil {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}
+
 // stmt returns the prepared statement of query, or nil to run it unprepared.
 func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if t.st == nil {
@@ -93,7 +106,7 @@ func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 	}
 	var res sql.Result
 	if st != nil {
-		res, err = st.ExecContext(ctx, args...)
+		res, err = st.ExecContext(t.detach(ctx), args...)
 	} else {
 		res, err = t.q.ExecContext(ctx, query, args...)
 	}
@@ -108,7 +121,7 @@ func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 	}
 	var rows *sql.Rows
 	if st != nil {
-		rows, err = st.QueryContext(ctx, args...)
+		rows, err = st.QueryContext(t.detach(ctx), args...)
 	} else {
 		rows, err = t.q.QueryContext(ctx, query, args...)
 	}
@@ -124,7 +137,7 @@ func (t *Tx) row(ctx context.Context, query string, args ...any) scanner {
 		return errRow{err}
 	}
 	if st != nil {
-		return st.QueryRowContext(ctx, args...)
+		return st.QueryRowContext(t.detach(ctx), args...)
 	}
 	return t.q.QueryRowContext(ctx, query, args...)
 }
