@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/kontorpay/kontor/store"
 	"github.com/kontorpay/kontor/store/postgres/pgtest"
 )
 
@@ -167,5 +169,125 @@ func TestEmptyTransaction(t *testing.T) {
 		if inTx(t, s) {
 			t.Fatalf("commit %v: the connection is in a transaction", commit)
 		}
+	}
+}
+
+// TestRollbackNotAwaited: a rolled-back transaction's locks are released
+// without the connection being used again (the ROLLBACK is sent at once,
+// only its answer is read later), and the connection's next transaction
+// runs outside it.
+func TestRollbackNotAwaited(t *testing.T) {
+	s, err := Open(t.Context(), pgtest.Start(t), Options{MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO accounts (id, name, created, settings) VALUES ('acct_l', 'n', 1, '\x7b7d')`); err != nil {
+		t.Fatal(err)
+	}
+	// Two connections held apart: a holds the lock and rolls back, b waits
+	// for it; a is not used again until b is done.
+	a, err := s.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := s.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	tx, err := a.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE accounts SET name = $1 WHERE id = 'acct_l'`, "held"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	// Blocks until the server has run a's ROLLBACK; the context bounds it.
+	if _, err := b.ExecContext(ctx, `UPDATE accounts SET name = $1 WHERE id = 'acct_l'`, "b"); err != nil {
+		t.Fatalf("the row stayed locked after Rollback: %v", err)
+	}
+	var name string
+	if err := a.QueryRowContext(ctx, `SELECT name FROM accounts WHERE id = 'acct_l'`).Scan(&name); err != nil || name != "b" {
+		t.Fatalf("a after its rollback reads %q, %v; want b", name, err)
+	}
+	a.Close()
+	b.Close()
+	for range 3 {
+		if err := s.View(ctx, func(tx store.Tx) error {
+			_, err := tx.GetAccount(ctx, "acct_l")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if inTx(t, s) {
+		t.Fatal("the connection is in a transaction after rolled-back reads")
+	}
+}
+
+// TestRollbackAnswerLost: a connection whose ROLLBACK's answer cannot be
+// read (its socket broke) is discarded when next taken from the pool, and
+// the store goes on with a new one.
+func TestRollbackAnswerLost(t *testing.T) {
+	s := one(t)
+	ctx := t.Context()
+	// A read as View runs it, ending in a rollback whose answer is not read.
+	backend := func(c *sql.Conn) (int, error) {
+		tx, err := c.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+		if err != nil {
+			return 0, err
+		}
+		defer tx.Rollback()
+		var pid int
+		err = tx.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid)
+		return pid, err
+	}
+	c, err := s.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := backend(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Raw(func(dc any) error {
+		if dc.(*conn).rollback == nil {
+			t.Error("the rollback's answer was read before the connection's next use")
+		}
+		return dc.(*conn).Conn.Conn().PgConn().Conn().Close()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	// The pool's next connection: one with a broken socket would fail it.
+	read := func() (int, error) {
+		c, err := s.db.Conn(ctx)
+		if err != nil {
+			return 0, err
+		}
+		defer c.Close()
+		return backend(c)
+	}
+	other, err := read()
+	if err != nil {
+		t.Fatalf("the read after the connection broke: %v", err)
+	}
+	if other == pid {
+		t.Fatalf("the read ran on the broken connection's backend %d", pid)
+	}
+	// A connection whose rollback was answered is kept.
+	again, err := read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != other {
+		t.Fatalf("the next read ran on backend %d, not on %d: the connection was discarded after its rollback", again, other)
 	}
 }
