@@ -116,10 +116,17 @@ func (e *Engine) fireDueTimers(ctx context.Context, advance func(store.Timer)) (
 // fireDue with advance. It reports whether it fired any.
 func (e *Engine) fireSome(ctx context.Context, clockID string, dueMS int64, until time.Time, advance func(store.Timer)) (bool, error) {
 	limit := timerBatch
+	hold := true
 	var failed *store.Timer
 	var cause error
 	for {
-		n, at, f, c, err := e.fireBatch(ctx, clockID, dueMS, limit, until)
+		n, at, f, c, err := e.fireBatch(ctx, clockID, dueMS, limit, until, hold)
+		if hold && errors.Is(err, errHeldWrites) {
+			// Which timer's write failed is known only when each writes
+			// its own rows: fire the batch again that way.
+			hold = false
+			continue
+		}
 		if err != nil {
 			return false, err
 		}
@@ -144,15 +151,24 @@ func (e *Engine) fireSome(ctx context.Context, clockID string, dueMS int64, unti
 // errBatchStop ends a batch at a timer that failed.
 var errBatchStop = errors.New("engine: timer batch stopped")
 
+// errHeldWrites marks the failure of a batch's read up front or of its held writes.
+var errHeldWrites = errors.New("engine: the reads or held writes of a timer batch failed")
+
 // fireBatch fires up to limit due timers of clockID in one transaction,
 // each as fireDue would, and returns how many it fired. It stops before the
 // first advance timer (which runs outside any transaction), and once it has
-// run for timerBatchTime or the wall clock is past until (if set). If a
-// handler fails (or a timer's kind has none), the whole transaction is
-// rolled back and fireBatch returns the failing timer, its index in the
-// batch and the cause, for the caller to fire the timers before it and
-// retry it.
-func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, limit int, until time.Time) (
+// run for timerBatchTime or the wall clock is past until (if set). A timer
+// of the batch that an earlier one canceled does not fire. If a handler
+// fails (or a timer's kind has none), the whole transaction is rolled back
+// and fireBatch returns the failing timer, its index in the batch and the
+// cause, for the caller to fire the timers before it and retry it.
+//
+// With hold, the batch reads the timers' objects in one query up front
+// and holds its writes (store.Tx HoldWrites), so that the balance
+// transactions, objects, events and deliveries of the whole batch are
+// written in a few multi-row statements; a failure of that read or those
+// writes answers errHeldWrites.
+func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, limit int, until time.Time, hold bool) (
 	fired, failedAt int, failed *store.Timer, cause error, err error) {
 	wake := false
 	err = e.store.Update(ctx, func(tx store.Tx) error {
@@ -169,33 +185,46 @@ func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, lim
 		if !until.IsZero() && until.Before(deadline) {
 			deadline = until
 		}
-		ops := batchOps{e: e, ctx: ctx, tx: tx, clockID: clockID}
+		ops := &batchOps{e: e, ctx: ctx, clockID: clockID}
+		ops.tx = batchTx{Tx: tx, b: ops}
+		if hold {
+			tx.HoldWrites()
+			defer tx.DropWrites()
+			if err := ops.prefetch(ts); err != nil {
+				return fmt.Errorf("%w: %w", errHeldWrites, err)
+			}
+		}
+		done := make([]int64, 0, len(ts))
 		for i := range ts {
 			t := ts[i]
 			if t.Kind == timerAdvanceClock {
 				break
+			}
+			if ops.canceled(&t) {
+				continue // its row went with the cancel
 			}
 			h, ok := e.handlers[t.Kind]
 			if !ok {
 				failedAt, failed, cause = i, &t, fmt.Errorf("engine: no handler for timer kind %q", t.Kind)
 				return errBatchStop
 			}
-			op := ops.of(&t)
-			if err := tx.DeleteTimer(ctx, t.ID); err != nil {
-				return err
-			}
-			if err := h(op, &t); err != nil {
+			if err := h(ops.of(&t), &t); err != nil {
 				claimed := ts[i]
 				failedAt, failed, cause = i, &claimed, err
 				return errBatchStop
 			}
-			fired++
+			done = append(done, t.ID)
 			if e.clock.Now().After(deadline) {
 				break
 			}
 		}
+		fired = len(done)
 		wake = ops.woken()
-		return tally.add(fired)
+		err = e.finishBatch(ctx, tx, done, tally, hold)
+		if err != nil && hold {
+			return fmt.Errorf("%w: %w", errHeldWrites, err)
+		}
+		return err
 	})
 	if failed != nil && errors.Is(err, errBatchStop) {
 		return 0, failedAt, failed, cause, nil
@@ -209,29 +238,100 @@ func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, lim
 	return fired, 0, nil, nil, nil
 }
 
+// finishBatch deletes the timers fired, counts them on their test clock
+// and writes what the batch held.
+func (e *Engine) finishBatch(ctx context.Context, tx store.Tx, done []int64, tally *advanceTally, hold bool) error {
+	if _, err := tx.DeleteTimers(ctx, done); err != nil {
+		return err
+	}
+	if err := tally.add(len(done)); err != nil {
+		return err
+	}
+	if hold {
+		return tx.FlushWrites(ctx)
+	}
+	return nil
+}
+
 // batchOps hands the timers of one batch their ops: one op per account for
 // the whole transaction, so that what an op keeps for its transaction (the
-// account, its webhook endpoints, the sessions it loaded) is read once per
-// batch instead of once per timer. Each timer still sees the time it is
-// due at on its test clock.
+// account, its webhook endpoints, the sessions it loaded, the objects it
+// read) is read once per batch instead of once per timer. Each timer still
+// sees the time it is due at on its test clock.
 type batchOps struct {
 	e       *Engine
 	ctx     context.Context
 	tx      store.Tx
 	clockID string
 	ops     map[string]*Op
+	// cancels are the timers the batch's handlers canceled.
+	cancels []store.CancelTimersParams
+}
+
+// batchTx is the Tx of a batch's ops: it notes the timers their handlers
+// cancel, so that a timer of the batch canceled before its turn does not fire.
+type batchTx struct {
+	store.Tx
+	b *batchOps
+}
+
+func (x batchTx) CancelTimers(ctx context.Context, p store.CancelTimersParams) (int64, error) {
+	x.b.cancels = append(x.b.cancels, p)
+	return x.Tx.CancelTimers(ctx, p)
+}
+
+// canceled reports whether a handler of the batch canceled t.
+func (b *batchOps) canceled(t *store.Timer) bool {
+	for _, p := range b.cancels {
+		if p.Account == t.Account && p.ObjectID == t.ObjectID && (p.Kind == "" || p.Kind == t.Kind) {
+			return true
+		}
+	}
+	return false
+}
+
+// prefetch reads the objects of the batch's timers (the charges and
+// refunds of bank reports, say) in one query per account, for their
+// handlers' Get to find.
+func (b *batchOps) prefetch(ts []store.Timer) error {
+	ids := map[string][]string{}
+	for _, t := range ts {
+		if t.Kind == timerAdvanceClock {
+			break
+		}
+		if t.ObjectID != "" {
+			ids[t.Account] = append(ids[t.Account], t.ObjectID)
+		}
+	}
+	for account, list := range ids {
+		rows, err := b.tx.GetObjects(b.ctx, account, list)
+		if err != nil {
+			return err
+		}
+		op := b.opFor(account)
+		for _, r := range rows {
+			op.keep(r, false)
+		}
+	}
+	return nil
+}
+
+// opFor returns the batch's op for account.
+func (b *batchOps) opFor(account string) *Op {
+	op, ok := b.ops[account]
+	if !ok {
+		op = b.e.newOp(b.ctx, b.tx, account, RequestInfo{}, true)
+		if b.ops == nil {
+			b.ops = map[string]*Op{}
+		}
+		b.ops[account] = op
+	}
+	return op
 }
 
 // of returns the op for firing t.
 func (b *batchOps) of(t *store.Timer) *Op {
-	op, ok := b.ops[t.Account]
-	if !ok {
-		op = b.e.newOp(b.ctx, b.tx, t.Account, RequestInfo{}, true)
-		if b.ops == nil {
-			b.ops = map[string]*Op{}
-		}
-		b.ops[t.Account] = op
-	}
+	op := b.opFor(t.Account)
 	op.memo = nil
 	if b.clockID != "" {
 		op.pinned = map[string]time.Time{b.clockID: time.UnixMilli(t.Due)}

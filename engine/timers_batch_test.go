@@ -200,3 +200,90 @@ func TestOneBatchSettlesForEachTimersAccountAndTime(t *testing.T) {
 		t.Errorf("clock charges settled at %d and %d, want their own settlement times %d and %d", a.SettledAt, b.SettledAt, a.SettleAt, b.SettleAt)
 	}
 }
+
+// TestBatchSkipsATimerCanceledBeforeItsTurn fires, in one batch, a timer
+// whose handler cancels the timers of another object, one of which is
+// due later in the same batch: that one does not fire and is gone, and
+// the batch goes on with the rest.
+func TestBatchSkipsATimerCanceledBeforeItsTurn(t *testing.T) {
+	te := newTestEngine(t)
+	fired := map[string]int{}
+	te.HandleTimer("test.cancel", func(op *Op, tm *Timer) error {
+		fired[tm.ObjectID]++
+		return op.CancelTimers("obj_victim", "")
+	})
+	te.handleSteps(fired)
+	now := te.wall.Now()
+	te.update(t, func(op *Op) error {
+		for i, s := range []struct{ kind, obj string }{{"test.step", "obj_1"}, {"test.cancel", "obj_canceler"}, {"test.step", "obj_victim"}, {"test.step", "obj_2"}} {
+			if err := op.Schedule(now.Add(time.Duration(i-10)*time.Second), "", s.kind, s.obj, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	te.fire(t)
+	if want := map[string]int{"obj_1": 1, "obj_canceler": 1, "obj_2": 1}; fmt.Sprint(fired) != fmt.Sprint(want) {
+		t.Fatalf("fired %v, want %v", fired, want)
+	}
+	if ts := te.timers(t); len(ts) != 0 {
+		t.Fatalf("timers left: %+v", ts)
+	}
+	if got := te.firedSteps(t); fmt.Sprint(got) != "[fired_obj_1 fired_obj_2]" {
+		t.Errorf("objects written by the batch: %v", got)
+	}
+}
+
+// TestBatchWhoseHeldWritesFail fires a batch in which one timer's write can
+// only fail when the batch's held writes are written (its object id is
+// taken): the batch is fired again writing each timer's rows as it goes,
+// so that the other timers fire and the failing one alone is retried.
+func TestBatchWhoseHeldWritesFail(t *testing.T) {
+	te := newTestEngine(t)
+	te.handleSteps(nil)
+	now := te.wall.Now()
+	te.update(t, func(op *Op) error {
+		if err := op.Tx().InsertObject(op.Context(), &store.Object{Account: op.AccountID(), ID: "fired_obj_2",
+			Type: "test.taken", Created: 1, Data: []byte(`{}`)}); err != nil {
+			return err
+		}
+		for i := 1; i <= 3; i++ {
+			if err := op.Schedule(now.Add(time.Duration(i-10)*time.Second), "", "test.step", fmt.Sprintf("obj_%d", i), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	te.fire(t)
+	if ts := te.timers(t); len(ts) != 1 || ts[0].ObjectID != "obj_2" || ts[0].Attempts != 1 {
+		t.Fatalf("timers left %+v, want the one of obj_2 after one attempt", ts)
+	}
+	if got := te.firedSteps(t); fmt.Sprint(got) != "[fired_obj_1 fired_obj_3]" {
+		t.Errorf("objects written by the batch: %v", got)
+	}
+}
+
+// handleSteps registers test.step, whose firing writes an object test.fired.
+func (te *testEngine) handleSteps(fired map[string]int) {
+	te.HandleTimer("test.step", func(op *Op, tm *Timer) error {
+		if fired != nil {
+			fired[tm.ObjectID]++
+		}
+		return op.Tx().InsertObject(op.Context(), &store.Object{Account: op.AccountID(), ID: "fired_" + tm.ObjectID,
+			Type: "test.fired", Created: 1, Data: []byte(`{}`)})
+	})
+}
+
+// firedSteps lists the ids of the test.fired objects, oldest first.
+func (te *testEngine) firedSteps(t *testing.T) []string {
+	t.Helper()
+	var ids []string
+	te.view(t, func(op *Op) error {
+		got, err := op.Tx().ListObjects(op.Context(), store.ListObjectsParams{Account: op.AccountID(), Type: "test.fired", Ascending: true, Limit: 100})
+		for _, o := range got {
+			ids = append(ids, o.ID)
+		}
+		return err
+	})
+	return ids
+}

@@ -44,6 +44,13 @@ func (t faultyTx) GetObject(ctx context.Context, p store.GetObjectParams) (store
 	return t.Tx.GetObject(ctx, p)
 }
 
+func (t faultyTx) GetObjects(ctx context.Context, account string, ids []string) ([]store.Object, error) {
+	if t.s.failReads.Load() {
+		return nil, errDisk
+	}
+	return t.Tx.GetObjects(ctx, account, ids)
+}
+
 // testEngine is an engine over a fresh SQLite file, on a manual wall clock,
 // with one account.
 type testEngine struct {

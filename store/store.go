@@ -55,6 +55,8 @@ type Tx interface {
 	InsertObject(ctx context.Context, o *Object) error
 	UpdateObject(ctx context.Context, o *Object) error
 	GetObject(ctx context.Context, p GetObjectParams) (Object, error)
+	// GetObjects returns the account's objects among ids (of any type), in no particular order.
+	GetObjects(ctx context.Context, account string, ids []string) ([]Object, error)
 	ListObjects(ctx context.Context, p ListObjectsParams) ([]Object, error)
 	CountObjects(ctx context.Context, p ListObjectsParams) (int64, error)
 
@@ -79,6 +81,8 @@ type Tx interface {
 	ClaimDueTimers(ctx context.Context, p ClaimTimersParams) ([]Timer, error)
 	UpdateTimer(ctx context.Context, t *Timer) error
 	DeleteTimer(ctx context.Context, id int64) error
+	// DeleteTimers removes the timers of ids that are still there and returns how many.
+	DeleteTimers(ctx context.Context, ids []int64) (int64, error)
 	NextTimerDue(ctx context.Context, clockID string) (int64, bool, error)
 	CountTimersDue(ctx context.Context, clockID string, dueLTE int64) (int64, error)
 	CancelTimers(ctx context.Context, p CancelTimersParams) (int64, error)
@@ -93,6 +97,17 @@ type Tx interface {
 	GetBankFile(ctx context.Context, account, id string) (BankFile, error)
 	GetBankFileByMessage(ctx context.Context, account, direction, messageID string) (BankFile, error)
 	ListBankFiles(ctx context.Context, p ListBankFilesParams) ([]BankFile, error)
+
+	// Held writes. After HoldWrites, InsertObject, UpdateObject, InsertEvent
+	// and InsertDelivery may only queue their row; the queue is written, in
+	// multi-row statements, by FlushWrites and before any other method runs
+	// a statement, so every read of the transaction sees it. A queued row's
+	// unique or version conflict is reported by the call that writes it,
+	// and the Seq of a queued insert is set then. DropWrites forgets what
+	// is queued and stops holding: call it before fn returns, flushed or not.
+	HoldWrites()
+	FlushWrites(ctx context.Context) error
+	DropWrites()
 
 	// Settings: small server-wide values (encryption and fingerprint keys).
 	GetSetting(ctx context.Context, name string) ([]byte, error)

@@ -15,6 +15,10 @@ func scanDelivery(s interface{ Scan(...any) error }, d *store.Delivery) error {
 
 // InsertDelivery inserts d; an id already used answers store.ErrConflict.
 func (t *Tx) InsertDelivery(ctx context.Context, d *store.Delivery) error {
+	if t.held != nil {
+		t.held.holdDelivery(d)
+		return nil
+	}
 	res, err := t.exec(ctx, `INSERT INTO deliveries (`+deliveryColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		d.ID, d.Account, d.EventID, d.EndpointID, d.Status, d.Attempts, d.NextAttemptAt, d.LeaseUntil, d.Created)
 	if err != nil {

@@ -20,6 +20,10 @@ func scanEvent(s interface{ Scan(...any) error }, e *store.Event) error {
 // InsertEvent inserts e and sets e.Seq; an id already used in the account
 // answers store.ErrConflict.
 func (t *Tx) InsertEvent(ctx context.Context, e *store.Event) error {
+	if t.held != nil {
+		t.held.holdEvent(e)
+		return nil
+	}
 	err := t.row(ctx, `INSERT INTO events (account, id, dialect, type, object_id, created, pending_webhooks, data)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`,
 		e.Account, e.ID, e.Dialect, e.Type, e.ObjectID, e.Created, e.PendingWebhooks, compact(e.Data)).Scan(&e.Seq)

@@ -21,6 +21,9 @@ func scanObject(s interface{ Scan(...any) error }, o *store.Object) error {
 // InsertObject inserts o, setting o.Seq and o.Version; an id already used in
 // the account answers store.ErrConflict.
 func (t *Tx) InsertObject(ctx context.Context, o *store.Object) error {
+	if t.held != nil {
+		return t.held.holdInsert(o)
+	}
 	o.Version = 1
 	err := t.row(ctx, `INSERT INTO objects (account, id, type, kind, customer, parent, status, clock_id, lookup, created, version, data)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`,
@@ -33,6 +36,9 @@ func (t *Tx) InsertObject(ctx context.Context, o *store.Object) error {
 // the stored version equals o.Version, then increments o.Version. A missing
 // row answers store.ErrNotFound; a stale version store.ErrConflict.
 func (t *Tx) UpdateObject(ctx context.Context, o *store.Object) error {
+	if t.held != nil {
+		return t.held.holdUpdate(o)
+	}
 	res, err := t.exec(ctx, `UPDATE objects SET kind = ?, customer = ?, parent = ?, status = ?, clock_id = ?, lookup = ?,
 		version = version + 1, data = ? WHERE account = ? AND id = ? AND version = ?`,
 		o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, compact(o.Data), o.Account, o.ID, o.Version)

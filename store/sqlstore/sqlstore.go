@@ -37,6 +37,8 @@ type Tx struct {
 	q  Querier
 	d  *Dialect
 	st *Stmts
+	// held queues the writes held back (held.go); nil when not holding.
+	held *held
 }
 
 // NewTx returns a store.Tx that runs its queries on q.
@@ -99,6 +101,9 @@ func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := t.flushHeld(ctx); err != nil {
+		return nil, err
+	}
 	query = t.rebind(query)
 	st, err := t.stmt(ctx, query)
 	if err != nil {
@@ -114,6 +119,9 @@ func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 }
 
 func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := t.flushHeld(ctx); err != nil {
+		return nil, err
+	}
 	query = t.rebind(query)
 	st, err := t.stmt(ctx, query)
 	if err != nil {
@@ -131,6 +139,9 @@ func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 // row runs a query of one row. A failure to prepare is reported by Scan, as
 // sql.Row reports every other error.
 func (t *Tx) row(ctx context.Context, query string, args ...any) scanner {
+	if err := t.flushHeld(ctx); err != nil {
+		return errRow{err}
+	}
 	query = t.rebind(query)
 	st, err := t.stmt(ctx, query)
 	if err != nil {

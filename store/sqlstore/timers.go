@@ -89,3 +89,22 @@ func (t *Tx) CancelTimers(ctx context.Context, p store.CancelTimersParams) (int6
 	n, err := res.RowsAffected()
 	return n, t.err(err)
 }
+
+// DeleteTimers removes the timers of ids that are still there and returns how many.
+func (t *Tx) DeleteTimers(ctx context.Context, ids []int64) (int64, error) {
+	var total int64
+	err := inChunks(ctx, ids, func(ctx context.Context, ids []int64) error {
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			args[i] = id
+		}
+		res, err := t.exec(ctx, `DELETE FROM timers WHERE id IN (`+placeholders(len(ids))+`)`, args...)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		total += n
+		return t.err(err)
+	})
+	return total, err
+}

@@ -34,6 +34,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Events", eventTests},
 		{"Deliveries", deliveryTests},
 		{"Timers", timerTests},
+		{"Held", heldTests},
 		{"Backlog", backlogTests},
 		{"Idempotency", idempotencyTests},
 		{"Settings", settingTests},

@@ -8,6 +8,7 @@ import (
 )
 
 var timerTests = []test{
+	{"DeleteTimers", deleteTimersTest},
 	{"ClaimInDueOrder", func(t *testing.T, s store.Store) {
 		mk := func(clock string, due int64, kind, obj string) *store.Timer {
 			return &store.Timer{Account: "acct_a", ClockID: clock, Due: due, Kind: kind, ObjectID: obj}

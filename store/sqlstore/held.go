@@ -1,0 +1,353 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/kontorpay/kontor/store"
+)
+
+// Held writes (store.Tx.HoldWrites): between HoldWrites and DropWrites,
+// InsertObject, UpdateObject, InsertEvent and InsertDelivery only queue
+// their row; the queue is written in multi-row statements by FlushWrites,
+// and before any other statement of the Tx runs (exec, query and row flush
+// first), so that every read of the transaction sees the held rows. A fired
+// batch of timers holds its writes: one statement per table and up to
+// heldChunk rows instead of one statement per row.
+
+// heldChunk is the most rows one statement writes. Smaller chunks are
+// powers of two, so that a table has few statement texts to prepare.
+const heldChunk = 64
+
+// held is the queue of a Tx that holds its writes.
+type held struct {
+	inserts    []*heldInsert
+	updates    []*heldUpdate
+	events     []*heldEvent
+	deliveries []store.Delivery
+	// objects finds a queued insert or update by account and id.
+	objects map[objectKey]heldObject
+}
+
+// objectKey is an object's (or an event's) account and id.
+type objectKey struct{ account, id string }
+
+// heldObject is a queued insert (ins) or update (upd) of an object.
+type heldObject struct {
+	ins *heldInsert
+	upd *heldUpdate
+}
+
+// heldInsert is an object to insert, its data compacted, and the caller's
+// row, whose Seq is set when it is written.
+type heldInsert struct {
+	o   store.Object
+	dst *store.Object
+}
+
+// heldEvent is an event to insert, its data compacted, and the caller's
+// row, whose Seq is set when it is written.
+type heldEvent struct {
+	e   store.Event
+	dst *store.Event
+}
+
+// heldUpdate is an update of a stored row at version from.
+type heldUpdate struct {
+	o    store.Object // o.Version is the version written
+	from int64
+}
+
+func (h *held) empty() bool {
+	return len(h.inserts)+len(h.updates)+len(h.events)+len(h.deliveries) == 0
+}
+
+// HoldWrites starts holding writes (see store.Tx).
+func (t *Tx) HoldWrites() {
+	if t.held == nil {
+		t.held = &held{objects: map[objectKey]heldObject{}}
+	}
+}
+
+// DropWrites forgets the held writes and stops holding.
+func (t *Tx) DropWrites() { t.held = nil }
+
+// FlushWrites writes what is held, in the order of the tables' sequences:
+// objects inserted, objects updated, events, deliveries. Holding goes on.
+func (t *Tx) FlushWrites(ctx context.Context) error {
+	h := t.held
+	if h == nil || h.empty() {
+		return nil
+	}
+	t.held = nil // the statements below run unheld
+	defer func() { t.held = &held{objects: map[objectKey]heldObject{}} }()
+	if err := inChunks(ctx, h.inserts, t.insertObjects); err != nil {
+		return err
+	}
+	if err := inChunks(ctx, h.updates, t.updateObjects); err != nil {
+		return err
+	}
+	if err := inChunks(ctx, h.events, t.insertEvents); err != nil {
+		return err
+	}
+	return inChunks(ctx, h.deliveries, t.insertDeliveries)
+}
+
+// inChunks hands rows to write in chunks of chunk's sizes.
+func inChunks[T any](ctx context.Context, rows []T, write func(context.Context, []T) error) error {
+	for len(rows) > 0 {
+		n := chunk(len(rows))
+		if err := write(ctx, rows[:n]); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// flushHeld writes what is held before another statement runs.
+func (t *Tx) flushHeld(ctx context.Context) error {
+	if t.held == nil {
+		return nil
+	}
+	return t.FlushWrites(ctx)
+}
+
+// chunk is how many of n rows the next statement writes.
+func chunk(n int) int {
+	if n >= heldChunk {
+		return heldChunk
+	}
+	c := 1
+	for c*2 <= n {
+		c *= 2
+	}
+	return c
+}
+
+// holdInsert queues an insert of o; an id already queued is a conflict at once.
+func (h *held) holdInsert(o *store.Object) error {
+	k := objectKey{o.Account, o.ID}
+	if _, ok := h.objects[k]; ok {
+		return conflict("%s %s", o.Type, o.ID)
+	}
+	o.Version = 1
+	in := &heldInsert{o: *o, dst: o}
+	in.o.Data = compact(o.Data)
+	h.inserts = append(h.inserts, in)
+	h.objects[k] = heldObject{ins: in}
+	return nil
+}
+
+// holdUpdate queues an update of o at o.Version and increments o.Version. A
+// second update of the same object merges into the queued write; one from
+// a version other than the queued one is stale.
+func (h *held) holdUpdate(o *store.Object) error {
+	k := objectKey{o.Account, o.ID}
+	data := compact(o.Data)
+	if q, ok := h.objects[k]; ok {
+		var cur *store.Object
+		if q.ins != nil {
+			cur = &q.ins.o
+		} else {
+			cur = &q.upd.o
+		}
+		if cur.Version != o.Version {
+			return store.ErrConflict
+		}
+		v := cur.Version + 1
+		*cur = *o
+		cur.Version, cur.Data = v, data
+		o.Version = v
+		return nil
+	}
+	u := &heldUpdate{o: *o, from: o.Version}
+	u.o.Version, u.o.Data = o.Version+1, data
+	h.updates = append(h.updates, u)
+	h.objects[k] = heldObject{upd: u}
+	o.Version++
+	return nil
+}
+
+// holdEvent queues an insert of e.
+func (h *held) holdEvent(e *store.Event) {
+	he := &heldEvent{e: *e, dst: e}
+	he.e.Data = compact(e.Data)
+	h.events = append(h.events, he)
+}
+
+// holdDelivery queues an insert of d.
+func (h *held) holdDelivery(d *store.Delivery) { h.deliveries = append(h.deliveries, *d) }
+
+// values returns n rows of cols placeholders for a VALUES list. PostgreSQL
+// types a VALUES list's parameters as text unless told: its first row then
+// casts each column to types[i] ("" for none).
+func (t *Tx) values(n int, types []string) string {
+	var b strings.Builder
+	for r := range n {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c, ty := range types {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			if r == 0 && ty != "" && t.d.Numbered {
+				b.WriteString("CAST(? AS " + ty + ")")
+			} else {
+				b.WriteByte('?')
+			}
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// placeholders returns n comma-separated placeholders.
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+// untyped is types for a VALUES list whose columns need no cast.
+func untyped(n int) []string { return make([]string, n) }
+
+func (t *Tx) insertObjects(ctx context.Context, ins []*heldInsert) error {
+	args := make([]any, 0, 12*len(ins))
+	seqs := make(map[objectKey]*int64, len(ins))
+	for _, in := range ins {
+		o := &in.o
+		args = append(args, o.Account, o.ID, o.Type, o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, o.Created, o.Version, o.Data)
+		seqs[objectKey{o.Account, o.ID}] = &in.dst.Seq
+	}
+	return t.insertReturning(ctx, "objects", len(ins), `INSERT INTO objects (account, id, type, kind, customer, parent, status, clock_id, lookup, created, version, data)
+		VALUES `+t.values(len(ins), untyped(12))+` ON CONFLICT DO NOTHING RETURNING account, id, seq`, args, seqs)
+}
+
+// insertReturning runs a multi-row INSERT … ON CONFLICT DO NOTHING RETURNING
+// account, id, seq of count rows and sets the seq of each row by its
+// account and id; a row not inserted (its id taken) is a conflict.
+func (t *Tx) insertReturning(ctx context.Context, what string, count int, query string, args []any, seqs map[objectKey]*int64) error {
+	rows, err := t.query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var k objectKey
+		var seq int64
+		if err := rows.Scan(&k.account, &k.id, &seq); err != nil {
+			return t.err(err)
+		}
+		if p := seqs[k]; p != nil {
+			*p = seq
+			n++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return t.err(err)
+	}
+	if n != count {
+		return conflict("one of %d %s", count, what)
+	}
+	return nil
+}
+
+// objectUpdateTypes are the columns of an update's VALUES row: account, id,
+// the version it updates, the version it writes, status, data, then the
+// indexed columns kind, customer, parent, clock_id, lookup.
+var objectUpdateTypes = []string{"TEXT", "TEXT", "BIGINT", "BIGINT", "TEXT", "BYTEA", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT"}
+
+// updateObjects writes updates at their versions, in two statements: the
+// first writes the rows whose indexed columns are unchanged, without
+// touching any index; the second (only when some are left) the others,
+// all columns. A row at neither version is a conflict.
+func (t *Tx) updateObjects(ctx context.Context, us []*heldUpdate) error {
+	args := make([]any, 0, 11*len(us))
+	for _, u := range us {
+		o := u.o
+		args = append(args, o.Account, o.ID, u.from, o.Version, o.Status, o.Data, o.Kind, o.Customer, o.Parent, o.ClockID, o.Lookup)
+	}
+	vals := t.values(len(us), objectUpdateTypes)
+	res, err := t.exec(ctx, `UPDATE objects SET status = v.column5, version = v.column4, data = v.column6
+		FROM (VALUES `+vals+`) AS v
+		WHERE objects.account = v.column1 AND objects.id = v.column2 AND objects.version = v.column3
+		AND objects.kind = v.column7 AND objects.customer = v.column8 AND objects.parent = v.column9
+		AND objects.clock_id = v.column10 AND objects.lookup = v.column11`, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return t.err(err)
+	}
+	if int(n) < len(us) {
+		res, err := t.exec(ctx, `UPDATE objects SET status = v.column5, version = v.column4, data = v.column6,
+			kind = v.column7, customer = v.column8, parent = v.column9, clock_id = v.column10, lookup = v.column11
+			FROM (VALUES `+vals+`) AS v
+			WHERE objects.account = v.column1 AND objects.id = v.column2 AND objects.version = v.column3`, args...)
+		if err != nil {
+			return err
+		}
+		m, err := res.RowsAffected()
+		if err != nil {
+			return t.err(err)
+		}
+		n += m
+	}
+	if int(n) != len(us) {
+		return fmt.Errorf("%w: one of %d objects changed since it was read", store.ErrConflict, len(us))
+	}
+	return nil
+}
+
+func (t *Tx) insertEvents(ctx context.Context, es []*heldEvent) error {
+	args := make([]any, 0, 8*len(es))
+	seqs := make(map[objectKey]*int64, len(es))
+	for _, he := range es {
+		e := &he.e
+		args = append(args, e.Account, e.ID, e.Dialect, e.Type, e.ObjectID, e.Created, e.PendingWebhooks, e.Data)
+		seqs[objectKey{e.Account, e.ID}] = &he.dst.Seq
+	}
+	return t.insertReturning(ctx, "events", len(es), `INSERT INTO events (account, id, dialect, type, object_id, created, pending_webhooks, data)
+		VALUES `+t.values(len(es), untyped(8))+` ON CONFLICT DO NOTHING RETURNING account, id, seq`, args, seqs)
+}
+
+func (t *Tx) insertDeliveries(ctx context.Context, ds []store.Delivery) error {
+	args := make([]any, 0, 9*len(ds))
+	for _, d := range ds {
+		args = append(args, d.ID, d.Account, d.EventID, d.EndpointID, d.Status, d.Attempts, d.NextAttemptAt, d.LeaseUntil, d.Created)
+	}
+	res, err := t.exec(ctx, `INSERT INTO deliveries (`+deliveryColumns+`) VALUES `+t.values(len(ds), untyped(9))+` ON CONFLICT DO NOTHING`, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return t.err(err)
+	}
+	if int(n) != len(ds) {
+		return conflict("one of %d deliveries", len(ds))
+	}
+	return nil
+}
+
+// GetObjects returns the account's objects among ids, in no particular order.
+func (t *Tx) GetObjects(ctx context.Context, account string, ids []string) ([]store.Object, error) {
+	var out []store.Object
+	err := inChunks(ctx, ids, func(ctx context.Context, ids []string) error {
+		args := make([]any, 0, 1+len(ids))
+		args = append(args, account)
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		rows, err := t.query(ctx, `SELECT `+objectColumns+` FROM objects WHERE account = ? AND id IN (`+placeholders(len(ids))+`)`, args...)
+		if err != nil {
+			return err
+		}
+		got, err := t.collectObjects(rows)
+		out = append(out, got...)
+		return err
+	})
+	return out, err
+}
