@@ -190,11 +190,17 @@ func WellFormedKey(key string) bool {
 // twin) unless the engine runs with strict keys. Unknown keys answer a
 // KindAuth error.
 func (e *Engine) Authenticate(ctx context.Context, key string) (Credentials, error) {
-	h := hashKey(key)
-	if v, ok := e.keyCache.Load(h); ok {
+	// The cache is keyed by the key itself: a key found there was
+	// well-formed and known when it was stored, and hashing it on every
+	// request cost more than the rest of the lookup.
+	if v, ok := e.keyCache.Load(key); ok {
 		ki := v.(*keyInfo)
 		return Credentials{Account: ki.account, Kind: ki.kind}, nil
 	}
+	if !WellFormedKey(key) {
+		return Credentials{}, invalidKey(key)
+	}
+	h := hashKey(key)
 	var k store.APIKey
 	err := e.store.View(ctx, func(tx store.Tx) error {
 		var err error
@@ -212,14 +218,19 @@ func (e *Engine) Authenticate(ctx context.Context, key string) (Credentials, err
 		})
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return Credentials{}, &Error{Kind: KindAuth, Code: "api_key_invalid", Message: "Invalid API Key provided: " + RedactKey(key)}
+		return Credentials{}, invalidKey(key)
 	}
 	if err != nil {
 		return Credentials{}, err
 	}
 	ki := &keyInfo{account: k.Account, kind: KeyKind(k.Kind)}
-	e.keyCache.Store(h, ki)
+	e.keyCache.Store(key, ki)
 	return Credentials{Account: ki.account, Kind: ki.kind}, nil
+}
+
+// invalidKey is the error of a key that is malformed or unknown.
+func invalidKey(key string) error {
+	return &Error{Kind: KindAuth, Code: "api_key_invalid", Message: "Invalid API Key provided: " + RedactKey(key)}
 }
 
 // RedactKey shows the start and the last four characters of a key, as Stripe does in errors.

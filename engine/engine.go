@@ -71,7 +71,7 @@ type Engine struct {
 	kickMu   sync.Mutex
 	kickers  []func()
 	inflight sync.Map // idempotency keys in flight on this node
-	keyCache sync.Map // API key hash -> *keyInfo
+	keyCache sync.Map // API key -> *keyInfo
 	accounts sync.Map // account id -> *cachedAccount, for reads (Op.Account)
 	clockMu  sync.Map // test clock id -> *sync.Mutex
 }

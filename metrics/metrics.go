@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -174,6 +175,7 @@ type Router interface {
 // that ids do not multiply the series. A request no route matched counts
 // as route "unmatched".
 func (m *Metrics) Instrument(mux *http.ServeMux, dialect func(pattern string) string) http.Handler {
+	var series sync.Map // requestLabels -> *requestSeries
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w}
@@ -191,11 +193,34 @@ func (m *Metrics) Instrument(mux *http.ServeMux, dialect func(pattern string) st
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
-		status := strconv.Itoa(rec.status)
-		d := dialect(top)
-		m.requests.WithLabelValues(d, route, status).Inc()
-		m.requestSeconds.WithLabelValues(d, route, status).Observe(time.Since(start).Seconds())
+		s := m.series(&series, requestLabels{top, route, rec.status}, dialect)
+		s.count.Inc()
+		s.seconds.Observe(time.Since(start).Seconds())
 	})
+}
+
+// requestLabels name a request's series: its top-level pattern (which
+// names the dialect), its route and its status.
+type requestLabels struct {
+	top, route string
+	status     int
+}
+
+// requestSeries are the counter and histogram of one requestLabels, looked
+// up once: finding them by label values hashes the values on every request.
+type requestSeries struct {
+	count   prometheus.Counter
+	seconds prometheus.Observer
+}
+
+func (m *Metrics) series(cache *sync.Map, l requestLabels, dialect func(pattern string) string) *requestSeries {
+	if v, ok := cache.Load(l); ok {
+		return v.(*requestSeries)
+	}
+	d, status := dialect(l.top), strconv.Itoa(l.status)
+	v, _ := cache.LoadOrStore(l, &requestSeries{m.requests.WithLabelValues(d, l.route, status),
+		m.requestSeconds.WithLabelValues(d, l.route, status)})
+	return v.(*requestSeries)
 }
 
 // recorder remembers the status code a handler wrote.

@@ -123,7 +123,14 @@ func TestMetrics(t *testing.T) {
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 404 {
 		t.Fatalf("retrieve a missing customer: %v %v", resp, err)
 	}
-	http.Get(base + "/no/such/path") // Checkout.com's 404
+	http.Get(base + "/no/such/path")           // Checkout.com's 404
+	for _, m := range []string{"GET", "PUT"} { // Stripe's: no such route, and a route without that method
+		req, _ := http.NewRequest(m, base+"/v1/customers/cus_doesnotexist/widgets", nil)
+		req.SetBasicAuth(key, "")
+		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 404 {
+			t.Fatalf("%s an unrecognized URL: %v %v", m, resp, err)
+		}
+	}
 
 	m := waitFor(t, base+"/metrics", "a rejected and a succeeded webhook attempt", func(m map[string]float64) bool {
 		return m[`kontor_webhook_attempts_total{dialect="stripe",outcome="rejected"}`] >= 1 &&
@@ -134,6 +141,7 @@ func TestMetrics(t *testing.T) {
 		`kontor_http_requests_total{dialect="stripe",route="GET /v1/customers/{id}",status="404"}`:     1,
 		`kontor_http_requests_total{dialect="stripe",route="POST /v1/webhook_endpoints",status="200"}`: 1,
 		`kontor_http_requests_total{dialect="cko",route="unmatched",status="404"}`:                     1,
+		`kontor_http_requests_total{dialect="stripe",route="unmatched",status="404"}`:                  2,
 	} {
 		if m[name] != want {
 			t.Errorf("%s = %v, want %v", name, m[name], want)

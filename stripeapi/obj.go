@@ -7,50 +7,68 @@ import (
 )
 
 // Obj is a JSON object that keeps its keys in insertion order, so responses
-// read like Stripe's (id and object first).
+// read like Stripe's (id and object first). Its fields are a slice, looked
+// up by a linear scan: an object has a few dozen keys, and building a map
+// for each one rendered cost more than all the scans.
 type Obj struct {
-	keys []string
-	vals map[string]any
+	fields []field
 }
+
+type field struct {
+	k string
+	v any
+}
+
+// objFields is the room a new object starts with: most objects have fewer
+// keys, and one allocation holds them.
+const objFields = 32
 
 // newObj returns an Obj with id and object set.
 func newObj(id, object string) *Obj {
-	o := &Obj{vals: map[string]any{}}
+	o := &Obj{fields: make([]field, 0, objFields)}
 	if id != "" {
-		o.Set("id", id)
+		o.fields = append(o.fields, field{"id", id})
 	}
-	return o.Set("object", object)
+	o.fields = append(o.fields, field{"object", object})
+	return o
+}
+
+func (o *Obj) index(k string) int {
+	for i := range o.fields {
+		if o.fields[i].k == k {
+			return i
+		}
+	}
+	return -1
 }
 
 // Set sets k to v, keeping k's place if it was set before.
 func (o *Obj) Set(k string, v any) *Obj {
-	if o.vals == nil {
-		o.vals = map[string]any{}
+	if i := o.index(k); i >= 0 {
+		o.fields[i].v = v
+	} else {
+		o.fields = append(o.fields, field{k, v})
 	}
-	if _, ok := o.vals[k]; !ok {
-		o.keys = append(o.keys, k)
-	}
-	o.vals[k] = v
 	return o
 }
 
 // Delete removes k.
 func (o *Obj) Delete(k string) {
-	if _, ok := o.vals[k]; !ok {
-		return
+	if i := o.index(k); i >= 0 {
+		o.fields = slices.Delete(o.fields, i, i+1)
 	}
-	delete(o.vals, k)
-	o.keys = slices.DeleteFunc(o.keys, func(x string) bool { return x == k })
 }
 
 // Get returns the value of k.
-func (o *Obj) Get(k string) (any, bool) { v, ok := o.vals[k]; return v, ok }
-
-// Keys returns the keys in order.
-func (o *Obj) Keys() []string { return o.keys }
+func (o *Obj) Get(k string) (any, bool) {
+	if i := o.index(k); i >= 0 {
+		return o.fields[i].v, true
+	}
+	return nil, false
+}
 
 // Type returns the "object" value.
-func (o *Obj) Type() string { s, _ := o.vals["object"].(string); return s }
+func (o *Obj) Type() string { v, _ := o.Get("object"); s, _ := v.(string); return s }
 
 // MarshalJSON writes the keys in order.
 func (o *Obj) MarshalJSON() ([]byte, error) {
@@ -62,12 +80,12 @@ func (o *Obj) MarshalJSON() ([]byte, error) {
 // each one's output again at every level above it.
 func (o *Obj) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, '{')
-	for i, k := range o.keys {
+	for i, f := range o.fields {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		var err error
-		if b, err = appendJSONValue(append(appendJSONString(b, k), ':'), o.vals[k]); err != nil {
+		if b, err = appendJSONValue(append(appendJSONString(b, f.k), ':'), f.v); err != nil {
 			return nil, err
 		}
 	}

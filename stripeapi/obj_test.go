@@ -13,14 +13,14 @@ type refObj struct{ o *Obj }
 func (r refObj) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteByte('{')
-	for i, k := range r.o.keys {
+	for i, f := range r.o.fields {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		kb, _ := json.Marshal(k)
+		kb, _ := json.Marshal(f.k)
 		b.Write(kb)
 		b.WriteByte(':')
-		vb, err := json.Marshal(ref(r.o.vals[k]))
+		vb, err := json.Marshal(ref(f.v))
 		if err != nil {
 			return nil, err
 		}

@@ -6,6 +6,9 @@ import "net/http"
 // /v1/customers/{id}", or "" when none does: the label the server's
 // metrics count requests by.
 func (a *API) Route(r *http.Request) string {
-	_, pattern := a.mux.Handler(r)
-	return pattern
+	if _, pattern := a.mux.Handler(r); pattern != "/" {
+		return pattern
+	}
+	return "" // the catch-all of unrecognized URLs
+
 }

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,6 +59,7 @@ func New(e *engine.Engine, opt Options) *API {
 		a.log = slog.New(slog.DiscardHandler)
 	}
 	a.routes()
+	a.mux.HandleFunc("/", a.unrecognized)
 	return a
 }
 
@@ -92,9 +94,10 @@ func (a *API) handle(pattern string, rt route) {
 // ServeHTTP answers Stripe API requests.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := "req_" + engine.RandomString(14)
-	w.Header().Set("Request-Id", reqID)
-	w.Header().Set("Stripe-Version", DefaultAPIVersion)
-	allowCrossOrigin(w, r)
+	h := w.Header()
+	h["Request-Id"] = []string{reqID}
+	h["Stripe-Version"] = defaultVersionHeader
+	allowCrossOrigin(h, r)
 	if r.Method == http.MethodOptions {
 		// A browser's preflight: answered for every path, without a key, as Stripe answers it.
 		if h := r.Header.Get("Access-Control-Request-Headers"); h != "" {
@@ -106,35 +109,48 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(context.WithValue(r.Context(), reqIDKey{}, reqID))
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w}
-	if _, pattern := a.mux.Handler(r); pattern == "" {
-		a.writeError(sw, &apiError{status: http.StatusNotFound, Type: "invalid_request_error",
-			Message: "Unrecognized request URL (" + r.Method + ": " + r.URL.Path + "). Please see https://stripe.com/docs or we can help at https://support.stripe.com/."})
-	} else {
-		// The mux itself must serve the request: a handler obtained from
-		// ServeMux.Handler sees no path values ({id} would read as "").
-		a.mux.ServeHTTP(sw, r)
+	// Every request that matches no route reaches the catch-all route
+	// (unrecognized), so the mux matches each request once.
+	a.mux.ServeHTTP(sw, r)
+	if a.log.Enabled(r.Context(), slog.LevelInfo) {
+		a.log.Info("request", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"duration_ms", time.Since(start).Milliseconds())
 	}
-	a.log.Info("request", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "status", sw.status,
-		"duration_ms", time.Since(start).Milliseconds())
 }
+
+// unrecognized answers a request that matches no route (the pattern "/",
+// which every other pattern is more specific than), whatever its method.
+func (a *API) unrecognized(w http.ResponseWriter, r *http.Request) {
+	a.writeError(w, &apiError{status: http.StatusNotFound, Type: "invalid_request_error",
+		Message: "Unrecognized request URL (" + r.Method + ": " + r.URL.Path + "). Please see https://stripe.com/docs or we can help at https://support.stripe.com/."})
+}
+
+// Header values that never change, shared by every response: a header set
+// from them is replaced by Set and copied by Add, never written in place.
+var (
+	defaultVersionHeader = []string{DefaultAPIVersion}
+	jsonContentType      = []string{"application/json"}
+	anyOrigin            = []string{"*"}
+	trueHeader           = []string{"true"}
+	allowMethods         = []string{"GET, POST, HEAD, OPTIONS, DELETE"}
+	exposeHeaders        = []string{"Request-Id, Stripe-Manage-Version, X-Stripe-External-Auth-Required, X-Stripe-Privileged-Session-Required"}
+	maxAge               = []string{"300"}
+)
 
 // allowCrossOrigin lets pages on any origin call the API, as Stripe does:
 // requests carry their key in a header, never in a cookie, so an origin
 // gains nothing it could not do with the key itself.
-func allowCrossOrigin(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		origin = "*"
-	}
-	h.Set("Access-Control-Allow-Origin", origin)
-	h.Set("Access-Control-Allow-Credentials", "true")
-	h.Set("Access-Control-Allow-Methods", "GET, POST, HEAD, OPTIONS, DELETE")
-	h.Set("Access-Control-Expose-Headers", "Request-Id, Stripe-Manage-Version, X-Stripe-External-Auth-Required, X-Stripe-Privileged-Session-Required")
-	h.Set("Access-Control-Max-Age", "300")
-	if origin != "*" {
+func allowCrossOrigin(h http.Header, r *http.Request) {
+	if origin := r.Header.Get("Origin"); origin != "" {
+		h["Access-Control-Allow-Origin"] = []string{origin}
 		h.Add("Vary", "Origin")
+	} else {
+		h["Access-Control-Allow-Origin"] = anyOrigin
 	}
+	h["Access-Control-Allow-Credentials"] = trueHeader
+	h["Access-Control-Allow-Methods"] = allowMethods
+	h["Access-Control-Expose-Headers"] = exposeHeaders
+	h["Access-Control-Max-Age"] = maxAge
 }
 
 type reqIDKey struct{}
@@ -279,7 +295,11 @@ func (c *call) respond(status int, body []byte, err error) {
 }
 
 func (c *call) writeBody(status int, body []byte) {
-	c.w.Header().Set("Content-Type", "application/json")
+	h := c.w.Header()
+	h["Content-Type"] = jsonContentType
+	// A length given is written with the headers: without it, a body larger
+	// than net/http's buffer goes out chunked.
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	c.w.WriteHeader(status)
 	c.w.Write(body)
 }
@@ -329,9 +349,7 @@ func apiKey(r *http.Request) (string, error) {
 	default:
 		return "", &engine.Error{Kind: engine.KindAuth, Message: "Invalid authorization header. Use Bearer auth (Authorization: Bearer YOUR_SECRET_KEY) or Basic auth with your key as the user name."}
 	}
-	if !engine.WellFormedKey(key) {
-		return "", &engine.Error{Kind: engine.KindAuth, Code: "api_key_invalid", Message: "Invalid API Key provided: " + engine.RedactKey(key)}
-	}
+	// engine.Authenticate refuses a malformed key.
 	return key, nil
 }
 
