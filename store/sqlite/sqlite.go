@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,6 +52,9 @@ type Options struct {
 	MaxBatch int
 	// Readers is the size of the read pool; 0 means 2×GOMAXPROCS (at least 4).
 	Readers int
+	// WALPages bounds the write-ahead log: once it holds this many pages the
+	// checkpointer starts it over (checkpoint.go); 0 means 4096 (16 MB).
+	WALPages int
 }
 
 // Store is the SQLite store.
@@ -67,6 +71,7 @@ type Store struct {
 	writes  chan *writeReq
 	maxB    int
 	done    chan struct{}
+	ckpt    *checkpointer
 	closeMu sync.RWMutex
 	closed  bool
 	// onCommit observes each group commit (observe.go).
@@ -94,7 +99,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if drv == "" {
 		drv = DriverModernc
 	}
-	wdsn, rdsn, sqlDriver, err := dsns(path, drv)
+	wdsn, rdsn, cdsn, sqlDriver, err := dsns(path, drv)
 	if err != nil {
 		return nil, err
 	}
@@ -146,34 +151,49 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		s.rconns <- &reader{conn: c, stmts: sqlstore.NewStmts(c)}
 		s.nread++
 	}
+	pages := opt.WALPages
+	if pages <= 0 {
+		pages = defaultWALPages
+	}
+	if s.ckpt, err = startCheckpointer(ctx, sqlDriver, cdsn, pages); err != nil {
+		s.closeConns()
+		return nil, err
+	}
 	go s.writeLoop()
 	return s, nil
 }
 
-func dsns(path, drv string) (writer, reader, sqlDriver string, err error) {
+// busyTimeout is how long a connection waits for a lock another holds.
+const busyTimeout = 10 * time.Second
+
+// dsns returns the data source names of the writer, the readers and the
+// checkpointer.
+func dsns(path, drv string) (writer, reader, ckpt, sqlDriver string, err error) {
+	busyMS := strconv.FormatInt(busyTimeout.Milliseconds(), 10)
 	switch drv {
 	case DriverModernc:
-		q := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
+		q := "file:" + url.PathEscape(path) + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(" + busyMS + ")&_pragma=foreign_keys(ON)"
 		// query_only makes View read-only: modernc ignores sql.TxOptions.ReadOnly.
-		return "file:" + url.PathEscape(path) + "?" + q + "&_txlock=immediate",
-			"file:" + url.PathEscape(path) + "?" + q + "&_pragma=query_only(1)", "sqlite", nil
+		return q + "&_txlock=immediate", q + "&_pragma=query_only(1)", q, "sqlite", nil
 	case DriverMattn:
 		if !mattnLinked {
-			return "", "", "", fmt.Errorf("sqlite: driver %s is not linked into this build (build with -tags mattn and CGO_ENABLED=1)", DriverMattn)
+			return "", "", "", "", fmt.Errorf("sqlite: driver %s is not linked into this build (build with -tags mattn and CGO_ENABLED=1)", DriverMattn)
 		}
-		q := "_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_foreign_keys=on"
-		return "file:" + path + "?" + q + "&_txlock=immediate", "file:" + path + "?" + q + "&mode=ro", "sqlite3", nil
+		q := "file:" + path + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=" + busyMS + "&_foreign_keys=on"
+		return q + "&_txlock=immediate", q + "&mode=ro", q, "sqlite3", nil
 	}
-	return "", "", "", fmt.Errorf("sqlite: unknown driver %q (want %s or %s)", drv, DriverModernc, DriverMattn)
+	return "", "", "", "", fmt.Errorf("sqlite: unknown driver %q (want %s or %s)", drv, DriverModernc, DriverMattn)
 }
 
 // pragmas sets the writer's connection up. temp_store=MEMORY keeps the
 // statement and savepoint sub-journals of the group commit in memory instead
 // of a temporary file written with pwrite for every request; they are rolled
 // back or dropped within the transaction and never needed after a crash (the
-// WAL is), so durability is unchanged.
+// WAL is), so durability is unchanged. wal_autocheckpoint=0 leaves
+// checkpoints to the checkpointer (checkpoint.go).
 func (s *Store) pragmas(ctx context.Context, c *sql.Conn) error {
-	for _, p := range []string{"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY"} {
+	for _, p := range []string{"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY",
+		"PRAGMA wal_autocheckpoint=0"} {
 		if _, err := c.ExecContext(ctx, p); err != nil {
 			return fmt.Errorf("sqlite: %s: %w", p, err)
 		}
@@ -270,6 +290,7 @@ func (s *Store) writeLoop() {
 			}
 		}
 		s.commit(batch)
+		s.ckpt.committed(s.wconn)
 	}
 }
 
@@ -373,6 +394,9 @@ func (s *Store) Close() error {
 
 func (s *Store) closeConns() error {
 	var errs []error
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.close())
+	}
 	// Every reader comes back to the pool when its View ends.
 	for ; s.nread > 0; s.nread-- {
 		r := <-s.rconns

@@ -1,10 +1,16 @@
 package sqlite_test
 
 import (
+	"context"
+	"crypto/rand"
 	"database/sql"
+	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kontorpay/kontor/store"
@@ -73,4 +79,134 @@ func TestUpgrades(t *testing.T) {
 		}
 		return s
 	})
+}
+
+// TestWALStaysBounded writes many times the log's bound while readers hold
+// snapshots without a gap (a new one begins before the last ends): the
+// log's file, which only grows, must stay near the bound, and every write
+// must be there after Close and reopening.
+func TestWALStaysBounded(t *testing.T) {
+	const bound = 256 // pages
+	path := filepath.Join(t.TempDir(), "kontor.db")
+	s, err := sqlite.Open(t.Context(), path, sqlite.Options{WALPages: bound})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	stop := make(chan struct{})
+	readerDone := make(chan error, 1)
+	go func() { readerDone <- holdSnapshots(s, stop) }()
+
+	// 8 writers, 2,400 objects of 12 KB of random bytes, 4 an update: over
+	// 100 times the bound, through many group commits.
+	const writers, updates, per = 8, 75, 4
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range updates {
+				err := s.Update(t.Context(), func(tx store.Tx) error {
+					for j := range per {
+						data := make([]byte, 12<<10)
+						rand.Read(data)
+						o := &store.Object{Account: "acct_a", ID: fmt.Sprintf("obj_%d_%d_%d", w, i, j), Type: "blob", Created: 1, Data: data}
+						if err := tx.InsertObject(t.Context(), o); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("update: %v", err)
+	}
+	close(stop)
+	if err := <-readerDone; err != nil {
+		t.Fatalf("reader: %v", err)
+	}
+	fi, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A frame is a page and its 24-byte header. The file keeps its largest
+	// size, so this is the most the log ever held.
+	frames := fi.Size() / (4096 + 24)
+	db, _ := os.Stat(path)
+	t.Logf("log file %d frames at most (bound %d); database %d pages", frames, bound, db.Size()/4096)
+	if frames > 8*bound {
+		t.Errorf("the log grew to %d frames, over 8 times its bound of %d", frames, bound)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	s, err = sqlite.Open(t.Context(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s.Close()
+	if err := s.View(t.Context(), func(tx store.Tx) error {
+		n, err := tx.CountObjects(t.Context(), store.ListObjectsParams{Account: "acct_a", Type: "blob"})
+		if err == nil && n != writers*updates*per {
+			t.Errorf("%d objects after reopening, want %d", n, writers*updates*per)
+		}
+		return err
+	}); err != nil {
+		t.Fatalf("count: %v", err)
+	}
+}
+
+// holdSnapshots keeps a read snapshot open at every moment until stop is
+// closed: it begins the next one before it ends the last.
+func holdSnapshots(s store.Store, stop <-chan struct{}) error {
+	hold := func() (release func() error, err error) {
+		opened, rel, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		go func() {
+			done <- s.View(context.Background(), func(tx store.Tx) error {
+				// The snapshot begins at the first read.
+				_, err := tx.GetObject(context.Background(), store.GetObjectParams{Account: "acct_a", ID: "obj_0_0_0"})
+				if err != nil && !errors.Is(err, store.ErrNotFound) {
+					return err
+				}
+				close(opened)
+				<-rel
+				return nil
+			})
+		}()
+		select {
+		case <-opened:
+			return func() error { close(rel); return <-done }, nil
+		case err := <-done:
+			return nil, err
+		}
+	}
+	cur, err := hold()
+	if err != nil {
+		return err
+	}
+	for {
+		select {
+		case <-stop:
+			return cur()
+		default:
+		}
+		next, err := hold()
+		if err != nil {
+			cur()
+			return err
+		}
+		if err := cur(); err != nil {
+			next()
+			return err
+		}
+		cur = next
+	}
 }
