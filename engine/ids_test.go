@@ -15,12 +15,13 @@ func TestRandomStringIsUniform(t *testing.T) {
 			t.Errorf("RandomString(%d) has %d characters", n, len(s))
 		}
 	}
-	for range per * len(alnum) / 24 {
+	// The random characters of ids, after the seconds they start with.
+	for range per * len(alnum) / (24 - idTimeChars) {
 		id := NewID("py_")
 		if len(id) != 27 || !strings.HasPrefix(id, "py_") {
 			t.Fatalf("NewID = %q", id)
 		}
-		for _, c := range id[3:] {
+		for _, c := range id[3+idTimeChars:] {
 			counts[c]++
 		}
 	}
@@ -35,5 +36,24 @@ func TestRandomStringIsUniform(t *testing.T) {
 	}
 	if len(counts) != len(alnum) {
 		t.Errorf("%d distinct characters drawn, want %d", len(counts), len(alnum))
+	}
+}
+
+// TestIDsSortByTime: an id made in a later second sorts after one made in
+// an earlier second, as bytes compare, and both have Stripe's shape.
+func TestIDsSortByTime(t *testing.T) {
+	prev := ""
+	for _, sec := range []int64{0, 1, 61, 62, 63, 1796173642, 1796173643, 1796173704, 62*62*62*62*62 - 1} {
+		id := newIDAt("ch_", sec)
+		if len(id) != 27 || !strings.HasPrefix(id, "ch_") || strings.Trim(id[3:], alnum) != "" {
+			t.Fatalf("newIDAt(ch_, %d) = %q, want ch_ and 24 alphanumerics", sec, id)
+		}
+		if id <= prev {
+			t.Errorf("the id of second %d, %s, sorts before the one of an earlier second, %s", sec, id, prev)
+		}
+		prev = id
+	}
+	if a, b := newIDAt("ch_", 1796173642), newIDAt("ch_", 1796173642); a == b || a[:3+idTimeChars] != b[:3+idTimeChars] {
+		t.Errorf("two ids of one second: %s, %s; want the same seconds and different random characters", a, b)
 	}
 }

@@ -231,7 +231,13 @@ func (op *Op) save(o Object) error {
 	if err != nil {
 		return err
 	}
-	if err := op.tx.UpdateObject(op.ctx, r); err != nil {
+	// The row held at the version being replaced is what the store holds:
+	// only the filter columns that differ from it need writing.
+	cols := store.AllColumns
+	if h, ok := op.rows[r.ID]; ok && h.row.Version == r.Version && h.row.Type == r.Type {
+		cols = r.Changed(&h.row)
+	}
+	if err := op.tx.UpdateObjectColumns(op.ctx, r, cols); err != nil {
 		return err
 	}
 	o.meta().version = r.Version

@@ -38,6 +38,39 @@ type Object struct {
 	Data     []byte
 }
 
+// Columns is a set of an object's filter columns, the ones UpdateObject
+// writes besides the document: Kind, Customer, Parent, Status, ClockID and
+// Lookup.
+type Columns uint8
+
+// The filter columns.
+const (
+	ColumnKind Columns = 1 << iota
+	ColumnCustomer
+	ColumnParent
+	ColumnStatus
+	ColumnClock
+	ColumnLookup
+
+	// AllColumns are every filter column.
+	AllColumns = ColumnKind | ColumnCustomer | ColumnParent | ColumnStatus | ColumnClock | ColumnLookup
+)
+
+// Changed returns the filter columns whose values differ between o and old.
+func (o *Object) Changed(old *Object) Columns {
+	var c Columns
+	for _, f := range [...]struct {
+		col      Columns
+		now, was string
+	}{{ColumnKind, o.Kind, old.Kind}, {ColumnCustomer, o.Customer, old.Customer}, {ColumnParent, o.Parent, old.Parent},
+		{ColumnStatus, o.Status, old.Status}, {ColumnClock, o.ClockID, old.ClockID}, {ColumnLookup, o.Lookup, old.Lookup}} {
+		if f.now != f.was {
+			c |= f.col
+		}
+	}
+	return c
+}
+
 // GetObjectParams selects one object. Type, when set, must match.
 // ForUpdate locks the row until the transaction ends where the driver has row locks.
 type GetObjectParams struct {

@@ -54,6 +54,11 @@ type Tx interface {
 	// Objects.
 	InsertObject(ctx context.Context, o *Object) error
 	UpdateObject(ctx context.Context, o *Object) error
+	// UpdateObjectColumns is UpdateObject that writes, besides the document
+	// and the version, only the filter columns in cols: the caller knows the
+	// others are stored as o has them (see Object.Changed). A database then
+	// leaves the index entries of the columns it does not write alone.
+	UpdateObjectColumns(ctx context.Context, o *Object, cols Columns) error
 	GetObject(ctx context.Context, p GetObjectParams) (Object, error)
 	// GetObjects returns the account's objects among ids (of any type), in no particular order.
 	GetObjects(ctx context.Context, account string, ids []string) ([]Object, error)

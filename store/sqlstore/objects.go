@@ -36,12 +36,42 @@ func (t *Tx) InsertObject(ctx context.Context, o *store.Object) error {
 // the stored version equals o.Version, then increments o.Version. A missing
 // row answers store.ErrNotFound; a stale version store.ErrConflict.
 func (t *Tx) UpdateObject(ctx context.Context, o *store.Object) error {
+	return t.UpdateObjectColumns(ctx, o, store.AllColumns)
+}
+
+// filterColumns are the filter columns in the order of store.Columns' bits.
+var filterColumns = [...]string{"kind", "customer", "parent", "status", "clock_id", "lookup"}
+
+// updateObjectSQL holds the UPDATE of each set of filter columns. SQLite
+// rewrites the entries of every index over a column its SET list names,
+// changed or not, so an update names only the columns it changes.
+var updateObjectSQL = func() (q [store.AllColumns + 1]string) {
+	for cols := range q {
+		set := ""
+		for i, c := range filterColumns {
+			if cols&(1<<i) != 0 {
+				set += c + " = ?, "
+			}
+		}
+		q[cols] = `UPDATE objects SET ` + set + `version = version + 1, data = ? WHERE account = ? AND id = ? AND version = ?`
+	}
+	return q
+}()
+
+// UpdateObjectColumns is UpdateObject writing only the filter columns in cols.
+func (t *Tx) UpdateObjectColumns(ctx context.Context, o *store.Object, cols store.Columns) error {
 	if t.held != nil {
+		// A held update compares every column when it is written (updateObjects).
 		return t.held.holdUpdate(o)
 	}
-	res, err := t.exec(ctx, `UPDATE objects SET kind = ?, customer = ?, parent = ?, status = ?, clock_id = ?, lookup = ?,
-		version = version + 1, data = ? WHERE account = ? AND id = ? AND version = ?`,
-		o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, compact(o.Data), o.Account, o.ID, o.Version)
+	cols &= store.AllColumns
+	args := make([]any, 0, len(filterColumns)+4)
+	for i, v := range [...]string{o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup} {
+		if cols&(1<<i) != 0 {
+			args = append(args, v)
+		}
+	}
+	res, err := t.exec(ctx, updateObjectSQL[cols], append(args, compact(o.Data), o.Account, o.ID, o.Version)...)
 	if err != nil {
 		return err
 	}

@@ -128,6 +128,73 @@ var objectTests = []test{
 			wantErr(t, "UpdateObject "+o.Account+"/"+o.ID, err, store.ErrNotFound)
 		}
 	}},
+	{"UpdateColumns", func(t *testing.T, s store.Store) {
+		o := &store.Object{Account: "acct_a", ID: "ch_1", Type: "charge", Kind: "k", Customer: "cus_1", Parent: "src_1",
+			Status: "pending", ClockID: "clock_1", Lookup: "md_1", Created: 7, Data: []byte(`{"v":1}`)}
+		update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.InsertObject(ctx, o) })
+		if got := o.Changed(o); got != 0 {
+			t.Errorf("Changed of an object with itself: %b, want none", got)
+		}
+		// Only the status is named: the document and the status are written,
+		// the customer the caller changed by mistake is not.
+		next := *o
+		next.Status, next.Customer, next.Data = "succeeded", "cus_other", []byte(`{"v":2}`)
+		if got, want := next.Changed(o), store.ColumnStatus|store.ColumnCustomer; got != want {
+			t.Errorf("Changed: %b, want %b", got, want)
+		}
+		update(t, s, func(ctx context.Context, tx store.Tx) error {
+			return tx.UpdateObjectColumns(ctx, &next, store.ColumnStatus)
+		})
+		if next.Version != 2 {
+			t.Fatalf("UpdateObjectColumns left Version %d, want 2", next.Version)
+		}
+		want := *o
+		want.Status, want.Data, want.Version = "succeeded", []byte(`{"v":2}`), 2
+		view(t, s, func(ctx context.Context, tx store.Tx) error {
+			got, err := tx.GetObject(ctx, store.GetObjectParams{Account: "acct_a", ID: "ch_1"})
+			must(t, "GetObject", err)
+			equal(t, "object after updating its status", got, want)
+			for _, p := range []store.ListObjectsParams{{Status: "succeeded"}, {Customer: "cus_1"}, {Parent: "src_1"},
+				{ClockID: "clock_1"}, {Lookup: "md_1"}, {Kind: "k"}} {
+				p.Account, p.Type = "acct_a", "charge"
+				got, err := tx.ListObjects(ctx, p)
+				must(t, "ListObjects", err)
+				if len(got) != 1 || got[0].ID != "ch_1" {
+					t.Errorf("ListObjects %+v after the update: %d objects, want ch_1", p, len(got))
+				}
+			}
+			for _, p := range []store.ListObjectsParams{{Status: "pending"}, {Customer: "cus_other"}} {
+				p.Account, p.Type = "acct_a", "charge"
+				got, err := tx.ListObjects(ctx, p)
+				must(t, "ListObjects", err)
+				if len(got) != 0 {
+					t.Errorf("ListObjects %+v after the update: %d objects, want none", p, len(got))
+				}
+			}
+			return nil
+		})
+		// No column but the document, then every column; a stale version conflicts.
+		next.Customer, next.Data = "cus_1", []byte(`{"v":3}`)
+		update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateObjectColumns(ctx, &next, 0) })
+		stale := next
+		stale.Version = 1
+		err := s.Update(t.Context(), func(tx store.Tx) error { return tx.UpdateObjectColumns(t.Context(), &stale, 0) })
+		wantErr(t, "UpdateObjectColumns with a stale version", err, store.ErrConflict)
+		all := next
+		all.Kind, all.Customer, all.Parent, all.Status, all.ClockID, all.Lookup = "k2", "cus_2", "pi_2", "failed", "", "md_2"
+		update(t, s, func(ctx context.Context, tx store.Tx) error {
+			return tx.UpdateObjectColumns(ctx, &all, all.Changed(&next))
+		})
+		view(t, s, func(ctx context.Context, tx store.Tx) error {
+			got, err := tx.GetObject(ctx, store.GetObjectParams{Account: "acct_a", ID: "ch_1"})
+			must(t, "GetObject", err)
+			equal(t, "object after updating every column", got, all)
+			return nil
+		})
+		missing := store.Object{Account: "acct_b", ID: "ch_1", Version: 4, Data: []byte(`{}`)}
+		err = s.Update(t.Context(), func(tx store.Tx) error { return tx.UpdateObjectColumns(t.Context(), &missing, 0) })
+		wantErr(t, "UpdateObjectColumns of another account's row", err, store.ErrNotFound)
+	}},
 	{"UpdateTwiceInOneTx", func(t *testing.T, s store.Store) {
 		o := &store.Object{Account: "acct_a", ID: "ch_1", Type: "charge", Created: 1, Data: []byte(`0`)}
 		update(t, s, func(ctx context.Context, tx store.Tx) error {
