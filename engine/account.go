@@ -98,9 +98,21 @@ type cachedAccount struct {
 	until time.Time
 }
 
+// accountState is what writes derived from an account at one of its
+// generations (store.Account.Generation): the account decoded and, once a
+// write has listed them, its webhook endpoints. The writes that read the
+// same generation share it, read-only; a transaction that changes the
+// settings or an endpoint, on any node, gives the account a new generation.
+type accountState struct {
+	gen   int64
+	a     Account
+	hooks []*WebhookEndpoint // nil until listed
+}
+
 // Account returns the op's account, loading it once. The account of a
 // read-only op may come from the engine's cache (accountCacheTTL); it must
-// not be modified.
+// not be modified. A write reads the account in its transaction and decodes
+// it only when its generation is not the one it saw last.
 func (op *Op) Account() (*Account, error) {
 	if op.acct != nil {
 		return op.acct, nil
@@ -116,15 +128,34 @@ func (op *Op) Account() (*Account, error) {
 	if err != nil {
 		return nil, err
 	}
+	if op.write {
+		if v, ok := op.e.states.Load(op.account); ok && v.(*accountState).gen == r.Generation {
+			st := v.(*accountState)
+			a := st.a // the op's own copy: a write may change its settings
+			op.acct, op.state = &a, st
+			return op.acct, nil
+		}
+	}
 	a, err := accountFromRow(r)
 	if err != nil {
 		return nil, err
 	}
 	op.acct = a
-	if !op.write {
+	if op.write {
+		op.state = &accountState{gen: r.Generation, a: *a}
+		op.e.states.Store(op.account, op.state)
+	} else {
 		op.e.accounts.Store(op.account, &cachedAccount{a: a, until: now.Add(accountCacheTTL)})
 	}
 	return a, nil
+}
+
+// endpointsChanged records in the op's transaction that it changed one of
+// its account's webhook endpoints: the account's generation moves on, and
+// the op lists the endpoints again when it next needs them.
+func (op *Op) endpointsChanged() error {
+	op.hooks, op.hooksOK, op.state = nil, false, nil
+	return op.tx.TouchAccount(op.ctx, op.account)
 }
 
 // UpdateAccountSettings replaces the op's account settings after validating them.
@@ -146,8 +177,8 @@ func (op *Op) UpdateAccountSettings(s AccountSettings) (*Account, error) {
 		return nil, err
 	}
 	// This node's reads load the account again once this commits (Update),
-	// the other nodes' within accountCacheTTL.
-	op.accountChanged = true
+	// the other nodes' within accountCacheTTL; writes see its new generation.
+	op.accountChanged, op.state = true, nil
 	a.Settings = s
 	return a, nil
 }

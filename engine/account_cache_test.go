@@ -2,8 +2,12 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/kontorpay/kontor/store"
 )
 
 // TestAccountCache changes an account's settings on one node of two that
@@ -62,5 +66,120 @@ func TestAccountCache(t *testing.T) {
 	te.wall.Advance(accountCacheTTL + time.Millisecond)
 	if got := version(other, false); got != "2020-08-27" {
 		t.Errorf("the other node reads %q after the cache's lifetime, want 2020-08-27", got)
+	}
+}
+
+// TestWritesSeeEndpointsAtOnce runs writes on two nodes that share a store:
+// an endpoint created, disabled or deleted on one node gets (or stops
+// getting) the events the other node records in its next write, though
+// writes keep the endpoints they listed while the account's generation
+// stays; an endpoint whose creation rolled back gets nothing.
+func TestWritesSeeEndpointsAtOnce(t *testing.T) {
+	te := newTestEngine(t)
+	other, err := New(context.Background(), Config{Store: te.st, Clock: te.wall})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// deliveries records an event in a write on e and returns the
+	// endpoints it is queued for.
+	deliveries := func(e *Engine) []string {
+		t.Helper()
+		var got []string
+		err := e.Update(context.Background(), te.account, RequestInfo{}, func(op *Op) error {
+			ev := &Event{ID: NewID("evt_"), Type: "customer.created", Created: op.Now("").Unix(), ObjectType: "customer", Object: []byte(`{}`)}
+			if err := op.RecordDialectEvent("", ev, "cus_1"); err != nil {
+				return err
+			}
+			ds, err := op.Tx().ListDeliveries(op.Context(), store.ListDeliveriesParams{Account: te.account, EventID: ev.ID, Limit: 10})
+			for _, d := range ds {
+				got = append(got, d.EndpointID)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	create := func(e *Engine, events ...string) string {
+		t.Helper()
+		var id string
+		err := e.Update(context.Background(), te.account, RequestInfo{}, func(op *Op) error {
+			h, _, err := op.CreateWebhookEndpoint(WebhookEndpointParams{URL: Some("https://example.com/hook"), EnabledEvents: Some(events)})
+			if h != nil {
+				id = h.ID
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	for _, e := range []*Engine{te.Engine, other} {
+		if got := deliveries(e); len(got) != 0 {
+			t.Fatalf("deliveries without endpoints: %v", got)
+		}
+	}
+	first := create(te.Engine, "*")
+	if got := deliveries(other); !slices.Equal(got, []string{first}) {
+		t.Errorf("the other node's event after an endpoint was created: deliveries to %v, want %s", got, first)
+	}
+	// An endpoint not subscribed to the event, created on the other node.
+	create(other, "charge.succeeded")
+	if got := deliveries(te.Engine); !slices.Equal(got, []string{first}) {
+		t.Errorf("after a second endpoint for another event: deliveries to %v, want %s", got, first)
+	}
+	te.update(t, func(op *Op) error {
+		_, err := op.UpdateWebhookEndpoint(first, WebhookEndpointParams{Disabled: Some(true)})
+		return err
+	})
+	if got := deliveries(other); len(got) != 0 {
+		t.Errorf("after the endpoint was disabled on the other node: deliveries to %v, want none", got)
+	}
+	te.update(t, func(op *Op) error {
+		_, err := op.UpdateWebhookEndpoint(first, WebhookEndpointParams{Disabled: Some(false)})
+		return err
+	})
+	if got := deliveries(other); !slices.Equal(got, []string{first}) {
+		t.Errorf("after the endpoint was enabled again: deliveries to %v, want %s", got, first)
+	}
+	// A creation that rolls back leaves nothing behind, on either node;
+	// an event recorded in the creating write itself reaches the new endpoint.
+	errBack := errors.New("roll back")
+	var ghost string
+	err = other.Update(context.Background(), te.account, RequestInfo{}, func(op *Op) error {
+		h, _, err := op.CreateWebhookEndpoint(WebhookEndpointParams{URL: Some("https://example.com/ghost"), EnabledEvents: Some([]string{"*"})})
+		if err != nil {
+			return err
+		}
+		ghost = h.ID
+		ev := &Event{ID: NewID("evt_"), Type: "customer.created", Created: op.Now("").Unix(), ObjectType: "customer", Object: []byte(`{}`)}
+		if err := op.RecordDialectEvent("", ev, "cus_1"); err != nil {
+			return err
+		}
+		ds, err := op.Tx().ListDeliveries(op.Context(), store.ListDeliveriesParams{Account: te.account, EventID: ev.ID, Limit: 10})
+		if err != nil {
+			return err
+		}
+		if len(ds) != 2 {
+			t.Errorf("an event in the write that created an endpoint: %d deliveries, want 2", len(ds))
+		}
+		return errBack
+	})
+	if !errors.Is(err, errBack) {
+		t.Fatalf("the rolled back write: %v", err)
+	}
+	for _, e := range []*Engine{other, te.Engine} {
+		if got := deliveries(e); !slices.Equal(got, []string{first}) {
+			t.Errorf("after a creation of %s rolled back: deliveries to %v, want %s", ghost, got, first)
+		}
+	}
+	te.update(t, func(op *Op) error {
+		_, err := op.DeleteWebhookEndpoint("", first)
+		return err
+	})
+	if got := deliveries(other); len(got) != 0 {
+		t.Errorf("after the endpoint was deleted: deliveries to %v, want none", got)
 	}
 }

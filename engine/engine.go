@@ -73,6 +73,7 @@ type Engine struct {
 	inflight sync.Map // idempotency keys in flight on this node
 	keyCache sync.Map // API key -> *keyInfo
 	accounts sync.Map // account id -> *cachedAccount, for reads (Op.Account)
+	states   sync.Map // account id -> *accountState, for writes (Op.Account)
 	clockMu  sync.Map // test clock id -> *sync.Mutex
 }
 
@@ -168,6 +169,9 @@ type Op struct {
 	clocks  map[string]*TestClock
 	hooks   []*WebhookEndpoint
 	hooksOK bool
+	// state is what the write may take from its account's generation (Op.Account); nil
+	// before the account is read and once the op has changed it.
+	state *accountState
 	// pages holds the payment pages loaded in this write transaction.
 	pages map[string]*PaymentPage
 	wake  bool

@@ -139,15 +139,37 @@ func (op *Op) recordEvent(dialect string, ev *Event, objectID string, data []byt
 	return nil
 }
 
+// endpoints returns the account's webhook endpoints. A write takes them
+// from its account's generation when a write of the same generation listed
+// them (accountState), and lists them otherwise.
 func (op *Op) endpoints() ([]*WebhookEndpoint, error) {
 	if op.hooksOK {
 		return op.hooks, nil
+	}
+	if op.write {
+		if _, err := op.Account(); err != nil && !isNotFound(err) {
+			return nil, err
+		}
+		if op.state != nil && op.state.hooks != nil {
+			op.hooks, op.hooksOK = op.state.hooks, true
+			return op.hooks, nil
+		}
 	}
 	hooks, err := List[WebhookEndpoint](op, ListParams{Limit: 10000})
 	if err != nil {
 		return nil, err
 	}
 	op.hooks, op.hooksOK = hooks, true
+	if st := op.state; st != nil {
+		// The endpoints as of the generation st holds: the op changed none
+		// (endpointsChanged drops st). A new state, as states are shared.
+		next := &accountState{gen: st.gen, a: st.a, hooks: hooks}
+		if hooks == nil {
+			next.hooks = []*WebhookEndpoint{}
+		}
+		op.e.states.CompareAndSwap(op.account, st, next)
+		op.state = next
+	}
 	return hooks, nil
 }
 

@@ -222,6 +222,15 @@ func (op *Op) insert(o Object) error {
 	m := o.meta()
 	m.seq, m.version = r.Seq, r.Version
 	op.keep(*r, true)
+	return op.changed(o)
+}
+
+// changed notes that the op wrote o: a webhook endpoint changes what the
+// account's generation stands for (Op.endpoints).
+func (op *Op) changed(o Object) error {
+	if _, ok := o.(*WebhookEndpoint); ok {
+		return op.endpointsChanged()
+	}
 	return nil
 }
 
@@ -242,7 +251,7 @@ func (op *Op) save(o Object) error {
 	}
 	o.meta().version = r.Version
 	op.keep(*r, true)
-	return nil
+	return op.changed(o)
 }
 
 // clone returns a deep copy of o through its JSON form (for previous attributes).

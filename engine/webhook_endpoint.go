@@ -100,7 +100,6 @@ func (op *Op) CreateWebhookEndpoint(p WebhookEndpointParams) (*WebhookEndpoint, 
 	if err := op.insert(h); err != nil {
 		return nil, "", err
 	}
-	op.hooksOK = false
 	return h, secret, nil
 }
 
@@ -153,7 +152,6 @@ func (op *Op) UpdateWebhookEndpoint(id string, p WebhookEndpointParams) (*Webhoo
 	if err := op.save(h); err != nil {
 		return nil, err
 	}
-	op.hooksOK = false
 	return h, nil
 }
 
@@ -168,7 +166,6 @@ func (op *Op) DeleteWebhookEndpoint(dialect, id string) (*WebhookEndpoint, error
 	if err := op.save(h); err != nil {
 		return nil, err
 	}
-	op.hooksOK = false
 	return h, nil
 }
 

@@ -6,6 +6,12 @@ type Account struct {
 	Name     string
 	Created  int64
 	Settings []byte
+	// Generation is set by the store: a new value, one the account never
+	// had before, on InsertAccount, on every UpdateAccount and on every
+	// TouchAccount. What a node derived from an account at one generation
+	// (its decoded settings, its webhook endpoints) holds for as long as a
+	// transaction reads the same generation, on every node.
+	Generation int64
 }
 
 // APIKey maps the SHA-256 hash of a key to its account. Secret holds the key

@@ -46,6 +46,10 @@ type Tx interface {
 	InsertAccount(ctx context.Context, a Account) error
 	GetAccount(ctx context.Context, id string) (Account, error)
 	UpdateAccount(ctx context.Context, a Account) error
+	// TouchAccount gives the account a new Generation without changing it:
+	// the caller changed something that is derived along with the account
+	// (its webhook endpoints). An unknown id answers ErrNotFound.
+	TouchAccount(ctx context.Context, id string) error
 	ListAccounts(ctx context.Context) ([]Account, error)
 	InsertAPIKey(ctx context.Context, k APIKey) error
 	GetAPIKey(ctx context.Context, hash string) (APIKey, error)

@@ -2,14 +2,25 @@ package sqlstore
 
 import (
 	"context"
+	"math/rand/v2"
 
 	"github.com/kontorpay/kontor/store"
 )
 
+// newGeneration returns an account generation: random, so that a value
+// written by a transaction that rolled back is never written again.
+func newGeneration() int64 { return rand.Int64() }
+
+const accountColumns = `id, name, created, settings, generation`
+
+func scanAccount(s scanner, a *store.Account) error {
+	return s.Scan(&a.ID, &a.Name, &a.Created, &a.Settings, &a.Generation)
+}
+
 // InsertAccount inserts a; an existing id answers store.ErrConflict.
 func (t *Tx) InsertAccount(ctx context.Context, a store.Account) error {
-	res, err := t.exec(ctx, `INSERT INTO accounts (id, name, created, settings) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		a.ID, a.Name, a.Created, a.Settings)
+	res, err := t.exec(ctx, `INSERT INTO accounts (id, name, created, settings, generation) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		a.ID, a.Name, a.Created, a.Settings, newGeneration())
 	if err != nil {
 		return err
 	}
@@ -19,14 +30,23 @@ func (t *Tx) InsertAccount(ctx context.Context, a store.Account) error {
 // GetAccount returns the account with id, or store.ErrNotFound.
 func (t *Tx) GetAccount(ctx context.Context, id string) (store.Account, error) {
 	var a store.Account
-	err := t.row(ctx, `SELECT id, name, created, settings FROM accounts WHERE id = ?`, id).
-		Scan(&a.ID, &a.Name, &a.Created, &a.Settings)
+	err := scanAccount(t.row(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id), &a)
 	return a, t.err(err)
 }
 
-// UpdateAccount replaces the name and settings of a.ID.
+// UpdateAccount replaces the name and settings of a.ID and gives it a new generation.
 func (t *Tx) UpdateAccount(ctx context.Context, a store.Account) error {
-	res, err := t.exec(ctx, `UPDATE accounts SET name = ?, settings = ? WHERE id = ?`, a.Name, a.Settings, a.ID)
+	res, err := t.exec(ctx, `UPDATE accounts SET name = ?, settings = ?, generation = ? WHERE id = ?`,
+		a.Name, a.Settings, newGeneration(), a.ID)
+	if err != nil {
+		return err
+	}
+	return affectedOne(res, store.ErrNotFound)
+}
+
+// TouchAccount gives the account id a new generation.
+func (t *Tx) TouchAccount(ctx context.Context, id string) error {
+	res, err := t.exec(ctx, `UPDATE accounts SET generation = ? WHERE id = ?`, newGeneration(), id)
 	if err != nil {
 		return err
 	}
@@ -35,7 +55,7 @@ func (t *Tx) UpdateAccount(ctx context.Context, a store.Account) error {
 
 // ListAccounts returns every account, oldest first.
 func (t *Tx) ListAccounts(ctx context.Context) ([]store.Account, error) {
-	rows, err := t.query(ctx, `SELECT id, name, created, settings FROM accounts ORDER BY created, id`)
+	rows, err := t.query(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY created, id`)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +63,7 @@ func (t *Tx) ListAccounts(ctx context.Context) ([]store.Account, error) {
 	var out []store.Account
 	for rows.Next() {
 		var a store.Account
-		if err := rows.Scan(&a.ID, &a.Name, &a.Created, &a.Settings); err != nil {
+		if err := scanAccount(rows, &a); err != nil {
 			return nil, t.err(err)
 		}
 		out = append(out, a)

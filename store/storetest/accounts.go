@@ -26,13 +26,16 @@ var accountTests = []test{
 			for _, a := range accts {
 				got, err := tx.GetAccount(ctx, a.ID)
 				must(t, "GetAccount", err)
-				equal(t, "GetAccount "+a.ID, got, a)
+				equal(t, "GetAccount "+a.ID, sansGeneration(got), a)
 			}
 			_, err := tx.GetAccount(ctx, "acct_missing")
 			wantErr(t, "GetAccount missing", err, store.ErrNotFound)
 			// Oldest first; ties by id in byte order, whatever the database's collation.
 			got, err := tx.ListAccounts(ctx)
 			must(t, "ListAccounts", err)
+			for i := range got {
+				got[i] = sansGeneration(got[i])
+			}
 			equal(t, "ListAccounts", got, []store.Account{accts[2], accts[1], accts[0]})
 			return nil
 		})
@@ -72,13 +75,62 @@ var accountTests = []test{
 		view(t, s, func(ctx context.Context, tx store.Tx) error {
 			got, err := tx.GetAccount(ctx, "acct_a")
 			must(t, "GetAccount", err)
-			equal(t, "updated account", got, want)
+			equal(t, "updated account", sansGeneration(got), want)
 			return nil
 		})
 		err := s.Update(t.Context(), func(tx store.Tx) error {
 			return tx.UpdateAccount(t.Context(), store.Account{ID: "acct_missing", Name: "x", Settings: []byte(`{}`)})
 		})
 		wantErr(t, "UpdateAccount missing", err, store.ErrNotFound)
+	}},
+	{"Generation", func(t *testing.T, s store.Store) {
+		update(t, s, func(ctx context.Context, tx store.Tx) error { return mkAccount(ctx, tx, "acct_a") })
+		generation := func() store.Account {
+			t.Helper()
+			var a store.Account
+			view(t, s, func(ctx context.Context, tx store.Tx) error {
+				var err error
+				a, err = tx.GetAccount(ctx, "acct_a")
+				return err
+			})
+			return a
+		}
+		seen := map[int64]string{}
+		saw := func(what string, a store.Account) {
+			t.Helper()
+			if prev, ok := seen[a.Generation]; ok {
+				t.Errorf("generation %d after %s is the one after %s", a.Generation, what, prev)
+			}
+			seen[a.Generation] = what
+		}
+		inserted := generation()
+		saw("the insert", inserted)
+		if again := generation(); again.Generation != inserted.Generation {
+			t.Errorf("a read changed the generation: %d, then %d", inserted.Generation, again.Generation)
+		}
+		update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.TouchAccount(ctx, "acct_a") })
+		touched := generation()
+		saw("a touch", touched)
+		equal(t, "touched account", sansGeneration(touched), sansGeneration(inserted))
+		update(t, s, func(ctx context.Context, tx store.Tx) error {
+			return tx.UpdateAccount(ctx, store.Account{ID: "acct_a", Name: "renamed", Settings: []byte(`{"x":2}`)})
+		})
+		saw("an update", generation())
+		// A touch that rolls back leaves the generation as it was.
+		before := generation()
+		err := s.Update(t.Context(), func(tx store.Tx) error {
+			must(t, "TouchAccount", tx.TouchAccount(t.Context(), "acct_a"))
+			a, err := tx.GetAccount(t.Context(), "acct_a")
+			must(t, "GetAccount", err)
+			if a.Generation == before.Generation {
+				t.Errorf("TouchAccount kept generation %d in its transaction", a.Generation)
+			}
+			return errBoom
+		})
+		wantErr(t, "Update", err, errBoom)
+		equal(t, "account after a touch rolled back", generation(), before)
+		err = s.Update(t.Context(), func(tx store.Tx) error { return tx.TouchAccount(t.Context(), "acct_missing") })
+		wantErr(t, "TouchAccount missing", err, store.ErrNotFound)
 	}},
 	{"APIKeys", func(t *testing.T, s store.Store) {
 		keys := []store.APIKey{
@@ -121,4 +173,10 @@ var accountTests = []test{
 			return nil
 		})
 	}},
+}
+
+// sansGeneration returns a without its generation, which the store chooses.
+func sansGeneration(a store.Account) store.Account {
+	a.Generation = 0
+	return a
 }
