@@ -86,17 +86,16 @@ func accountFromRow(r store.Account) (*Account, error) {
 	return a, nil
 }
 
-// accountCacheTTL is how long a read (View) may answer from an account read
-// before: a change of its settings reaches the reads of other nodes within
-// it, and the reads of the node that made it at once. Writes always read the
-// account in their transaction.
-const accountCacheTTL = time.Second
-
-// cachedAccount is an account as a read found it, shared read-only.
-type cachedAccount struct {
-	a     *Account
-	until time.Time
-}
+// accountCacheTTL is how long a read (View) may answer from an account a
+// read found before, counted from the start of that read's transaction
+// (package leasecache). Writes always read the account in their
+// transaction. A change of the settings is acknowledged only once
+// accountCacheTTL has passed since its commit (Engine.Update waits; the node
+// that made it drops its entry at once): by then every entry made from a
+// snapshot before the change has expired on every node, so no read that
+// starts after the acknowledgement sees the old settings, on any node of a
+// shared database.
+const accountCacheTTL = 250 * time.Millisecond
 
 // accountState is what writes derived from an account at one of its
 // generations (store.Account.Generation): the account decoded and, once a
@@ -117,11 +116,10 @@ func (op *Op) Account() (*Account, error) {
 	if op.acct != nil {
 		return op.acct, nil
 	}
-	now := op.e.clock.Now()
 	if !op.write {
-		if v, ok := op.e.accounts.Load(op.account); ok && now.Before(v.(*cachedAccount).until) {
-			op.acct = v.(*cachedAccount).a
-			return op.acct, nil
+		if a, ok := op.e.accounts.Get(op.account); ok {
+			op.acct = a
+			return a, nil
 		}
 	}
 	r, err := op.tx.GetAccount(op.ctx, op.account)
@@ -145,7 +143,7 @@ func (op *Op) Account() (*Account, error) {
 		op.state = &accountState{gen: r.Generation, a: *a}
 		op.e.states.Store(op.account, op.state)
 	} else {
-		op.e.accounts.Store(op.account, &cachedAccount{a: a, until: now.Add(accountCacheTTL)})
+		op.e.accounts.Put(op.account, a, op.started)
 	}
 	return a, nil
 }
@@ -176,8 +174,9 @@ func (op *Op) UpdateAccountSettings(s AccountSettings) (*Account, error) {
 	if err := op.tx.UpdateAccount(op.ctx, store.Account{ID: a.ID, Name: a.Name, Settings: data}); err != nil {
 		return nil, err
 	}
-	// This node's reads load the account again once this commits (Update),
-	// the other nodes' within accountCacheTTL; writes see its new generation.
+	// This node's reads load the account again once this commits, and the
+	// change is acknowledged when the other nodes' entries have expired
+	// (Engine.Update); writes see its new generation.
 	op.accountChanged, op.state = true, nil
 	a.Settings = s
 	return a, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/kontorpay/kontor/bank/iso20022/xsd"
 	"github.com/kontorpay/kontor/bank/sim"
 	"github.com/kontorpay/kontor/clock"
+	"github.com/kontorpay/kontor/internal/leasecache"
 	"github.com/kontorpay/kontor/store"
 )
 
@@ -70,11 +71,11 @@ type Engine struct {
 
 	kickMu   sync.Mutex
 	kickers  []func()
-	inflight sync.Map // idempotency keys in flight on this node
-	keyCache sync.Map // API key -> *keyInfo
-	accounts sync.Map // account id -> *cachedAccount, for reads (Op.Account)
-	states   sync.Map // account id -> *accountState, for writes (Op.Account)
-	clockMu  sync.Map // test clock id -> *sync.Mutex
+	inflight sync.Map                            // idempotency keys in flight on this node
+	keyCache sync.Map                            // API key -> *keyInfo
+	accounts *leasecache.Cache[string, *Account] // by account id, for reads (Op.Account)
+	states   sync.Map                            // account id -> *accountState, for writes (Op.Account)
+	clockMu  sync.Map                            // test clock id -> *sync.Mutex
 }
 
 // New returns an Engine over cfg.Store, loading or creating the data keys.
@@ -90,6 +91,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		tests:    cfg.TestValues,
 		xsd:      cfg.BankSchemas,
 		handlers: map[string]TimerHandler{},
+		accounts: leasecache.New[string, *Account](accountCacheTTL),
 	}
 	if e.clock == nil {
 		e.clock = clock.Wall{}
@@ -185,6 +187,9 @@ type Op struct {
 	memo map[any]any
 	// rows are the objects the op read or wrote, by id (Get reads them again from here).
 	rows map[string]*heldRow
+	// started is when a read-only op began, before its first statement: no
+	// later than its snapshot (the account cache counts from it).
+	started time.Time
 }
 
 // Update runs fn in a write transaction for account and returns after the
@@ -200,8 +205,10 @@ func (e *Engine) Update(ctx context.Context, account string, req RequestInfo, fn
 		return nil
 	})
 	if err == nil && accountChanged {
-		// Reads cached the account before this commit (Op.Account).
-		e.accounts.Delete(account)
+		// Reads cached the account before this commit (Op.Account): this
+		// node's entry goes now, the other nodes' expire within
+		// accountCacheTTL, which the change waits out before it is answered.
+		e.accounts.Changed(ctx, account)
 	}
 	if err == nil && wake {
 		e.kick()
@@ -212,7 +219,9 @@ func (e *Engine) Update(ctx context.Context, account string, req RequestInfo, fn
 // View runs fn in a read-only transaction for account.
 func (e *Engine) View(ctx context.Context, account string, fn func(op *Op) error) error {
 	return e.store.View(ctx, func(tx store.Tx) error {
-		return fn(e.newOp(ctx, tx, account, RequestInfo{}, false))
+		op := e.newOp(ctx, tx, account, RequestInfo{}, false)
+		op.started = e.accounts.Start()
+		return fn(op)
 	})
 }
 
