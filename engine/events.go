@@ -124,7 +124,8 @@ func (op *Op) recordEvent(dialect string, ev *Event, objectID string, data []byt
 	}
 	row := &store.Event{Account: op.account, ID: ev.ID, Dialect: dialect, Type: ev.Type, ObjectID: objectID,
 		Created: ev.Created, PendingWebhooks: len(matched), Data: data}
-	if err := op.tx.InsertEvent(op.ctx, row); err != nil {
+	// Nothing here needs the row back: it may go with the commit (store.Later).
+	if err := store.Later(op.tx).InsertEvent(op.ctx, row); err != nil {
 		return err
 	}
 	nowMS := op.e.clock.Now().UnixMilli()

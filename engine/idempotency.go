@@ -223,7 +223,7 @@ func (e *Engine) lookupIdempotency(ctx context.Context, account, key string) (*s
 func (op *Op) saveIdempotency(r store.Idempotency) error {
 	r.Account = op.account
 	r.Created = op.e.clock.Now().Unix()
-	return op.tx.PutIdempotency(op.ctx, r)
+	return store.Later(op.tx).PutIdempotency(op.ctx, r)
 }
 
 // SweepIdempotency deletes outcomes older than IdempotencyRetention.

@@ -67,7 +67,7 @@ func (op *Op) scheduleAt(dueMS int64, clockID, kind, objectID string, payload an
 		}
 	}
 	t := &store.Timer{Account: op.account, ClockID: clockID, Due: dueMS, Kind: kind, ObjectID: objectID, Payload: data}
-	if err := op.tx.InsertTimer(op.ctx, t); err != nil {
+	if err := store.Later(op.tx).InsertTimer(op.ctx, t); err != nil {
 		return err
 	}
 	op.wake = true

@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/kontorpay/kontor/store/sqlstore"
 )
 
 // A transaction begins with its first statement. pgx's database/sql
@@ -26,7 +28,14 @@ import (
 // soon as it reads the ROLLBACK, and the answer is read, already arrived,
 // before the connection's next use (settle). Every read (View) ends in a
 // rollback, so a GET of one object is one round trip instead of two.
-// Everything else is pgx's adapter unchanged.
+//
+// Writes the caller needs nothing back from (store.Later, which sqlstore
+// marks with sqlstore.Deferred) are held back and sent in the batch of the
+// transaction's next statement or of its COMMIT: the events, timers and
+// idempotency outcome of a request cost one round trip with the commit
+// instead of one each. Such a statement fails rather than skip a row, and a
+// batch stops at its first failure, so a COMMIT behind a failed write never
+// runs. Everything else is pgx's adapter unchanged.
 
 // connector makes the pool's connections.
 type connector struct{ driver.Connector }
@@ -40,14 +49,37 @@ func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
 }
 
 // conn is pgx's database/sql connection with the BEGIN of its transaction
-// held back until the first statement.
+// held back until the first statement, writes marked sqlstore.Deferred held
+// back until the next statement or the commit, and ROLLBACK not waited for.
 type conn struct {
 	*stdlib.Conn
-	// begin is the transaction whose BEGIN is not sent yet; nil when there is none.
-	begin *lazyTx
+	// tx is the transaction under way; nil when there is none.
+	tx *lazyTx
 	// rollback is the pipeline that carried a ROLLBACK whose answer is not
 	// read yet; nil when there is none.
 	rollback *pgconn.Pipeline
+}
+
+// lazyTx is a transaction of conn. Until its first statement it is only its
+// options; the BEGIN goes in one batch with that statement.
+type lazyTx struct {
+	c     *conn
+	ctx   context.Context
+	opts  pgx.TxOptions
+	begun bool // BEGIN was sent
+	// held are writes not sent yet (sqlstore.Deferred), in order.
+	held []heldStmt
+	// err is the failure of a held write: the transaction is lost, every
+	// later statement and the commit answer it.
+	err error
+}
+
+// heldStmt is a write held back: its statement, its arguments and where its
+// one returned integer goes.
+type heldStmt struct {
+	query string
+	args  []any
+	into  *int64
 }
 
 // settle reads the answer of the ROLLBACK sent last, if any. A connection
@@ -76,7 +108,7 @@ func (c *conn) ResetSession(ctx context.Context) error {
 }
 
 func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	if err := c.settle(); err != nil {
+	if err := c.ready(ctx); err != nil {
 		return nil, err
 	}
 	return c.Conn.PrepareContext(ctx, query)
@@ -95,16 +127,6 @@ func (c *conn) Close() error {
 		c.rollback = nil
 	}
 	return c.Conn.Close()
-}
-
-// lazyTx is a transaction of conn. Until its first statement it is only
-// its options; then tx is pgx's transaction, begun in the batch of that
-// statement.
-type lazyTx struct {
-	c    *conn
-	ctx  context.Context
-	opts pgx.TxOptions
-	tx   pgx.Tx
 }
 
 func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -129,40 +151,103 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 	if opts.ReadOnly {
 		o.AccessMode = pgx.ReadOnly
 	}
-	t := &lazyTx{c: c, ctx: ctx, opts: o}
-	c.begin = t
-	return t, nil
+	c.tx = &lazyTx{c: c, ctx: ctx, opts: o}
+	return c.tx, nil
 }
 
-// send sends the held-back BEGIN with query in one batch and returns the
-// batch with the BEGIN's result read. The caller reads query's result and
-// closes the batch.
-func (c *conn) send(ctx context.Context, query string, args []driver.NamedValue) (pgx.BatchResults, error) {
-	t := c.begin
-	c.begin = nil
+// pending reports whether a statement now must go in a batch with what the
+// transaction holds back (its BEGIN, held writes), and returns the
+// transaction's failure, if a held write failed.
+func (c *conn) pending() (bool, error) {
+	t := c.tx
+	if t == nil {
+		return false, nil
+	}
+	if t.err != nil {
+		return false, t.err
+	}
+	return !t.begun || len(t.held) > 0, nil
+}
+
+// send sends what the transaction holds back, and query when it is not "",
+// in one batch, and reads the results of all but query's. It returns the
+// batch for the caller to read query's result from and close; with query ""
+// the batch is closed. A held write that fails loses the transaction.
+func (c *conn) send(ctx context.Context, query string, args []any) (pgx.BatchResults, error) {
+	t := c.tx
 	b := &pgx.Batch{}
-	b.BeginTx(t.opts)
-	b.Queue(query, values(args)...)
+	if !t.begun {
+		b.BeginTx(t.opts)
+	}
+	for _, h := range t.held {
+		b.Queue(h.query, h.args...)
+	}
+	if query != "" {
+		b.Queue(query, args...)
+	}
+	held := t.held
+	t.held = nil
 	br := c.Conn.Conn().SendBatch(ctx, b)
-	t.tx = br.Tx()
-	if _, err := br.Exec(); err != nil {
-		br.Close()
-		if pgconn.SafeToRetry(err) {
-			return nil, driver.ErrBadConn
+	if !t.begun {
+		t.begun = true
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			if pgconn.SafeToRetry(err) {
+				return nil, driver.ErrBadConn
+			}
+			return nil, err
 		}
-		return nil, err
+	}
+	for _, h := range held {
+		var err error
+		if h.into != nil {
+			err = br.QueryRow().Scan(h.into)
+		} else {
+			_, err = br.Exec()
+		}
+		if err != nil {
+			br.Close()
+			t.err = err
+			return nil, err
+		}
+	}
+	if query == "" {
+		if err := br.Close(); err != nil {
+			t.err = err
+			return nil, err
+		}
+		return nil, nil
 	}
 	return br, nil
+}
+
+// ready settles the last ROLLBACK and sends what the transaction holds
+// back, its BEGIN included, for a statement that does not go through the
+// batches (a prepared one).
+func (c *conn) ready(ctx context.Context) error {
+	if err := c.settle(); err != nil {
+		return err
+	}
+	must, err := c.pending()
+	if err != nil || !must {
+		return err
+	}
+	_, err = c.send(ctx, "", nil)
+	return err
 }
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	if err := c.settle(); err != nil {
 		return nil, err
 	}
-	if c.begin == nil {
+	must, err := c.pending()
+	if err != nil {
+		return nil, err
+	}
+	if !must {
 		return c.Conn.QueryContext(ctx, query, args)
 	}
-	br, err := c.send(ctx, query, args)
+	br, err := c.send(ctx, query, values(args))
 	if err != nil {
 		return nil, err
 	}
@@ -178,22 +263,28 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	if err := c.settle(); err != nil {
 		return nil, err
 	}
-	if c.begin != nil && len(args) == 0 {
+	if len(args) > 0 {
+		if d, ok := args[0].Value.(sqlstore.Deferred); ok {
+			return c.hold(ctx, query, d, args[1:])
+		}
+	}
+	must, err := c.pending()
+	if err != nil {
+		return nil, err
+	}
+	if must && len(args) == 0 {
 		// pgx sends a statement without arguments in the simple protocol,
 		// which runs a script of several (a migration); a batch would not.
-		// Begin first, as pgx's adapter does.
-		t := c.begin
-		c.begin = nil
-		tx, err := c.Conn.Conn().BeginTx(ctx, t.opts)
-		if err != nil {
+		// Send what is held back first, the BEGIN included.
+		if _, err := c.send(ctx, "", nil); err != nil {
 			return nil, err
 		}
-		t.tx = tx
+		must = false
 	}
-	if c.begin == nil {
+	if !must {
 		return c.Conn.ExecContext(ctx, query, args)
 	}
-	br, err := c.send(ctx, query, args)
+	br, err := c.send(ctx, query, values(args))
 	if err != nil {
 		return nil, err
 	}
@@ -207,30 +298,92 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	return driver.RowsAffected(tag.RowsAffected()), nil
 }
 
-// Commit commits the transaction; one that ran no statement has nothing to commit.
-func (t *lazyTx) Commit() error {
-	if t.tx == nil {
-		t.c.begin = nil
-		return nil
+// hold keeps a write marked sqlstore.Deferred for the transaction's next
+// statement or its commit. Its arguments are copied: the caller may reuse
+// its buffers once the call returns. Outside a transaction it runs at once.
+func (c *conn) hold(ctx context.Context, query string, d sqlstore.Deferred, args []driver.NamedValue) (driver.Result, error) {
+	t := c.tx
+	if t == nil {
+		if d.Into != nil {
+			return driver.ResultNoRows, c.Conn.Conn().QueryRow(ctx, query, values(args)...).Scan(d.Into)
+		}
+		_, err := c.Conn.Conn().Exec(ctx, query, values(args)...)
+		return driver.ResultNoRows, err
 	}
-	return t.tx.Commit(t.ctx)
+	if t.err != nil {
+		return nil, t.err
+	}
+	vs := values(args)
+	for i, v := range vs {
+		if b, ok := v.([]byte); ok && b != nil {
+			vs[i] = append([]byte(nil), b...)
+		}
+	}
+	t.held = append(t.held, heldStmt{query: query, args: vs, into: d.Into})
+	return driver.ResultNoRows, nil
 }
 
-// Rollback sends the transaction's ROLLBACK without waiting for its answer
-// (settle reads it); one that ran no statement, or whose BEGIN failed, has
-// nothing to roll back. pgx's Tx is left as it is: nothing uses it again.
-func (t *lazyTx) Rollback() error {
+// Commit sends the writes held back with the COMMIT, in one batch; a
+// transaction that ran no statement has nothing to commit. When a held
+// write fails, the COMMIT does not run (the batch stops at the failure) and
+// the transaction is rolled back.
+func (t *lazyTx) Commit() error {
 	c := t.c
-	if t.tx == nil {
-		c.begin = nil
+	defer func() { c.tx = nil }()
+	if t.err != nil {
+		t.rollbackSent()
+		return t.err
+	}
+	if !t.begun && len(t.held) == 0 {
+		return nil
+	}
+	var tag pgconn.CommandTag
+	if len(t.held) == 0 {
+		var err error
+		if tag, err = c.Conn.Conn().Exec(t.ctx, "COMMIT"); err != nil {
+			t.rollbackSent()
+			return err
+		}
+	} else {
+		br, err := c.send(t.ctx, "COMMIT", nil)
+		if err != nil {
+			t.rollbackSent()
+			return err
+		}
+		tag, err = br.Exec()
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			t.rollbackSent()
+			return err
+		}
+	}
+	if tag.String() == "ROLLBACK" {
+		return pgx.ErrTxCommitRollback
+	}
+	return nil
+}
+
+// Rollback drops the writes held back and sends the transaction's ROLLBACK
+// without waiting for its answer (settle reads it); one whose BEGIN was not
+// sent has nothing to roll back.
+func (t *lazyTx) Rollback() error {
+	defer func() { t.c.tx = nil }()
+	t.held = nil
+	return t.rollbackSent()
+}
+
+// rollbackSent sends ROLLBACK when the server has the transaction open,
+// without waiting for the answer.
+func (t *lazyTx) rollbackSent() error {
+	c := t.c
+	if !t.begun {
 		return nil
 	}
 	pc := c.Conn.Conn().PgConn()
-	if pc.IsClosed() {
-		return nil
-	}
-	if pc.TxStatus() == 'I' {
-		return nil // ended already: its first statement failed before BEGIN ran
+	if pc.IsClosed() || pc.TxStatus() == 'I' {
+		return nil // nothing open: its BEGIN failed, or its COMMIT ended it
 	}
 	// Not the caller's context: the answer is read after the caller has
 	// gone, and a cancelled context would break the connection then.

@@ -291,3 +291,82 @@ func TestRollbackAnswerLost(t *testing.T) {
 		t.Fatalf("the next read ran on backend %d, not on %d: the connection was discarded after its rollback", again, other)
 	}
 }
+
+// TestHeldWrites: writes through store.Later are not sent before the
+// transaction's next statement or its commit: another transaction writes
+// the same idempotency key meanwhile without waiting on this one, whose
+// commit then fails with the conflict and commits nothing. A held write
+// that fails is answered by the next statement, and by every one after it.
+func TestHeldWrites(t *testing.T) {
+	s, err := Open(t.Context(), pgtest.Start(t), Options{MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	rec := func(hash string) store.Idempotency {
+		return store.Idempotency{Account: "acct_a", Key: "k", RequestHash: hash, Method: "POST", Path: "/", StatusCode: 200, Body: []byte(`{}`), Created: 1}
+	}
+	count := func(table string) (n int) {
+		t.Helper()
+		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	err = s.Update(ctx, func(tx store.Tx) error {
+		if err := tx.InsertObject(ctx, &store.Object{Account: "acct_a", ID: "cus_1", Type: "customer", Created: 1, Data: []byte(`{}`)}); err != nil {
+			return err
+		}
+		l := store.Later(tx)
+		if err := l.InsertTimer(ctx, &store.Timer{Account: "acct_a", Due: 1, Kind: "k"}); err != nil {
+			return err
+		}
+		if err := l.PutIdempotency(ctx, rec("first")); err != nil {
+			return err
+		}
+		// Bounded: had the insert been sent, this one would wait for it.
+		octx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := s.Update(octx, func(tx store.Tx) error { return tx.PutIdempotency(octx, rec("other")) }); err != nil {
+			t.Errorf("the other transaction: %v (it waited on a write that should not have been sent yet)", err)
+		}
+		return nil
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("the commit with a held write of a key taken meanwhile: %v, want store.ErrConflict", err)
+	}
+	if n := count(`objects`); n != 0 {
+		t.Errorf("the failed transaction committed %d objects", n)
+	}
+	if n := count(`timers`); n != 0 {
+		t.Errorf("the failed transaction committed %d timers", n)
+	}
+	var hash string
+	if err := s.db.QueryRowContext(ctx, `SELECT request_hash FROM idempotency WHERE key = 'k'`).Scan(&hash); err != nil || hash != "other" {
+		t.Fatalf("the stored key: %q, %v; want the other transaction's", hash, err)
+	}
+
+	var reads []error
+	err = s.Update(ctx, func(tx store.Tx) error {
+		if err := store.Later(tx).PutIdempotency(ctx, rec("again")); err != nil {
+			return err
+		}
+		for range 2 {
+			_, err := tx.GetAccount(ctx, "acct_a")
+			reads = append(reads, err)
+		}
+		return nil
+	})
+	for i, rerr := range reads {
+		if !errors.Is(rerr, store.ErrConflict) {
+			t.Errorf("read %d after the failed held write: %v, want store.ErrConflict", i+1, rerr)
+		}
+	}
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("Update after a failed held write whose error fn dropped: %v, want store.ErrConflict", err)
+	}
+	if inTx(t, s) {
+		t.Fatal("a connection is left in a transaction")
+	}
+}

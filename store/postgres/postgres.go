@@ -13,7 +13,9 @@
 // PostgreSQL reports a serialization failure (40001) or a deadlock (40P01), a
 // bounded number of times. View runs in a READ ONLY REPEATABLE READ
 // transaction, so that every query of fn sees one snapshot. A transaction's
-// BEGIN is sent in one batch with its first statement (conn.go).
+// BEGIN is sent in one batch with its first statement, the writes of
+// store.Later in the batch of the next statement or of the COMMIT, and its
+// ROLLBACK without waiting for the answer (conn.go).
 //
 // Durability. A commit returns after the WAL is flushed: each connection
 // turns synchronous_commit back on when the server or role turned it off.
@@ -93,7 +95,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	s := &Store{
 		where:       fmt.Sprintf("%s:%d/%s", cfg.Host, cfg.Port, cfg.Database),
-		write:       &sqlstore.Dialect{Numbered: true, RowLocks: true, Translate: translate},
+		write:       &sqlstore.Dialect{Numbered: true, RowLocks: true, Translate: translate, Pipelined: true},
 		read:        &sqlstore.Dialect{Numbered: true, Translate: translate},
 		maxAttempts: opt.MaxAttempts,
 	}

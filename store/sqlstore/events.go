@@ -24,10 +24,17 @@ func (t *Tx) InsertEvent(ctx context.Context, e *store.Event) error {
 		t.held.holdEvent(e)
 		return nil
 	}
-	err := t.row(ctx, `INSERT INTO events (account, id, dialect, type, object_id, created, pending_webhooks, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`,
-		e.Account, e.ID, e.Dialect, e.Type, e.ObjectID, e.Created, e.PendingWebhooks, compact(e.Data)).Scan(&e.Seq)
+	err := t.row(ctx, insertEvent+` ON CONFLICT DO NOTHING RETURNING seq`, eventArgs(e)...).Scan(&e.Seq)
 	return t.insertErr(err, conflict("event %s", e.ID))
+}
+
+// insertEvent writes one event (eventArgs); InsertEvent and its Later form
+// end it differently.
+const insertEvent = `INSERT INTO events (account, id, dialect, type, object_id, created, pending_webhooks, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
+func eventArgs(e *store.Event) []any {
+	return []any{e.Account, e.ID, e.Dialect, e.Type, e.ObjectID, e.Created, e.PendingWebhooks, compact(e.Data)}
 }
 
 // GetEvent returns one event of the account, or store.ErrNotFound.

@@ -19,13 +19,20 @@ func (t *Tx) GetIdempotency(ctx context.Context, account, key string) (store.Ide
 
 // PutIdempotency stores r; a key already stored answers store.ErrConflict.
 func (t *Tx) PutIdempotency(ctx context.Context, r store.Idempotency) error {
-	res, err := t.exec(ctx, `INSERT INTO idempotency (account, key, request_hash, method, path, status_code, body, created)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		r.Account, r.Key, r.RequestHash, r.Method, r.Path, r.StatusCode, compactDense(r.Body), r.Created)
+	res, err := t.exec(ctx, insertIdempotency+` ON CONFLICT DO NOTHING`, idempotencyArgs(r)...)
 	if err != nil {
 		return err
 	}
 	return affectedOne(res, conflict("idempotency key %s", r.Key))
+}
+
+// insertIdempotency writes one outcome (idempotencyArgs); PutIdempotency
+// and its Later form end it differently.
+const insertIdempotency = `INSERT INTO idempotency (account, key, request_hash, method, path, status_code, body, created)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
+func idempotencyArgs(r store.Idempotency) []any {
+	return []any{r.Account, r.Key, r.RequestHash, r.Method, r.Path, r.StatusCode, compactDense(r.Body), r.Created}
 }
 
 // DeleteIdempotencyBefore removes records created before the given unix second and returns how many.

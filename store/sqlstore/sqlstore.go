@@ -30,7 +30,18 @@ type Dialect struct {
 	RowLocks bool
 	// Translate maps a driver error to a store error; it returns err unchanged when it has no mapping.
 	Translate func(err error) error
+	// Pipelined: the driver holds back the statements marked Deferred
+	// (the writes of Tx.Later).
+	Pipelined bool
 }
+
+// Deferred, as a statement's first argument, tells a Pipelined driver that
+// it may hold the statement back and send it with the transaction's next
+// statement or its commit. Into, when set, receives the statement's one
+// returned integer (RETURNING) once it has run. Such a statement fails, and
+// with it the transaction, where another would skip a row (it has no ON
+// CONFLICT DO NOTHING).
+type Deferred struct{ Into *int64 }
 
 // Tx implements store.Tx on a Querier.
 type Tx struct {

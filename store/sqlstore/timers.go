@@ -10,9 +10,15 @@ const timerColumns = `id, account, clock_id, due, kind, object_id, payload, atte
 
 // InsertTimer inserts t and sets t.ID.
 func (t *Tx) InsertTimer(ctx context.Context, tm *store.Timer) error {
-	err := t.row(ctx, `INSERT INTO timers (account, clock_id, due, kind, object_id, payload, attempts) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		tm.Account, tm.ClockID, tm.Due, tm.Kind, tm.ObjectID, tm.Payload, tm.Attempts).Scan(&tm.ID)
+	err := t.row(ctx, insertTimer, timerArgs(tm)...).Scan(&tm.ID)
 	return t.err(err)
+}
+
+// insertTimer writes one timer (timerArgs) and returns its id.
+const insertTimer = `INSERT INTO timers (account, clock_id, due, kind, object_id, payload, attempts) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`
+
+func timerArgs(tm *store.Timer) []any {
+	return []any{tm.Account, tm.ClockID, tm.Due, tm.Kind, tm.ObjectID, tm.Payload, tm.Attempts}
 }
 
 // ClaimDueTimers returns up to p.Limit timers of p.ClockID due at or before

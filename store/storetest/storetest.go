@@ -40,6 +40,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Settings", settingTests},
 		{"BankFiles", bankFileTests},
 		{"Tx", txTests},
+		{"Later", laterTests},
 		{"Concurrency", concurrencyTests},
 	} {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,46 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/kontorpay/kontor/store"
+)
+
+// Later returns the transaction for writes whose outcome the caller needs
+// only at commit (store.Later): on a Pipelined driver its InsertEvent,
+// InsertTimer and PutIdempotency are Deferred; otherwise it is t itself.
+func (t *Tx) Later() store.Tx {
+	if !t.d.Pipelined {
+		return t
+	}
+	return laterTx{t}
+}
+
+// laterTx is a Tx whose InsertEvent, InsertTimer and PutIdempotency are
+// Deferred. Without ON CONFLICT DO NOTHING: a used key fails the statement,
+// and so the transaction. Writes the Tx holds itself (HoldWrites) stay
+// held.
+type laterTx struct{ *Tx }
+
+func (l laterTx) Later() store.Tx { return l }
+
+func (l laterTx) InsertEvent(ctx context.Context, e *store.Event) error {
+	if l.held != nil {
+		return l.Tx.InsertEvent(ctx, e)
+	}
+	return l.deferred(ctx, &e.Seq, insertEvent+` RETURNING seq`, eventArgs(e)...)
+}
+
+func (l laterTx) InsertTimer(ctx context.Context, tm *store.Timer) error {
+	return l.deferred(ctx, &tm.ID, insertTimer, timerArgs(tm)...)
+}
+
+func (l laterTx) PutIdempotency(ctx context.Context, r store.Idempotency) error {
+	return l.deferred(ctx, nil, insertIdempotency, idempotencyArgs(r)...)
+}
+
+// deferred runs a Deferred write; into, when set, receives what it returns.
+func (l laterTx) deferred(ctx context.Context, into *int64, query string, args ...any) error {
+	_, err := l.exec(ctx, query, append([]any{Deferred{Into: into}}, args...)...)
+	return err
+}
