@@ -126,12 +126,8 @@ func (c *checkpointer) run() {
 		if err == nil && pages >= c.pages {
 			// Copy what came in meanwhile, so that the writer copies only
 			// the last few pages.
-			for range 3 {
-				n, err := c.passive()
-				if err != nil || n-pages < restartTail {
-					break
-				}
-				pages = n
+			if n, err := c.passive(); err == nil && n-pages >= restartTail {
+				c.passive()
 			}
 			c.want.Store(true)
 			select {

@@ -144,6 +144,11 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	s.rconns = make(chan *reader, n)
 	for range n {
 		c, err := readers.Conn(ctx)
+		if err == nil {
+			if _, err = c.ExecContext(ctx, mmapPragma); err != nil {
+				c.Close()
+			}
+		}
 		if err != nil {
 			s.closeConns()
 			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -185,6 +190,19 @@ func dsns(path, drv string) (writer, reader, ckpt, sqlDriver string, err error) 
 	return "", "", "", "", fmt.Errorf("sqlite: unknown driver %q (want %s or %s)", drv, DriverModernc, DriverMattn)
 }
 
+// Page caches. The writer's page cache outlives its transactions (no other
+// connection writes), so it is made large enough to hold the pages the group
+// commits keep coming back to (SQLite's default is 2 MB); a reader's is
+// dropped whenever the database has changed since its last snapshot, so
+// readers keep the default. Every connection reads the database file through
+// a memory map instead of a read system call per page; the map is the
+// operating system's page cache, shared, not process memory. The size asked
+// for is clamped to SQLite's largest, 2 GB; pages past it are read as before.
+const (
+	writerCachePragma = "PRAGMA cache_size=-65536" // KiB: 64 MB
+	mmapPragma        = "PRAGMA mmap_size=4294967296"
+)
+
 // pragmas sets the writer's connection up. temp_store=MEMORY keeps the
 // statement and savepoint sub-journals of the group commit in memory instead
 // of a temporary file written with pwrite for every request; they are rolled
@@ -193,7 +211,7 @@ func dsns(path, drv string) (writer, reader, ckpt, sqlDriver string, err error) 
 // checkpoints to the checkpointer (checkpoint.go).
 func (s *Store) pragmas(ctx context.Context, c *sql.Conn) error {
 	for _, p := range []string{"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY",
-		"PRAGMA wal_autocheckpoint=0"} {
+		"PRAGMA wal_autocheckpoint=0", writerCachePragma, mmapPragma} {
 		if _, err := c.ExecContext(ctx, p); err != nil {
 			return fmt.Errorf("sqlite: %s: %w", p, err)
 		}

@@ -97,7 +97,7 @@ func TestWALStaysBounded(t *testing.T) {
 	go func() { readerDone <- holdSnapshots(s, stop) }()
 
 	// 8 writers, 2,400 objects of 12 KB of random bytes, 4 an update: over
-	// 100 times the bound, through many group commits.
+	// 20 times the bound, through many group commits.
 	const writers, updates, per = 8, 75, 4
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
@@ -138,12 +138,15 @@ func TestWALStaysBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A frame is a page and its 24-byte header. The file keeps its largest
-	// size, so this is the most the log ever held.
+	// size, so this is the most the log ever held. It overshoots the bound by
+	// what is written during a checkpointer's round (more on a loaded
+	// machine); a log that is never started over holds all that was written,
+	// over 5,000 frames here.
 	frames := fi.Size() / (4096 + 24)
 	db, _ := os.Stat(path)
 	t.Logf("log file %d frames at most (bound %d); database %d pages", frames, bound, db.Size()/4096)
-	if frames > 8*bound {
-		t.Errorf("the log grew to %d frames, over 8 times its bound of %d", frames, bound)
+	if frames > 12*bound {
+		t.Errorf("the log grew to %d frames, over 12 times its bound of %d", frames, bound)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("close: %v", err)
