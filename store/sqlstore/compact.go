@@ -1,6 +1,8 @@
 package sqlstore
 
 import (
+	"sync"
+
 	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
 )
@@ -83,16 +85,27 @@ func mustDecoder() *zstd.Decoder {
 // as zstd for documents of this size, and several times cheaper to write and
 // to read (zstd's fastest encoder copies its 256 KiB dictionary tables on
 // every call).
+//
+// S2 needs room for a value that does not shrink; it encodes into a buffer
+// kept for the next call, and the stored form (about a quarter of the room)
+// is copied out of it.
 func compact(v []byte) []byte {
 	if len(v) >= minCompact {
-		buf := make([]byte, 1+s2.MaxEncodedLen(len(v)))
-		buf[0] = tagS2
-		if out := s2dict.Encode(buf[1:], v); 1+len(out) < len(v) {
-			return buf[:1+len(out)]
+		bp := scratch.Get().(*[]byte)
+		defer scratch.Put(bp)
+		n := s2.MaxEncodedLen(len(v))
+		if cap(*bp) < n {
+			*bp = make([]byte, n)
+		}
+		if out := s2dict.Encode((*bp)[:n], v); 1+len(out) < len(v) {
+			return append(append(make([]byte, 0, 1+len(out)), tagS2), out...)
 		}
 	}
 	return asGiven(v)
 }
+
+// scratch holds compact's encoding buffers.
+var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // compactDense returns the stored form of v, compressed with zstd: a tenth
 // smaller than compact for long documents, at a higher price to write.
