@@ -104,6 +104,9 @@ func BenchmarkAdvanceSettlements(b *testing.B) {
 	}
 	took := time.Since(t0)
 	cpu := cpuTime(b) - cpu0
+	if *advanceProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	b.StopTimer()
 	var settled int
 	err = e.View(ctx, account, func(op *Op) error {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"errors"
 	"regexp"
 	"time"
@@ -245,7 +246,10 @@ func (op *Op) startDebit(d debit) (*Charge, error) {
 
 // succeed books a successful charge.
 func (op *Op) succeed(c *Charge) error {
-	prev := clone(c)
+	before, err := json.Marshal(c) // the event's previous attributes
+	if err != nil {
+		return err
+	}
 	now := op.Now(c.ClockID)
 	fee, err := op.feeFor(c.Method.Type)
 	if err != nil {
@@ -274,9 +278,9 @@ func (op *Op) succeed(c *Charge) error {
 		return err
 	}
 	if c.Method.Type == "sepa_credit_transfer" {
-		prev = nil // created and succeeded in one step
+		before = []byte("null") // created and succeeded in one step
 	}
-	if err := op.emit("charge.succeeded", c, prev); err != nil {
+	if err := op.emitChange("charge.succeeded", c, before); err != nil {
 		return err
 	}
 	if err := op.intentFollowsCharge(c); err != nil {

@@ -51,16 +51,24 @@ func DecodeEvent(r store.Event) (*Event, error) {
 // emit records an event of typ about o, with prev the object before the change
 // (nil for creations and deletions), and queues it for every matching endpoint.
 func (op *Op) emit(typ string, o Object, prev Object) error {
+	var before []byte
+	if prev != nil {
+		var err error
+		if before, err = json.Marshal(prev); err != nil {
+			return err
+		}
+	}
+	return op.emitChange(typ, o, before)
+}
+
+// emitChange is emit with the object before the change as json.Marshal
+// wrote it (nil for none): a caller that has it need not clone the object.
+func (op *Op) emitChange(typ string, o Object, before []byte) error {
 	data, err := json.Marshal(o)
 	if err != nil {
 		return err
 	}
-	ev := &Event{Type: typ, ObjectType: o.ObjectType(), Object: data, Request: op.req}
-	if prev != nil {
-		if ev.Previous, err = json.Marshal(prev); err != nil {
-			return err
-		}
-	}
+	ev := &Event{Type: typ, ObjectType: o.ObjectType(), Object: data, Previous: before, Request: op.req}
 	ev.Created = op.Now(o.meta().ClockID).Unix()
 	ev.ID = NewID("evt_")
 	// Objects that belong to another dialect than the default one get only

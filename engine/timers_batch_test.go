@@ -287,3 +287,61 @@ func (te *testEngine) firedSteps(t *testing.T) []string {
 	})
 	return ids
 }
+
+// TestSettlementEventCarriesThePendingCharge settles charges in one batch:
+// each charge.succeeded event holds the charge as it is now and, as its
+// previous attributes, the charge as it was (pending, no balance transaction).
+func TestSettlementEventCarriesThePendingCharge(t *testing.T) {
+	ctx := context.Background()
+	te := newTestEngine(t)
+	var ids []string
+	te.update(t, func(op *Op) error {
+		for range 3 {
+			s, err := op.CreateSource(SourceParams{Type: "sepa_debit", Currency: "eur", IBAN: "DE89370400440532013000",
+				Owner: OwnerParams{Name: Some("Jenny Rosen")}})
+			if err != nil {
+				return err
+			}
+			c, err := op.CreateSourceCharge(ChargeParams{Amount: 1999, Currency: "eur", Source: s.ID})
+			if err != nil {
+				return err
+			}
+			ids = append(ids, c.ID)
+		}
+		return nil
+	})
+	te.wall.Advance(30 * 24 * time.Hour)
+	te.fire(t)
+	err := te.View(ctx, te.account, func(op *Op) error {
+		for _, id := range ids {
+			evs, err := op.ListEvents(store.ListEventsParams{Type: "charge.succeeded", ObjectID: id, Limit: 10})
+			if err != nil {
+				return err
+			}
+			if len(evs) != 1 {
+				t.Fatalf("charge %s has %d charge.succeeded events", id, len(evs))
+			}
+			ev, err := DecodeEvent(evs[0])
+			if err != nil {
+				return err
+			}
+			var now, before Charge
+			if err := unmarshal(ev.Object, &now); err != nil {
+				return err
+			}
+			if err := unmarshal(ev.Previous, &before); err != nil {
+				return err
+			}
+			if now.ID != id || now.Status != ChargeSucceeded || now.BalanceTransaction == nil {
+				t.Errorf("event object %s %s %v", now.ID, now.Status, now.BalanceTransaction)
+			}
+			if before.ID != id || before.Status != ChargePending || before.BalanceTransaction != nil || before.SettledAt != 0 {
+				t.Errorf("event previous %s %s %v %d", before.ID, before.Status, before.BalanceTransaction, before.SettledAt)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
