@@ -30,6 +30,7 @@ type Charge struct {
 	PaymentMethod       string            `json:"payment_method,omitempty"`
 	PaymentIntent       string            `json:"payment_intent,omitempty"`
 	Mandate             string            `json:"mandate,omitempty"`
+	SingleUseMandate    bool              `json:"single_use_mandate,omitempty"` // Mandate is single-use: the charge is its one collection
 	Description         *string           `json:"description"`
 	Metadata            map[string]string `json:"metadata"`
 	StatementDescriptor *string           `json:"statement_descriptor"`
@@ -112,7 +113,14 @@ func (c *Charge) Index() Index {
 	if parent == "" {
 		parent = c.Source
 	}
-	return Index{Kind: c.Origin, Customer: c.Customer, Parent: parent, Status: string(c.Status), Lookup: c.Mandate}
+	ix := Index{Kind: c.Origin, Customer: c.Customer, Parent: parent, Status: string(c.Status)}
+	// Only the charge of a single-use mandate is looked up by its mandate
+	// (ChargeFilter.Mandate); a multi-use mandate's many charges need no
+	// index entry for it, which would go to a page of its own every time.
+	if c.SingleUseMandate {
+		ix.Lookup = c.Mandate
+	}
+	return ix
 }
 
 // Refundable is what may still be refunded.
@@ -193,7 +201,7 @@ func (op *Op) startDebit(d debit) (*Charge, error) {
 	applyPtr(&c.ReceiptEmail, d.ReceiptEmail)
 	applyPtr(&c.TransferGroup, d.TransferGroup)
 	if d.Mandate != nil {
-		c.Mandate = d.Mandate.ID
+		c.Mandate, c.SingleUseMandate = d.Mandate.ID, d.Mandate.Type == "single_use"
 		if err := op.useMandate(d.Mandate); err != nil {
 			return nil, err
 		}

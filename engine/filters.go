@@ -47,8 +47,10 @@ type ChargeFilter struct {
 	// source (charges of an intent never name a source).
 	PaymentIntent string
 	Source        string
-	Mandate       string
-	Status        ChargeStatus
+	// Mandate selects the charge of a single-use mandate (Charge.Index):
+	// charges under a multi-use mandate are not found by it.
+	Mandate string
+	Status  ChargeStatus
 }
 
 func (f ChargeFilter) columns(_ *Op, p *store.ListObjectsParams) {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -255,5 +256,55 @@ func TestAmountBoundsAreData(t *testing.T) {
 		if e.Code != c.code || e.Param != "amount" || e.Data[c.key] != c.bound {
 			t.Errorf("amount %d: %v (data %v), want %s with %s %s", c.amount, err, e.Data, c.code, c.key, c.bound)
 		}
+	}
+}
+
+// TestChargesByMandate: the charge of a single-use mandate is found by its
+// mandate, before and after it settles; the charges of a multi-use mandate
+// are not indexed by it.
+func TestChargesByMandate(t *testing.T) {
+	te := newTestEngine(t)
+	collect := func(single bool) (mandate, charge string) {
+		t.Helper()
+		te.update(t, func(op *Op) error {
+			m, err := op.CreateMandate(MandateParams{IBAN: "DE89370400440532013000", HolderName: "Jenny Rosen", SingleUse: single})
+			if err != nil {
+				return err
+			}
+			c, err := op.CollectUnderMandate(CollectionParams{ID: NewID("py_"), Mandate: m.ID, Amount: 1099, Currency: "eur"})
+			if err != nil {
+				return err
+			}
+			mandate, charge = m.ID, c.ID
+			return nil
+		})
+		return mandate, charge
+	}
+	byMandate := func(id string) []string {
+		t.Helper()
+		var ids []string
+		te.view(t, func(op *Op) error {
+			cs, err := ListWhere[Charge](op, ChargeFilter{Mandate: id}, ListParams{Limit: 10})
+			for _, c := range cs {
+				ids = append(ids, c.ID)
+			}
+			return err
+		})
+		return ids
+	}
+	single, charge := collect(true)
+	multi, _ := collect(false)
+	if got := byMandate(single); !slices.Equal(got, []string{charge}) {
+		t.Errorf("charges of the single-use mandate: %v, want %s", got, charge)
+	}
+	if got := byMandate(multi); len(got) != 0 {
+		t.Errorf("charges found by a multi-use mandate: %v, want none", got)
+	}
+	te.update(t, func(op *Op) error {
+		_, err := op.SettleCharge(charge, true, "")
+		return err
+	})
+	if got := byMandate(single); !slices.Equal(got, []string{charge}) || te.chargeStatus(t, charge) != ChargeSucceeded {
+		t.Errorf("charges of the single-use mandate after it succeeded: %v (%s), want %s", got, te.chargeStatus(t, charge), charge)
 	}
 }
