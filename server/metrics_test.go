@@ -123,7 +123,11 @@ func TestMetrics(t *testing.T) {
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 404 {
 		t.Fatalf("retrieve a missing customer: %v %v", resp, err)
 	}
-	http.Get(base + "/no/such/path")           // Checkout.com's 404
+	http.Get(base + "/no/such/path")                                      // Checkout.com's 404
+	preflight, _ := http.NewRequest("OPTIONS", base+"/v1/customers", nil) // answered before any route
+	if resp, err := http.DefaultClient.Do(preflight); err != nil || resp.StatusCode != 204 {
+		t.Fatalf("preflight: %v %v", resp, err)
+	}
 	for _, m := range []string{"GET", "PUT"} { // Stripe's: no such route, and a route without that method
 		req, _ := http.NewRequest(m, base+"/v1/customers/cus_doesnotexist/widgets", nil)
 		req.SetBasicAuth(key, "")
@@ -142,6 +146,7 @@ func TestMetrics(t *testing.T) {
 		`kontor_http_requests_total{dialect="stripe",route="POST /v1/webhook_endpoints",status="200"}`: 1,
 		`kontor_http_requests_total{dialect="cko",route="unmatched",status="404"}`:                     1,
 		`kontor_http_requests_total{dialect="stripe",route="unmatched",status="404"}`:                  2,
+		`kontor_http_requests_total{dialect="stripe",route="unmatched",status="204"}`:                  1,
 	} {
 		if m[name] != want {
 			t.Errorf("%s = %v, want %v", name, m[name], want)

@@ -6,7 +6,6 @@ package stripeapi
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -106,7 +105,6 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	r = r.WithContext(context.WithValue(r.Context(), reqIDKey{}, reqID))
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w}
 	// Every request that matches no route reaches the catch-all route
@@ -153,8 +151,6 @@ func allowCrossOrigin(h http.Header, r *http.Request) {
 	h["Access-Control-Max-Age"] = maxAge
 }
 
-type reqIDKey struct{}
-
 type statusWriter struct {
 	http.ResponseWriter
 	status int
@@ -166,7 +162,8 @@ func (s *statusWriter) WriteHeader(code int) {
 }
 
 func (a *API) serve(w http.ResponseWriter, r *http.Request, rt route) {
-	c := &call{a: a, r: r, w: w, reqID: r.Context().Value(reqIDKey{}).(string)}
+	// The request's id is the one its answer carries (ServeHTTP).
+	c := &call{a: a, r: r, w: w, reqID: w.Header()["Request-Id"][0]}
 	if err := c.authenticate(); err != nil {
 		a.writeError(w, toAPIError(err))
 		return
