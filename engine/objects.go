@@ -246,7 +246,9 @@ func (op *Op) save(o Object) error {
 	if h, ok := op.rows[r.ID]; ok && h.row.Version == r.Version && h.row.Type == r.Type {
 		cols = r.Changed(&h.row)
 	}
-	if err := op.tx.UpdateObjectColumns(op.ctx, r, cols); err != nil {
+	// Nothing here needs the answer: the update may go with the next
+	// statement (store.Later).
+	if err := store.Later(op.tx).UpdateObjectColumns(op.ctx, r, cols); err != nil {
 		return err
 	}
 	o.meta().version = r.Version

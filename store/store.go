@@ -40,13 +40,15 @@ type Store interface {
 }
 
 // Later returns tx for writes whose outcome the caller needs only when the
-// transaction commits. On the Tx it returns, InsertEvent, InsertTimer and
-// PutIdempotency may be sent to the database later, with the transaction's
-// next statement or its commit, so that they cost no round trip of their
-// own: such a call may return before the row is written, and then a failure
-// of the write (a conflict included) is not returned by it but fails the
-// transaction: a later call of the transaction, or Update, returns it. The
-// Seq or ID the call sets is set by the time Update returns. Statements
+// transaction commits. On the Tx it returns, InsertEvent, InsertTimer,
+// PutIdempotency, UpdateObject and UpdateObjectColumns may be sent to the
+// database later, with the transaction's next statement or its commit, so
+// that they cost no round trip of their own: such a call may return before
+// the row is written, and then a failure of the write (a conflict included;
+// a held update of a missing row answers ErrConflict, not ErrNotFound) is
+// not returned by it but fails the transaction: a later call of the
+// transaction, or Update, returns it.
+// The Seq or ID the call sets is set by the time Update returns. Statements
 // still run in the order they were called: a later read sees the row. A
 // driver that writes at once returns tx itself.
 func Later(tx Tx) Tx {

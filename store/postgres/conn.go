@@ -6,12 +6,14 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/kontorpay/kontor/store"
 	"github.com/kontorpay/kontor/store/sqlstore"
 )
 
@@ -33,9 +35,11 @@ import (
 // marks with sqlstore.Deferred) are held back and sent in the batch of the
 // transaction's next statement or of its COMMIT: the events, timers and
 // idempotency outcome of a request cost one round trip with the commit
-// instead of one each. Such a statement fails rather than skip a row, and a
+// instead of one each. Such an insert fails rather than skip a row, and a
 // batch stops at its first failure, so a COMMIT behind a failed write never
-// runs. Everything else is pgx's adapter unchanged.
+// runs. An update that must change its row is checked when its answer is
+// read, so it goes with the next statement but never with the COMMIT.
+// Everything else is pgx's adapter unchanged.
 
 // connector makes the pool's connections.
 type connector struct{ driver.Connector }
@@ -80,6 +84,15 @@ type heldStmt struct {
 	query string
 	args  []any
 	into  *int64
+	one   bool // must change one row (sqlstore.Deferred.One)
+}
+
+// changedOne is the check of a held statement that must change one row.
+func changedOne(tag pgconn.CommandTag) error {
+	if n := tag.RowsAffected(); n != 1 {
+		return fmt.Errorf("%w: a held update changed %d rows, not one", store.ErrConflict, n)
+	}
+	return nil
 }
 
 // settle reads the answer of the ROLLBACK sent last, if any. A connection
@@ -203,7 +216,10 @@ func (c *conn) send(ctx context.Context, query string, args []any) (pgx.BatchRes
 		if h.into != nil {
 			err = br.QueryRow().Scan(h.into)
 		} else {
-			_, err = br.Exec()
+			var tag pgconn.CommandTag
+			if tag, err = br.Exec(); err == nil && h.one {
+				err = changedOne(tag)
+			}
 		}
 		if err != nil {
 			br.Close()
@@ -307,7 +323,10 @@ func (c *conn) hold(ctx context.Context, query string, d sqlstore.Deferred, args
 		if d.Into != nil {
 			return driver.ResultNoRows, c.Conn.Conn().QueryRow(ctx, query, values(args)...).Scan(d.Into)
 		}
-		_, err := c.Conn.Conn().Exec(ctx, query, values(args)...)
+		tag, err := c.Conn.Conn().Exec(ctx, query, values(args)...)
+		if err == nil && d.One {
+			err = changedOne(tag)
+		}
 		return driver.ResultNoRows, err
 	}
 	if t.err != nil {
@@ -319,7 +338,7 @@ func (c *conn) hold(ctx context.Context, query string, d sqlstore.Deferred, args
 			vs[i] = append([]byte(nil), b...)
 		}
 	}
-	t.held = append(t.held, heldStmt{query: query, args: vs, into: d.Into})
+	t.held = append(t.held, heldStmt{query: query, args: vs, into: d.Into, one: d.One})
 	return driver.ResultNoRows, nil
 }
 
@@ -336,6 +355,14 @@ func (t *lazyTx) Commit() error {
 	}
 	if !t.begun && len(t.held) == 0 {
 		return nil
+	}
+	// A held update's row count is checked when its answer is read: after
+	// a COMMIT in the same batch it would be too late.
+	if slices.ContainsFunc(t.held, func(h heldStmt) bool { return h.one }) {
+		if _, err := c.send(t.ctx, "", nil); err != nil {
+			t.rollbackSent()
+			return err
+		}
 	}
 	var tag pgconn.CommandTag
 	if len(t.held) == 0 {

@@ -8,7 +8,8 @@ import (
 
 // Later returns the transaction for writes whose outcome the caller needs
 // only at commit (store.Later): on a Pipelined driver its InsertEvent,
-// InsertTimer and PutIdempotency are Deferred; otherwise it is t itself.
+// InsertTimer, PutIdempotency, UpdateObject and UpdateObjectColumns are
+// Deferred; otherwise it is t itself.
 func (t *Tx) Later() store.Tx {
 	if !t.d.Pipelined {
 		return t
@@ -16,10 +17,10 @@ func (t *Tx) Later() store.Tx {
 	return laterTx{t}
 }
 
-// laterTx is a Tx whose InsertEvent, InsertTimer and PutIdempotency are
-// Deferred. Without ON CONFLICT DO NOTHING: a used key fails the statement,
-// and so the transaction. Writes the Tx holds itself (HoldWrites) stay
-// held.
+// laterTx is a Tx whose InsertEvent, InsertTimer, PutIdempotency and
+// object updates are Deferred. Without ON CONFLICT DO NOTHING: a used key
+// fails the statement, and so the transaction; an update must change its
+// row (Deferred.One). Writes the Tx holds itself (HoldWrites) stay held.
 type laterTx struct{ *Tx }
 
 func (l laterTx) Later() store.Tx { return l }
@@ -37,6 +38,22 @@ func (l laterTx) InsertTimer(ctx context.Context, tm *store.Timer) error {
 
 func (l laterTx) PutIdempotency(ctx context.Context, r store.Idempotency) error {
 	return l.deferred(ctx, nil, insertIdempotency, idempotencyArgs(r)...)
+}
+
+func (l laterTx) UpdateObject(ctx context.Context, o *store.Object) error {
+	return l.UpdateObjectColumns(ctx, o, store.AllColumns)
+}
+
+func (l laterTx) UpdateObjectColumns(ctx context.Context, o *store.Object, cols store.Columns) error {
+	if l.held != nil {
+		return l.Tx.UpdateObjectColumns(ctx, o, cols)
+	}
+	cols &= store.AllColumns
+	if _, err := l.exec(ctx, updateObjectSQL[cols], append([]any{Deferred{One: true}}, updateObjectArgs(o, cols)...)...); err != nil {
+		return err
+	}
+	o.Version++
+	return nil
 }
 
 // deferred runs a Deferred write; into, when set, receives what it returns.

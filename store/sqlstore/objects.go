@@ -65,13 +65,7 @@ func (t *Tx) UpdateObjectColumns(ctx context.Context, o *store.Object, cols stor
 		return t.held.holdUpdate(o)
 	}
 	cols &= store.AllColumns
-	args := make([]any, 0, len(filterColumns)+4)
-	for i, v := range [...]string{o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup} {
-		if cols&(1<<i) != 0 {
-			args = append(args, v)
-		}
-	}
-	res, err := t.exec(ctx, updateObjectSQL[cols], append(args, compact(o.Data), o.Account, o.ID, o.Version)...)
+	res, err := t.exec(ctx, updateObjectSQL[cols], updateObjectArgs(o, cols)...)
 	if err != nil {
 		return err
 	}
@@ -88,6 +82,17 @@ func (t *Tx) UpdateObjectColumns(ctx context.Context, o *store.Object, cols stor
 	}
 	o.Version++
 	return nil
+}
+
+// updateObjectArgs are the arguments of updateObjectSQL[cols] for o.
+func updateObjectArgs(o *store.Object, cols store.Columns) []any {
+	args := make([]any, 0, len(filterColumns)+4)
+	for i, v := range [...]string{o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup} {
+		if cols&(1<<i) != 0 {
+			args = append(args, v)
+		}
+	}
+	return append(args, compact(o.Data), o.Account, o.ID, o.Version)
 }
 
 // GetObject returns one object of the account, or store.ErrNotFound.

@@ -40,8 +40,13 @@ type Dialect struct {
 // statement or its commit. Into, when set, receives the statement's one
 // returned integer (RETURNING) once it has run. Such a statement fails, and
 // with it the transaction, where another would skip a row (it has no ON
-// CONFLICT DO NOTHING).
-type Deferred struct{ Into *int64 }
+// CONFLICT DO NOTHING), or has One set: it must change exactly one row, or
+// the transaction fails with store.ErrConflict (the driver checks, and so
+// sends it before a COMMIT, not with it).
+type Deferred struct {
+	Into *int64
+	One  bool
+}
 
 // Tx implements store.Tx on a Querier.
 type Tx struct {

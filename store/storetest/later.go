@@ -179,4 +179,61 @@ var laterTests = []test{
 			return nil
 		})
 	}},
+	{"Updates", func(t *testing.T, s store.Store) {
+		o := &store.Object{Account: "acct_a", ID: "mandate_1", Type: "mandate", Status: "active", Created: 1, Data: []byte(`{"uses":0}`)}
+		update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.InsertObject(ctx, o) })
+		stale := *o
+		var inTx store.Object
+		update(t, s, func(ctx context.Context, tx store.Tx) error {
+			o.Data, o.Status = []byte(`{"uses":1}`), "used"
+			if err := store.Later(tx).UpdateObjectColumns(ctx, o, store.AllColumns); err != nil {
+				return err
+			}
+			var err error
+			inTx, err = tx.GetObject(ctx, store.GetObjectParams{Account: "acct_a", ID: "mandate_1"})
+			return err
+		})
+		if o.Version != 2 || inTx.Version != 2 || inTx.Status != "used" {
+			t.Fatalf("after an update through Later: version %d, read back in the transaction %d %q; want 2, 2 used", o.Version, inTx.Version, inTx.Status)
+		}
+		// A stale version, and a row that is not there, fail the transaction
+		// and nothing of it commits, whether a statement follows the update
+		// or the commit does.
+		for _, c := range []struct {
+			what string
+			o    store.Object
+			last bool
+		}{
+			{"stale version", stale, false},
+			{"missing row", store.Object{Account: "acct_a", ID: "mandate_none", Type: "mandate", Version: 1, Data: []byte(`{}`)}, false},
+			{"stale version, then the commit", stale, true},
+		} {
+			err := s.Update(t.Context(), func(tx store.Tx) error {
+				ctx := t.Context()
+				ins := &store.Object{Account: "acct_a", ID: "cus_" + c.what, Type: "customer", Created: 1, Data: []byte(`{}`)}
+				if c.last {
+					if err := tx.InsertObject(ctx, ins); err != nil {
+						return err
+					}
+				}
+				if err := store.Later(tx).UpdateObject(ctx, &c.o); err != nil || c.last {
+					return err
+				}
+				return tx.InsertObject(ctx, ins)
+			})
+			if !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("%s through Later: Update returned %v, want store.ErrConflict or store.ErrNotFound", c.what, err)
+			}
+			view(t, s, func(ctx context.Context, tx store.Tx) error {
+				_, err := tx.GetObject(ctx, store.GetObjectParams{Account: "acct_a", ID: "cus_" + c.what})
+				wantErr(t, c.what+": the transaction's insert", err, store.ErrNotFound)
+				got, err := tx.GetObject(ctx, store.GetObjectParams{Account: "acct_a", ID: "mandate_1"})
+				must(t, "GetObject", err)
+				if got.Version != 2 {
+					t.Fatalf("%s: the mandate is at version %d, want 2", c.what, got.Version)
+				}
+				return nil
+			})
+		}
+	}},
 }
