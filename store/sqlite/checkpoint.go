@@ -40,8 +40,10 @@ type checkpointer struct {
 }
 
 const (
-	// defaultWALPages bounds the log: about 16 MB of 4 KB pages.
-	defaultWALPages = 4096
+	// defaultWALPages bounds the log: about 64 MB of 4 KB pages. Each
+	// restart holds the writer while the readers still on the log finish,
+	// so the bound is large enough for restarts to be rare.
+	defaultWALPages = 16384
 	// The PASSIVE checkpoints are paced to copy about a quarter of the
 	// bound each, so that a page written by many commits is copied once per
 	// round and not once per commit; at most ckptIdle apart while commits

@@ -53,7 +53,7 @@ type Options struct {
 	// Readers is the size of the read pool; 0 means 2×GOMAXPROCS (at least 4).
 	Readers int
 	// WALPages bounds the write-ahead log: once it holds this many pages the
-	// checkpointer starts it over (checkpoint.go); 0 means 4096 (16 MB).
+	// checkpointer starts it over (checkpoint.go); 0 means 16384 (64 MB).
 	WALPages int
 }
 
