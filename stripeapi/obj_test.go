@@ -38,25 +38,23 @@ func ref(v any) any {
 		}
 		return refObj{x}
 	case []any:
-		if x == nil {
-			return x
-		}
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = ref(e)
-		}
-		return out
+		return refAll(x)
 	case []*Obj:
-		if x == nil {
-			return x
-		}
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = ref(e)
-		}
-		return out
+		return refAll(x)
 	}
 	return v
+}
+
+// refAll is ref of each element of x; a nil x stays as it is.
+func refAll[T any](x []T) any {
+	if x == nil {
+		return x
+	}
+	out := make([]any, len(x))
+	for i, e := range x {
+		out[i] = ref(e)
+	}
+	return out
 }
 
 func TestObjJSON(t *testing.T) {
