@@ -70,7 +70,7 @@ type Engine struct {
 	mandateEnded []mandateListener
 
 	kickMu   sync.Mutex
-	kickers  []func()
+	kickers  []func(Wake)
 	inflight sync.Map                            // idempotency keys in flight on this node
 	keyCache sync.Map                            // API key -> *keyInfo
 	accounts *leasecache.Cache[string, *Account] // by account id, for reads (Op.Account)
@@ -135,20 +135,20 @@ func (e *Engine) WallNow() time.Time { return e.clock.Now() }
 // Logger returns the engine's logger.
 func (e *Engine) Logger() *slog.Logger { return e.log }
 
-// OnCommit registers f to be called after every committed write that
-// scheduled a timer or produced an event, so that background services wake.
-func (e *Engine) OnCommit(f func()) {
+// OnCommit registers f to be called after every committed write that left
+// work for the background services (Wake says which), so that they wake.
+func (e *Engine) OnCommit(f func(Wake)) {
 	e.kickMu.Lock()
 	e.kickers = append(e.kickers, f)
 	e.kickMu.Unlock()
 }
 
-func (e *Engine) kick() {
+func (e *Engine) kick(w Wake) {
 	e.kickMu.Lock()
 	ks := e.kickers
 	e.kickMu.Unlock()
 	for _, k := range ks {
-		k()
+		k(w)
 	}
 }
 
@@ -176,7 +176,8 @@ type Op struct {
 	state *accountState
 	// pages holds the payment pages loaded in this write transaction.
 	pages map[string]*PaymentPage
-	wake  bool
+	// wake is what the op leaves for the background services.
+	wake wakes
 	// accountChanged is set when the op changed its account's settings.
 	accountChanged bool
 	// now pins the time seen by objects of one test clock while its timers fire.
@@ -195,7 +196,8 @@ type Op struct {
 // Update runs fn in a write transaction for account and returns after the
 // commit is durable. fn may run more than once if the store retries.
 func (e *Engine) Update(ctx context.Context, account string, req RequestInfo, fn func(op *Op) error) error {
-	wake, accountChanged := false, false
+	var wake wakes
+	accountChanged := false
 	err := e.store.Update(ctx, func(tx store.Tx) error {
 		op := e.newOp(ctx, tx, account, req, true)
 		if err := fn(op); err != nil {
@@ -210,8 +212,8 @@ func (e *Engine) Update(ctx context.Context, account string, req RequestInfo, fn
 		// accountCacheTTL, which the change waits out before it is answered.
 		e.accounts.Changed(ctx, account)
 	}
-	if err == nil && wake {
-		e.kick()
+	if err == nil {
+		e.woken(wake)
 	}
 	return err
 }

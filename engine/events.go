@@ -143,7 +143,7 @@ func (op *Op) recordEvent(dialect string, ev *Event, objectID string, data []byt
 		if err := op.tx.InsertDelivery(op.ctx, d); err != nil {
 			return err
 		}
-		op.wake = true
+		op.wake.deliveries = true
 	}
 	return nil
 }

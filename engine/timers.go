@@ -70,7 +70,7 @@ func (op *Op) scheduleAt(dueMS int64, clockID, kind, objectID string, payload an
 	if err := store.Later(op.tx).InsertTimer(op.ctx, t); err != nil {
 		return err
 	}
-	op.wake = true
+	op.wake.timer(clockID, dueMS)
 	return nil
 }
 
@@ -170,9 +170,9 @@ var errHeldWrites = errors.New("engine: the reads or held writes of a timer batc
 // writes answers errHeldWrites.
 func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, limit int, until time.Time, hold bool) (
 	fired, failedAt int, failed *store.Timer, cause error, err error) {
-	wake := false
+	var wake wakes
 	err = e.store.Update(ctx, func(tx store.Tx) error {
-		fired, failedAt, failed, cause, wake = 0, -1, nil, nil, false
+		fired, failedAt, failed, cause, wake = 0, -1, nil, nil, wakes{}
 		ts, err := tx.ClaimDueTimers(ctx, store.ClaimTimersParams{ClockID: clockID, DueLTE: dueMS, Limit: limit})
 		if err != nil || len(ts) == 0 {
 			return err
@@ -232,9 +232,7 @@ func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, lim
 	if err != nil {
 		return 0, 0, nil, nil, err
 	}
-	if wake {
-		e.kick() // webhooks to deliver, timers scheduled
-	}
+	e.woken(wake) // webhooks to deliver, timers scheduled
 	return fired, 0, nil, nil, nil
 }
 
@@ -339,14 +337,13 @@ func (b *batchOps) of(t *store.Timer) *Op {
 	return op
 }
 
-// woken reports whether any op of the batch scheduled something or queued webhooks.
-func (b *batchOps) woken() bool {
+// woken returns what the ops of the batch left for the background services.
+func (b *batchOps) woken() wakes {
+	var w wakes
 	for _, op := range b.ops {
-		if op.wake {
-			return true
-		}
+		w.add(op.wake)
 	}
-	return false
+	return w
 }
 
 // fireDue fires the earliest timer of clockID due by dueMS and reports
@@ -464,10 +461,15 @@ func (e *Engine) runAdvance(ctx context.Context, t store.Timer) error {
 	return nil
 }
 
+// schedulerPoll is the longest RunScheduler waits before it looks for due
+// timers again on its own.
+const schedulerPoll = time.Second
+
 // RunScheduler fires wall-clock timers as they come due until ctx ends.
-// kick wakes it early (after a commit that scheduled something). Each test
-// clock advance runs beside it, so that an advance over many timers holds
-// no wall-clock timer back; RunScheduler returns once they have stopped.
+// kick wakes it early (after a commit that scheduled a timer due before
+// its next look, Wake.Timers). Each test clock advance runs beside it, so
+// that an advance over many timers holds no wall-clock timer back;
+// RunScheduler returns once they have stopped.
 func (e *Engine) RunScheduler(ctx context.Context, kick <-chan struct{}) {
 	var advances sync.WaitGroup
 	defer advances.Wait()
@@ -483,7 +485,7 @@ func (e *Engine) RunScheduler(ctx context.Context, kick <-chan struct{}) {
 		if ctx.Err() != nil {
 			return
 		}
-		wait := time.Second
+		wait := schedulerPoll
 		if err != nil {
 			e.log.Error("scheduler", "err", err)
 		} else if ok {

@@ -37,6 +37,6 @@ func (op *Op) ResendEvent(eventID, endpointID string) error {
 	if err := op.tx.InsertDelivery(op.ctx, d); err != nil {
 		return err
 	}
-	op.wake = true
+	op.wake.deliveries = true
 	return op.tx.AdjustPendingWebhooks(op.ctx, op.account, ev.ID, 1)
 }

@@ -229,14 +229,18 @@ func (s *Server) Start() {
 	s.cancel = cancel
 	schedKick := make(chan struct{}, 1)
 	hookKick := make(chan struct{}, 1)
-	s.engine.OnCommit(func() {
+	kick := func(ch chan struct{}) {
 		select {
-		case schedKick <- struct{}{}:
+		case ch <- struct{}{}:
 		default:
 		}
-		select {
-		case hookKick <- struct{}{}:
-		default:
+	}
+	s.engine.OnCommit(func(w engine.Wake) {
+		if w.Timers {
+			kick(schedKick)
+		}
+		if w.Deliveries {
+			kick(hookKick)
 		}
 	})
 	disp := webhook.New(s.engine, s.log, map[string]webhook.Dialect{"": s.stripe.WebhookDialect(), "cko": s.cko.WebhookDialect()}, s.cfg.WebhookTimeout)

@@ -50,7 +50,11 @@ func newWorld(t *testing.T, clk *clock.Manual, retries []time.Duration) *world {
 		retries = []time.Duration{time.Hour}
 	}
 	w := &world{e: e, clock: clk, retries: retries, kick: make(chan struct{}, 1), attempts: make(chan webhook.Attempt, 10_000)}
-	e.OnCommit(w.wake)
+	e.OnCommit(func(k engine.Wake) {
+		if k.Deliveries {
+			w.wake()
+		}
+	})
 	t.Cleanup(func() { st.Close() })
 	return w
 }

@@ -43,6 +43,8 @@
 #        KONTOR_BIN (a kontor binary to measure instead of one built from ./cmd/kontor)
 #        background: FIGURES_FLAGS (extra flags for bench/compare/figures, e.g. "-clock-charges 10000")
 #        PG_SOCKET (set: connect to PostgreSQL over its unix socket instead of 127.0.0.1)
+#        PG_CONF (extra PostgreSQL settings, e.g. "-c shared_preload_libraries=auto_explain
+#          -c auto_explain.log_min_duration=20"); PG_LOG (a file the server's log is copied to at the end)
 #        flat: FILL (1000000 charges), FILL_FLAGS (extra flags for bench/compare/fill)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -87,6 +89,7 @@ cleanup() {
 	if [ -n "$pgbin" ] && [ -e "$dir/pg/data/postmaster.pid" ]; then
 		asdb "$pgbin/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1 || true
 	fi
+	[ -z "${PG_LOG:-}" ] || [ ! -e "$dir/pg/log" ] || cp "$dir/pg/log" "$PG_LOG"
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -126,7 +129,7 @@ start_postgres() {
 	asdb "$pgbin/initdb" -D "$dir/pg/data" -U postgres -A trust -E UTF8 --locale=C >/dev/null
 	pgport=$(freeport)
 	asdb "$pgbin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/log" -w -o \
-		"-p $pgport -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=200" start >/dev/null
+		"-p $pgport -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=200 ${PG_CONF:-}" start >/dev/null
 	echo "postgres $("$pgbin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pgport, fsync=on, synchronous_commit=on"
 }
 
@@ -322,7 +325,7 @@ done
 echo "each run: $dur, $conns connections on $threads wrk threads (one wrk process per node); $rounds rounds, ${stores[*]} then stripe-mock $smversion; $ncust customers"
 
 for r in $(seq "$rounds"); do
-	echo "round $r (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+	echo "round $r ($(date -u +%T), load average $(cut -d' ' -f1-3 /proc/loadavg))"
 	for ep in "${endpoints[@]}"; do
 		for s in "${stores[@]}"; do
 			eval "u=(\${urls_$s[@]})"
