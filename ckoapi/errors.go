@@ -1,6 +1,7 @@
 package ckoapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -17,6 +18,10 @@ type apiError struct {
 	typ    string
 	codes  []string
 }
+
+// statusClientGone is the status of a request whose client went away
+// before its answer (its context was canceled); the answer is not sent.
+const statusClientGone = 499
 
 func (e *apiError) Error() string {
 	return http.StatusText(e.status) + ": " + strings.Join(e.codes, ", ")
@@ -102,6 +107,11 @@ var kindStatus = map[engine.Kind]int{
 // toAPIError converts any error into what the client sees. Errors that are
 // neither the dialect's nor the engine's are internal: 500 with no body.
 func toAPIError(err error) *apiError {
+	if errors.Is(err, context.Canceled) {
+		// The client went away before its answer: nginx's 499 "client
+		// closed request", not a failure of the server.
+		return &apiError{status: statusClientGone}
+	}
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return ae

@@ -2,6 +2,7 @@ package stripeapi
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,6 +32,14 @@ type apiError struct {
 	SetupIntent   any    `json:"setup_intent,omitempty"`
 	Source        any    `json:"source,omitempty"`
 }
+
+// StatusClientGone is the status of a request whose client went away
+// before its answer (the request's context was canceled): nginx's 499
+// "client closed request". Nothing went wrong on the server, so it is no
+// 500 and no error in the log; the answer is not sent, since nobody reads it.
+const StatusClientGone = 499
+
+var errClientGone = &apiError{status: StatusClientGone}
 
 // statusOf maps engine error kinds to Stripe's HTTP statuses and error types, once.
 var statusOf = map[engine.Kind]struct {
@@ -154,6 +163,9 @@ func (c *call) pathNotFound(err error, ae *apiError) {
 // toAPIError converts any error into the envelope the client sees. Errors
 // that are not engine errors are internal and their text is not shown.
 func toAPIError(err error) *apiError {
+	if errors.Is(err, context.Canceled) {
+		return errClientGone
+	}
 	if e, ok := engine.AsError(err); ok {
 		m := statusOf[e.Kind]
 		if m.status == 0 {

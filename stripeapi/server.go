@@ -302,6 +302,10 @@ func (c *call) writeBody(status int, body []byte) {
 }
 
 func (a *API) writeError(w http.ResponseWriter, e *apiError) {
+	if e.status == StatusClientGone {
+		w.WriteHeader(e.status)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	if e.status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="Stripe"`)
