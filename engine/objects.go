@@ -83,6 +83,9 @@ func get[T any, PT interface {
 	var zero PT = new(T)
 	typ, scope := zero.ObjectType(), op.scopeOf(zero.ObjectType())
 	if c, ok := op.rows[id]; ok && c.row.Type == typ && (scope == nil || c.row.Kind == *scope) && (c.locked || !lock) {
+		if v, ok := c.ahead.take().(PT); ok {
+			return v, nil
+		}
 		return fromRow[T, PT](c.row)
 	}
 	row, err := op.tx.GetObject(op.ctx, store.GetObjectParams{Account: op.account, ID: id, Type: typ, ForUpdate: lock, Scope: scope})
@@ -99,6 +102,8 @@ func get[T any, PT interface {
 type heldRow struct {
 	row    store.Object
 	locked bool
+	// ahead is set for a row a timer batch read ahead (timers_ahead.go).
+	ahead *aheadRow
 }
 
 // keep holds row for the op's later reads.
@@ -245,6 +250,7 @@ func (op *Op) save(o Object) error {
 	cols := store.AllColumns
 	if h, ok := op.rows[r.ID]; ok && h.row.Version == r.Version && h.row.Type == r.Type {
 		cols = r.Changed(&h.row)
+		h.ahead.written()
 	}
 	// Nothing here needs the answer: the update may go with the next
 	// statement (store.Later).

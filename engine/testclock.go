@@ -234,11 +234,13 @@ func (e *Engine) advanceClock(ctx context.Context, t store.Timer) error {
 		return err
 	}
 	targetMS := time.Unix(target, 0).UnixMilli()
+	ahead := e.newReadAhead(ctx, t.ObjectID, targetMS)
+	defer ahead.stop()
 	renewAt := e.clock.Now().Add(advanceLease / 2)
 	for {
 		if target != 0 {
 			for {
-				fired, err := e.fireSome(ctx, t.ObjectID, targetMS, renewAt, nil)
+				fired, err := e.fireSome(ctx, t.ObjectID, targetMS, renewAt, nil, ahead)
 				if err != nil {
 					return err
 				}

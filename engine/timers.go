@@ -90,7 +90,7 @@ func (e *Engine) FireDueTimers(ctx context.Context) (next time.Time, ok bool, er
 // line, or is handed to advance when that is set.
 func (e *Engine) fireDueTimers(ctx context.Context, advance func(store.Timer)) (next time.Time, ok bool, err error) {
 	for {
-		fired, err := e.fireSome(ctx, "", e.clock.Now().UnixMilli(), time.Time{}, advance)
+		fired, err := e.fireSome(ctx, "", e.clock.Now().UnixMilli(), time.Time{}, advance, nil)
 		if err != nil {
 			return time.Time{}, false, err
 		}
@@ -113,14 +113,16 @@ func (e *Engine) fireDueTimers(ctx context.Context, advance func(store.Timer)) (
 // that a caller holding a lease can renew it in time. A timer whose handler
 // fails in a batch (or whose kind has none) is retried as fireDue retries
 // it, after the timers before it have fired. An advance timer goes to
-// fireDue with advance. It reports whether it fired any.
-func (e *Engine) fireSome(ctx context.Context, clockID string, dueMS int64, until time.Time, advance func(store.Timer)) (bool, error) {
+// fireDue with advance. A batch takes the objects ahead read for it and
+// has ahead read those of the timers after it (ahead may be nil). It
+// reports whether it fired any.
+func (e *Engine) fireSome(ctx context.Context, clockID string, dueMS int64, until time.Time, advance func(store.Timer), ahead *readAhead) (bool, error) {
 	limit := timerBatch
 	hold := true
 	var failed *store.Timer
 	var cause error
 	for {
-		n, at, f, c, err := e.fireBatch(ctx, clockID, dueMS, limit, until, hold)
+		n, at, f, c, err := e.fireBatch(ctx, clockID, dueMS, limit, until, hold, ahead)
 		if hold && errors.Is(err, errHeldWrites) {
 			// Which timer's write failed is known only when each writes
 			// its own rows: fire the batch again that way.
@@ -167,8 +169,9 @@ var errHeldWrites = errors.New("engine: the reads or held writes of a timer batc
 // and holds its writes (store.Tx HoldWrites), so that the balance
 // transactions, objects, events and deliveries of the whole batch are
 // written in a few multi-row statements; a failure of that read or those
-// writes answers errHeldWrites.
-func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, limit int, until time.Time, hold bool) (
+// writes answers errHeldWrites. It then also takes the objects ahead read
+// for it and has ahead read those of the timers after it.
+func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, limit int, until time.Time, hold bool, ahead *readAhead) (
 	fired, failedAt int, failed *store.Timer, cause error, err error) {
 	var wake wakes
 	err = e.store.Update(ctx, func(tx store.Tx) error {
@@ -190,7 +193,9 @@ func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, lim
 		if hold {
 			tx.HoldWrites()
 			defer tx.DropWrites()
-			if err := ops.prefetch(ts); err != nil {
+			rows := ahead.take()
+			ahead.start(ts[len(ts)-1])
+			if err := ops.prefetch(ts, rows); err != nil {
 				return fmt.Errorf("%w: %w", errHeldWrites, err)
 			}
 		}
@@ -220,7 +225,7 @@ func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, lim
 		}
 		fired = len(done)
 		wake = ops.woken()
-		err = e.finishBatch(ctx, tx, done, tally, hold)
+		err = e.finishBatch(ctx, tx, done, tally, ops, hold)
 		if err != nil && hold {
 			return fmt.Errorf("%w: %w", errHeldWrites, err)
 		}
@@ -236,9 +241,14 @@ func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, lim
 	return fired, 0, nil, nil, nil
 }
 
-// finishBatch deletes the timers fired, counts them on their test clock
-// and writes what the batch held.
-func (e *Engine) finishBatch(ctx context.Context, tx store.Tx, done []int64, tally *advanceTally, hold bool) error {
+// finishBatch checks the rows the batch read ahead, deletes the timers
+// fired, counts them on their test clock and writes what the batch held.
+func (e *Engine) finishBatch(ctx context.Context, tx store.Tx, done []int64, tally *advanceTally, ops *batchOps, hold bool) error {
+	if hold {
+		if err := ops.checkAhead(); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.DeleteTimers(ctx, done); err != nil {
 		return err
 	}
@@ -264,6 +274,8 @@ type batchOps struct {
 	ops     map[string]*Op
 	// cancels are the timers the batch's handlers canceled.
 	cancels []store.CancelTimersParams
+	// ahead are the rows read ahead that the batch's ops hold, by account.
+	ahead map[string][]*aheadRow
 }
 
 // batchTx is the Tx of a batch's ops: it notes the timers their handlers
@@ -290,23 +302,33 @@ func (b *batchOps) canceled(t *store.Timer) bool {
 
 // prefetch reads the objects of the batch's timers (the charges and
 // refunds of bank reports, say) in one query per account, for their
-// handlers' Get to find.
-func (b *batchOps) prefetch(ts []store.Timer) error {
-	ids := map[string][]string{}
-	for _, t := range ts {
-		if t.Kind == timerAdvanceClock {
-			break
+// handlers' Get to find; those among ahead, read ahead, it takes from there.
+func (b *batchOps) prefetch(ts []store.Timer, ahead map[string]map[string]*aheadRow) error {
+	for account, list := range timerObjects(ts) {
+		op := b.opFor(account)
+		read := list[:0:0]
+		for _, id := range list {
+			a, ok := ahead[account][id]
+			if !ok {
+				read = append(read, id)
+				continue
+			}
+			if _, held := op.rows[id]; !held {
+				op.keep(a.row, false)
+				op.rows[id].ahead = a
+				if b.ahead == nil {
+					b.ahead = map[string][]*aheadRow{}
+				}
+				b.ahead[account] = append(b.ahead[account], a)
+			}
 		}
-		if t.ObjectID != "" {
-			ids[t.Account] = append(ids[t.Account], t.ObjectID)
+		if len(read) == 0 {
+			continue
 		}
-	}
-	for account, list := range ids {
-		rows, err := b.tx.GetObjects(b.ctx, account, list)
+		rows, err := b.tx.GetObjects(b.ctx, account, read)
 		if err != nil {
 			return err
 		}
-		op := b.opFor(account)
 		for _, r := range rows {
 			op.keep(r, false)
 		}

@@ -218,6 +218,11 @@ type ClaimTimersParams struct {
 	ClockID string
 	DueLTE  int64
 	Limit   int
+	// After, when set, selects only the timers after it in due order.
+	After *Timer
+	// Peek reads the timers without locking them, as a read-only
+	// transaction can: they are not claimed.
+	Peek bool
 }
 
 // CancelTimersParams deletes the pending timers of an object, optionally of one kind.

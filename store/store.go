@@ -85,6 +85,9 @@ type Tx interface {
 	GetObject(ctx context.Context, p GetObjectParams) (Object, error)
 	// GetObjects returns the account's objects among ids (of any type), in no particular order.
 	GetObjects(ctx context.Context, account string, ids []string) ([]Object, error)
+	// ObjectVersions returns the versions of the account's objects among
+	// ids, by id; an id without an object is left out.
+	ObjectVersions(ctx context.Context, account string, ids []string) (map[string]int64, error)
 	ListObjects(ctx context.Context, p ListObjectsParams) ([]Object, error)
 	CountObjects(ctx context.Context, p ListObjectsParams) (int64, error)
 

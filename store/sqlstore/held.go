@@ -336,11 +336,7 @@ func (t *Tx) insertDeliveries(ctx context.Context, ds []store.Delivery) error {
 func (t *Tx) GetObjects(ctx context.Context, account string, ids []string) ([]store.Object, error) {
 	var out []store.Object
 	err := inChunks(ctx, ids, func(ctx context.Context, ids []string) error {
-		args := make([]any, 0, 1+len(ids))
-		args = append(args, account)
-		for _, id := range ids {
-			args = append(args, id)
-		}
+		args := accountAndIDs(account, ids)
 		rows, err := t.query(ctx, `SELECT `+objectColumns+` FROM objects WHERE account = ? AND id IN (`+placeholders(len(ids))+`)`, args...)
 		if err != nil {
 			return err
@@ -350,4 +346,37 @@ func (t *Tx) GetObjects(ctx context.Context, account string, ids []string) ([]st
 		return err
 	})
 	return out, err
+}
+
+// ObjectVersions returns the versions of the account's objects among ids, by id.
+func (t *Tx) ObjectVersions(ctx context.Context, account string, ids []string) (map[string]int64, error) {
+	out := make(map[string]int64, len(ids))
+	err := inChunks(ctx, ids, func(ctx context.Context, ids []string) error {
+		args := accountAndIDs(account, ids)
+		rows, err := t.query(ctx, `SELECT id, version FROM objects WHERE account = ? AND id IN (`+placeholders(len(ids))+`)`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			var v int64
+			if err := rows.Scan(&id, &v); err != nil {
+				return t.err(err)
+			}
+			out[id] = v
+		}
+		return t.err(rows.Err())
+	})
+	return out, err
+}
+
+// accountAndIDs is the arguments of a query on the account's objects among ids.
+func accountAndIDs(account string, ids []string) []any {
+	args := make([]any, 0, 1+len(ids))
+	args = append(args, account)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	return args
 }

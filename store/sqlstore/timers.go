@@ -22,14 +22,21 @@ func timerArgs(tm *store.Timer) []any {
 }
 
 // ClaimDueTimers returns up to p.Limit timers of p.ClockID due at or before
-// p.DueLTE, earliest first (ties in insertion order). With row locks the rows
-// stay locked until the transaction ends and rows locked by others are skipped.
+// p.DueLTE (and after p.After, if set), earliest first (ties in insertion
+// order). With row locks, unless p.Peek, the rows stay locked until the
+// transaction ends and rows locked by others are skipped.
 func (t *Tx) ClaimDueTimers(ctx context.Context, p store.ClaimTimersParams) ([]store.Timer, error) {
-	q := `SELECT ` + timerColumns + ` FROM timers WHERE clock_id = ? AND due <= ? ORDER BY due, id LIMIT ?`
-	if t.d.RowLocks {
+	args := []any{p.ClockID, p.DueLTE}
+	after := ""
+	if p.After != nil {
+		after = ` AND (due > ? OR (due = ? AND id > ?))`
+		args = append(args, p.After.Due, p.After.Due, p.After.ID)
+	}
+	q := `SELECT ` + timerColumns + ` FROM timers WHERE clock_id = ? AND due <= ?` + after + ` ORDER BY due, id LIMIT ?`
+	if t.d.RowLocks && !p.Peek {
 		q += ` FOR UPDATE SKIP LOCKED`
 	}
-	rows, err := t.query(ctx, q, p.ClockID, p.DueLTE, limitOf(p.Limit))
+	rows, err := t.query(ctx, q, append(args, limitOf(p.Limit))...)
 	if err != nil {
 		return nil, err
 	}

@@ -240,6 +240,27 @@ var heldTests = []test{
 			equal(t, "GetObjects of none", len(got), 0)
 			return nil
 		})
+		// One object moves on a version; the versions answer for every id there is.
+		update(t, s, func(ctx context.Context, tx store.Tx) error {
+			o := want[1]
+			return tx.UpdateObject(ctx, &o)
+		})
+		versions := map[string]int64{}
+		for i, o := range want {
+			versions[o.ID] = 1
+			if i == 1 {
+				versions[o.ID] = 2
+			}
+		}
+		view(t, s, func(ctx context.Context, tx store.Tx) error {
+			got, err := tx.ObjectVersions(ctx, "acct_a", ids)
+			must(t, "ObjectVersions", err)
+			equal(t, "ObjectVersions", got, versions)
+			got, err = tx.ObjectVersions(ctx, "acct_a", nil)
+			must(t, "ObjectVersions of none", err)
+			equal(t, "ObjectVersions of none", got, map[string]int64{})
+			return nil
+		})
 	}},
 }
 

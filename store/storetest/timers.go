@@ -51,6 +51,21 @@ var timerTests = []test{
 		equal(t, "due at 99", claim("", 99, 10), []store.Timer(nil))
 		equal(t, "test clock timers", claim("clock_1", 1000, 10), []store.Timer{*ts[4], *ts[5]})
 		equal(t, "another clock", claim("clock_2", 1000, 10), []store.Timer(nil))
+		peek := func(clock string, due int64, limit int, after *store.Timer) []store.Timer {
+			t.Helper()
+			var out []store.Timer
+			view(t, s, func(ctx context.Context, tx store.Tx) error {
+				var err error
+				out, err = tx.ClaimDueTimers(ctx, store.ClaimTimersParams{ClockID: clock, DueLTE: due, Limit: limit, After: after, Peek: true})
+				return err
+			})
+			return out
+		}
+		equal(t, "peek", peek("", 300, 10, nil), []store.Timer{*ts[1], *ts[0], *ts[2]})
+		equal(t, "after a tie", peek("", 1000, 10, ts[0]), []store.Timer{*ts[2], *ts[3]})
+		equal(t, "after the first", peek("", 1000, 1, ts[1]), []store.Timer{*ts[0]})
+		equal(t, "after the last", peek("", 1000, 10, ts[3]), []store.Timer(nil))
+		equal(t, "after, on a test clock", peek("clock_1", 1000, 10, ts[4]), []store.Timer{*ts[5]})
 
 		// Claiming does not remove a timer: a committed claim without DeleteTimer finds it again.
 		update(t, s, func(ctx context.Context, tx store.Tx) error {
