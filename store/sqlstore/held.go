@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/kontorpay/kontor/store"
 )
@@ -15,6 +17,11 @@ import (
 // first), so that every read of the transaction sees the held rows. A fired
 // batch of timers holds its writes: one statement per table and up to
 // heldChunk rows instead of one statement per row.
+//
+// A held document is compressed beside the writer: the queue hands it to a
+// goroutine of its own (its packer) as it is queued, and FlushWrites
+// compresses those the packer has not taken yet itself, so that it waits at
+// most for the one the packer is compressing.
 
 // heldChunk is the most rows one statement writes. Smaller chunks are
 // powers of two, so that a table has few statement texts to prepare.
@@ -28,6 +35,82 @@ type held struct {
 	deliveries []store.Delivery
 	// objects finds a queued insert or update by account and id.
 	objects map[objectKey]heldObject
+	// docs are the queue's documents, packs hands them to its packer, and
+	// packing is done when the packer has stopped.
+	docs    []*heldDoc
+	packs   chan *heldDoc
+	packing sync.WaitGroup
+}
+
+// heldPacks is how many documents wait for a queue's packer at most; the
+// writer compresses those that do not fit.
+const heldPacks = 256
+
+// heldDoc is a document to store and, once packed, its stored form.
+type heldDoc struct {
+	raw, out []byte
+	state    atomic.Uint32
+}
+
+// A document's state: queued, taken by the packer or the writer to
+// compress or drop, and packed (out is set).
+const (
+	docQueued = iota
+	docTaken
+	docPacked
+)
+
+// pack compresses d unless it is taken.
+func (d *heldDoc) pack() {
+	if d.state.CompareAndSwap(docQueued, docTaken) {
+		d.out = compact(d.raw)
+		d.state.Store(docPacked)
+	}
+}
+
+// doc queues the document raw for compression.
+func (h *held) doc(raw []byte) *heldDoc {
+	d := &heldDoc{raw: raw}
+	h.docs = append(h.docs, d)
+	if h.packs == nil {
+		h.packs = make(chan *heldDoc, heldPacks)
+		h.packing.Add(1)
+		go func(packs <-chan *heldDoc) {
+			defer h.packing.Done()
+			for d := range packs {
+				d.pack()
+			}
+		}(h.packs)
+	}
+	select {
+	case h.packs <- d:
+	default: // packed at the flush
+	}
+	return d
+}
+
+// packAll compresses every document the packer has not and stops it.
+func (h *held) packAll() {
+	h.stopPacker()
+	for _, d := range h.docs {
+		d.pack()
+	}
+	h.packing.Wait()
+}
+
+// drop stops the packer and leaves the documents it has not taken.
+func (h *held) drop() {
+	h.stopPacker()
+	for _, d := range h.docs {
+		d.state.CompareAndSwap(docQueued, docTaken)
+	}
+}
+
+func (h *held) stopPacker() {
+	if h.packs != nil {
+		close(h.packs)
+		h.packs = nil
+	}
 }
 
 // objectKey is an object's (or an event's) account and id.
@@ -39,23 +122,26 @@ type heldObject struct {
 	upd *heldUpdate
 }
 
-// heldInsert is an object to insert, its data compacted, and the caller's
-// row, whose Seq is set when it is written.
+// heldInsert is an object to insert, its document, and the caller's row,
+// whose Seq is set when it is written.
 type heldInsert struct {
 	o   store.Object
+	doc *heldDoc
 	dst *store.Object
 }
 
-// heldEvent is an event to insert, its data compacted, and the caller's
-// row, whose Seq is set when it is written.
+// heldEvent is an event to insert, its document, and the caller's row,
+// whose Seq is set when it is written.
 type heldEvent struct {
 	e   store.Event
+	doc *heldDoc
 	dst *store.Event
 }
 
 // heldUpdate is an update of a stored row at version from.
 type heldUpdate struct {
 	o    store.Object // o.Version is the version written
+	doc  *heldDoc
 	from int64
 }
 
@@ -71,7 +157,12 @@ func (t *Tx) HoldWrites() {
 }
 
 // DropWrites forgets the held writes and stops holding.
-func (t *Tx) DropWrites() { t.held = nil }
+func (t *Tx) DropWrites() {
+	if t.held != nil {
+		t.held.drop()
+	}
+	t.held = nil
+}
 
 // FlushWrites writes what is held, in the order of the tables' sequences:
 // objects inserted, objects updated, events, deliveries. Holding goes on.
@@ -82,6 +173,7 @@ func (t *Tx) FlushWrites(ctx context.Context) error {
 	}
 	t.held = nil // the statements below run unheld
 	defer func() { t.held = &held{objects: map[objectKey]heldObject{}} }()
+	h.packAll()
 	if err := inChunks(ctx, h.inserts, t.insertObjects); err != nil {
 		return err
 	}
@@ -133,8 +225,7 @@ func (h *held) holdInsert(o *store.Object) error {
 		return conflict("%s %s", o.Type, o.ID)
 	}
 	o.Version = 1
-	in := &heldInsert{o: *o, dst: o}
-	in.o.Data = compact(o.Data)
+	in := &heldInsert{o: *o, dst: o, doc: h.doc(o.Data)}
 	h.inserts = append(h.inserts, in)
 	h.objects[k] = heldObject{ins: in}
 	return nil
@@ -145,25 +236,27 @@ func (h *held) holdInsert(o *store.Object) error {
 // a version other than the queued one is stale.
 func (h *held) holdUpdate(o *store.Object) error {
 	k := objectKey{o.Account, o.ID}
-	data := compact(o.Data)
 	if q, ok := h.objects[k]; ok {
 		var cur *store.Object
+		var doc **heldDoc
 		if q.ins != nil {
-			cur = &q.ins.o
+			cur, doc = &q.ins.o, &q.ins.doc
 		} else {
-			cur = &q.upd.o
+			cur, doc = &q.upd.o, &q.upd.doc
 		}
 		if cur.Version != o.Version {
 			return store.ErrConflict
 		}
 		v := cur.Version + 1
 		*cur = *o
-		cur.Version, cur.Data = v, data
+		cur.Version = v
+		(*doc).state.CompareAndSwap(docQueued, docTaken) // replaced
+		*doc = h.doc(o.Data)
 		o.Version = v
 		return nil
 	}
-	u := &heldUpdate{o: *o, from: o.Version}
-	u.o.Version, u.o.Data = o.Version+1, data
+	u := &heldUpdate{o: *o, from: o.Version, doc: h.doc(o.Data)}
+	u.o.Version = o.Version + 1
 	h.updates = append(h.updates, u)
 	h.objects[k] = heldObject{upd: u}
 	o.Version++
@@ -172,8 +265,7 @@ func (h *held) holdUpdate(o *store.Object) error {
 
 // holdEvent queues an insert of e.
 func (h *held) holdEvent(e *store.Event) {
-	he := &heldEvent{e: *e, dst: e}
-	he.e.Data = compact(e.Data)
+	he := &heldEvent{e: *e, dst: e, doc: h.doc(e.Data)}
 	h.events = append(h.events, he)
 }
 
@@ -216,7 +308,7 @@ func (t *Tx) insertObjects(ctx context.Context, ins []*heldInsert) error {
 	seqs := make(map[objectKey]*int64, len(ins))
 	for _, in := range ins {
 		o := &in.o
-		args = append(args, o.Account, o.ID, o.Type, o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, o.Created, o.Version, o.Data)
+		args = append(args, o.Account, o.ID, o.Type, o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, o.Created, o.Version, in.doc.out)
 		seqs[objectKey{o.Account, o.ID}] = &in.dst.Seq
 	}
 	return t.insertReturning(ctx, "objects", len(ins), `INSERT INTO objects (account, id, type, kind, customer, parent, status, clock_id, lookup, created, version, data)
@@ -266,7 +358,7 @@ func (t *Tx) updateObjects(ctx context.Context, us []*heldUpdate) error {
 	args := make([]any, 0, 11*len(us))
 	for _, u := range us {
 		o := u.o
-		args = append(args, o.Account, o.ID, u.from, o.Version, o.Status, o.Data, o.Kind, o.Customer, o.Parent, o.ClockID, o.Lookup)
+		args = append(args, o.Account, o.ID, u.from, o.Version, o.Status, u.doc.out, o.Kind, o.Customer, o.Parent, o.ClockID, o.Lookup)
 	}
 	vals := t.values(len(us), objectUpdateTypes)
 	res, err := t.exec(ctx, `UPDATE objects SET status = v.column5, version = v.column4, data = v.column6
@@ -306,7 +398,7 @@ func (t *Tx) insertEvents(ctx context.Context, es []*heldEvent) error {
 	seqs := make(map[objectKey]*int64, len(es))
 	for _, he := range es {
 		e := &he.e
-		args = append(args, e.Account, e.ID, e.Dialect, e.Type, e.ObjectID, e.Created, e.PendingWebhooks, e.Data)
+		args = append(args, e.Account, e.ID, e.Dialect, e.Type, e.ObjectID, e.Created, e.PendingWebhooks, he.doc.out)
 		seqs[objectKey{e.Account, e.ID}] = &he.dst.Seq
 	}
 	return t.insertReturning(ctx, "events", len(es), `INSERT INTO events (account, id, dialect, type, object_id, created, pending_webhooks, data)
