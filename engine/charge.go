@@ -220,7 +220,7 @@ func (op *Op) startDebit(d debit) (*Charge, error) {
 	if err := op.insert(c); err != nil {
 		return nil, err
 	}
-	if err := op.emit("charge.pending", c, nil); err != nil {
+	if err := op.emitWritten("charge.pending", c, nil); err != nil {
 		return nil, err
 	}
 	in := bank.Instruction{ID: c.ID, Kind: bank.Collection, Scheme: d.Method.Type, IBAN: d.Payer.IBAN, Name: d.Payer.Name,

@@ -68,6 +68,23 @@ func (op *Op) emitChange(typ string, o Object, before []byte) error {
 	if err != nil {
 		return err
 	}
+	return op.emitData(typ, o, data, before)
+}
+
+// emitWritten is emitChange for an o that the op's last insert or save of
+// it wrote and that has not changed since: the event carries the document
+// that write stored (json.Marshal's, as emitChange's) instead of marshalling
+// o once more. Without such a write held it marshals o.
+func (op *Op) emitWritten(typ string, o Object, before []byte) error {
+	m := o.meta()
+	if h, ok := op.rows[m.ID]; ok && h.written && h.row.Type == o.ObjectType() && h.row.Version == m.version {
+		return op.emitData(typ, o, h.row.Data, before)
+	}
+	return op.emitChange(typ, o, before)
+}
+
+// emitData is emitChange with o's document data.
+func (op *Op) emitData(typ string, o Object, data, before []byte) error {
 	ev := &Event{Type: typ, ObjectType: o.ObjectType(), Object: data, Previous: before, Request: op.req}
 	ev.Created = op.Now(o.meta().ClockID).Unix()
 	ev.ID = NewID("evt_")

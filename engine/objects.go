@@ -104,14 +104,19 @@ type heldRow struct {
 	locked bool
 	// ahead is set for a row a timer batch read ahead (timers_ahead.go).
 	ahead *aheadRow
+	// written is set when the op's own insert or save wrote row: its Data
+	// is json.Marshal of the object as the op wrote it (Op.emitWritten).
+	written bool
 }
 
 // keep holds row for the op's later reads.
-func (op *Op) keep(row store.Object, locked bool) {
+func (op *Op) keep(row store.Object, locked bool) *heldRow {
 	if op.rows == nil {
 		op.rows = map[string]*heldRow{}
 	}
-	op.rows[row.ID] = &heldRow{row: row, locked: locked}
+	h := &heldRow{row: row, locked: locked}
+	op.rows[row.ID] = h
+	return h
 }
 
 func fromRow[T any, PT interface {
@@ -226,7 +231,7 @@ func (op *Op) insert(o Object) error {
 	}
 	m := o.meta()
 	m.seq, m.version = r.Seq, r.Version
-	op.keep(*r, true)
+	op.keep(*r, true).written = true
 	return op.changed(o)
 }
 
@@ -258,7 +263,7 @@ func (op *Op) save(o Object) error {
 		return err
 	}
 	o.meta().version = r.Version
-	op.keep(*r, true)
+	op.keep(*r, true).written = true
 	return op.changed(o)
 }
 

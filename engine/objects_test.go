@@ -1,8 +1,12 @@
 package engine
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"testing"
+
+	"github.com/kontorpay/kontor/store"
 )
 
 // TestOpReadsAnObjectOnce reads objects again within one op: an object the
@@ -43,6 +47,67 @@ func TestOpReadsAnObjectOnce(t *testing.T) {
 		}
 		if _, err := GetForUpdate[Source](op, id); !errors.Is(err, errDisk) {
 			t.Errorf("reading the source for update after a read without a lock: %v, want a store read", err)
+		}
+		return nil
+	})
+}
+
+// TestEmitWritten: an event emitted right after the op wrote its object
+// carries the document the write stored, which is what json.Marshal writes;
+// for an object the op only read, it marshals the object as it is now.
+func TestEmitWritten(t *testing.T) {
+	te := newTestEngine(t)
+	want := map[string][]byte{} // event type -> the object it must carry
+	var id string
+	te.update(t, func(op *Op) error {
+		s, err := op.CreateSource(SourceParams{Type: "sepa_debit", Currency: "eur", IBAN: "DE89370400440532013000",
+			Owner: OwnerParams{Name: Some("Jenny Rosen")}})
+		if err != nil {
+			return err
+		}
+		id = s.ID
+		want["test.inserted"], _ = json.Marshal(s)
+		if err := op.emitWritten("test.inserted", s, nil); err != nil {
+			return err
+		}
+		s.Metadata = map[string]string{"order": "6735"}
+		if err := op.save(s); err != nil {
+			return err
+		}
+		want["test.saved"], _ = json.Marshal(s)
+		return op.emitWritten("test.saved", s, nil)
+	})
+	te.update(t, func(op *Op) error {
+		s, err := GetForUpdate[Source](op, id)
+		if err != nil {
+			return err
+		}
+		s.Metadata = map[string]string{"order": "6736"} // read, not written: the event must say so
+		want["test.read"], _ = json.Marshal(s)
+		return op.emitWritten("test.read", s, nil)
+	})
+	te.view(t, func(op *Op) error {
+		rows, err := op.ListEvents(store.ListEventsParams{ObjectID: id, Limit: 100})
+		if err != nil {
+			return err
+		}
+		seen := 0
+		for _, r := range rows {
+			w, ok := want[r.Type]
+			if !ok {
+				continue
+			}
+			seen++
+			ev, err := DecodeEvent(r)
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(ev.Object, w) {
+				t.Errorf("%s carries\n%s\nwant\n%s", r.Type, ev.Object, w)
+			}
+		}
+		if seen != len(want) {
+			t.Errorf("found %d of the %d events", seen, len(want))
 		}
 		return nil
 	})

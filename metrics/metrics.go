@@ -180,12 +180,18 @@ func (m *Metrics) Instrument(mux *http.ServeMux, dialect func(pattern string) st
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w}
 		h, top := mux.Handler(r)
-		mux.ServeHTTP(rec, r)
-		route := r.Pattern
+		var route string
 		if rt, ok := h.(Router); ok {
+			// A dialect matches its routes itself: the request need not be
+			// matched against mux a second time (mux.ServeHTTP would only
+			// add the top-level pattern, which no Router reads).
+			h.ServeHTTP(rec, r)
 			route = rt.Route(r)
-		} else if route == top && top != "" && top[len(top)-1] == '/' {
-			route = "" // a subtree pattern that no inner mux refined: unmatched inside it
+		} else {
+			mux.ServeHTTP(rec, r)
+			if route = r.Pattern; route == top && top != "" && top[len(top)-1] == '/' {
+				route = "" // a subtree pattern that no inner mux refined: unmatched inside it
+			}
 		}
 		if route == "" {
 			route = "unmatched"
