@@ -39,9 +39,10 @@ func init() { register(&Customer{}) }
 // ObjectType implements Object.
 func (*Customer) ObjectType() string { return "customer" }
 
-// Index implements Object: lists filter customers by email and hide deleted ones.
+// Index implements Object: lists filter customers by email and test clock
+// and hide deleted ones.
 func (c *Customer) Index() Index {
-	ix := Index{Kind: c.Origin, Status: "active"}
+	ix := Index{Kind: c.Origin, Status: "active", Clock: c.ClockID}
 	if c.Deleted {
 		ix.Status = "deleted"
 	}

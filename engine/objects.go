@@ -34,9 +34,12 @@ type Object interface {
 	Index() Index
 }
 
-// Index holds the queried columns of an object.
+// Index holds the queried columns of an object. Clock is the test clock
+// the object is listed by: only customers are, so only they set it (the
+// other objects of a clock keep it in their document alone, and their rows
+// add no entry to the clock's index).
 type Index struct {
-	Kind, Customer, Parent, Status, Lookup string
+	Kind, Customer, Parent, Status, Lookup, Clock string
 }
 
 // types maps ObjectType names to their Go types, for Decode.
@@ -216,7 +219,7 @@ func (op *Op) row(o Object) (*store.Object, error) {
 	m := o.meta()
 	ix := o.Index()
 	return &store.Object{Account: op.account, ID: m.ID, Type: o.ObjectType(), Kind: ix.Kind, Customer: ix.Customer,
-		Parent: ix.Parent, Status: ix.Status, ClockID: m.ClockID, Lookup: ix.Lookup, Created: m.Created,
+		Parent: ix.Parent, Status: ix.Status, ClockID: ix.Clock, Lookup: ix.Lookup, Created: m.Created,
 		Seq: m.seq, Version: m.version, Data: data}, nil
 }
 

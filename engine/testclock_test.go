@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kontorpay/kontor/store"
 )
 
 // TestLongAdvanceKeepsItsLease advances a test clock through timers whose
@@ -236,4 +238,56 @@ func TestSchedulerFiresWallTimersDuringAnAdvance(t *testing.T) {
 	if !wallFired.Load() || statusAtWall != TestClockAdvancing || links.Load() >= maxLinks {
 		t.Fatalf("wall-clock timer fired %v with the clock %q, after %d links; want it fired during the advance", wallFired.Load(), statusAtWall, links.Load())
 	}
+}
+
+// TestOnlyCustomersAreListedByTheirClock: a clock's customer is stored with
+// its clock in the indexed column, its charge and the other objects of the
+// clock keep the clock in their document alone; the charge still sees the
+// clock's time.
+func TestOnlyCustomersAreListedByTheirClock(t *testing.T) {
+	te := newTestEngine(t)
+	frozen := te.wall.Now().Add(-48 * time.Hour).Truncate(time.Second)
+	te.update(t, func(op *Op) error {
+		clk, err := op.CreateTestClock(frozen.Unix(), Opt[string]{})
+		if err != nil {
+			return err
+		}
+		s, err := op.CreateSource(SourceParams{Type: "sepa_debit", Currency: "eur", IBAN: "DE89370400440532013000",
+			Owner: OwnerParams{Name: Some("Jenny Rosen")}})
+		if err != nil {
+			return err
+		}
+		cu, err := op.CreateCustomer(CustomerParams{Source: Some(s.ID), TestClock: Some(clk.ID)})
+		if err != nil {
+			return err
+		}
+		c, err := op.CreateSourceCharge(ChargeParams{Amount: 1999, Currency: "eur", Customer: cu.ID})
+		if err != nil {
+			return err
+		}
+		if c.ClockID != clk.ID || c.Created != frozen.Unix() {
+			t.Errorf("charge on the clock: clock %q, created %d; want %q, %d", c.ClockID, c.Created, clk.ID, frozen.Unix())
+		}
+		for id, want := range map[string]string{cu.ID: clk.ID, c.ID: ""} {
+			row, err := op.Tx().GetObject(op.Context(), store.GetObjectParams{Account: op.AccountID(), ID: id})
+			if err != nil {
+				return err
+			}
+			if row.ClockID != want {
+				t.Errorf("%s %s stored with clock %q, want %q", row.Type, id, row.ClockID, want)
+			}
+		}
+		got, err := ListWhere[Customer](op, CustomerFilter{TestClock: clk.ID, Live: true}, ListParams{Limit: 10})
+		if err != nil {
+			return err
+		}
+		if len(got) != 1 || got[0].ID != cu.ID {
+			t.Errorf("customers of the clock: %v", got)
+		}
+		back, err := Get[Charge](op, c.ID)
+		if err == nil && back.ClockID != clk.ID {
+			t.Errorf("charge read back: clock %q, want %q", back.ClockID, clk.ID)
+		}
+		return err
+	})
 }

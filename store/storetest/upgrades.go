@@ -21,6 +21,31 @@ type upgrade struct {
 }
 
 var upgrades = []upgrade{{
+	Version: "0009_clock_customers",
+	Before: `INSERT INTO objects (account, id, type, clock_id, created, data) VALUES
+	('acct_a', 'cus_1', 'customer', 'clock_1', 1, '{"id":"cus_1","test_clock":"clock_1"}'),
+	('acct_a', 'py_1', 'charge', 'clock_1', 1, '{"id":"py_1","clock_id":"clock_1"}'),
+	('acct_a', 'txn_1', 'balance_transaction', 'clock_1', 1, '{"id":"txn_1","clock_id":"clock_1"}'),
+	('acct_a', 'cus_2', 'customer', '', 1, '{"id":"cus_2"}');`,
+	check: func(t *testing.T, ctx context.Context, tx store.Tx) {
+		// Only customers keep their clock in the column; every document stays as it was.
+		for _, c := range []struct{ id, clock, data string }{
+			{"cus_1", "clock_1", `{"id":"cus_1","test_clock":"clock_1"}`},
+			{"py_1", "", `{"id":"py_1","clock_id":"clock_1"}`},
+			{"txn_1", "", `{"id":"txn_1","clock_id":"clock_1"}`},
+			{"cus_2", "", `{"id":"cus_2"}`},
+		} {
+			o, err := tx.GetObject(ctx, store.GetObjectParams{Account: "acct_a", ID: c.id})
+			if err != nil || o.ClockID != c.clock || string(o.Data) != c.data {
+				t.Errorf("%s after the upgrade: clock %q, %s, %v; want clock %q, %s", c.id, o.ClockID, o.Data, err, c.clock, c.data)
+			}
+		}
+		got, err := tx.ListObjects(ctx, store.ListObjectsParams{Account: "acct_a", Type: "customer", ClockID: "clock_1", Limit: 10})
+		if err != nil || len(got) != 1 || got[0].ID != "cus_1" {
+			t.Errorf("customers of clock_1 after the upgrade: %+v, %v", got, err)
+		}
+	},
+}, {
 	Version: "0004_smaller_rows",
 	Before: `INSERT INTO objects (account, id, type, parent, status, created, data) VALUES
 	('acct_a', 'srcmn_evented', 'source_mandate_notification', 'src_1', 'submitted', 1, '{"id":"srcmn_evented"}'),
