@@ -175,6 +175,12 @@ func (op *Op) GetCustomer(id string) (*Customer, error) {
 }
 
 // LiveCustomer returns a customer that is not deleted; param names the parameter that gave the id.
+// In a write the customer's row stays locked to the end of the transaction,
+// which orders the write and a deletion of the customer (also a write
+// through LiveCustomer) one after the other: a charge that comes while the
+// deletion is under way waits for it and answers that the customer does not
+// exist, and a deletion that comes while the charge is under way waits for
+// it and then detaches the source the charge used (ADR 0023).
 func (op *Op) LiveCustomer(id, param string) (*Customer, error) {
 	c, err := GetForUpdate[Customer](op, id)
 	if err != nil {

@@ -44,7 +44,9 @@
 #        background: FIGURES_FLAGS (extra flags for bench/compare/figures, e.g. "-clock-charges 10000")
 #        PG_SOCKET (set: connect to PostgreSQL over its unix socket instead of 127.0.0.1)
 #        PG_CONF (extra PostgreSQL settings, e.g. "-c shared_preload_libraries=auto_explain
-#          -c auto_explain.log_min_duration=20"); PG_LOG (a file the server's log is copied to at the end)
+#          -c auto_explain.log_min_duration=20"); PG_LOG (a file the server's log is copied to at the end);
+#          PG_STATS (a file: after each run on PostgreSQL, its busiest statements from
+#          pg_stat_statements are appended to it; loads that extension)
 #        flat: FILL (1000000 charges), FILL_FLAGS (extra flags for bench/compare/fill)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -129,7 +131,7 @@ start_postgres() {
 	asdb "$pgbin/initdb" -D "$dir/pg/data" -U postgres -A trust -E UTF8 --locale=C >/dev/null
 	pgport=$(freeport)
 	asdb "$pgbin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/log" -w -o \
-		"-p $pgport -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=200 ${PG_CONF:-}" start >/dev/null
+		"-p $pgport -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=200 ${PG_STATS:+-c shared_preload_libraries=pg_stat_statements} ${PG_CONF:-}" start >/dev/null
 	echo "postgres $("$pgbin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pgport, fsync=on, synchronous_commit=on"
 }
 
@@ -141,6 +143,7 @@ dburl() {
 	sqlite) echo "$dir/kontor-$name.db" ;;
 	pg*)
 		"$pgbin/psql" -q -h 127.0.0.1 -p "$pgport" -U postgres -d postgres -c "CREATE DATABASE kontor_$name" >/dev/null
+		[ -z "${PG_STATS:-}" ] || "$pgbin/psql" -q -h 127.0.0.1 -p "$pgport" -U postgres -d "kontor_$name" -c "CREATE EXTENSION pg_stat_statements" >/dev/null
 		if [ -n "${PG_SOCKET:-}" ]; then
 			echo "postgres://postgres@/kontor_$name?host=$dir/pg&port=$pgport"
 		else
@@ -223,6 +226,7 @@ run() {
 	for url in "$@"; do
 		i=$((i + 1))
 		KONTOR_KEY=$key KONTOR_RUN="r$round-$RANDOM$RANDOM-$i" KONTOR_CUSTOMERS=$ids/customers.txt KONTOR_IDS=$idfile KONTOR_PREFIX=$prefix \
+			KONTOR_PROC=$((i - 1)) KONTOR_PROCS=$# KONTOR_THREADS=$t \
 			wrk -t"$t" -c"$((conns / $#))" -d"$dur" --latency -s "$script" "$url/v1/charges" >"$dir/wrk-$i.txt" &
 		wpids+=($!)
 	done
@@ -237,6 +241,21 @@ run() {
 		END { printf "%s %s %s %.0f %.2f %.2f %d\n", endpoint, server, round, rps, p50, p99, bad }
 	' "$dir"/wrk-*.txt >>"$results"
 	tail -1 "$results" | awk '{printf "  round %s %-8s %-11s %8s req/s  p50 %7s ms  p99 %7s ms  errors %s\n", $3, $1, $2, $4, $5, $6, $7}'
+	case $server in pg*) [ -z "${PG_STATS:-}" ] || pgstats "$round $endpoint $server" "kontor_${server//-/_}" ;; esac
+}
+
+# pgstats TITLE DB: append DB's busiest statements since the last call to PG_STATS, and reset them.
+pgstats() {
+	{
+		echo "== $1 ($(date -u +%T))"
+		"$pgbin/psql" -q -h 127.0.0.1 -p "$pgport" -U postgres -d "$2" -c "SELECT calls, round(total_exec_time::numeric, 1) AS total_ms,
+			round(mean_exec_time::numeric, 3) AS mean_ms, round(max_exec_time::numeric, 1) AS max_ms,
+			round((shared_blks_hit + shared_blks_read)::numeric / calls, 1) AS blocks_per_call, shared_blks_read AS read,
+			left(regexp_replace(query, '\s+', ' ', 'g'), 70) || ' … ' || right(regexp_replace(query, '\s+', ' ', 'g'), 70) AS query
+			FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+			ORDER BY total_exec_time DESC LIMIT 8"
+		"$pgbin/psql" -q -h 127.0.0.1 -p "$pgport" -U postgres -d "$2" -c "SELECT pg_stat_statements_reset()" >/dev/null
+	} >>"$PG_STATS" 2>&1
 }
 
 # prepare STORE URL: CUSTOMERS customers and charges of the key, listed in $dir/STORE-ids.
