@@ -455,7 +455,11 @@ func (op *Op) CreateSourceCharge(p ChargeParams) (*Charge, error) {
 		if err != nil {
 			return nil, err
 		}
-		return c, op.afterSourceCharged(s, c)
+		if err := op.afterSourceCharged(s, c); err != nil {
+			return nil, err
+		}
+		op.leave(s) // the answer renders it (Peek)
+		return c, nil
 	case "sepa_credit_transfer":
 		if avail := s.CreditTransfer.Available(); p.Amount > avail {
 			return nil, Errorf(KindState, "amount_too_large", "amount", "The source has %d available to charge (received %d, charged %d); the charge asks for %d.",
@@ -472,6 +476,7 @@ func (op *Op) CreateSourceCharge(p ChargeParams) (*Charge, error) {
 	if err := op.afterSourceCharged(s, c); err != nil {
 		return nil, err
 	}
+	op.leave(s)
 	return c, nil
 }
 

@@ -110,6 +110,34 @@ type heldRow struct {
 	// written is set when the op's own insert or save wrote row: its Data
 	// is json.Marshal of the object as the op wrote it (Op.emitWritten).
 	written bool
+	// left is the object row holds, decoded, as an operation of the op
+	// left it when it returned (Op.leave), for Peek.
+	left Object
+}
+
+// leave notes that the op's current operation is done with o, which is as
+// the op last read or wrote it: a later Peek of it returns o instead of
+// decoding its row again. Nothing may change o afterwards.
+func (op *Op) leave(o Object) {
+	m := o.meta()
+	if h, ok := op.rows[m.ID]; ok && h.row.Type == o.ObjectType() && h.row.Version == m.version {
+		h.left = o
+	}
+}
+
+// Peek is Get for a caller that only reads the object (a dialect rendering
+// it): it may return the very value an operation of the op left (Op.leave)
+// rather than a fresh copy, so the caller must not change it.
+func Peek[T any, PT interface {
+	*T
+	Object
+}](op *Op, id string) (PT, error) {
+	if h, ok := op.rows[id]; ok {
+		if v, ok := h.left.(PT); ok && (op.scope == nil || op.scopeOf(h.row.Type) == nil || h.row.Kind == *op.scope) {
+			return v, nil
+		}
+	}
+	return Get[T, PT](op, id)
 }
 
 // keep holds row for the op's later reads.

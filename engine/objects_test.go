@@ -112,3 +112,39 @@ func TestEmitWritten(t *testing.T) {
 		return nil
 	})
 }
+
+// TestPeek: Peek returns the value an operation left only while the op
+// holds the row that value is, and decodes the row otherwise.
+func TestPeek(t *testing.T) {
+	te := newTestEngine(t)
+	te.update(t, func(op *Op) error {
+		s, err := op.CreateSource(SourceParams{Type: "sepa_debit", Currency: "eur", IBAN: "DE89370400440532013000",
+			Owner: OwnerParams{Name: Some("Jenny Rosen")}})
+		if err != nil {
+			return err
+		}
+		if got, err := Peek[Source](op, s.ID); err != nil || got == s || got.ID != s.ID {
+			t.Errorf("Peek before leave = %p %v, want a copy of %p", got, err, s)
+		}
+		op.leave(s)
+		if got, err := Peek[Source](op, s.ID); err != nil || got != s {
+			t.Errorf("Peek after leave = %p %v, want %p", got, err, s)
+		}
+		if _, err := Peek[Customer](op, s.ID); err == nil {
+			t.Error("Peek of the source's id as a customer found it")
+		}
+		later, err := GetForUpdate[Source](op, s.ID)
+		if err != nil {
+			return err
+		}
+		later.Metadata = map[string]string{"order": "6735"}
+		if err := op.save(later); err != nil {
+			return err
+		}
+		got, err := Peek[Source](op, s.ID)
+		if err != nil || got == s || got.Metadata["order"] != "6735" {
+			t.Errorf("Peek after a later save = %+v %v, want the saved row", got, err)
+		}
+		return nil
+	})
+}

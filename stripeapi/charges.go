@@ -90,7 +90,7 @@ func renderCharge(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
 	ch := o.(*engine.Charge)
 	var src any
 	if ch.Source != "" {
-		if s, err := engine.Get[engine.Source](op, ch.Source); err == nil {
+		if s, err := engine.Peek[engine.Source](op, ch.Source); err == nil {
 			var err error
 			if src, err = c.render(op, s); err != nil {
 				return nil, err
