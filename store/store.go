@@ -30,7 +30,11 @@ var (
 // drivers may run several callers' functions inside one commit (group commit),
 // each isolated by a savepoint, so an error from one fn rolls back that fn only.
 // fn may be called more than once when the driver retries a transaction, so it
-// must not have side effects outside tx. View runs fn in a read-only snapshot.
+// must not have side effects outside tx. A driver may also run fn first on a
+// read snapshot and then only apply what it wrote (SQLite, ADR 0020): a call
+// of tx may then stop that run (it does not return) and fn runs again, and
+// the Seq of an inserted row is set by the time Update returns, not by the
+// insert. View runs fn in a read-only snapshot.
 type Store interface {
 	Update(ctx context.Context, fn func(tx Tx) error) error
 	View(ctx context.Context, fn func(tx Tx) error) error
@@ -74,7 +78,8 @@ type Tx interface {
 	GetAPIKey(ctx context.Context, hash string) (APIKey, error)
 	ListAPIKeys(ctx context.Context, account string) ([]APIKey, error)
 
-	// Objects.
+	// Objects. InsertObject sets o.Version at once and o.Seq by the time
+	// Update returns; an id used in the account answers ErrConflict.
 	InsertObject(ctx context.Context, o *Object) error
 	UpdateObject(ctx context.Context, o *Object) error
 	// UpdateObjectColumns is UpdateObject that writes, besides the document

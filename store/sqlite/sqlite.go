@@ -55,6 +55,9 @@ type Options struct {
 	// WALPages bounds the write-ahead log: once it holds this many pages the
 	// checkpointer starts it over (checkpoint.go); 0 means 16384 (64 MB).
 	WALPages int
+	// NoSpeculation runs every write's function in the writer, as the
+	// fallback of a speculation does (speculate.go).
+	NoSpeculation bool
 }
 
 // Store is the SQLite store.
@@ -76,6 +79,13 @@ type Store struct {
 	closed  bool
 	// onCommit observes each group commit (observe.go).
 	onCommit atomic.Pointer[func(batch int, d time.Duration)]
+	// wlog is the writer's record of what it wrote lately, against which
+	// speculations are checked; nil without speculation (speculate.go).
+	wlog *sqlstore.WriteLog
+	// dataVersion is the writer's last PRAGMA data_version: another
+	// connection's commit changes it.
+	dataVersion int64
+	spec        specStats
 }
 
 // reader is one connection of the read pool and its prepared statements.
@@ -88,6 +98,8 @@ type writeReq struct {
 	ctx  context.Context
 	fn   func(store.Tx) error
 	done chan error
+	// spec is fn run on a snapshot, for the writer to apply; nil to run fn.
+	spec *sqlstore.Speculation
 }
 
 var _ store.Store = (*Store)(nil)
@@ -120,6 +132,9 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if s.maxB <= 0 {
 		s.maxB = 128
 	}
+	if !opt.NoSpeculation {
+		s.wlog = sqlstore.NewWriteLog()
+	}
 	if err := s.pragmas(ctx, wconn); err != nil {
 		s.closeConns()
 		return nil, err
@@ -127,6 +142,10 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		s.closeConns()
 		return nil, err
+	}
+	if err := wconn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&s.dataVersion); err != nil {
+		s.closeConns()
+		return nil, fmt.Errorf("sqlite: data_version: %w", err)
 	}
 	readers, err := sql.Open(sqlDriver, rdsn)
 	if err != nil {
@@ -282,7 +301,19 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 		s.closeMu.RUnlock()
 		return store.ErrClosed
 	}
+	s.closeMu.RUnlock()
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	if s.wlog != nil {
+		var err error
+		if req.spec, err = s.speculate(ctx, fn); err != nil {
+			return err
+		}
+	}
+	s.closeMu.RLock()
+	if s.closed {
+		s.closeMu.RUnlock()
+		return store.ErrClosed
+	}
 	s.writes <- req
 	s.closeMu.RUnlock()
 	// The request cannot be withdrawn once queued: its outcome is reported
@@ -326,6 +357,9 @@ func (s *Store) commit(batch []*writeReq) {
 		return
 	}
 	tx := sqlstore.NewPreparedTx(s.wstmts, s.dialect)
+	if s.wlog != nil {
+		s.beginLogged(ctx, tx)
+	}
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			results[i] = err
@@ -340,6 +374,10 @@ func (s *Store) commit(batch []*writeReq) {
 				results[i] = fmt.Errorf("sqlite: commit: %w", err)
 			}
 		}
+	}
+	if s.wlog != nil {
+		// Before the answers: a caller's next speculation sees this batch.
+		s.wlog.Done()
 	}
 	for i, r := range batch {
 		r.done <- results[i]
@@ -361,6 +399,11 @@ func (s *Store) runSavepoint(ctx context.Context, r *writeReq, tx *sqlstore.Tx) 
 			err = translate(rerr)
 		}
 	}()
+	if r.spec != nil {
+		if stood, err := s.apply(ctx, r.spec, tx); stood || err != nil {
+			return err
+		}
+	}
 	return r.fn(tx)
 }
 

@@ -19,18 +19,24 @@ import (
 )
 
 // TestConformance runs the store conformance suite on a fresh database file
-// for each SQLite driver linked in (mattn with -tags mattn).
+// for each SQLite driver linked in (mattn with -tags mattn), with writes
+// speculated and with every write run in the writer.
 func TestConformance(t *testing.T) {
 	for _, driver := range sqlite.Drivers() {
-		t.Run(driver, func(t *testing.T) {
-			storetest.Exercise(t, func(t *testing.T) store.Store {
-				s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "kontor.db"), sqlite.Options{Driver: driver})
-				if err != nil {
-					t.Fatalf("open: %v", err)
-				}
-				return s
+		for _, mode := range []struct {
+			name string
+			off  bool
+		}{{"", false}, {"/writer", true}} {
+			t.Run(driver+mode.name, func(t *testing.T) {
+				storetest.Exercise(t, func(t *testing.T) store.Store {
+					s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "kontor.db"), sqlite.Options{Driver: driver, NoSpeculation: mode.off})
+					if err != nil {
+						t.Fatalf("open: %v", err)
+					}
+					return s
+				})
 			})
-		})
+		}
 	}
 }
 

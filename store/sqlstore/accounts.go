@@ -19,6 +19,7 @@ func scanAccount(s scanner, a *store.Account) error {
 
 // InsertAccount inserts a; an existing id answers store.ErrConflict.
 func (t *Tx) InsertAccount(ctx context.Context, a store.Account) error {
+	t.noteAccount(a.ID)
 	res, err := t.exec(ctx, `INSERT INTO accounts (id, name, created, settings, generation) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		a.ID, a.Name, a.Created, a.Settings, newGeneration())
 	if err != nil {
@@ -36,6 +37,7 @@ func (t *Tx) GetAccount(ctx context.Context, id string) (store.Account, error) {
 
 // UpdateAccount replaces the name and settings of a.ID and gives it a new generation.
 func (t *Tx) UpdateAccount(ctx context.Context, a store.Account) error {
+	t.noteAccount(a.ID)
 	res, err := t.exec(ctx, `UPDATE accounts SET name = ?, settings = ?, generation = ? WHERE id = ?`,
 		a.Name, a.Settings, newGeneration(), a.ID)
 	if err != nil {
@@ -46,6 +48,7 @@ func (t *Tx) UpdateAccount(ctx context.Context, a store.Account) error {
 
 // TouchAccount gives the account id a new generation.
 func (t *Tx) TouchAccount(ctx context.Context, id string) error {
+	t.noteAccount(id)
 	res, err := t.exec(ctx, `UPDATE accounts SET generation = ? WHERE id = ?`, newGeneration(), id)
 	if err != nil {
 		return err

@@ -19,12 +19,19 @@ func (t *Tx) InsertDelivery(ctx context.Context, d *store.Delivery) error {
 		t.held.holdDelivery(d)
 		return nil
 	}
-	res, err := t.exec(ctx, `INSERT INTO deliveries (`+deliveryColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		d.ID, d.Account, d.EventID, d.EndpointID, d.Status, d.Attempts, d.NextAttemptAt, d.LeaseUntil, d.Created)
+	res, err := t.exec(ctx, insertDelivery+` ON CONFLICT DO NOTHING`, deliveryArgs(d)...)
 	if err != nil {
 		return err
 	}
 	return affectedOne(res, conflict("delivery %s", d.ID))
+}
+
+// insertDelivery writes one delivery (deliveryArgs); InsertDelivery and its
+// speculated form end it differently.
+const insertDelivery = `INSERT INTO deliveries (` + deliveryColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func deliveryArgs(d *store.Delivery) []any {
+	return []any{d.ID, d.Account, d.EventID, d.EndpointID, d.Status, d.Attempts, d.NextAttemptAt, d.LeaseUntil, d.Created}
 }
 
 // dueEndpoints lists the endpoints that have an unleased pending delivery due

@@ -48,6 +48,7 @@ func (l laterTx) UpdateObjectColumns(ctx context.Context, o *store.Object, cols 
 	if l.held != nil {
 		return l.Tx.UpdateObjectColumns(ctx, o, cols)
 	}
+	l.noteObject(o)
 	cols &= store.AllColumns
 	if _, err := l.exec(ctx, updateObjectSQL[cols], append([]any{Deferred{One: true}}, updateObjectArgs(o, cols)...)...); err != nil {
 		return err

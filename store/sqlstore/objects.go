@@ -21,15 +21,22 @@ func scanObject(s interface{ Scan(...any) error }, o *store.Object) error {
 // InsertObject inserts o, setting o.Seq and o.Version; an id already used in
 // the account answers store.ErrConflict.
 func (t *Tx) InsertObject(ctx context.Context, o *store.Object) error {
+	t.noteObject(o)
 	if t.held != nil {
 		return t.held.holdInsert(o)
 	}
 	o.Version = 1
-	err := t.row(ctx, `INSERT INTO objects (account, id, type, kind, customer, parent, status, clock_id, lookup, created, version, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`,
-		o.Account, o.ID, o.Type, o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, o.Created, o.Version, compact(o.Data)).
-		Scan(&o.Seq)
+	err := t.row(ctx, insertObject+` ON CONFLICT DO NOTHING RETURNING seq`, objectArgs(o)...).Scan(&o.Seq)
 	return t.insertErr(err, conflict("%s %s", o.Type, o.ID))
+}
+
+// insertObject writes one object (objectArgs); InsertObject and its
+// speculated form end it differently.
+const insertObject = `INSERT INTO objects (account, id, type, kind, customer, parent, status, clock_id, lookup, created, version, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func objectArgs(o *store.Object) []any {
+	return []any{o.Account, o.ID, o.Type, o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, o.Created, o.Version, compact(o.Data)}
 }
 
 // UpdateObject writes o over the stored row with the same account and id if
@@ -60,6 +67,7 @@ var updateObjectSQL = func() (q [store.AllColumns + 1]string) {
 
 // UpdateObjectColumns is UpdateObject writing only the filter columns in cols.
 func (t *Tx) UpdateObjectColumns(ctx context.Context, o *store.Object, cols store.Columns) error {
+	t.noteObject(o)
 	if t.held != nil {
 		// A held update compares every column when it is written (updateObjects).
 		return t.held.holdUpdate(o)

@@ -55,6 +55,8 @@ type Tx struct {
 	st *Stmts
 	// held queues the writes held back (held.go); nil when not holding.
 	held *held
+	// log, when set, records the objects and accounts written (speculate.go).
+	log *WriteLog
 }
 
 // NewTx returns a store.Tx that runs its queries on q.

@@ -15,7 +15,10 @@ func (t *Tx) InsertTimer(ctx context.Context, tm *store.Timer) error {
 }
 
 // insertTimer writes one timer (timerArgs) and returns its id.
-const insertTimer = `INSERT INTO timers (account, clock_id, due, kind, object_id, payload, attempts) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`
+const insertTimer = insertTimerRow + ` RETURNING id`
+
+// insertTimerRow writes one timer (timerArgs).
+const insertTimerRow = `INSERT INTO timers (account, clock_id, due, kind, object_id, payload, attempts) VALUES (?, ?, ?, ?, ?, ?, ?)`
 
 func timerArgs(tm *store.Timer) []any {
 	return []any{tm.Account, tm.ClockID, tm.Due, tm.Kind, tm.ObjectID, tm.Payload, tm.Attempts}

@@ -214,21 +214,29 @@ var heldTests = []test{
 		})
 	}},
 	{"GetObjects", func(t *testing.T, s store.Store) {
-		var want []store.Object
-		var ids []string
+		var (
+			inserted []*store.Object
+			want     []store.Object
+			ids      []string
+		)
 		update(t, s, func(ctx context.Context, tx store.Tx) error {
+			inserted = inserted[:0]
 			for i := range 70 {
 				o := &store.Object{Account: "acct_a", ID: fmt.Sprintf("obj_%02d", i), Type: []string{"charge", "refund"}[i%2], Created: int64(i), Data: fmt.Appendf(nil, `{"n":%d}`, i)}
 				if err := tx.InsertObject(ctx, o); err != nil {
 					return err
 				}
-				if i%3 != 0 {
-					want = append(want, *o)
-					ids = append(ids, o.ID)
-				}
+				inserted = append(inserted, o)
 			}
 			return tx.InsertObject(ctx, &store.Object{Account: "acct_b", ID: "obj_other", Type: "charge", Created: 1, Data: []byte(`1`)})
 		})
+		// Seq is set by the time Update returns (store.Tx.InsertObject).
+		for i, o := range inserted {
+			if i%3 != 0 {
+				want = append(want, *o)
+				ids = append(ids, o.ID)
+			}
+		}
 		ids = append(ids, "obj_missing", "obj_other")
 		view(t, s, func(ctx context.Context, tx store.Tx) error {
 			got, err := tx.GetObjects(ctx, "acct_a", ids)

@@ -1,0 +1,111 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/kontorpay/kontor/store"
+	"github.com/kontorpay/kontor/store/sqlstore"
+)
+
+// Speculative writes (ADR 0020; the mechanism is in sqlstore/speculate.go).
+// Update runs the write's function first on a reader's snapshot, in the
+// caller's goroutine: the single writer then only checks the speculation's
+// reads against the batches written since and runs its queued statements,
+// so that what can run in parallel does. A speculation the writer cannot
+// apply falls back to the function run in the writer, as before, inside
+// the same savepoint; the function may so run twice, which Store.Update
+// allows.
+
+// specStats counts the fates of speculations.
+type specStats struct {
+	applied, rerun, skipped, failed atomic.Int64
+}
+
+// SpeculationStats counts the writes by how they went.
+type SpeculationStats struct {
+	// Applied were written by the writer as speculated.
+	Applied int64
+	// Rerun were run again by the writer: what they read had changed, or a
+	// queued statement failed.
+	Rerun int64
+	// Skipped were run by the writer only: they used what a speculation
+	// cannot serve.
+	Skipped int64
+	// Failed were answered with their function's error on the snapshot.
+	Failed int64
+}
+
+// Speculations reports how the writes so far went.
+func (s *Store) Speculations() SpeculationStats {
+	return SpeculationStats{Applied: s.spec.applied.Load(), Rerun: s.spec.rerun.Load(),
+		Skipped: s.spec.skipped.Load(), Failed: s.spec.failed.Load()}
+}
+
+// speculate runs fn on a snapshot. It returns what the writer is to apply;
+// or fn's error, which is the answer: fn decided it on a consistent snapshot
+// taken after the call began, and wrote nothing; or neither, and then the
+// writer is to run fn itself.
+func (s *Store) speculate(ctx context.Context, fn func(store.Tx) error) (*sqlstore.Speculation, error) {
+	var (
+		spec  *sqlstore.Speculation
+		fnErr error
+	)
+	s.withReader(ctx, func(r *reader) error {
+		// The mark comes before the snapshot, which so holds every batch up to it.
+		mark := s.wlog.Committed()
+		if err := r.stmts.Exec(ctx, "BEGIN"); err != nil {
+			return err
+		}
+		defer r.stmts.Exec(context.Background(), "ROLLBACK")
+		sp, tx := sqlstore.Speculate(sqlstore.NewPreparedTx(r.stmts, s.dialect), mark)
+		defer func() {
+			// Spoiled, or a panic, which the writer's run reports as an error.
+			if p := recover(); p != nil {
+				sp.Undo()
+				spec = nil
+			}
+		}()
+		if fnErr = fn(tx); fnErr == nil && !sp.Spoiled() {
+			spec = sp
+		}
+		return nil
+	})
+	switch {
+	case fnErr != nil:
+		s.spec.failed.Add(1)
+	case spec == nil:
+		s.spec.skipped.Add(1)
+	}
+	return spec, fnErr
+}
+
+// beginLogged starts the write log's next batch. If another connection has
+// committed since the writer's last batch (a migration run by another
+// process), the log cannot tell what it changed and forgets everything.
+func (s *Store) beginLogged(ctx context.Context, tx *sqlstore.Tx) {
+	s.wlog.Begin()
+	tx.LogWrites(s.wlog)
+	var v int64
+	if err := s.wconn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil || v != s.dataVersion {
+		s.wlog.Forget()
+		s.dataVersion = v
+	}
+}
+
+// apply writes a speculation inside the request's savepoint and reports
+// whether it stood; if not, what it wrote is rolled back, and an error
+// means that the rollback failed.
+func (s *Store) apply(ctx context.Context, spec *sqlstore.Speculation, tx *sqlstore.Tx) (stood bool, err error) {
+	if err := tx.Apply(ctx, spec); err != nil {
+		s.spec.rerun.Add(1)
+		if err := s.wstmts.Exec(ctx, "ROLLBACK TO w"); err != nil {
+			return false, fmt.Errorf("sqlite: roll back a speculation: %w", translate(err))
+		}
+		spec.Undo()
+		return false, nil
+	}
+	s.spec.applied.Add(1)
+	return true, nil
+}

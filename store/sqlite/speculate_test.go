@@ -1,0 +1,391 @@
+package sqlite_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/kontorpay/kontor/store"
+	"github.com/kontorpay/kontor/store/sqlite"
+)
+
+func openSpec(t *testing.T, path string) *sqlite.Store {
+	t.Helper()
+	if path == "" {
+		path = filepath.Join(t.TempDir(), "kontor.db")
+	}
+	s, err := sqlite.Open(t.Context(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// counter is the document of the objects these tests write.
+type counter struct{ N int }
+
+func putCounter(t *testing.T, s store.Store, id string, n int) {
+	t.Helper()
+	err := s.Update(t.Context(), func(tx store.Tx) error {
+		o, err := tx.GetObject(t.Context(), store.GetObjectParams{Account: "acct_a", ID: id})
+		data, _ := json.Marshal(counter{n})
+		if errors.Is(err, store.ErrNotFound) {
+			return tx.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: id, Type: "counter", Created: 1, Data: data})
+		}
+		if err != nil {
+			return err
+		}
+		o.Data = data
+		return tx.UpdateObject(t.Context(), &o)
+	})
+	if err != nil {
+		t.Fatalf("put %s: %v", id, err)
+	}
+}
+
+func readCounter(ctx context.Context, tx store.Tx, id string) (counter, error) {
+	o, err := tx.GetObject(ctx, store.GetObjectParams{Account: "acct_a", ID: id})
+	if err != nil {
+		return counter{}, err
+	}
+	var c counter
+	return c, json.Unmarshal(o.Data, &c)
+}
+
+func getCounter(t *testing.T, s store.Store, id string) counter {
+	t.Helper()
+	var c counter
+	if err := s.View(t.Context(), func(tx store.Tx) (err error) { c, err = readCounter(t.Context(), tx, id); return err }); err != nil {
+		t.Fatalf("read %s: %v", id, err)
+	}
+	return c
+}
+
+func stats(s *sqlite.Store) sqlite.SpeculationStats { return s.Speculations() }
+
+// since returns what happened to the writes after before was taken.
+func since(s *sqlite.Store, before sqlite.SpeculationStats) sqlite.SpeculationStats {
+	now := s.Speculations()
+	return sqlite.SpeculationStats{Applied: now.Applied - before.Applied, Rerun: now.Rerun - before.Rerun,
+		Skipped: now.Skipped - before.Skipped, Failed: now.Failed - before.Failed}
+}
+
+// TestSpeculatedWriteApplies: a write the writer did not have to run itself
+// still commits everything, and the sequence numbers and ids it set are
+// there once Update returns.
+func TestSpeculatedWriteApplies(t *testing.T) {
+	s := openSpec(t, "")
+	before := stats(s)
+	o := &store.Object{Account: "acct_a", ID: "ch_1", Type: "charge", Created: 1, Data: []byte(`{"n":1}`)}
+	e := &store.Event{Account: "acct_a", ID: "evt_1", Type: "charge.pending", ObjectID: "ch_1", Created: 1, Data: []byte(`{}`)}
+	tm := &store.Timer{Account: "acct_a", Due: 1, Kind: "settle", ObjectID: "ch_1"}
+	calls := 0
+	err := s.Update(t.Context(), func(tx store.Tx) error {
+		calls++
+		if err := tx.InsertObject(t.Context(), o); err != nil {
+			return err
+		}
+		if err := store.Later(tx).InsertEvent(t.Context(), e); err != nil {
+			return err
+		}
+		return store.Later(tx).InsertTimer(t.Context(), tm)
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if got := since(s, before); got.Applied != 1 || calls != 1 {
+		t.Fatalf("fn ran %d times, writes %+v; want one run, applied as speculated", calls, got)
+	}
+	if o.Seq == 0 || o.Version != 1 || e.Seq == 0 || tm.ID == 0 {
+		t.Fatalf("after Update: object seq %d version %d, event seq %d, timer id %d; want all set", o.Seq, o.Version, e.Seq, tm.ID)
+	}
+	err = s.View(t.Context(), func(tx store.Tx) error {
+		got, err := tx.GetObject(t.Context(), store.GetObjectParams{Account: "acct_a", ID: "ch_1"})
+		if err != nil || got.Seq != o.Seq || string(got.Data) != `{"n":1}` {
+			return fmt.Errorf("object: %+v, %v", got, err)
+		}
+		if _, err := tx.GetEvent(t.Context(), "acct_a", "evt_1"); err != nil {
+			return fmt.Errorf("event: %w", err)
+		}
+		if due, ok, err := tx.NextTimerDue(t.Context(), ""); err != nil || !ok || due != 1 {
+			return fmt.Errorf("timer: %d %v %v", due, ok, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSpeculationSeesLaterWrites: a write that read an object another write
+// changed after the snapshot is run again by the writer, and so derives its
+// row from what the other wrote.
+func TestSpeculationSeesLaterWrites(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		read func(ctx context.Context, tx store.Tx) (int, error)
+		// change commits the write that the first run does not see.
+		change func(t *testing.T, s store.Store)
+	}{
+		{"object", func(ctx context.Context, tx store.Tx) (int, error) {
+			c, err := readCounter(ctx, tx, "x")
+			return c.N, err
+		}, func(t *testing.T, s store.Store) { putCounter(t, s, "x", 2) }},
+		{"several objects", func(ctx context.Context, tx store.Tx) (int, error) {
+			os, err := tx.GetObjects(ctx, "acct_a", []string{"x", "w"})
+			n := 0
+			for _, o := range os {
+				var c counter
+				json.Unmarshal(o.Data, &c)
+				n += c.N
+			}
+			return n, err
+		}, func(t *testing.T, s store.Store) { putCounter(t, s, "w", 1) }},
+		{"count", func(ctx context.Context, tx store.Tx) (int, error) {
+			n, err := tx.CountObjects(ctx, store.ListObjectsParams{Account: "acct_a", Type: "counter"})
+			return int(n), err
+		}, func(t *testing.T, s store.Store) { putCounter(t, s, "z", 0) }},
+		{"list", func(ctx context.Context, tx store.Tx) (int, error) {
+			os, err := tx.ListObjects(ctx, store.ListObjectsParams{Account: "acct_a", Type: "counter"})
+			return len(os), err
+		}, func(t *testing.T, s store.Store) { putCounter(t, s, "z", 0) }},
+		{"account", func(ctx context.Context, tx store.Tx) (int, error) {
+			a, err := tx.GetAccount(ctx, "acct_a")
+			return len(a.Name), err
+		}, func(t *testing.T, s store.Store) {
+			if err := s.Update(t.Context(), func(tx store.Tx) error {
+				return tx.UpdateAccount(t.Context(), store.Account{ID: "acct_a", Name: "renamed", Settings: []byte(`{}`)})
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := openSpec(t, "")
+			if err := s.Update(t.Context(), func(tx store.Tx) error {
+				return tx.InsertAccount(t.Context(), store.Account{ID: "acct_a", Name: "a", Created: 1, Settings: []byte(`{}`)})
+			}); err != nil {
+				t.Fatal(err)
+			}
+			putCounter(t, s, "x", 1)
+			var want int
+			s.View(t.Context(), func(tx store.Tx) error { want, _ = c.read(t.Context(), tx); return nil })
+			before := stats(s)
+			calls := 0
+			err := s.Update(t.Context(), func(tx store.Tx) error {
+				calls++
+				n, err := c.read(t.Context(), tx)
+				if err != nil {
+					return err
+				}
+				if calls == 1 {
+					// Commits while this run's snapshot is open.
+					c.change(t, s)
+					s.View(t.Context(), func(tx store.Tx) error { want, _ = c.read(t.Context(), tx); return nil })
+				}
+				data, _ := json.Marshal(counter{n})
+				return tx.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: "y", Type: "copy", Created: 1, Data: data})
+			})
+			if err != nil {
+				t.Fatalf("Update: %v", err)
+			}
+			if got := getCounter(t, s, "y"); got.N != want {
+				t.Fatalf("the write derived %d from a read the other write changed, want %d", got.N, want)
+			}
+			if got := since(s, before); calls != 2 || got.Rerun != 1 {
+				t.Fatalf("fn ran %d times, writes %+v; want the writer to run it again", calls, got)
+			}
+		})
+	}
+}
+
+// TestSpeculationMeetsLaterConflict: a queued insert whose id another write
+// took after the snapshot fails at the writer, which runs fn again and so
+// answers the conflict as it would have.
+func TestSpeculationMeetsLaterConflict(t *testing.T) {
+	s := openSpec(t, "")
+	before := stats(s)
+	calls := 0
+	err := s.Update(t.Context(), func(tx store.Tx) error {
+		calls++
+		if err := tx.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: "dup", Type: "counter", Created: 1, Data: []byte(`{"N":1}`)}); err != nil {
+			return err
+		}
+		if calls == 1 {
+			putCounter(t, s, "dup", 7)
+		}
+		return nil
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("Update: %v, want a conflict", err)
+	}
+	if got := since(s, before); calls != 2 || got.Rerun != 1 {
+		t.Fatalf("fn ran %d times, writes %+v; want the writer to run it again", calls, got)
+	}
+	if got := getCounter(t, s, "dup"); got.N != 7 {
+		t.Fatalf("the object is %+v, want the other write's", got)
+	}
+}
+
+// TestSpeculationAnswersErrors: fn's own error on the snapshot is the
+// answer, and nothing it queued is written.
+func TestSpeculationAnswersErrors(t *testing.T) {
+	s := openSpec(t, "")
+	errBoom := errors.New("boom")
+	before := stats(s)
+	calls := 0
+	err := s.Update(t.Context(), func(tx store.Tx) error {
+		calls++
+		if err := tx.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: "gone", Type: "counter", Created: 1, Data: []byte(`{}`)}); err != nil {
+			return err
+		}
+		return errBoom
+	})
+	if !errors.Is(err, errBoom) || calls != 1 {
+		t.Fatalf("Update: %v after %d runs, want fn's error after one", err, calls)
+	}
+	if got := since(s, before); got.Failed != 1 {
+		t.Fatalf("writes %+v, want one failed on its snapshot", got)
+	}
+	err = s.View(t.Context(), func(tx store.Tx) error {
+		_, err := tx.GetObject(t.Context(), store.GetObjectParams{Account: "acct_a", ID: "gone"})
+		return err
+	})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the failed write's object: %v, want not found", err)
+	}
+}
+
+// TestSpeculationSpoiled: fn that uses what a speculation cannot serve (a
+// claim, held writes, a read of its own write) runs in the writer, sees
+// only the writer's answers, and leaves its rows as the writer wrote them.
+func TestSpeculationSpoiled(t *testing.T) {
+	s := openSpec(t, "")
+	putCounter(t, s, "x", 1)
+	var o store.Object
+	s.View(t.Context(), func(tx store.Tx) (err error) {
+		o, err = tx.GetObject(t.Context(), store.GetObjectParams{Account: "acct_a", ID: "x"})
+		return err
+	})
+	before := stats(s)
+	for name, use := range map[string]func(ctx context.Context, tx store.Tx) error{
+		"claim": func(ctx context.Context, tx store.Tx) error {
+			_, err := tx.ClaimDueTimers(ctx, store.ClaimTimersParams{DueLTE: 1, Limit: 1})
+			return err
+		},
+		"own write": func(ctx context.Context, tx store.Tx) error {
+			got, err := tx.GetObject(ctx, store.GetObjectParams{Account: "acct_a", ID: "x"})
+			if err == nil && got.Version != o.Version {
+				err = fmt.Errorf("read back version %d, want %d", got.Version, o.Version)
+			}
+			return err
+		},
+		"held": func(ctx context.Context, tx store.Tx) error {
+			tx.HoldWrites()
+			defer tx.DropWrites()
+			return tx.FlushWrites(ctx)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			from := o.Version
+			err := s.Update(t.Context(), func(tx store.Tx) error {
+				// The update through Later moves o's version on; a run
+				// that is stopped gives it back before the writer's.
+				o.Data = []byte(`{"N":5}`)
+				if err := store.Later(tx).UpdateObject(t.Context(), &o); err != nil {
+					return err
+				}
+				return use(t.Context(), tx)
+			})
+			if err != nil {
+				t.Fatalf("Update: %v", err)
+			}
+			if o.Version != from+1 {
+				t.Fatalf("version %d after the update from %d", o.Version, from)
+			}
+		})
+	}
+	if got := since(s, before); got.Skipped != 3 || got.Applied != 0 {
+		t.Fatalf("writes %+v, want three run by the writer only", got)
+	}
+}
+
+// TestSpeculationAfterAnotherProcess: a write committed through another
+// connection to the file (another process: a migration run beside the
+// server) is not in the writer's log, which then trusts no snapshot taken
+// before it.
+func TestSpeculationAfterAnotherProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kontor.db")
+	s := openSpec(t, path)
+	other := openSpec(t, path)
+	putCounter(t, s, "x", 1)
+	calls := 0
+	err := s.Update(t.Context(), func(tx store.Tx) error {
+		calls++
+		c, err := readCounter(t.Context(), tx, "x")
+		if err != nil {
+			return err
+		}
+		if calls == 1 {
+			putCounter(t, other, "x", 2)
+		}
+		data, _ := json.Marshal(c)
+		return tx.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: "y", Type: "copy", Created: 1, Data: data})
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if got := getCounter(t, s, "y"); got.N != 2 || calls != 2 {
+		t.Fatalf("copied %d after %d runs, want the other process's 2 after two", got.N, calls)
+	}
+}
+
+// TestSpeculatedIncrements: concurrent read-modify-write of one object loses
+// no increment; each write retries its own conflicts.
+func TestSpeculatedIncrements(t *testing.T) {
+	s := openSpec(t, "")
+	putCounter(t, s, "x", 0)
+	const workers, each = 8, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; {
+				err := s.Update(t.Context(), func(tx store.Tx) error {
+					o, err := tx.GetObject(t.Context(), store.GetObjectParams{Account: "acct_a", ID: "x"})
+					if err != nil {
+						return err
+					}
+					var c counter
+					json.Unmarshal(o.Data, &c)
+					c.N++
+					o.Data, _ = json.Marshal(c)
+					return tx.UpdateObject(t.Context(), &o)
+				})
+				if errors.Is(err, store.ErrConflict) {
+					continue
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				i++
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if got := getCounter(t, s, "x"); got.N != workers*each {
+		t.Fatalf("counter %d after %d increments", got.N, workers*each)
+	}
+}

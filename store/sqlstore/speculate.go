@@ -1,0 +1,515 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+
+	"github.com/kontorpay/kontor/store"
+)
+
+// Speculative writes (ADR 0020). A driver with one writer (SQLite) runs a
+// write's function first on a read snapshot, outside the writer: Speculate
+// returns a Tx whose reads go to the snapshot and are remembered by key, and
+// whose writes are only queued as statements, their arguments encoded and
+// their documents compressed. The writer then applies the speculation: if
+// no row the function read was written after the snapshot (WriteLog), it
+// runs the queued statements and nothing else; otherwise, or when a queued
+// statement fails, the driver rolls the attempt back and runs the function
+// itself, as it always did. The engine's logic, its JSON and the answer's
+// rendering so leave the writer, which keeps only the statements.
+//
+// A function that uses what a speculation cannot give it (a claim, a held
+// write, a read of a row it wrote itself) spoils it: the call does not
+// return but panics with ErrSpoiled, which the driver recovers, and the
+// driver runs the function in the writer instead. So the function never
+// sees an answer it would not get in the writer, and does no more work.
+
+// ErrSpoiled is the panic of a call a speculation cannot serve.
+var ErrSpoiled = errors.New("sqlstore: the write cannot be speculated")
+
+// readKey names what a read saw: one object or account, or a list of an
+// account's objects of one type.
+type readKey struct {
+	kind        byte // 'o' object, 'l' list of a type, 'a' account
+	account, id string
+}
+
+func objectRead(account, id string) readKey { return readKey{'o', account, id} }
+func listRead(account, typ string) readKey  { return readKey{'l', account, typ} }
+func accountRead(id string) readKey         { return readKey{'a', "", id} }
+
+// WriteLog remembers, for the objects and accounts the writer wrote lately,
+// the batch (group commit) that last wrote each; it is used by the writer's
+// goroutine only, but for Committed. A batch's number is above every batch
+// committed before a snapshot that could have missed it, so that a key
+// written in a batch above the snapshot's Committed was perhaps not seen.
+type WriteLog struct {
+	batch     uint64        // the batch being written
+	committed atomic.Uint64 // every batch up to it has committed or failed
+	// cur and prev hold the keys written since their start batches; keys
+	// older than prev are forgotten, and a snapshot before them is
+	// treated as having missed everything (floor).
+	cur, prev      map[readKey]uint64
+	curFrom, floor uint64
+	rotateAt       int
+}
+
+// logRotate is how many keys the newer half of a WriteLog holds before the
+// older half is forgotten: a few seconds of writes at full speed.
+const logRotate = 1 << 15
+
+// NewWriteLog returns an empty log.
+func NewWriteLog() *WriteLog {
+	return &WriteLog{cur: map[readKey]uint64{}, prev: map[readKey]uint64{}, curFrom: 1, rotateAt: logRotate}
+}
+
+// Committed is the snapshot mark a speculation takes before its snapshot
+// begins: every batch up to it is in the snapshot.
+func (l *WriteLog) Committed() uint64 { return l.committed.Load() }
+
+// Begin starts the next batch.
+func (l *WriteLog) Begin() {
+	l.batch++
+	if len(l.cur) >= l.rotateAt {
+		l.prev, l.cur = l.cur, make(map[readKey]uint64, len(l.cur))
+		// Forgotten keys were written before the old cur began.
+		l.floor = l.curFrom - 1
+		l.curFrom = l.batch
+	}
+}
+
+// Done marks the batch as over, committed or not.
+func (l *WriteLog) Done() { l.committed.Store(l.batch) }
+
+// Forget treats every key as written in the current batch: something
+// else wrote the database (another process), and what is unknown may have changed.
+func (l *WriteLog) Forget() {
+	clear(l.cur)
+	clear(l.prev)
+	l.floor, l.curFrom = l.batch, l.batch
+}
+
+func (l *WriteLog) wrote(k readKey) { l.cur[k] = l.batch }
+
+// changedSince reports whether k may have been written after the snapshot mark.
+func (l *WriteLog) changedSince(k readKey, mark uint64) bool {
+	if mark < l.floor {
+		return true
+	}
+	if b, ok := l.cur[k]; ok {
+		return b > mark
+	}
+	return l.prev[k] > mark
+}
+
+// noteObject records a write of o in the Tx's log, if it keeps one.
+func (t *Tx) noteObject(o *store.Object) {
+	if t.log != nil {
+		t.log.wrote(objectRead(o.Account, o.ID))
+		t.log.wrote(listRead(o.Account, o.Type))
+	}
+}
+
+func (t *Tx) noteAccount(id string) {
+	if t.log != nil {
+		t.log.wrote(accountRead(id))
+	}
+}
+
+// LogWrites makes t record its object and account writes in l.
+func (t *Tx) LogWrites(l *WriteLog) { t.log = l }
+
+// Speculation is a write's function run on a snapshot: what it read and the
+// statements it queued (see the package comment above).
+type Speculation struct {
+	mark   uint64
+	reads  []readKey
+	writes []queued
+	// seen holds the version of each object the function read.
+	seen map[readKey]int64
+	// mine holds the objects and lists the function wrote itself, which its
+	// snapshot does not show.
+	mine map[readKey]bool
+	// undo restores the fields the speculation set in the caller's rows.
+	undo    []undo
+	spoiled bool
+}
+
+// queued is one write statement of a speculation, with what it answers.
+type queued struct {
+	query string
+	args  []any
+	into  *int64        // receives the row's rowid, its seq or id
+	one   bool          // the statement must change exactly one row
+	obj   *store.Object // the object the statement writes, if any
+}
+
+type undo struct {
+	p   *int64
+	was int64
+}
+
+// Speculate returns a speculation over t, a read-only snapshot that began
+// after the log's mark was taken, and the Tx the function runs on.
+func Speculate(t *Tx, mark uint64) (*Speculation, store.Tx) {
+	s := &Speculation{mark: mark}
+	return s, &specTx{t: t, s: s}
+}
+
+// Spoiled reports whether the function used what a speculation cannot serve.
+func (s *Speculation) Spoiled() bool { return s.spoiled }
+
+// Undo gives the caller's rows back the versions, sequence numbers and ids
+// they had before the speculation, for the function to run again.
+func (s *Speculation) Undo() {
+	for i := len(s.undo) - 1; i >= 0; i-- {
+		*s.undo[i].p = s.undo[i].was
+	}
+	s.undo = nil
+}
+
+// Apply writes what s queued, in order, if nothing it read has been written
+// since its snapshot. An error means s cannot stand: the caller rolls back
+// what Apply wrote, calls Undo and runs the write's function itself.
+func (t *Tx) Apply(ctx context.Context, s *Speculation) error {
+	if s.spoiled {
+		return ErrSpoiled
+	}
+	for _, k := range s.reads {
+		if t.log.changedSince(k, s.mark) {
+			return store.ErrConflict
+		}
+	}
+	for _, w := range s.writes {
+		if err := t.applyOne(ctx, s, w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *Tx) applyOne(ctx context.Context, s *Speculation, w queued) error {
+	if w.obj != nil {
+		t.noteObject(w.obj)
+	}
+	res, err := t.exec(ctx, w.query, w.args...)
+	switch {
+	case err != nil:
+		return err
+	case w.into != nil:
+		// Every table with a seq or id has it as its rowid (SQLite), which
+		// comes back with the statement, without a RETURNING row.
+		s.undo = append(s.undo, undo{w.into, *w.into})
+		*w.into, err = res.LastInsertId()
+		return t.err(err)
+	case w.one:
+		return affectedOne(res, store.ErrConflict)
+	}
+	return nil
+}
+
+// specTx is the Tx a speculated function runs on. A write it queues answers
+// what the writer's would, given that nothing the function read changes
+// before the writer applies it: what the answer depends on is looked up in
+// the snapshot, and a write the writer would refuse spoils the speculation.
+// Through Later, the writes answer as store.Later allows instead, unchecked.
+type specTx struct {
+	t *Tx
+	s *Speculation
+}
+
+var _ store.Tx = (*specTx)(nil)
+
+// spoil stops the function (see ErrSpoiled); it never returns.
+func (x *specTx) spoil() error {
+	x.s.spoiled = true
+	panic(ErrSpoiled)
+}
+
+// check spoils the speculation on a failed read: the writer may well succeed.
+func (x *specTx) check(err error) error {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return x.spoil()
+	}
+	return err
+}
+
+func (x *specTx) read(k readKey) { x.s.reads = append(x.s.reads, k) }
+
+func (x *specTx) saw(o store.Object) {
+	if x.s.seen == nil {
+		x.s.seen = map[readKey]int64{}
+	}
+	x.s.seen[objectRead(o.Account, o.ID)] = o.Version
+}
+
+// mine reports whether the function wrote k itself.
+func (x *specTx) mine(k readKey) bool { return x.s.mine[k] }
+
+func (x *specTx) set(p *int64, v int64) {
+	x.s.undo = append(x.s.undo, undo{p, *p})
+	*p = v
+}
+
+func (x *specTx) queue(w queued) error {
+	if w.obj != nil {
+		if x.s.mine == nil {
+			x.s.mine = map[readKey]bool{}
+		}
+		x.s.mine[objectRead(w.obj.Account, w.obj.ID)] = true
+		x.s.mine[listRead(w.obj.Account, w.obj.Type)] = true
+	}
+	x.s.writes = append(x.s.writes, w)
+	return nil
+}
+
+// exists tells whether the snapshot has a row for query.
+func (x *specTx) exists(ctx context.Context, query string, args ...any) bool {
+	var one int
+	err := x.check(x.t.err(x.t.row(ctx, query, args...).Scan(&one)))
+	return err == nil
+}
+
+func (x *specTx) GetAccount(ctx context.Context, id string) (store.Account, error) {
+	x.read(accountRead(id))
+	a, err := x.t.GetAccount(ctx, id)
+	return a, x.check(err)
+}
+
+func (x *specTx) GetObject(ctx context.Context, p store.GetObjectParams) (store.Object, error) {
+	k := objectRead(p.Account, p.ID)
+	if x.mine(k) {
+		return store.Object{}, x.spoil()
+	}
+	x.read(k)
+	o, err := x.t.GetObject(ctx, p)
+	if err == nil {
+		x.saw(o)
+	}
+	return o, x.check(err)
+}
+
+func (x *specTx) GetObjects(ctx context.Context, account string, ids []string) ([]store.Object, error) {
+	for _, id := range ids {
+		k := objectRead(account, id)
+		if x.mine(k) {
+			return nil, x.spoil()
+		}
+		x.read(k)
+	}
+	os, err := x.t.GetObjects(ctx, account, ids)
+	for _, o := range os {
+		x.saw(o)
+	}
+	return os, x.check(err)
+}
+
+func (x *specTx) ListObjects(ctx context.Context, p store.ListObjectsParams) ([]store.Object, error) {
+	k := listRead(p.Account, p.Type)
+	if x.mine(k) {
+		return nil, x.spoil()
+	}
+	x.read(k)
+	os, err := x.t.ListObjects(ctx, p)
+	for _, o := range os {
+		x.saw(o)
+	}
+	return os, x.check(err)
+}
+
+func (x *specTx) CountObjects(ctx context.Context, p store.ListObjectsParams) (int64, error) {
+	k := listRead(p.Account, p.Type)
+	if x.mine(k) {
+		return 0, x.spoil()
+	}
+	x.read(k)
+	n, err := x.t.CountObjects(ctx, p)
+	return n, x.check(err)
+}
+
+// The queued writes are each its method's statement without ON CONFLICT DO
+// NOTHING, so that a conflict that arises after the snapshot fails it, and
+// with it the speculation; the writer's own run of the function then meets
+// the conflict as it would have.
+
+func (x *specTx) InsertObject(ctx context.Context, o *store.Object) error {
+	k := objectRead(o.Account, o.ID)
+	if x.mine(k) {
+		return x.spoil()
+	}
+	if x.exists(ctx, `SELECT 1 FROM objects WHERE account = ? AND id = ?`, o.Account, o.ID) {
+		// Objects are not deleted: the writer would find it too.
+		x.read(k)
+		return conflict("%s %s", o.Type, o.ID)
+	}
+	x.set(&o.Version, 1)
+	return x.queue(queued{query: insertObject, args: objectArgs(o), into: &o.Seq, obj: o})
+}
+
+func (x *specTx) UpdateObject(ctx context.Context, o *store.Object) error {
+	return x.UpdateObjectColumns(ctx, o, store.AllColumns)
+}
+
+func (x *specTx) UpdateObjectColumns(ctx context.Context, o *store.Object, cols store.Columns) error {
+	k := objectRead(o.Account, o.ID)
+	if !x.mine(k) {
+		v, ok := x.s.seen[k]
+		if !ok {
+			x.read(k)
+			if err := x.check(x.t.err(x.t.row(ctx, `SELECT version FROM objects WHERE account = ? AND id = ?`, o.Account, o.ID).Scan(&v))); err != nil {
+				return x.spoil()
+			}
+		}
+		if v > o.Version {
+			// Versions only grow: the writer would find it stale too.
+			return store.ErrConflict
+		}
+		if v != o.Version {
+			return x.spoil()
+		}
+	}
+	return specLater{x}.UpdateObjectColumns(ctx, o, cols)
+}
+
+func (x *specTx) InsertEvent(ctx context.Context, e *store.Event) error {
+	if x.exists(ctx, `SELECT 1 FROM events WHERE account = ? AND id = ?`, e.Account, e.ID) {
+		// Events are not deleted: the writer would find it too.
+		return conflict("event %s", e.ID)
+	}
+	return specLater{x}.InsertEvent(ctx, e)
+}
+
+func (x *specTx) InsertTimer(ctx context.Context, tm *store.Timer) error {
+	return specLater{x}.InsertTimer(ctx, tm)
+}
+
+func (x *specTx) PutIdempotency(ctx context.Context, r store.Idempotency) error {
+	if x.exists(ctx, `SELECT 1 FROM idempotency WHERE account = ? AND key = ?`, r.Account, r.Key) {
+		// Old outcomes are swept: the writer decides.
+		return x.spoil()
+	}
+	return specLater{x}.PutIdempotency(ctx, r)
+}
+
+func (x *specTx) InsertDelivery(ctx context.Context, d *store.Delivery) error {
+	if x.exists(ctx, `SELECT 1 FROM deliveries WHERE id = ?`, d.ID) {
+		// Deliveries are not deleted: the writer would find it too.
+		return conflict("delivery %s", d.ID)
+	}
+	return x.queue(queued{query: insertDelivery, args: deliveryArgs(d)})
+}
+
+// Later returns the speculation's Tx for store.Later's writes.
+func (x *specTx) Later() store.Tx { return specLater{x} }
+
+// specLater is a speculation's Tx for the writes of store.Later: they are
+// queued unchecked, and whatever fails of them fails the speculation at the
+// writer, which then runs the function itself, where they fail as they may.
+type specLater struct{ *specTx }
+
+func (l specLater) Later() store.Tx { return l }
+
+func (l specLater) UpdateObject(ctx context.Context, o *store.Object) error {
+	return l.UpdateObjectColumns(ctx, o, store.AllColumns)
+}
+
+func (l specLater) UpdateObjectColumns(ctx context.Context, o *store.Object, cols store.Columns) error {
+	cols &= store.AllColumns
+	w := queued{query: updateObjectSQL[cols], args: updateObjectArgs(o, cols), one: true, obj: o}
+	l.set(&o.Version, o.Version+1)
+	return l.queue(w)
+}
+
+func (l specLater) InsertEvent(ctx context.Context, e *store.Event) error {
+	return l.queue(queued{query: insertEvent, args: eventArgs(e), into: &e.Seq})
+}
+
+func (l specLater) InsertTimer(ctx context.Context, tm *store.Timer) error {
+	return l.queue(queued{query: insertTimerRow, args: timerArgs(tm), into: &tm.ID})
+}
+
+func (l specLater) PutIdempotency(ctx context.Context, r store.Idempotency) error {
+	return l.queue(queued{query: insertIdempotency, args: idempotencyArgs(r)})
+}
+
+// What a speculation does not serve: the function runs in the writer.
+
+func (x *specTx) InsertAccount(context.Context, store.Account) error { return x.spoil() }
+func (x *specTx) UpdateAccount(context.Context, store.Account) error { return x.spoil() }
+func (x *specTx) TouchAccount(context.Context, string) error         { return x.spoil() }
+func (x *specTx) ListAccounts(context.Context) ([]store.Account, error) {
+	return nil, x.spoil()
+}
+func (x *specTx) InsertAPIKey(context.Context, store.APIKey) error { return x.spoil() }
+func (x *specTx) GetAPIKey(context.Context, string) (store.APIKey, error) {
+	return store.APIKey{}, x.spoil()
+}
+func (x *specTx) ListAPIKeys(context.Context, string) ([]store.APIKey, error) {
+	return nil, x.spoil()
+}
+func (x *specTx) GetEvent(context.Context, string, string) (store.Event, error) {
+	return store.Event{}, x.spoil()
+}
+func (x *specTx) ListEvents(context.Context, store.ListEventsParams) ([]store.Event, error) {
+	return nil, x.spoil()
+}
+func (x *specTx) ClaimDeliveries(context.Context, store.ClaimDeliveriesParams) ([]store.Delivery, error) {
+	return nil, x.spoil()
+}
+func (x *specTx) UpdateDelivery(context.Context, *store.Delivery) error { return x.spoil() }
+func (x *specTx) UpdateLeasedDelivery(context.Context, *store.Delivery, int64) (bool, error) {
+	return false, x.spoil()
+}
+func (x *specTx) ListDeliveries(context.Context, store.ListDeliveriesParams) ([]store.Delivery, error) {
+	return nil, x.spoil()
+}
+func (x *specTx) InsertDeliveryAttempt(context.Context, store.DeliveryAttempt) error {
+	return x.spoil()
+}
+func (x *specTx) ListDeliveryAttempts(context.Context, string) ([]store.DeliveryAttempt, error) {
+	return nil, x.spoil()
+}
+func (x *specTx) AdjustPendingWebhooks(context.Context, string, string, int) error {
+	return x.spoil()
+}
+func (x *specTx) ClaimDueTimers(context.Context, store.ClaimTimersParams) ([]store.Timer, error) {
+	return nil, x.spoil()
+}
+func (x *specTx) UpdateTimer(context.Context, *store.Timer) error { return x.spoil() }
+func (x *specTx) DeleteTimer(context.Context, int64) error        { return x.spoil() }
+func (x *specTx) DeleteTimers(context.Context, []int64) (int64, error) {
+	return 0, x.spoil()
+}
+func (x *specTx) NextTimerDue(context.Context, string) (int64, bool, error) {
+	return 0, false, x.spoil()
+}
+func (x *specTx) CountTimersDue(context.Context, string, int64) (int64, error) {
+	return 0, x.spoil()
+}
+func (x *specTx) CancelTimers(context.Context, store.CancelTimersParams) (int64, error) {
+	return 0, x.spoil()
+}
+func (x *specTx) GetIdempotency(context.Context, string, string) (store.Idempotency, error) {
+	return store.Idempotency{}, x.spoil()
+}
+func (x *specTx) DeleteIdempotencyBefore(context.Context, int64) (int64, error) {
+	return 0, x.spoil()
+}
+func (x *specTx) InsertBankFile(context.Context, *store.BankFile) error { return x.spoil() }
+func (x *specTx) GetBankFile(context.Context, string, string) (store.BankFile, error) {
+	return store.BankFile{}, x.spoil()
+}
+func (x *specTx) GetBankFileByMessage(context.Context, string, string, string) (store.BankFile, error) {
+	return store.BankFile{}, x.spoil()
+}
+func (x *specTx) ListBankFiles(context.Context, store.ListBankFilesParams) ([]store.BankFile, error) {
+	return nil, x.spoil()
+}
+func (x *specTx) HoldWrites()                       { _ = x.spoil() }
+func (x *specTx) FlushWrites(context.Context) error { return x.spoil() }
+func (x *specTx) DropWrites()                       {}
+func (x *specTx) GetSetting(context.Context, string) ([]byte, error) {
+	return nil, x.spoil()
+}
+func (x *specTx) PutSetting(context.Context, string, []byte) error { return x.spoil() }
