@@ -2,7 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"sync/atomic"
 
 	"github.com/kontorpay/kontor/store"
@@ -13,25 +13,33 @@ import (
 // Update runs the write's function first on a reader's snapshot, in the
 // caller's goroutine: the single writer then only checks the speculation's
 // reads against the batches written since and runs its queued statements,
-// so that what can run in parallel does. A speculation the writer cannot
-// apply falls back to the function run in the writer, as before, inside
-// the same savepoint; the function may so run twice, which Store.Update
-// allows.
+// so that what can run in parallel does. A speculation that no longer
+// stands is rolled back and made again by its caller; the function may so
+// run more than once, which Store.Update allows. A function that uses what
+// a speculation cannot serve runs in the writer, as every write did before.
+
+// maxSpeculations is how many speculations a write makes before the writer
+// runs its function itself: a write that keeps meeting others' changes to
+// what it reads (charges under one mandate) is not sent round forever.
+const maxSpeculations = 3
+
+// errStale answers a speculation that no longer stood in the writer.
+var errStale = errors.New("sqlite: the speculation no longer stands")
 
 // specStats counts the fates of speculations.
 type specStats struct {
-	applied, rerun, skipped, failed atomic.Int64
+	applied, stale, skipped, failed atomic.Int64
 }
 
 // SpeculationStats counts the writes by how they went.
 type SpeculationStats struct {
 	// Applied were written by the writer as speculated.
 	Applied int64
-	// Rerun were run again by the writer: what they read had changed, or a
-	// queued statement failed.
-	Rerun int64
+	// Stale no longer stood when the writer came to them (what they read
+	// had changed, or a queued statement failed) and were made again.
+	Stale int64
 	// Skipped were run by the writer only: they used what a speculation
-	// cannot serve.
+	// cannot serve, or were stale too often.
 	Skipped int64
 	// Failed were answered with their function's error on the snapshot.
 	Failed int64
@@ -39,7 +47,7 @@ type SpeculationStats struct {
 
 // Speculations reports how the writes so far went.
 func (s *Store) Speculations() SpeculationStats {
-	return SpeculationStats{Applied: s.spec.applied.Load(), Rerun: s.spec.rerun.Load(),
+	return SpeculationStats{Applied: s.spec.applied.Load(), Stale: s.spec.stale.Load(),
 		Skipped: s.spec.skipped.Load(), Failed: s.spec.failed.Load()}
 }
 
@@ -94,18 +102,15 @@ func (s *Store) beginLogged(ctx context.Context, tx *sqlstore.Tx) {
 	}
 }
 
-// apply writes a speculation inside the request's savepoint and reports
-// whether it stood; if not, what it wrote is rolled back, and an error
-// means that the rollback failed.
-func (s *Store) apply(ctx context.Context, spec *sqlstore.Speculation, tx *sqlstore.Tx) (stood bool, err error) {
+// apply writes a speculation inside the request's savepoint; errStale, if
+// it no longer stands, for the caller to roll back to the savepoint and
+// speculate again.
+func (s *Store) apply(ctx context.Context, spec *sqlstore.Speculation, tx *sqlstore.Tx) error {
 	if err := tx.Apply(ctx, spec); err != nil {
-		s.spec.rerun.Add(1)
-		if err := s.wstmts.Exec(ctx, "ROLLBACK TO w"); err != nil {
-			return false, fmt.Errorf("sqlite: roll back a speculation: %w", translate(err))
-		}
 		spec.Undo()
-		return false, nil
+		s.spec.stale.Add(1)
+		return errStale
 	}
 	s.spec.applied.Add(1)
-	return true, nil
+	return nil
 }

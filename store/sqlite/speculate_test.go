@@ -71,7 +71,7 @@ func stats(s *sqlite.Store) sqlite.SpeculationStats { return s.Speculations() }
 // since returns what happened to the writes after before was taken.
 func since(s *sqlite.Store, before sqlite.SpeculationStats) sqlite.SpeculationStats {
 	now := s.Speculations()
-	return sqlite.SpeculationStats{Applied: now.Applied - before.Applied, Rerun: now.Rerun - before.Rerun,
+	return sqlite.SpeculationStats{Applied: now.Applied - before.Applied, Stale: now.Stale - before.Stale,
 		Skipped: now.Skipped - before.Skipped, Failed: now.Failed - before.Failed}
 }
 
@@ -123,8 +123,8 @@ func TestSpeculatedWriteApplies(t *testing.T) {
 }
 
 // TestSpeculationSeesLaterWrites: a write that read an object another write
-// changed after the snapshot is run again by the writer, and so derives its
-// row from what the other wrote.
+// changed after the snapshot is speculated again, and so derives its row
+// from what the other wrote.
 func TestSpeculationSeesLaterWrites(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -197,16 +197,16 @@ func TestSpeculationSeesLaterWrites(t *testing.T) {
 			if got := getCounter(t, s, "y"); got.N != want {
 				t.Fatalf("the write derived %d from a read the other write changed, want %d", got.N, want)
 			}
-			if got := since(s, before); calls != 2 || got.Rerun != 1 {
-				t.Fatalf("fn ran %d times, writes %+v; want the writer to run it again", calls, got)
+			if got := since(s, before); calls != 2 || got.Stale != 1 {
+				t.Fatalf("fn ran %d times, writes %+v; want a second speculation", calls, got)
 			}
 		})
 	}
 }
 
 // TestSpeculationMeetsLaterConflict: a queued insert whose id another write
-// took after the snapshot fails at the writer, which runs fn again and so
-// answers the conflict as it would have.
+// took after the snapshot fails at the writer; fn, run again, meets the
+// conflict as the writer's run would have.
 func TestSpeculationMeetsLaterConflict(t *testing.T) {
 	s := openSpec(t, "")
 	before := stats(s)
@@ -224,8 +224,8 @@ func TestSpeculationMeetsLaterConflict(t *testing.T) {
 	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("Update: %v, want a conflict", err)
 	}
-	if got := since(s, before); calls != 2 || got.Rerun != 1 {
-		t.Fatalf("fn ran %d times, writes %+v; want the writer to run it again", calls, got)
+	if got := since(s, before); calls != 2 || got.Stale != 1 || got.Failed != 1 {
+		t.Fatalf("fn ran %d times, writes %+v; want a second speculation, which fails", calls, got)
 	}
 	if got := getCounter(t, s, "dup"); got.N != 7 {
 		t.Fatalf("the object is %+v, want the other write's", got)

@@ -295,20 +295,35 @@ func (s *Store) Driver() string { return "sqlite (" + s.driver + ")" }
 func (s *Store) Path() string { return s.path }
 
 // Update runs fn in the next group commit and returns once it is durable.
+// A speculation that no longer stands when the writer comes to it
+// (errStale) is made again on a new snapshot, up to maxSpeculations times
+// in all; then the writer runs fn itself.
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
-	s.closeMu.RLock()
-	if s.closed {
-		s.closeMu.RUnlock()
-		return store.ErrClosed
-	}
-	s.closeMu.RUnlock()
-	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
-	if s.wlog != nil {
-		var err error
-		if req.spec, err = s.speculate(ctx, fn); err != nil {
+	for tries := 0; ; tries++ {
+		req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+		if s.wlog != nil && tries < maxSpeculations {
+			if s.isClosed() {
+				return store.ErrClosed
+			}
+			var err error
+			if req.spec, err = s.speculate(ctx, fn); err != nil {
+				return err
+			}
+		}
+		if err := s.write(req); !errors.Is(err, errStale) {
 			return err
 		}
 	}
+}
+
+func (s *Store) isClosed() bool {
+	s.closeMu.RLock()
+	defer s.closeMu.RUnlock()
+	return s.closed
+}
+
+// write queues req for the next group commit and returns its outcome.
+func (s *Store) write(req *writeReq) error {
 	s.closeMu.RLock()
 	if s.closed {
 		s.closeMu.RUnlock()
@@ -400,9 +415,7 @@ func (s *Store) runSavepoint(ctx context.Context, r *writeReq, tx *sqlstore.Tx) 
 		}
 	}()
 	if r.spec != nil {
-		if stood, err := s.apply(ctx, r.spec, tx); stood || err != nil {
-			return err
-		}
+		return s.apply(ctx, r.spec, tx)
 	}
 	return r.fn(tx)
 }
