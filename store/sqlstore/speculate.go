@@ -305,6 +305,21 @@ func (x *specTx) GetObjects(ctx context.Context, account string, ids []string) (
 	return os, x.check(err)
 }
 
+func (x *specTx) ObjectVersions(ctx context.Context, account string, ids []string) (map[string]int64, error) {
+	for _, id := range ids {
+		k := objectRead(account, id)
+		if x.mine(k) {
+			return nil, x.spoil()
+		}
+		x.read(k)
+	}
+	vs, err := x.t.ObjectVersions(ctx, account, ids)
+	for id, v := range vs {
+		x.saw(store.Object{Account: account, ID: id, Version: v})
+	}
+	return vs, x.check(err)
+}
+
 func (x *specTx) ListObjects(ctx context.Context, p store.ListObjectsParams) ([]store.Object, error) {
 	k := listRead(p.Account, p.Type)
 	if x.mine(k) {
