@@ -297,6 +297,21 @@ func (t *Tx) values(n int, types []string) string {
 	return b.String()
 }
 
+// orIgnore is the conflict clause of a held write's statement. In SQLite
+// (the dialect with ? placeholders) OR IGNORE skips a row that would break
+// any constraint (a taken id; a NOT NULL column, which the statement's row
+// count then reports as a conflict too) instead of aborting the statement,
+// so that SQLite opens no statement journal for it: without OR IGNORE a
+// multi-row write that may abort copies every page it touches into the
+// savepoint's sub-journal again, though the transaction's savepoint holds
+// it already. PostgreSQL's ON CONFLICT DO NOTHING is all it needs.
+func (t *Tx) orIgnore() string {
+	if t.d.Numbered {
+		return ""
+	}
+	return " OR IGNORE"
+}
+
 // placeholders returns n comma-separated placeholders.
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
@@ -311,7 +326,7 @@ func (t *Tx) insertObjects(ctx context.Context, ins []*heldInsert) error {
 		args = append(args, o.Account, o.ID, o.Type, o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, o.Created, o.Version, in.doc.out)
 		seqs[objectKey{o.Account, o.ID}] = &in.dst.Seq
 	}
-	return t.insertReturning(ctx, "objects", len(ins), `INSERT INTO objects (account, id, type, kind, customer, parent, status, clock_id, lookup, created, version, data)
+	return t.insertReturning(ctx, "objects", len(ins), `INSERT`+t.orIgnore()+` INTO objects (account, id, type, kind, customer, parent, status, clock_id, lookup, created, version, data)
 		VALUES `+t.values(len(ins), untyped(12))+` ON CONFLICT DO NOTHING RETURNING account, id, seq`, args, seqs)
 }
 
@@ -361,7 +376,7 @@ func (t *Tx) updateObjects(ctx context.Context, us []*heldUpdate) error {
 		args = append(args, o.Account, o.ID, u.from, o.Version, o.Status, u.doc.out, o.Kind, o.Customer, o.Parent, o.ClockID, o.Lookup)
 	}
 	vals := t.values(len(us), objectUpdateTypes)
-	res, err := t.exec(ctx, `UPDATE objects SET status = v.column5, version = v.column4, data = v.column6
+	res, err := t.exec(ctx, `UPDATE`+t.orIgnore()+` objects SET status = v.column5, version = v.column4, data = v.column6
 		FROM (VALUES `+vals+`) AS v
 		WHERE objects.account = v.column1 AND objects.id = v.column2 AND objects.version = v.column3
 		AND objects.kind = v.column7 AND objects.customer = v.column8 AND objects.parent = v.column9
@@ -374,7 +389,7 @@ func (t *Tx) updateObjects(ctx context.Context, us []*heldUpdate) error {
 		return t.err(err)
 	}
 	if int(n) < len(us) {
-		res, err := t.exec(ctx, `UPDATE objects SET status = v.column5, version = v.column4, data = v.column6,
+		res, err := t.exec(ctx, `UPDATE`+t.orIgnore()+` objects SET status = v.column5, version = v.column4, data = v.column6,
 			kind = v.column7, customer = v.column8, parent = v.column9, clock_id = v.column10, lookup = v.column11
 			FROM (VALUES `+vals+`) AS v
 			WHERE objects.account = v.column1 AND objects.id = v.column2 AND objects.version = v.column3`, args...)
@@ -401,7 +416,7 @@ func (t *Tx) insertEvents(ctx context.Context, es []*heldEvent) error {
 		args = append(args, e.Account, e.ID, e.Dialect, e.Type, e.ObjectID, e.Created, e.PendingWebhooks, he.doc.out)
 		seqs[objectKey{e.Account, e.ID}] = &he.dst.Seq
 	}
-	return t.insertReturning(ctx, "events", len(es), `INSERT INTO events (account, id, dialect, type, object_id, created, pending_webhooks, data)
+	return t.insertReturning(ctx, "events", len(es), `INSERT`+t.orIgnore()+` INTO events (account, id, dialect, type, object_id, created, pending_webhooks, data)
 		VALUES `+t.values(len(es), untyped(8))+` ON CONFLICT DO NOTHING RETURNING account, id, seq`, args, seqs)
 }
 
@@ -410,7 +425,7 @@ func (t *Tx) insertDeliveries(ctx context.Context, ds []store.Delivery) error {
 	for _, d := range ds {
 		args = append(args, d.ID, d.Account, d.EventID, d.EndpointID, d.Status, d.Attempts, d.NextAttemptAt, d.LeaseUntil, d.Created)
 	}
-	res, err := t.exec(ctx, `INSERT INTO deliveries (`+deliveryColumns+`) VALUES `+t.values(len(ds), untyped(9))+` ON CONFLICT DO NOTHING`, args...)
+	res, err := t.exec(ctx, `INSERT`+t.orIgnore()+` INTO deliveries (`+deliveryColumns+`) VALUES `+t.values(len(ds), untyped(9))+` ON CONFLICT DO NOTHING`, args...)
 	if err != nil {
 		return err
 	}
