@@ -137,11 +137,22 @@ func (e *Engine) Execute(ctx context.Context, p *IdempotencyPolicy, req WriteReq
 	}
 	defer release()
 	for attempt := 0; ; attempt++ {
-		stored, err := e.lookupIdempotency(ctx, req.Account, rec.Key)
-		if err != nil {
-			return Outcome{}, err
-		}
-		if stored != nil {
+		// The outcome stored under the key, if any, is read in the write's
+		// own transaction rather than in a read transaction before it.
+		var stored *store.Idempotency
+		status, body, err := e.execute(ctx, req, func(op *Op) (int, []byte, error) {
+			stored = nil
+			r, err := op.tx.GetIdempotency(op.ctx, req.Account, rec.Key)
+			if err == nil {
+				stored = &r
+				return 0, nil, errStoredOutcome // nothing to write: replay it
+			}
+			if !errors.Is(err, store.ErrNotFound) {
+				return 0, nil, err
+			}
+			return fn(op)
+		}, &rec)
+		if stored != nil && errors.Is(err, errStoredOutcome) {
 			samePlace := stored.Method == rec.Method && stored.Path == rec.Path
 			if stored.RequestHash != rec.RequestHash && !(p.ReplayAnyParams && samePlace) {
 				return Outcome{}, p.answer(p.Reused, key, &Error{Kind: KindIdempotency, Code: "idempotency_key_reused",
@@ -149,7 +160,6 @@ func (e *Engine) Execute(ctx context.Context, p *IdempotencyPolicy, req WriteReq
 			}
 			return Outcome{Status: stored.StatusCode, Body: stored.Body, Keyed: true, Key: key, Replayed: true}, nil
 		}
-		status, body, err := e.execute(ctx, req, fn, &rec)
 		if attempt == 0 && e.executedElsewhere(ctx, req.Account, rec.Key, err) {
 			continue // another node executed the key at the same moment: replay its outcome
 		}
@@ -169,6 +179,10 @@ func (e *Engine) Execute(ctx context.Context, p *IdempotencyPolicy, req WriteReq
 		return Outcome{Status: status, Body: body, Keyed: true, Key: key}, err
 	}
 }
+
+// errStoredOutcome ends the transaction of a keyed request whose key
+// already has an outcome stored, which is replayed instead.
+var errStoredOutcome = errors.New("engine: the idempotency key has a stored outcome")
 
 // execute runs fn in one write transaction; with rec set it stores fn's
 // answer as rec's outcome in the same transaction.
