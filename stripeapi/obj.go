@@ -2,8 +2,10 @@ package stripeapi
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strconv"
+	"sync"
 )
 
 // Obj is a JSON object that keeps its keys in insertion order, so responses
@@ -106,11 +108,24 @@ func (o *Obj) appendJSON(b []byte) ([]byte, error) {
 
 // marshal returns v's JSON: an Obj's without encoding/json's second pass over it.
 func marshal(v any) ([]byte, error) {
-	if o, ok := v.(*Obj); ok && o != nil {
-		return o.MarshalJSON()
-	}
-	return json.Marshal(v)
+	return appendAnswer(make([]byte, 0, answerBuffer), v)
 }
+
+// appendAnswer appends v's JSON to b, as marshal writes it.
+func appendAnswer(b []byte, v any) ([]byte, error) {
+	if o, ok := v.(*Obj); ok && o != nil {
+		return o.appendJSON(b)
+	}
+	vb, err := json.Marshal(v)
+	return append(b, vb...), err
+}
+
+// readAnswers holds the buffers the answers of reads are written into: a
+// read's answer is sent before its handler returns, so its buffer serves a
+// later read. A buffer that grew past maxPooledAnswer (a long list) is let go.
+var readAnswers = sync.Pool{New: func() any { b := make([]byte, 0, answerBuffer); return &b }}
+
+const maxPooledAnswer = 64 << 10
 
 // appendJSONValue appends v's JSON to b, exactly as encoding/json writes it.
 func appendJSONValue(b []byte, v any) ([]byte, error) {
@@ -140,6 +155,15 @@ func appendJSONValue(b []byte, v any) ([]byte, error) {
 			return append(b, "null"...), nil
 		}
 		return appendJSONList(b, x)
+	case []string:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		return appendJSONList(b, x)
+	case map[string]string:
+		// Metadata and other string maps, which almost every object has:
+		// through encoding/json they cost more than the rest of the object.
+		return appendJSONStrings(b, x), nil
 	}
 	vb, err := json.Marshal(v)
 	if err != nil {
@@ -160,6 +184,22 @@ func appendJSONList[T any](b []byte, list []T) ([]byte, error) {
 		}
 	}
 	return append(b, ']'), nil
+}
+
+// appendJSONStrings appends m as encoding/json writes it: its keys in
+// order, null for a nil map.
+func appendJSONStrings(b []byte, m map[string]string) []byte {
+	if m == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '{')
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(append(appendJSONString(b, k), ':'), m[k])
+	}
+	return append(b, '}')
 }
 
 // appendJSONString appends s quoted as encoding/json quotes it: a string of

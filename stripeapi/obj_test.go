@@ -64,7 +64,10 @@ func TestObjJSON(t *testing.T) {
 		Set("nil", nil).Set("plain", "pending").Set("escaped", "a\\b\n\t\u2028\u2029\x7f\x01").Set("invalid", "\xff\xfe").
 		Set("url", "http://127.0.0.1/hosted?a=1&b=<2>").Set("source", inner).
 		Set("list", []any{inner, "x", nil, int64(2), []any{}}).Set("objs", []*Obj{inner, nil}).Set("nolist", []any(nil)).
-		Set("metadata", map[string]string{"k<": "v&"}).Set("nested", map[string]any{"o": inner}).Set("<key>", "k").Set("strs", []string{"a"})
+		Set("metadata", map[string]string{"k<": "v&"}).Set("nested", map[string]any{"o": inner}).Set("<key>", "k").Set("strs", []string{"a"}).
+		Set("map", map[string]string{"b": "2", "a": "1", "ab": "\u2028\xff", "B": "", "": "empty key", "é": "x"}).
+		Set("emptymap", map[string]string{}).Set("nilmap", map[string]string(nil)).
+		Set("strlist", []string{"", "<a>", "z\n", "\xff"}).Set("nostrs", []string(nil)).Set("nostrs2", []string{})
 	got, err := marshal(o)
 	if err != nil {
 		t.Fatal(err)

@@ -202,6 +202,12 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		return
 	}
 	if !rt.write {
+		buf := readAnswers.Get().(*[]byte)
+		defer func() {
+			if cap(*buf) <= maxPooledAnswer {
+				readAnswers.Put(buf)
+			}
+		}()
 		var body []byte
 		var xml xmlContent
 		err := a.e.View(r.Context(), c.account, func(op *engine.Op) error {
@@ -214,7 +220,8 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt route) {
 				xml = x
 				return nil
 			}
-			body, err = marshal(res)
+			body, err = appendAnswer((*buf)[:0], res)
+			*buf = body[:0]
 			return err
 		})
 		if err == nil && xml != nil {
