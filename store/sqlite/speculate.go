@@ -43,12 +43,18 @@ type SpeculationStats struct {
 	Skipped int64
 	// Failed were answered with their function's error on the snapshot.
 	Failed int64
+	// Cached counts the reads of speculations that the row cache answered.
+	Cached int64
 }
 
 // Speculations reports how the writes so far went.
 func (s *Store) Speculations() SpeculationStats {
-	return SpeculationStats{Applied: s.spec.applied.Load(), Stale: s.spec.stale.Load(),
+	st := SpeculationStats{Applied: s.spec.applied.Load(), Stale: s.spec.stale.Load(),
 		Skipped: s.spec.skipped.Load(), Failed: s.spec.failed.Load()}
+	if s.wlog != nil {
+		st.Cached = s.wlog.Hits()
+	}
+	return st
 }
 
 // speculate runs fn on a snapshot. It returns what the writer is to apply;
@@ -67,7 +73,7 @@ func (s *Store) speculate(ctx context.Context, fn func(store.Tx) error) (*sqlsto
 			return err
 		}
 		defer r.stmts.Exec(context.Background(), "ROLLBACK")
-		sp, tx := sqlstore.Speculate(sqlstore.NewPreparedTx(r.stmts, s.dialect), mark)
+		sp, tx := sqlstore.Speculate(sqlstore.NewPreparedTx(r.stmts, s.dialect), s.wlog, mark)
 		defer func() {
 			// Spoiled, or a panic, which the writer's run reports as an error.
 			if p := recover(); p != nil {

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"sync/atomic"
@@ -50,9 +51,12 @@ type WriteLog struct {
 	// cur and prev hold the keys written since their start batches; keys
 	// older than prev are forgotten, and a snapshot before them is
 	// treated as having missed everything (floor).
-	cur, prev      map[readKey]uint64
-	curFrom, floor uint64
-	rotateAt       int
+	cur, prev map[readKey]uint64
+	curFrom   uint64
+	floor     atomic.Uint64 // read by speculations, for the row cache
+	rotateAt  int
+	// cache holds rows as speculations read them (rowcache.go).
+	cache *rowCache
 }
 
 // logRotate is how many keys the newer half of a WriteLog holds before the
@@ -61,7 +65,7 @@ const logRotate = 1 << 15
 
 // NewWriteLog returns an empty log.
 func NewWriteLog() *WriteLog {
-	return &WriteLog{cur: map[readKey]uint64{}, prev: map[readKey]uint64{}, curFrom: 1, rotateAt: logRotate}
+	return &WriteLog{cur: map[readKey]uint64{}, prev: map[readKey]uint64{}, curFrom: 1, rotateAt: logRotate, cache: newRowCache()}
 }
 
 // Committed is the snapshot mark a speculation takes before its snapshot
@@ -74,7 +78,7 @@ func (l *WriteLog) Begin() {
 	if len(l.cur) >= l.rotateAt {
 		l.prev, l.cur = l.cur, make(map[readKey]uint64, len(l.cur))
 		// Forgotten keys were written before the old cur began.
-		l.floor = l.curFrom - 1
+		l.floor.Store(l.curFrom - 1)
 		l.curFrom = l.batch
 	}
 }
@@ -87,14 +91,20 @@ func (l *WriteLog) Done() { l.committed.Store(l.batch) }
 func (l *WriteLog) Forget() {
 	clear(l.cur)
 	clear(l.prev)
-	l.floor, l.curFrom = l.batch, l.batch
+	l.floor.Store(l.batch)
+	l.curFrom = l.batch
 }
 
-func (l *WriteLog) wrote(k readKey) { l.cur[k] = l.batch }
+func (l *WriteLog) wrote(k readKey) {
+	l.cur[k] = l.batch
+	if k.kind != 'l' {
+		l.cache.drop(k, l.batch)
+	}
+}
 
 // changedSince reports whether k may have been written after the snapshot mark.
 func (l *WriteLog) changedSince(k readKey, mark uint64) bool {
-	if mark < l.floor {
+	if mark < l.floor.Load() {
 		return true
 	}
 	if b, ok := l.cur[k]; ok {
@@ -123,8 +133,9 @@ func (t *Tx) LogWrites(l *WriteLog) { t.log = l }
 // Speculation is a write's function run on a snapshot: what it read and the
 // statements it queued (see the package comment above).
 type Speculation struct {
+	log    *WriteLog
 	mark   uint64
-	reads  []readKey
+	reads  []specRead
 	writes []queued
 	// seen holds the version of each object the function read.
 	seen map[readKey]int64
@@ -134,6 +145,13 @@ type Speculation struct {
 	// undo restores the fields the speculation set in the caller's rows.
 	undo    []undo
 	spoiled bool
+}
+
+// specRead is a key a speculation read, as of mark: the snapshot's, or an
+// entry's of the row cache.
+type specRead struct {
+	k    readKey
+	mark uint64
 }
 
 // queued is one write statement of a speculation, with what it answers.
@@ -151,9 +169,9 @@ type undo struct {
 }
 
 // Speculate returns a speculation over t, a read-only snapshot that began
-// after the log's mark was taken, and the Tx the function runs on.
-func Speculate(t *Tx, mark uint64) (*Speculation, store.Tx) {
-	s := &Speculation{mark: mark}
+// after l's mark was taken, and the Tx the function runs on.
+func Speculate(t *Tx, l *WriteLog, mark uint64) (*Speculation, store.Tx) {
+	s := &Speculation{log: l, mark: mark}
 	return s, &specTx{t: t, s: s}
 }
 
@@ -176,8 +194,10 @@ func (t *Tx) Apply(ctx context.Context, s *Speculation) error {
 	if s.spoiled {
 		return ErrSpoiled
 	}
-	for _, k := range s.reads {
-		if t.log.changedSince(k, s.mark) {
+	for _, r := range s.reads {
+		if t.log.changedSince(r.k, r.mark) {
+			// The row may have come from the cache, out of date.
+			t.log.cache.drop(r.k, r.mark)
 			return store.ErrConflict
 		}
 	}
@@ -235,7 +255,11 @@ func (x *specTx) check(err error) error {
 	return err
 }
 
-func (x *specTx) read(k readKey) { x.s.reads = append(x.s.reads, k) }
+func (x *specTx) read(k readKey) { x.readAsOf(k, x.s.mark) }
+
+func (x *specTx) readAsOf(k readKey, mark uint64) {
+	x.s.reads = append(x.s.reads, specRead{k, mark})
+}
 
 func (x *specTx) saw(o store.Object) {
 	if x.s.seen == nil {
@@ -272,8 +296,17 @@ func (x *specTx) exists(ctx context.Context, query string, args ...any) bool {
 }
 
 func (x *specTx) GetAccount(ctx context.Context, id string) (store.Account, error) {
-	x.read(accountRead(id))
+	k := accountRead(id)
+	if a, mark, ok := x.cachedAccount(k); ok {
+		x.readAsOf(k, mark)
+		return a, nil
+	}
+	x.read(k)
 	a, err := x.t.GetAccount(ctx, id)
+	if err == nil {
+		x.s.log.cache.put(k, cachedRow{acct: a, mark: x.s.mark})
+		a.Settings = bytes.Clone(a.Settings)
+	}
 	return a, x.check(err)
 }
 
@@ -282,10 +315,19 @@ func (x *specTx) GetObject(ctx context.Context, p store.GetObjectParams) (store.
 	if x.mine(k) {
 		return store.Object{}, x.spoil()
 	}
+	if o, mark, err, ok := x.cachedObject(k, p); ok {
+		x.readAsOf(k, mark)
+		if err == nil {
+			x.saw(o)
+		}
+		return o, err
+	}
 	x.read(k)
 	o, err := x.t.GetObject(ctx, p)
 	if err == nil {
 		x.saw(o)
+		x.s.log.cache.put(k, cachedRow{obj: o, mark: x.s.mark})
+		o.Data = bytes.Clone(o.Data)
 	}
 	return o, x.check(err)
 }
