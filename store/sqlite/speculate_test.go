@@ -440,6 +440,29 @@ func TestSpeculationRowCache(t *testing.T) {
 	if got := getCounter(t, s, "y"); got.N != 3 {
 		t.Fatalf("copied %d after x became 3", got.N)
 	}
+	// An object a speculation updated is in the cache as the writer wrote
+	// it: the next update of it reads it there, and stands.
+	before = stats(s)
+	putCounter(t, s, "x", 4)
+	putCounter(t, s, "x", 5)
+	if got := since(s, before); got.Cached < 2 || got.Stale != 0 || got.Applied != 2 {
+		t.Fatalf("writes %+v; want both updates to read x from the cache and stand", got)
+	}
+	copyCounter(t, s, nil, nil)
+	if got := getCounter(t, s, "y"); got.N != 5 {
+		t.Fatalf("copied %d after x became 5", got.N)
+	}
+	// A write the writer runs itself drops the row: the next read of it
+	// is not stale.
+	putCounterInWriter(t, s, "x", 6)
+	before = stats(s)
+	copyCounter(t, s, nil, nil)
+	if got := since(s, before); got.Stale != 0 {
+		t.Fatalf("writes %+v; the cache still held x from before the writer's write", got)
+	}
+	if got := getCounter(t, s, "y"); got.N != 6 {
+		t.Fatalf("copied %d after x became 6", got.N)
+	}
 	kind := "other"
 	err := s.Update(t.Context(), func(tx store.Tx) error {
 		for _, p := range []store.GetObjectParams{{Account: "acct_a", ID: "x", Type: "copy"}, {Account: "acct_a", ID: "x", Scope: &kind}} {
@@ -454,6 +477,28 @@ func TestSpeculationRowCache(t *testing.T) {
 	}
 }
 
+// putCounterInWriter sets the counter id to n in a write the writer runs
+// itself (its writes are held, which a speculation cannot serve).
+func putCounterInWriter(t *testing.T, s store.Store, id string, n int) {
+	t.Helper()
+	err := s.Update(t.Context(), func(tx store.Tx) error {
+		tx.HoldWrites()
+		defer tx.DropWrites()
+		o, err := tx.GetObject(t.Context(), store.GetObjectParams{Account: "acct_a", ID: id})
+		if err != nil {
+			return err
+		}
+		o.Data, _ = json.Marshal(counter{n})
+		if err := tx.UpdateObject(t.Context(), &o); err != nil {
+			return err
+		}
+		return tx.FlushWrites(t.Context())
+	})
+	if err != nil {
+		t.Errorf("put %s in the writer: %v", id, err)
+	}
+}
+
 // TestSpeculationRowCacheOutOfDate: a speculation whose snapshot began
 // before a write of x reads the old x after the writer dropped x from the
 // cache, and so puts the old x back; the writer finds that read stale, drops
@@ -463,11 +508,12 @@ func TestSpeculationRowCacheOutOfDate(t *testing.T) {
 	putCounter(t, s, "x", 1)
 	putCounter(t, s, "w", 1)
 	calls := copyCounter(t, s, func(ctx context.Context, tx store.Tx) {
-		// Begins the snapshot, before the write of x.
+		// Begins the snapshot, before the write of x, which the writer
+		// runs itself (held writes), so that it leaves x out of the cache.
 		if _, err := readCounter(ctx, tx, "w"); err != nil {
 			t.Error(err)
 		}
-		putCounter(t, s, "x", 2)
+		putCounterInWriter(t, s, "x", 2)
 	}, nil)
 	if got := getCounter(t, s, "y"); got.N != 2 || calls != 2 {
 		t.Fatalf("copied %d after %d runs, want 2 after two", got.N, calls)

@@ -381,8 +381,12 @@ func (s *Store) commit(batch []*writeReq) {
 			continue
 		}
 		results[i] = s.runSavepoint(ctx, r, tx)
+		if results[i] == nil && r.spec != nil {
+			s.wlog.Keep(r.spec)
+		}
 	}
-	if err := s.wstmts.Exec(ctx, "COMMIT"); err != nil {
+	err := s.wstmts.Exec(ctx, "COMMIT")
+	if err != nil {
 		s.wstmts.Exec(ctx, "ROLLBACK")
 		for i := range results {
 			if results[i] == nil {
@@ -392,7 +396,7 @@ func (s *Store) commit(batch []*writeReq) {
 	}
 	if s.wlog != nil {
 		// Before the answers: a caller's next speculation sees this batch.
-		s.wlog.Done()
+		s.wlog.Done(err == nil)
 	}
 	for i, r := range batch {
 		r.done <- results[i]

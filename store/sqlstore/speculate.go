@@ -55,8 +55,10 @@ type WriteLog struct {
 	curFrom   uint64
 	floor     atomic.Uint64 // read by speculations, for the row cache
 	rotateAt  int
-	// cache holds rows as speculations read them (rowcache.go).
+	// cache holds rows as speculations read them (rowcache.go), and
+	// fresh the rows the batch's speculations updated, for the cache.
 	cache *rowCache
+	fresh map[readKey]cachedRow
 }
 
 // logRotate is how many keys the newer half of a WriteLog holds before the
@@ -65,7 +67,8 @@ const logRotate = 1 << 15
 
 // NewWriteLog returns an empty log.
 func NewWriteLog() *WriteLog {
-	return &WriteLog{cur: map[readKey]uint64{}, prev: map[readKey]uint64{}, curFrom: 1, rotateAt: logRotate, cache: newRowCache()}
+	return &WriteLog{cur: map[readKey]uint64{}, prev: map[readKey]uint64{}, curFrom: 1, rotateAt: logRotate, cache: newRowCache(),
+		fresh: map[readKey]cachedRow{}}
 }
 
 // Committed is the snapshot mark a speculation takes before its snapshot
@@ -83,8 +86,30 @@ func (l *WriteLog) Begin() {
 	}
 }
 
-// Done marks the batch as over, committed or not.
-func (l *WriteLog) Done() { l.committed.Store(l.batch) }
+// Done marks the batch as over; if it committed, the rows its
+// speculations updated last go into the row cache, as of the batch.
+func (l *WriteLog) Done(committed bool) {
+	if committed {
+		for k, r := range l.fresh {
+			r.mark = l.batch
+			l.cache.put(k, r)
+		}
+	}
+	clear(l.fresh)
+	l.committed.Store(l.batch)
+}
+
+// Keep notes the objects s updated, once the writer has applied it, for
+// the row cache (Done); a later write of one in the batch forgets it again.
+func (l *WriteLog) Keep(s *Speculation) {
+	for _, w := range s.writes {
+		if w.obj != nil && w.one {
+			o := *w.obj
+			o.Data = bytes.Clone(o.Data)
+			l.fresh[objectRead(o.Account, o.ID)] = cachedRow{obj: o}
+		}
+	}
+}
 
 // Forget treats every key as written in the current batch: something
 // else wrote the database (another process), and what is unknown may have changed.
@@ -99,6 +124,7 @@ func (l *WriteLog) wrote(k readKey) {
 	l.cur[k] = l.batch
 	if k.kind != 'l' {
 		l.cache.drop(k, l.batch)
+		delete(l.fresh, k)
 	}
 }
 

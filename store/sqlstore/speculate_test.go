@@ -18,7 +18,7 @@ func TestWriteLog(t *testing.T) {
 	// Batch 1 writes x.
 	l.Begin()
 	l.wrote(x)
-	l.Done()
+	l.Done(true)
 	changed(x, 0, true)
 	changed(x, 1, false)
 	changed(y, 0, false)
@@ -31,7 +31,7 @@ func TestWriteLog(t *testing.T) {
 	l.wrote(z)
 	changed(y, 1, true)
 	changed(x, 1, false)
-	l.Done()
+	l.Done(true)
 	// Batch 3 starts a new half; the keys of batches 1–2 are still known.
 	l.Begin()
 	changed(x, 0, true)
@@ -40,19 +40,19 @@ func TestWriteLog(t *testing.T) {
 	changed(z, 2, false)
 	l.wrote(x)
 	changed(x, 2, true)
-	l.Done()
+	l.Done(true)
 	// Batch 4 writes two more keys, so batch 5 forgets batches 1–2: marks
 	// before them say changed for every key, a key written since is still known.
 	l.Begin()
 	l.wrote(objectRead("acct_a", "v"))
 	l.wrote(objectRead("acct_a", "w"))
-	l.Done()
+	l.Done(true)
 	l.Begin()
 	changed(y, 1, true)
 	changed(y, 2, false)
 	changed(x, 2, true)
 	changed(x, 3, false)
-	l.Done()
+	l.Done(true)
 	// Another connection wrote: nothing before the current batch is trusted.
 	l.Begin()
 	l.Forget()
