@@ -527,3 +527,65 @@ func TestSpeculationRowCacheOutOfDate(t *testing.T) {
 		t.Fatalf("copied %d, want 2", got.N)
 	}
 }
+
+// TestSpeculationReadsOutcomes: a keyed write reads its key's stored outcome
+// on its snapshot. One stored after the snapshot fails the queued outcome's
+// insert at the writer, and the second speculation finds it; a sweep of old
+// outcomes after the snapshot makes every speculation that read one stale.
+func TestSpeculationReadsOutcomes(t *testing.T) {
+	s := openSpec(t, "")
+	outcome := func(key string) store.Idempotency {
+		return store.Idempotency{Account: "acct_a", Key: key, RequestHash: "h", Method: "POST", Path: "/v1/charges", StatusCode: 200, Body: []byte(`{}`), Created: 1}
+	}
+	// keyed stores key's outcome unless one is there, and reports whether it found one.
+	keyed := func(key string, during func()) (found bool, calls int) {
+		err := s.Update(t.Context(), func(tx store.Tx) error {
+			calls++
+			_, err := tx.GetIdempotency(t.Context(), "acct_a", key)
+			if found = err == nil; found {
+				return nil
+			}
+			if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			if calls == 1 && during != nil {
+				during()
+			}
+			return store.Later(tx).PutIdempotency(t.Context(), outcome(key))
+		})
+		if err != nil {
+			t.Fatalf("keyed write %s: %v", key, err)
+		}
+		return found, calls
+	}
+	before := stats(s)
+	if found, calls := keyed("k1", nil); found || calls != 1 {
+		t.Fatalf("first write of k1: found %v after %d runs", found, calls)
+	}
+	if found, _ := keyed("k1", nil); !found {
+		t.Fatal("the second write of k1 did not find its outcome")
+	}
+	if got := since(s, before); got.Applied != 2 || got.Skipped != 0 {
+		t.Fatalf("writes %+v; want both speculated", got)
+	}
+	found, calls := keyed("k2", func() {
+		if err := s.Update(t.Context(), func(tx store.Tx) error { return tx.PutIdempotency(t.Context(), outcome("k2")) }); err != nil {
+			t.Error(err)
+		}
+	})
+	if !found || calls != 2 {
+		t.Fatalf("k2 stored meanwhile: found %v after %d runs, want found after two", found, calls)
+	}
+	before = stats(s)
+	keyed("k3", func() {
+		if err := s.Update(t.Context(), func(tx store.Tx) error {
+			_, err := tx.DeleteIdempotencyBefore(t.Context(), 0)
+			return err
+		}); err != nil {
+			t.Error(err)
+		}
+	})
+	if got := since(s, before); got.Stale != 1 {
+		t.Fatalf("writes %+v; want the write of k3 stale after the sweep", got)
+	}
+}

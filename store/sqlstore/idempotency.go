@@ -37,6 +37,7 @@ func idempotencyArgs(r store.Idempotency) []any {
 
 // DeleteIdempotencyBefore removes records created before the given unix second and returns how many.
 func (t *Tx) DeleteIdempotencyBefore(ctx context.Context, createdBefore int64) (int64, error) {
+	t.noteSweep()
 	res, err := t.exec(ctx, `DELETE FROM idempotency WHERE created < ?`, createdBefore)
 	if err != nil {
 		return 0, err

@@ -40,6 +40,11 @@ func objectRead(account, id string) readKey { return readKey{'o', account, id} }
 func listRead(account, typ string) readKey  { return readKey{'l', account, typ} }
 func accountRead(id string) readKey         { return readKey{'a', "", id} }
 
+// outcomesSwept stands for every stored idempotency outcome: the sweep of
+// old ones is their only change, as a stored outcome is never rewritten
+// and a new one meets the table's unique key.
+var outcomesSwept = readKey{kind: 'i'}
+
 // WriteLog remembers, for the objects and accounts the writer wrote lately,
 // the batch (group commit) that last wrote each; it is used by the writer's
 // goroutine only, but for Committed. A batch's number is above every batch
@@ -122,7 +127,7 @@ func (l *WriteLog) Forget() {
 
 func (l *WriteLog) wrote(k readKey) {
 	l.cur[k] = l.batch
-	if k.kind != 'l' {
+	if k.kind == 'o' || k.kind == 'a' {
 		l.cache.drop(k, l.batch)
 		delete(l.fresh, k)
 	}
@@ -144,6 +149,12 @@ func (t *Tx) noteObject(o *store.Object) {
 	if t.log != nil {
 		t.log.wrote(objectRead(o.Account, o.ID))
 		t.log.wrote(listRead(o.Account, o.Type))
+	}
+}
+
+func (t *Tx) noteSweep() {
+	if t.log != nil {
+		t.log.wrote(outcomesSwept)
 	}
 }
 
@@ -573,8 +584,10 @@ func (x *specTx) CountTimersDue(context.Context, string, int64) (int64, error) {
 func (x *specTx) CancelTimers(context.Context, store.CancelTimersParams) (int64, error) {
 	return 0, x.spoil()
 }
-func (x *specTx) GetIdempotency(context.Context, string, string) (store.Idempotency, error) {
-	return store.Idempotency{}, x.spoil()
+func (x *specTx) GetIdempotency(ctx context.Context, account, key string) (store.Idempotency, error) {
+	x.read(outcomesSwept)
+	r, err := x.t.GetIdempotency(ctx, account, key)
+	return r, x.check(err)
 }
 func (x *specTx) DeleteIdempotencyBefore(context.Context, int64) (int64, error) {
 	return 0, x.spoil()
