@@ -61,7 +61,7 @@ func (s *Store) Speculations() SpeculationStats {
 // or fn's error, which is the answer: fn decided it on a consistent snapshot
 // taken after the call began, and wrote nothing; or neither, and then the
 // writer is to run fn itself.
-func (s *Store) speculate(ctx context.Context, fn func(store.Tx) error) (*sqlstore.Speculation, error) {
+func (s *Store) speculate(ctx context.Context, fn func(store.Tx) error, first bool) (*sqlstore.Speculation, error) {
 	var (
 		spec  *sqlstore.Speculation
 		fnErr error
@@ -73,7 +73,7 @@ func (s *Store) speculate(ctx context.Context, fn func(store.Tx) error) (*sqlsto
 			return err
 		}
 		defer r.stmts.Exec(context.Background(), "ROLLBACK")
-		sp, tx := sqlstore.Speculate(sqlstore.NewPreparedTx(r.stmts, s.dialect), s.wlog, mark)
+		sp, tx := sqlstore.Speculate(sqlstore.NewPreparedTx(r.stmts, s.dialect), s.wlog, mark, first)
 		defer func() {
 			// Spoiled, or a panic, which the writer's run reports as an error.
 			if p := recover(); p != nil {

@@ -589,3 +589,30 @@ func TestSpeculationReadsOutcomes(t *testing.T) {
 		t.Fatalf("writes %+v; want the write of k3 stale after the sweep", got)
 	}
 }
+
+// TestSpeculationTakenID: a write's first speculation does not look whether
+// the id it inserts is free; the insert fails at the writer, and the second
+// speculation, which looks, answers the conflict.
+func TestSpeculationTakenID(t *testing.T) {
+	s := openSpec(t, "")
+	putCounter(t, s, "x", 1)
+	before := stats(s)
+	var answers []error
+	err := s.Update(t.Context(), func(tx store.Tx) error {
+		err := tx.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: "x", Type: "counter", Created: 1, Data: []byte(`{"N":9}`)})
+		answers = append(answers, err)
+		return err
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("Update: %v, want a conflict", err)
+	}
+	if len(answers) != 2 || answers[0] != nil || !errors.Is(answers[1], store.ErrConflict) {
+		t.Fatalf("the insert answered %v; want nil, then the conflict", answers)
+	}
+	if got := since(s, before); got.Stale != 1 || got.Failed != 1 {
+		t.Fatalf("writes %+v; want one stale speculation and one that failed", got)
+	}
+	if got := getCounter(t, s, "x"); got.N != 1 {
+		t.Fatalf("x is %+v after the refused insert", got)
+	}
+}

@@ -306,7 +306,7 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 				return store.ErrClosed
 			}
 			var err error
-			if req.spec, err = s.speculate(ctx, fn); err != nil {
+			if req.spec, err = s.speculate(ctx, fn, tries == 0); err != nil {
 				return err
 			}
 		}

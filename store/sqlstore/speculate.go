@@ -172,6 +172,7 @@ func (t *Tx) LogWrites(l *WriteLog) { t.log = l }
 type Speculation struct {
 	log    *WriteLog
 	mark   uint64
+	first  bool // the write's first speculation (specTx.exists)
 	reads  []specRead
 	writes []queued
 	// seen holds the version of each object the function read.
@@ -206,9 +207,10 @@ type undo struct {
 }
 
 // Speculate returns a speculation over t, a read-only snapshot that began
-// after l's mark was taken, and the Tx the function runs on.
-func Speculate(t *Tx, l *WriteLog, mark uint64) (*Speculation, store.Tx) {
-	s := &Speculation{log: l, mark: mark}
+// after l's mark was taken, and the Tx the function runs on; first says
+// whether it is the write's first.
+func Speculate(t *Tx, l *WriteLog, mark uint64, first bool) (*Speculation, store.Tx) {
+	s := &Speculation{log: l, mark: mark, first: first}
 	return s, &specTx{t: t, s: s}
 }
 
@@ -325,8 +327,15 @@ func (x *specTx) queue(w queued) error {
 	return nil
 }
 
-// exists tells whether the snapshot has a row for query.
+// exists tells whether the snapshot has a row for query: the id an insert
+// takes. A write's first speculation does not look and answers no. Ids are
+// fresh as a rule, and one that is taken fails the insert at the writer,
+// which makes the speculation stale: the next one looks, and answers the
+// conflict. So a speculation that stands always had the right answer.
 func (x *specTx) exists(ctx context.Context, query string, args ...any) bool {
+	if x.s.first {
+		return false
+	}
 	var one int
 	err := x.check(x.t.err(x.t.row(ctx, query, args...).Scan(&one)))
 	return err == nil
