@@ -104,7 +104,7 @@ func renderCharge(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
 	billing := &Obj{}
 	billing.Set("address", renderAddress(ch.Billing.Address)).Set("email", str(ch.Billing.Email)).Set("name", str(ch.Billing.Name)).
 		Set("phone", str(ch.Billing.Phone)).Set("tax_id", nil)
-	return newObj(ch.ID, "charge").
+	return newObjOf(ch.ID, "charge", chargeFields).
 		Set("amount", ch.Amount).
 		Set("amount_captured", ch.Amount).
 		Set("amount_refunded", ch.AmountRefunded).

@@ -26,8 +26,15 @@ type field struct {
 const objFields = 32
 
 // newObj returns an Obj with id and object set.
-func newObj(id, object string) *Obj {
-	o := &Obj{fields: make([]field, 0, objFields)}
+func newObj(id, object string) *Obj { return newObjOf(id, object, objFields) }
+
+// chargeFields is the room of a charge or a source, which have more keys
+// than objFields and would otherwise grow to twice their size on the way.
+const chargeFields = 52
+
+// newObjOf is newObj with room for fields keys.
+func newObjOf(id, object string, fields int) *Obj {
+	o := &Obj{fields: make([]field, 0, fields)}
 	if id != "" {
 		o.fields = append(o.fields, field{"id", id})
 	}

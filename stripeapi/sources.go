@@ -188,7 +188,7 @@ func renderOwner(o engine.Owner) *Obj {
 // (the merchant's own virtual account). The refund IBAN is shown masked.
 func renderSource(c *call, op *engine.Op, o engine.Object) (*Obj, error) {
 	s := o.(*engine.Source)
-	obj := newObj(s.ID, "source").
+	obj := newObjOf(s.ID, "source", chargeFields).
 		Set("allow_redisplay", nil).
 		Set("amount", int64OrNull(s.Amount)).
 		Set("client_secret", s.ClientSecret).
