@@ -378,14 +378,19 @@ func (x *specTx) GetObject(ctx context.Context, p store.GetObjectParams) (store.
 	return o, x.check(err)
 }
 
-func (x *specTx) GetObjects(ctx context.Context, account string, ids []string) ([]store.Object, error) {
+// readIDs notes the reads of the account's objects among ids.
+func (x *specTx) readIDs(account string, ids []string) {
 	for _, id := range ids {
 		k := objectRead(account, id)
 		if x.mine(k) {
-			return nil, x.spoil()
+			_ = x.spoil()
 		}
 		x.read(k)
 	}
+}
+
+func (x *specTx) GetObjects(ctx context.Context, account string, ids []string) ([]store.Object, error) {
+	x.readIDs(account, ids)
 	os, err := x.t.GetObjects(ctx, account, ids)
 	for _, o := range os {
 		x.saw(o)
@@ -394,13 +399,7 @@ func (x *specTx) GetObjects(ctx context.Context, account string, ids []string) (
 }
 
 func (x *specTx) ObjectVersions(ctx context.Context, account string, ids []string) (map[string]int64, error) {
-	for _, id := range ids {
-		k := objectRead(account, id)
-		if x.mine(k) {
-			return nil, x.spoil()
-		}
-		x.read(k)
-	}
+	x.readIDs(account, ids)
 	vs, err := x.t.ObjectVersions(ctx, account, ids)
 	for id, v := range vs {
 		x.saw(store.Object{Account: account, ID: id, Version: v})
