@@ -16,9 +16,10 @@ import (
 // their documents compressed. The writer then applies the speculation: if
 // no row the function read was written after the snapshot (WriteLog), it
 // runs the queued statements and nothing else; otherwise, or when a queued
-// statement fails, the driver rolls the attempt back and runs the function
-// itself, as it always did. The engine's logic, its JSON and the answer's
-// rendering so leave the writer, which keeps only the statements.
+// statement fails, the driver rolls the attempt back and the function is
+// speculated again on a newer snapshot (in the end run by the writer). The
+// engine's logic, its JSON and the answer's rendering so leave the writer,
+// which keeps only the statements.
 //
 // A function that uses what a speculation cannot give it (a claim, a held
 // write, a read of a row it wrote itself) spoils it: the call does not
@@ -228,7 +229,8 @@ func (s *Speculation) Undo() {
 
 // Apply writes what s queued, in order, if nothing it read has been written
 // since its snapshot. An error means s cannot stand: the caller rolls back
-// what Apply wrote, calls Undo and runs the write's function itself.
+// what Apply wrote, calls Undo and runs the write's function again. Apply
+// takes an insert's seq or id from its rowid, as SQLite returns it.
 func (t *Tx) Apply(ctx context.Context, s *Speculation) error {
 	if s.spoiled {
 		return ErrSpoiled
