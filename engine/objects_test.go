@@ -17,8 +17,7 @@ func TestOpReadsAnObjectOnce(t *testing.T) {
 	defer te.st.failReads.Store(false)
 	var id string
 	te.update(t, func(op *Op) error {
-		s, err := op.CreateSource(SourceParams{Type: "sepa_debit", Currency: "eur", IBAN: "DE89370400440532013000",
-			Owner: OwnerParams{Name: Some("Jenny Rosen")}})
+		s, err := createTestSource(op)
 		if err != nil {
 			return err
 		}
@@ -60,8 +59,7 @@ func TestEmitWritten(t *testing.T) {
 	want := map[string][]byte{} // event type -> the object it must carry
 	var id string
 	te.update(t, func(op *Op) error {
-		s, err := op.CreateSource(SourceParams{Type: "sepa_debit", Currency: "eur", IBAN: "DE89370400440532013000",
-			Owner: OwnerParams{Name: Some("Jenny Rosen")}})
+		s, err := createTestSource(op)
 		if err != nil {
 			return err
 		}
@@ -118,8 +116,7 @@ func TestEmitWritten(t *testing.T) {
 func TestPeek(t *testing.T) {
 	te := newTestEngine(t)
 	te.update(t, func(op *Op) error {
-		s, err := op.CreateSource(SourceParams{Type: "sepa_debit", Currency: "eur", IBAN: "DE89370400440532013000",
-			Owner: OwnerParams{Name: Some("Jenny Rosen")}})
+		s, err := createTestSource(op)
 		if err != nil {
 			return err
 		}
@@ -147,4 +144,10 @@ func TestPeek(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// createTestSource creates a reusable SEPA Direct Debit source in op.
+func createTestSource(op *Op) (*Source, error) {
+	return op.CreateSource(SourceParams{Type: "sepa_debit", Currency: "eur", IBAN: "DE89370400440532013000",
+		Owner: OwnerParams{Name: Some("Jenny Rosen")}})
 }
