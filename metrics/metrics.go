@@ -81,6 +81,19 @@ func (m *Metrics) ObserveCommit(n int, d time.Duration) {
 	m.commitSeconds.Observe(d.Seconds())
 }
 
+// WatchSpeculations reports, at every scrape, the store's writes by how
+// their speculation went (ADR 0020): counts returns them by outcome
+// ("applied", "stale", "skipped", "failed"), as totals since the start.
+func (m *Metrics) WatchSpeculations(counts func() map[string]int64) {
+	for _, outcome := range []string{"applied", "stale", "skipped", "failed"} {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "kontor_store_speculations_total",
+			Help:        "SQLite writes by how their speculation went: applied by the writer, stale and made again, run by the writer only (skipped), failed on their snapshot.",
+			ConstLabels: prometheus.Labels{"outcome": outcome},
+		}, func() float64 { return float64(counts()[outcome]) }))
+	}
+}
+
 // Webhook attempt outcomes.
 const (
 	OutcomeSucceeded = "succeeded" // the receiver answered 2xx

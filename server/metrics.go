@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kontorpay/kontor/metrics"
+	"github.com/kontorpay/kontor/store/sqlite"
 	"github.com/kontorpay/kontor/webhook"
 )
 
@@ -21,6 +22,12 @@ func (s *Server) instrument(mux *http.ServeMux) (http.Handler, error) {
 		OnCommit(func(batch int, d time.Duration))
 	}); ok {
 		c.OnCommit(m.ObserveCommit)
+	}
+	if sp, ok := s.store.(*sqlite.Store); ok {
+		m.WatchSpeculations(func() map[string]int64 {
+			st := sp.Speculations()
+			return map[string]int64{"applied": st.Applied, "stale": st.Stale, "skipped": st.Skipped, "failed": st.Failed}
+		})
 	}
 	m.WatchBacklog(s.store, func() int64 { return s.engine.WallNow().UnixMilli() }, s.log)
 	if s.cfg.MetricsAddr == "" {

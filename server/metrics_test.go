@@ -163,6 +163,9 @@ func TestMetrics(t *testing.T) {
 	if m["kontor_store_commit_batch_size_count"] < 4 || m["kontor_store_commit_duration_seconds_count"] != m["kontor_store_commit_batch_size_count"] {
 		t.Errorf("commit metrics: batches %v, durations %v", m["kontor_store_commit_batch_size_count"], m["kontor_store_commit_duration_seconds_count"])
 	}
+	if m[`kontor_store_speculations_total{outcome="applied"}`] < 3 {
+		t.Errorf("speculations applied: %v, want the customers created at least", m[`kontor_store_speculations_total{outcome="applied"}`])
+	}
 	if m["kontor_store_commit_batch_size_sum"] < m["kontor_store_commit_batch_size_count"] {
 		t.Errorf("commit batch sizes sum %v below their count %v", m["kontor_store_commit_batch_size_sum"], m["kontor_store_commit_batch_size_count"])
 	}
