@@ -14,7 +14,7 @@ import (
 // how to read it back:
 //
 //	0x02        an S2 block with dictionary 2 follows (objects, events: cheap to write and read)
-//	0x03        a zstd frame with dictionary 2 follows (idempotent responses: written once, read rarely)
+//	0x03        a zstd frame with dictionary 2 follows (idempotent responses written before they were S2)
 //	0x01        a zstd frame with dictionary 1 follows (written before dictionary 2)
 //	0x00        the value follows as given (a value that begins with one of these bytes)
 //	anything    the value as given (short values, values that do not shrink)
@@ -59,19 +59,9 @@ var dict2 = []byte(`{"object_type":"test_helpers.test_clock","object":{"id":"clo
 	`{"object_type":"charge","object":{"id":"py_","created":1796173642,"amount":1999,"currency":"eur","amount_refunded":0,"status":"pending","method":{"type":"sepa_debit","sepa_debit":{"bank_code":"37040044","branch_code":"","country":"DE","fingerprint":"","last4":"3000","mandate":"mandate_","mandate_reference":"","expected_debit_date":1796173642}},"customer":"cus_","source":"src_","mandate":"mandate_","description":null,"metadata":{},"statement_descriptor":null,"receipt_email":null,"transfer_group":null,"billing":{"name":"Jenny Rosen","email":null,"phone":null,"address":null},"failure_code":null,"failure_message":null,"disputed":false,"balance_transaction":null,"settle_at":1796173642},"request":{"ID":"req_","IdempotencyKey":""}}`)
 
 var (
-	encoder = mustEncoder()
 	decoder = mustDecoder()
 	s2dict  = s2.MakeDict(dict2, []byte(`{"object_type":"`))
 )
-
-func mustEncoder() *zstd.Encoder {
-	e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
-		zstd.WithEncoderCRC(false), zstd.WithEncoderDictRaw(2, dict2), zstd.WithLowerEncoderMem(true))
-	if err != nil {
-		panic(err)
-	}
-	return e
-}
 
 func mustDecoder() *zstd.Decoder {
 	d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderDictRaw(1, dict1), zstd.WithDecoderDictRaw(2, dict2))
@@ -106,18 +96,6 @@ func compact(v []byte) []byte {
 
 // scratch holds compact's encoding buffers.
 var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-// compactDense returns the stored form of v, compressed with zstd: a tenth
-// smaller than compact for long documents, at a higher price to write.
-func compactDense(v []byte) []byte {
-	if len(v) >= minCompact {
-		out := encoder.EncodeAll(v, append(make([]byte, 0, len(v)/2+32), tagZstd2))
-		if len(out) < len(v) {
-			return out
-		}
-	}
-	return asGiven(v)
-}
 
 // asGiven returns v stored uncompressed.
 func asGiven(v []byte) []byte {

@@ -32,7 +32,7 @@ const insertIdempotency = `INSERT INTO idempotency (account, key, request_hash, 
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
 func idempotencyArgs(r store.Idempotency) []any {
-	return []any{r.Account, r.Key, r.RequestHash, r.Method, r.Path, r.StatusCode, compactDense(r.Body), r.Created}
+	return []any{r.Account, r.Key, r.RequestHash, r.Method, r.Path, r.StatusCode, compact(r.Body), r.Created}
 }
 
 // DeleteIdempotencyBefore removes records created before the given unix second and returns how many.
