@@ -616,3 +616,35 @@ func TestSpeculationTakenID(t *testing.T) {
 		t.Fatalf("x is %+v after the refused insert", got)
 	}
 }
+
+// TestSpeculationStaleTooOften: a write whose reads another write changes
+// every time it is speculated goes to the writer after three speculations.
+func TestSpeculationStaleTooOften(t *testing.T) {
+	s := openSpec(t, "")
+	putCounter(t, s, "x", 0)
+	before := stats(s)
+	calls := 0
+	err := s.Update(t.Context(), func(tx store.Tx) error {
+		calls++
+		c, err := readCounter(t.Context(), tx, "x")
+		if err != nil {
+			return err
+		}
+		if calls <= 3 {
+			putCounter(t, s, "x", calls)
+		}
+		data, _ := json.Marshal(c)
+		return tx.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: "y", Type: "copy", Created: 1, Data: data})
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	got := since(s, before)
+	// The three puts are speculated and applied too.
+	if calls != 4 || got.Stale != 3 || got.Skipped != 1 {
+		t.Fatalf("fn ran %d times, writes %+v; want three stale speculations, then the writer", calls, got)
+	}
+	if c := getCounter(t, s, "y"); c.N != 3 {
+		t.Fatalf("copied %d, want the last put's 3", c.N)
+	}
+}

@@ -301,7 +301,9 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	for tries := 0; ; tries++ {
 		req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
-		if s.wlog != nil && tries < maxSpeculations {
+		switch {
+		case s.wlog == nil:
+		case tries < maxSpeculations:
 			if s.isClosed() {
 				return store.ErrClosed
 			}
@@ -309,6 +311,8 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 			if req.spec, err = s.speculate(ctx, fn, tries == 0); err != nil {
 				return err
 			}
+		default:
+			s.spec.skipped.Add(1) // stale too often: the writer runs fn
 		}
 		if err := s.write(req); !errors.Is(err, errStale) {
 			return err
