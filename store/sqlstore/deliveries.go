@@ -30,8 +30,11 @@ func (t *Tx) InsertDelivery(ctx context.Context, d *store.Delivery) error {
 // speculated form end it differently.
 const insertDelivery = `INSERT INTO deliveries (` + deliveryColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-func deliveryArgs(d *store.Delivery) []any {
-	return []any{d.ID, d.Account, d.EventID, d.EndpointID, d.Status, d.Attempts, d.NextAttemptAt, d.LeaseUntil, d.Created}
+func deliveryArgs(d *store.Delivery) []any { return appendDeliveryRow(make([]any, 0, 9), d) }
+
+// appendDeliveryRow appends the values of d's insert (deliveryColumns) to args.
+func appendDeliveryRow(args []any, d *store.Delivery) []any {
+	return append(args, d.ID, d.Account, d.EventID, d.EndpointID, d.Status, d.Attempts, d.NextAttemptAt, d.LeaseUntil, d.Created)
 }
 
 // dueEndpoints lists the endpoints that have an unleased pending delivery due

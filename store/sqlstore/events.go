@@ -7,7 +7,7 @@ import (
 	"github.com/kontorpay/kontor/store"
 )
 
-const eventColumns = `seq, account, id, dialect, type, object_id, created, pending_webhooks, data`
+const eventColumns = `seq, ` + eventRowColumns
 
 func scanEvent(s interface{ Scan(...any) error }, e *store.Event) error {
 	err := s.Scan(&e.Seq, &e.Account, &e.ID, &e.Dialect, &e.Type, &e.ObjectID, &e.Created, &e.PendingWebhooks, &e.Data)
@@ -30,11 +30,18 @@ func (t *Tx) InsertEvent(ctx context.Context, e *store.Event) error {
 
 // insertEvent writes one event (eventArgs); InsertEvent and its Later form
 // end it differently.
-const insertEvent = `INSERT INTO events (account, id, dialect, type, object_id, created, pending_webhooks, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+const insertEvent = `INSERT INTO events (` + eventRowColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
+// eventRowColumns are the columns an insert writes, in the order of appendEventRow.
+const eventRowColumns = `account, id, dialect, type, object_id, created, pending_webhooks, data`
 
 func eventArgs(e *store.Event) []any {
-	return []any{e.Account, e.ID, e.Dialect, e.Type, e.ObjectID, e.Created, e.PendingWebhooks, compact(e.Data)}
+	return appendEventRow(make([]any, 0, 8), e, compact(e.Data))
+}
+
+// appendEventRow appends the values of e's insert to args, with data its stored document.
+func appendEventRow(args []any, e *store.Event, data []byte) []any {
+	return append(args, e.Account, e.ID, e.Dialect, e.Type, e.ObjectID, e.Created, e.PendingWebhooks, data)
 }
 
 // GetEvent returns one event of the account, or store.ErrNotFound.

@@ -323,10 +323,10 @@ func (t *Tx) insertObjects(ctx context.Context, ins []*heldInsert) error {
 	seqs := make(map[objectKey]*int64, len(ins))
 	for _, in := range ins {
 		o := &in.o
-		args = append(args, o.Account, o.ID, o.Type, o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, o.Created, o.Version, in.doc.out)
+		args = appendObjectRow(args, o, in.doc.out)
 		seqs[objectKey{o.Account, o.ID}] = &in.dst.Seq
 	}
-	return t.insertReturning(ctx, "objects", len(ins), `INSERT`+t.orIgnore()+` INTO objects (account, id, type, kind, customer, parent, status, clock_id, lookup, created, version, data)
+	return t.insertReturning(ctx, "objects", len(ins), `INSERT`+t.orIgnore()+` INTO objects (`+objectRowColumns+`)
 		VALUES `+t.values(len(ins), untyped(12))+` ON CONFLICT DO NOTHING RETURNING account, id, seq`, args, seqs)
 }
 
@@ -413,17 +413,17 @@ func (t *Tx) insertEvents(ctx context.Context, es []*heldEvent) error {
 	seqs := make(map[objectKey]*int64, len(es))
 	for _, he := range es {
 		e := &he.e
-		args = append(args, e.Account, e.ID, e.Dialect, e.Type, e.ObjectID, e.Created, e.PendingWebhooks, he.doc.out)
+		args = appendEventRow(args, e, he.doc.out)
 		seqs[objectKey{e.Account, e.ID}] = &he.dst.Seq
 	}
-	return t.insertReturning(ctx, "events", len(es), `INSERT`+t.orIgnore()+` INTO events (account, id, dialect, type, object_id, created, pending_webhooks, data)
+	return t.insertReturning(ctx, "events", len(es), `INSERT`+t.orIgnore()+` INTO events (`+eventRowColumns+`)
 		VALUES `+t.values(len(es), untyped(8))+` ON CONFLICT DO NOTHING RETURNING account, id, seq`, args, seqs)
 }
 
 func (t *Tx) insertDeliveries(ctx context.Context, ds []store.Delivery) error {
 	args := make([]any, 0, 9*len(ds))
-	for _, d := range ds {
-		args = append(args, d.ID, d.Account, d.EventID, d.EndpointID, d.Status, d.Attempts, d.NextAttemptAt, d.LeaseUntil, d.Created)
+	for i := range ds {
+		args = appendDeliveryRow(args, &ds[i])
 	}
 	res, err := t.exec(ctx, `INSERT`+t.orIgnore()+` INTO deliveries (`+deliveryColumns+`) VALUES `+t.values(len(ds), untyped(9))+` ON CONFLICT DO NOTHING`, args...)
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 	"github.com/kontorpay/kontor/store"
 )
 
-const objectColumns = `seq, account, id, type, kind, customer, parent, status, clock_id, lookup, created, version, data`
+const objectColumns = `seq, ` + objectRowColumns
 
 func scanObject(s interface{ Scan(...any) error }, o *store.Object) error {
 	err := s.Scan(&o.Seq, &o.Account, &o.ID, &o.Type, &o.Kind, &o.Customer, &o.Parent, &o.Status,
@@ -32,11 +32,18 @@ func (t *Tx) InsertObject(ctx context.Context, o *store.Object) error {
 
 // insertObject writes one object (objectArgs); InsertObject and its
 // speculated form end it differently.
-const insertObject = `INSERT INTO objects (account, id, type, kind, customer, parent, status, clock_id, lookup, created, version, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertObject = `INSERT INTO objects (` + objectRowColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// objectRowColumns are the columns an insert writes, in the order of appendObjectRow.
+const objectRowColumns = `account, id, type, kind, customer, parent, status, clock_id, lookup, created, version, data`
 
 func objectArgs(o *store.Object) []any {
-	return []any{o.Account, o.ID, o.Type, o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, o.Created, o.Version, compact(o.Data)}
+	return appendObjectRow(make([]any, 0, 12), o, compact(o.Data))
+}
+
+// appendObjectRow appends the values of o's insert to args, with data its stored document.
+func appendObjectRow(args []any, o *store.Object, data []byte) []any {
+	return append(args, o.Account, o.ID, o.Type, o.Kind, o.Customer, o.Parent, o.Status, o.ClockID, o.Lookup, o.Created, o.Version, data)
 }
 
 // UpdateObject writes o over the stored row with the same account and id if
