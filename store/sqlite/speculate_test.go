@@ -324,22 +324,11 @@ func TestSpeculationAfterAnotherProcess(t *testing.T) {
 	s := openSpec(t, path)
 	other := openSpec(t, path)
 	putCounter(t, s, "x", 1)
-	calls := 0
-	err := s.Update(t.Context(), func(tx store.Tx) error {
-		calls++
-		c, err := readCounter(t.Context(), tx, "x")
-		if err != nil {
-			return err
-		}
-		if calls == 1 {
+	calls := copyCounter(t, s, nil, func(call int) {
+		if call == 1 {
 			putCounter(t, other, "x", 2)
 		}
-		data, _ := json.Marshal(c)
-		return tx.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: "y", Type: "copy", Created: 1, Data: data})
 	})
-	if err != nil {
-		t.Fatalf("Update: %v", err)
-	}
 	if got := getCounter(t, s, "y"); got.N != 2 || calls != 2 {
 		t.Fatalf("copied %d after %d runs, want the other process's 2 after two", got.N, calls)
 	}
@@ -390,9 +379,10 @@ func TestSpeculatedIncrements(t *testing.T) {
 	}
 }
 
-// copyCounter is a write that copies the counter x into y, and reports
-// what it read; during is called in its first run, after x was read.
-func copyCounter(t *testing.T, s store.Store, first func(ctx context.Context, tx store.Tx), during func()) (calls int) {
+// copyCounter is a write that copies the counter x into y, and reports how
+// many times it ran; first is called at the start of its first run, and
+// during in every run after x was read, with the run's number.
+func copyCounter(t *testing.T, s store.Store, first func(ctx context.Context, tx store.Tx), during func(call int)) (calls int) {
 	t.Helper()
 	err := s.Update(t.Context(), func(tx store.Tx) error {
 		calls++
@@ -403,8 +393,8 @@ func copyCounter(t *testing.T, s store.Store, first func(ctx context.Context, tx
 		if err != nil {
 			return err
 		}
-		if calls == 1 && during != nil {
-			during()
+		if during != nil {
+			during(calls)
 		}
 		o, err := tx.GetObject(t.Context(), store.GetObjectParams{Account: "acct_a", ID: "y"})
 		data, _ := json.Marshal(c)
@@ -623,22 +613,11 @@ func TestSpeculationStaleTooOften(t *testing.T) {
 	s := openSpec(t, "")
 	putCounter(t, s, "x", 0)
 	before := stats(s)
-	calls := 0
-	err := s.Update(t.Context(), func(tx store.Tx) error {
-		calls++
-		c, err := readCounter(t.Context(), tx, "x")
-		if err != nil {
-			return err
+	calls := copyCounter(t, s, nil, func(call int) {
+		if call <= 3 {
+			putCounter(t, s, "x", call)
 		}
-		if calls <= 3 {
-			putCounter(t, s, "x", calls)
-		}
-		data, _ := json.Marshal(c)
-		return tx.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: "y", Type: "copy", Created: 1, Data: data})
 	})
-	if err != nil {
-		t.Fatalf("Update: %v", err)
-	}
 	got := since(s, before)
 	// The three puts are speculated and applied too.
 	if calls != 4 || got.Stale != 3 || got.Skipped != 1 {
