@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"encoding/json"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/kontorpay/kontor/sepa"
@@ -44,6 +46,52 @@ func (*BalanceTransaction) ObjectType() string { return "balance_transaction" }
 
 // Index implements Object: lists filter by type and by the object that caused it.
 func (b *BalanceTransaction) Index() Index { return Index{Kind: b.Type, Parent: b.Source} }
+
+// appendJSON appends b's document, byte for byte what json.Marshal writes
+// of it, at a fraction of the cost: a settlement writes one inside the
+// store's writer (Op.row).
+func (b *BalanceTransaction) appendJSON(d []byte) []byte {
+	d = appendQuoted(append(d, `{"id":`...), b.ID)
+	d = strconv.AppendInt(append(d, `,"created":`...), b.Created, 10)
+	if b.ClockID != "" {
+		d = appendQuoted(append(d, `,"clock_id":`...), b.ClockID)
+	}
+	d = strconv.AppendInt(append(d, `,"amount":`...), b.Amount, 10)
+	d = appendQuoted(append(d, `,"currency":`...), b.Currency)
+	d = strconv.AppendInt(append(d, `,"fee":`...), b.Fee, 10)
+	d = append(d, `,"fee_details":`...)
+	if b.FeeDetails == nil {
+		d = append(d, "null"...)
+	} else {
+		d = append(d, '[')
+		for i, f := range b.FeeDetails {
+			if i > 0 {
+				d = append(d, ',')
+			}
+			d = strconv.AppendInt(append(d, `{"amount":`...), f.Amount, 10)
+			d = appendQuoted(append(d, `,"currency":`...), f.Currency)
+			d = appendQuoted(append(d, `,"description":`...), f.Description)
+			d = append(appendQuoted(append(d, `,"type":`...), f.Type), '}')
+		}
+		d = append(d, ']')
+	}
+	d = strconv.AppendInt(append(d, `,"net":`...), b.Net, 10)
+	d = appendQuoted(append(d, `,"type":`...), b.Type)
+	d = appendQuoted(append(d, `,"reporting_category":`...), b.ReportingCategory)
+	d = appendQuoted(append(d, `,"source":`...), b.Source)
+	d = append(d, `,"description":`...)
+	if b.Description == nil {
+		d = append(d, "null"...)
+	} else {
+		d = appendQuoted(d, *b.Description)
+	}
+	d = strconv.AppendInt(append(d, `,"available_on":`...), b.AvailableOn, 10)
+	if b.ExchangeRate != nil {
+		r, _ := json.Marshal(*b.ExchangeRate) // a float as encoding/json formats it
+		d = append(append(d, `,"exchange_rate":`...), r...)
+	}
+	return append(d, '}')
+}
 
 // Fee is a percentage in basis points plus a fixed amount in minor units.
 type Fee struct {

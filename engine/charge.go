@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/json"
 	"errors"
 	"regexp"
 	"time"
@@ -252,9 +251,10 @@ func (op *Op) startDebit(d debit) (*Charge, error) {
 	return c, nil
 }
 
-// succeed books a successful charge.
+// succeed books a successful charge. The event's previous attributes are
+// the charge as stored (c as its caller read it).
 func (op *Op) succeed(c *Charge) error {
-	before, err := json.Marshal(c) // the event's previous attributes
+	before, err := op.asStored(c) // the event's previous attributes
 	if err != nil {
 		return err
 	}
@@ -288,7 +288,7 @@ func (op *Op) succeed(c *Charge) error {
 	if c.Method.Type == "sepa_credit_transfer" {
 		before = []byte("null") // created and succeeded in one step
 	}
-	if err := op.emitChange("charge.succeeded", c, before); err != nil {
+	if err := op.emitWritten("charge.succeeded", c, before); err != nil {
 		return err
 	}
 	if err := op.intentFollowsCharge(c); err != nil {

@@ -28,9 +28,16 @@ func unmarshal(data []byte, v any) error {
 }
 
 // appendQuoted appends s as a JSON string, quoted as encoding/json quotes it.
+// A string of printable ASCII that encoding/json leaves as it is (no quote,
+// backslash or HTML character) is copied; any other goes through json.Marshal.
 func appendQuoted(b []byte, s string) []byte {
-	q, _ := json.Marshal(s)
-	return append(b, q...)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	return append(append(append(b, '"'), s...), '"')
 }
 
 // appendRaw appends the JSON text raw, or null for none, as encoding/json

@@ -148,3 +148,19 @@ func TestEventEncodeAsEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendQuotedAsEncodingJSON checks appendQuoted against json.Marshal on
+// strings that are copied as they are and on strings that need escaping,
+// one character of each kind at a time.
+func TestAppendQuotedAsEncodingJSON(t *testing.T) {
+	for _, s := range []string{"", "txn_1Q2w3E4r", "Payment", "Fish & Chips", "a<b", "a>b", `say "hi"`, `back\slash`,
+		"tab\t", "\x00", "\x1f", "\x7f", "Grüße", "\u2028", "\xff", "😀", "~ !#$%'()*+,-./:;=?@[]^_`{|}"} {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendQuoted([]byte("x"), s); !bytes.Equal(got, append([]byte("x"), want...)) {
+			t.Errorf("appendQuoted(%q) = %s, want x%s", s, got, want)
+		}
+	}
+}

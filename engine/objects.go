@@ -239,8 +239,34 @@ func (op *Op) SeqOf(objType, id string) (int64, error) {
 	return row.Seq, nil
 }
 
+// appender is an Object that writes its own document, byte for byte what
+// json.Marshal would write of it, more cheaply.
+type appender interface {
+	appendJSON(b []byte) []byte
+}
+
+// document returns o's stored form: json.Marshal's, or o's own (appender).
+func document(o Object) ([]byte, error) {
+	if a, ok := o.(appender); ok {
+		return a.appendJSON(make([]byte, 0, 512)), nil
+	}
+	return json.Marshal(o)
+}
+
+// asStored returns o's document as the op holds it from the store at o's
+// version (the object as stored before the op changes it), or, when the op
+// holds no such row, json.Marshal's of o: an event's previous attributes
+// need no second encoding of an object the op read.
+func (op *Op) asStored(o Object) ([]byte, error) {
+	m := o.meta()
+	if h, ok := op.rows[m.ID]; ok && h.row.Type == o.ObjectType() && h.row.Version == m.version && len(h.row.Data) > 0 {
+		return h.row.Data, nil
+	}
+	return json.Marshal(o)
+}
+
 func (op *Op) row(o Object) (*store.Object, error) {
-	data, err := json.Marshal(o)
+	data, err := document(o)
 	if err != nil {
 		return nil, err
 	}
