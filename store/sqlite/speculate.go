@@ -81,7 +81,13 @@ func (s *Store) speculate(ctx context.Context, fn func(store.Tx) error, first bo
 				spec = nil
 			}
 		}()
-		if fnErr = fn(tx); fnErr == nil && !sp.Spoiled() {
+		fnErr = fn(tx)
+		switch {
+		case !sp.Confirm(ctx):
+			// fn was told a stored outcome is missing: the writer runs it.
+			sp.Undo()
+			fnErr = nil
+		case fnErr == nil && !sp.Spoiled():
 			spec = sp
 		}
 		return nil

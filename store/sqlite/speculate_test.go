@@ -518,28 +518,32 @@ func TestSpeculationRowCacheOutOfDate(t *testing.T) {
 	}
 }
 
-// TestSpeculationReadsOutcomes: a keyed write reads its key's stored outcome
-// on its snapshot. One stored after the snapshot fails the queued outcome's
-// insert at the writer, and the second speculation finds it; a sweep of old
-// outcomes after the snapshot makes every speculation that read one stale.
+// outcome is a stored outcome of the key, as the tests of keyed writes store them.
+func outcome(key string) store.Idempotency {
+	return store.Idempotency{Account: "acct_a", Key: key, RequestHash: "h", Method: "POST", Path: "/v1/charges", StatusCode: 200, Body: []byte(`{}`), Created: 1}
+}
+
+// TestSpeculationReadsOutcomes: a keyed write's first speculation is told
+// without a look that its key has no stored outcome. The outcome it queues
+// fails at the writer if one is stored, and the second speculation reads
+// it on its snapshot. A sweep of old outcomes after that snapshot makes
+// such a speculation stale.
 func TestSpeculationReadsOutcomes(t *testing.T) {
 	s := openSpec(t, "")
-	outcome := func(key string) store.Idempotency {
-		return store.Idempotency{Account: "acct_a", Key: key, RequestHash: "h", Method: "POST", Path: "/v1/charges", StatusCode: 200, Body: []byte(`{}`), Created: 1}
-	}
-	// keyed stores key's outcome unless one is there, and reports whether it found one.
-	keyed := func(key string, during func()) (found bool, calls int) {
+	// keyed stores key's outcome unless one is there, and reports whether
+	// it found one; during runs after each lookup.
+	keyed := func(key string, during func(call int)) (found bool, calls int) {
 		err := s.Update(t.Context(), func(tx store.Tx) error {
 			calls++
 			_, err := tx.GetIdempotency(t.Context(), "acct_a", key)
+			if during != nil {
+				during(calls)
+			}
 			if found = err == nil; found {
 				return nil
 			}
 			if !errors.Is(err, store.ErrNotFound) {
 				return err
-			}
-			if calls == 1 && during != nil {
-				during()
 			}
 			return store.Later(tx).PutIdempotency(t.Context(), outcome(key))
 		})
@@ -552,13 +556,20 @@ func TestSpeculationReadsOutcomes(t *testing.T) {
 	if found, calls := keyed("k1", nil); found || calls != 1 {
 		t.Fatalf("first write of k1: found %v after %d runs", found, calls)
 	}
-	if found, _ := keyed("k1", nil); !found {
-		t.Fatal("the second write of k1 did not find its outcome")
+	if got := since(s, before); got.Applied != 1 || got.Stale != 0 {
+		t.Fatalf("writes %+v; want the first write of k1 applied as speculated", got)
 	}
-	if got := since(s, before); got.Applied != 2 || got.Skipped != 0 {
-		t.Fatalf("writes %+v; want both speculated", got)
+	before = stats(s)
+	if found, calls := keyed("k1", nil); !found || calls != 2 {
+		t.Fatalf("the second write of k1: found %v after %d runs, want found after two", found, calls)
 	}
-	found, calls := keyed("k2", func() {
+	if got := since(s, before); got.Applied != 1 || got.Stale != 1 || got.Skipped != 0 {
+		t.Fatalf("writes %+v; want the first speculation stale, the second applied", got)
+	}
+	found, calls := keyed("k2", func(call int) {
+		if call > 1 {
+			return
+		}
 		if err := s.Update(t.Context(), func(tx store.Tx) error { return tx.PutIdempotency(t.Context(), outcome("k2")) }); err != nil {
 			t.Error(err)
 		}
@@ -566,17 +577,81 @@ func TestSpeculationReadsOutcomes(t *testing.T) {
 	if !found || calls != 2 {
 		t.Fatalf("k2 stored meanwhile: found %v after %d runs, want found after two", found, calls)
 	}
+	// k3 is stored; the second speculation finds it, and a sweep removes it
+	// before the writer comes to that speculation.
+	if err := s.Update(t.Context(), func(tx store.Tx) error { return tx.PutIdempotency(t.Context(), outcome("k3")) }); err != nil {
+		t.Fatal(err)
+	}
 	before = stats(s)
-	keyed("k3", func() {
+	found, calls = keyed("k3", func(call int) {
+		if call != 2 {
+			return
+		}
 		if err := s.Update(t.Context(), func(tx store.Tx) error {
-			_, err := tx.DeleteIdempotencyBefore(t.Context(), 0)
+			_, err := tx.DeleteIdempotencyBefore(t.Context(), 2)
 			return err
 		}); err != nil {
 			t.Error(err)
 		}
 	})
-	if got := since(s, before); got.Stale != 1 {
-		t.Fatalf("writes %+v; want the write of k3 stale after the sweep", got)
+	if got := since(s, before); found || calls != 3 || got.Stale != 2 {
+		t.Fatalf("k3 swept meanwhile: found %v after %d runs, writes %+v; want not found after three, two of them stale", found, calls, got)
+	}
+}
+
+// TestSpeculationConfirmsOutcomes: when a function that was told without a
+// look that its key has no outcome does not queue that outcome, the key is
+// looked up once the function returns. If one is stored, the writer runs
+// the function, which then finds it: neither the function's error nor its
+// writes are the answer.
+func TestSpeculationConfirmsOutcomes(t *testing.T) {
+	s := openSpec(t, "")
+	if err := s.Update(t.Context(), func(tx store.Tx) error { return tx.PutIdempotency(t.Context(), outcome("k1")) }); err != nil {
+		t.Fatal(err)
+	}
+	errMissing := errors.New("no outcome")
+	// lookup runs a write that reads key's outcome and, without one, does
+	// what missing does; it reports what the run that counted found.
+	lookup := func(key string, missing func(tx store.Tx) error) (found bool, err error) {
+		err = s.Update(t.Context(), func(tx store.Tx) error {
+			_, err := tx.GetIdempotency(t.Context(), "acct_a", key)
+			if found = err == nil; found {
+				return nil
+			}
+			return missing(tx)
+		})
+		return found, err
+	}
+	fail := func(store.Tx) error { return errMissing }
+	write := func(tx store.Tx) error {
+		return tx.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: "x", Type: "counter", Created: 1, Data: []byte(`{"N":1}`)})
+	}
+	before := stats(s)
+	if found, err := lookup("k1", fail); !found || err != nil {
+		t.Fatalf("a failing write of stored k1: found %v, %v; want found and no error", found, err)
+	}
+	if found, err := lookup("k1", write); !found || err != nil {
+		t.Fatalf("a write of stored k1: found %v, %v; want found and no error", found, err)
+	}
+	if got := since(s, before); got.Skipped != 2 {
+		t.Fatalf("writes %+v; want both run by the writer", got)
+	}
+	err := s.View(t.Context(), func(tx store.Tx) error {
+		_, err := tx.GetObject(t.Context(), store.GetObjectParams{Account: "acct_a", ID: "x"})
+		return err
+	})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the write that found k1 left its object behind: %v", err)
+	}
+	before = stats(s)
+	if found, err := lookup("k2", fail); found || !errors.Is(err, errMissing) {
+		t.Fatalf("a failing write of fresh k2: found %v, %v; want its error", found, err)
+	}
+	if found, err := lookup("k2", write); found || err != nil {
+		t.Fatalf("a write of fresh k2: found %v, %v", found, err)
+	}
+	if got := since(s, before); got.Failed != 1 || got.Applied != 1 || got.Skipped != 0 {
+		t.Fatalf("writes %+v; want the error answered on the snapshot and the write applied as speculated", got)
 	}
 }
 

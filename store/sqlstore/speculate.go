@@ -174,6 +174,11 @@ type Speculation struct {
 	log    *WriteLog
 	mark   uint64
 	first  bool // the write's first speculation (specTx.exists)
+	// snap is the snapshot the function runs on, until Confirm.
+	snap *Tx
+	// unread are the stored outcomes the function was told are missing
+	// without a look (specTx.GetIdempotency).
+	unread []unreadOutcome
 	reads  []specRead
 	writes []queued
 	// seen holds the version of each object the function read.
@@ -207,12 +212,42 @@ type undo struct {
 	was int64
 }
 
+// unreadOutcome is an idempotency key a first speculation answered as
+// having no stored outcome without reading it; queued tells whether the
+// function then queued the key's outcome.
+type unreadOutcome struct {
+	account, key string
+	queued       bool
+}
+
 // Speculate returns a speculation over t, a read-only snapshot that began
 // after l's mark was taken, and the Tx the function runs on; first says
 // whether it is the write's first.
 func Speculate(t *Tx, l *WriteLog, mark uint64, first bool) (*Speculation, store.Tx) {
-	s := &Speculation{log: l, mark: mark, first: first}
+	s := &Speculation{log: l, mark: mark, first: first, snap: t}
 	return s, &specTx{t: t, s: s}
+}
+
+// Confirm is called once the function has returned, on its snapshot. It
+// looks up each stored outcome the function was told is missing without a
+// look, unless the function queued that key's outcome itself: that insert
+// fails at the writer if an outcome is stored by then, and the next
+// speculation looks. False means an outcome is stored, or the look failed:
+// what the function decided is not the writer's answer, and the writer is
+// to run it.
+func (s *Speculation) Confirm(ctx context.Context) bool {
+	t := s.snap
+	s.snap = nil
+	for _, u := range s.unread {
+		if u.queued {
+			continue
+		}
+		s.reads = append(s.reads, specRead{outcomesSwept, s.mark})
+		if _, err := t.GetIdempotency(ctx, u.account, u.key); !errors.Is(err, store.ErrNotFound) {
+			return false
+		}
+	}
+	return true
 }
 
 // Spoiled reports whether the function used what a speculation cannot serve.
@@ -534,6 +569,11 @@ func (l specLater) InsertTimer(ctx context.Context, tm *store.Timer) error {
 }
 
 func (l specLater) PutIdempotency(ctx context.Context, r store.Idempotency) error {
+	for i, u := range l.s.unread {
+		if u.account == r.Account && u.key == r.Key {
+			l.s.unread[i].queued = true
+		}
+	}
 	return l.queue(queued{query: insertIdempotency, args: idempotencyArgs(r)})
 }
 
@@ -594,7 +634,17 @@ func (x *specTx) CountTimersDue(context.Context, string, int64) (int64, error) {
 func (x *specTx) CancelTimers(context.Context, store.CancelTimersParams) (int64, error) {
 	return 0, x.spoil()
 }
+// GetIdempotency answers a write's first speculation without a look that
+// the key has no stored outcome: keys are fresh as a rule (a retry is the
+// exception), and the function then queues the key's outcome, whose insert
+// fails at the writer if one is stored; the next speculation looks. An
+// answer that no queued outcome covers is looked up once the function is
+// done (Confirm).
 func (x *specTx) GetIdempotency(ctx context.Context, account, key string) (store.Idempotency, error) {
+	if x.s.first {
+		x.s.unread = append(x.s.unread, unreadOutcome{account: account, key: key})
+		return store.Idempotency{}, store.ErrNotFound
+	}
 	x.read(outcomesSwept)
 	r, err := x.t.GetIdempotency(ctx, account, key)
 	return r, x.check(err)

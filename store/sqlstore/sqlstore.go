@@ -104,7 +104,15 @@ func (t *Tx) err(err error) error {
 // watch it, inside the single writer. So a transaction runs on to its end
 // when its caller's context ends, as a queued write is reported anyway.
 func (t *Tx) detach(ctx context.Context) context.Context {
-	if t.st == nil || ctx.Done() == nil {
+	if t.st == nil {
+		return ctx
+	}
+	return detached(ctx)
+}
+
+// detached is ctx without its end (Tx.detach).
+func detached(ctx context.Context) context.Context {
+	if ctx.Done() == nil {
 		return ctx
 	}
 	return context.WithoutCancel(ctx)

@@ -49,8 +49,12 @@ func (c *Stmts) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// Exec runs a statement without arguments through the cache (BEGIN, COMMIT, SAVEPOINT).
+// Exec runs a statement without arguments through the cache (BEGIN, COMMIT,
+// SAVEPOINT). Like a transaction's statements (Tx.detach), it runs to its
+// end whatever ctx does: a reader's BEGIN under a request's context would
+// otherwise start a goroutine to watch that context.
 func (c *Stmts) Exec(ctx context.Context, query string) error {
+	ctx = detached(ctx)
 	st, err := c.get(ctx, query)
 	if err != nil {
 		return err
