@@ -171,9 +171,9 @@ func (t *Tx) LogWrites(l *WriteLog) { t.log = l }
 // Speculation is a write's function run on a snapshot: what it read and the
 // statements it queued (see the package comment above).
 type Speculation struct {
-	log    *WriteLog
-	mark   uint64
-	first  bool // the write's first speculation (specTx.exists)
+	log   *WriteLog
+	mark  uint64
+	first bool // the write's first speculation (specTx.exists)
 	// snap is the snapshot the function runs on, until Confirm.
 	snap *Tx
 	// unread are the stored outcomes the function was told are missing
@@ -634,6 +634,7 @@ func (x *specTx) CountTimersDue(context.Context, string, int64) (int64, error) {
 func (x *specTx) CancelTimers(context.Context, store.CancelTimersParams) (int64, error) {
 	return 0, x.spoil()
 }
+
 // GetIdempotency answers a write's first speculation without a look that
 // the key has no stored outcome: keys are fresh as a rule (a retry is the
 // exception), and the function then queues the key's outcome, whose insert
