@@ -95,6 +95,10 @@ func (s *Store) speculate(ctx context.Context, fn func(store.Tx) error, first bo
 	switch {
 	case fnErr != nil:
 		s.spec.failed.Add(1)
+		// The answer is the snapshot's: given once what it showed is durable.
+		if err := s.lsync.await(ctx); err != nil {
+			return nil, err
+		}
 	case spec == nil:
 		s.spec.skipped.Add(1)
 	}

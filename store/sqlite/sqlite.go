@@ -1,6 +1,7 @@
-// Package sqlite is the embedded store: one database file in WAL mode with
-// synchronous=FULL, one writer connection that commits many callers' work in
-// one transaction (group commit), and a pool of reader connections.
+// Package sqlite is the embedded store: one database file in WAL mode, one
+// writer connection that commits many callers' work in one transaction
+// (group commit), a syncer that answers each commit's callers once the log
+// holding it is on disk (sync.go), and a pool of reader connections.
 package sqlite
 
 import (
@@ -75,6 +76,7 @@ type Store struct {
 	maxB    int
 	done    chan struct{}
 	ckpt    *checkpointer
+	lsync   *logSync
 	closeMu sync.RWMutex
 	closed  bool
 	// onCommit observes each group commit (observe.go).
@@ -146,6 +148,17 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if err := wconn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&s.dataVersion); err != nil {
 		s.closeConns()
 		return nil, fmt.Errorf("sqlite: data_version: %w", err)
+	}
+	// From here on the writer's commits do not wait for the disk: the syncer
+	// makes each durable before it is answered (sync.go). The migrations
+	// above committed with synchronous=FULL.
+	if s.lsync, err = openLogSync(path, s.observeCommit); err != nil {
+		s.closeConns()
+		return nil, err
+	}
+	if _, err := wconn.ExecContext(ctx, "PRAGMA synchronous=NORMAL"); err != nil {
+		s.closeConns()
+		return nil, fmt.Errorf("sqlite: synchronous: %w", err)
 	}
 	readers, err := sql.Open(sqlDriver, rdsn)
 	if err != nil {
@@ -294,7 +307,8 @@ func (s *Store) Driver() string { return "sqlite (" + s.driver + ")" }
 // Path returns the database file path.
 func (s *Store) Path() string { return s.path }
 
-// Update runs fn in the next group commit and returns once it is durable.
+// Update runs fn in the next group commit and returns once it is durable:
+// once the log holding its commit is synced (sync.go).
 // A speculation that no longer stands when the writer comes to it
 // (errStale) is made again on a new snapshot, up to maxSpeculations times
 // in all; then the writer runs fn itself.
@@ -333,6 +347,10 @@ func (s *Store) write(req *writeReq) error {
 		s.closeMu.RUnlock()
 		return store.ErrClosed
 	}
+	if err := s.lsync.err(); err != nil {
+		s.closeMu.RUnlock()
+		return err
+	}
 	s.writes <- req
 	s.closeMu.RUnlock()
 	// The request cannot be withdrawn once queued: its outcome is reported
@@ -363,13 +381,17 @@ func (s *Store) writeLoop() {
 }
 
 // commit runs every request of the batch in one transaction, each inside its
-// own savepoint, commits once and reports each request's outcome.
+// own savepoint, and commits once. The syncer reports each request's outcome
+// once the commit is durable; the writer goes on to the next batch.
 func (s *Store) commit(batch []*writeReq) {
 	ctx := context.Background()
 	start := time.Now()
-	defer func() { s.observeCommit(len(batch), time.Since(start)) }()
 	results := make([]error, len(batch))
-	if err := s.wstmts.Exec(ctx, "BEGIN IMMEDIATE"); err != nil {
+	err := s.lsync.err()
+	if err == nil {
+		err = s.wstmts.Exec(ctx, "BEGIN IMMEDIATE")
+	}
+	if err != nil {
 		for _, r := range batch {
 			r.done <- translate(err)
 		}
@@ -389,7 +411,8 @@ func (s *Store) commit(batch []*writeReq) {
 			s.wlog.Keep(r.spec)
 		}
 	}
-	err := s.wstmts.Exec(ctx, "COMMIT")
+	n := s.lsync.begin()
+	err = s.wstmts.Exec(ctx, "COMMIT")
 	if err != nil {
 		s.wstmts.Exec(ctx, "ROLLBACK")
 		for i := range results {
@@ -402,9 +425,7 @@ func (s *Store) commit(batch []*writeReq) {
 		// Before the answers: a caller's next speculation sees this batch.
 		s.wlog.Done(err == nil)
 	}
-	for i, r := range batch {
-		r.done <- results[i]
-	}
+	s.lsync.committed(n, batch, results, start)
 }
 
 func (s *Store) runSavepoint(ctx context.Context, r *writeReq, tx *sqlstore.Tx) (err error) {
@@ -436,7 +457,7 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	if closed {
 		return store.ErrClosed
 	}
-	return s.withReader(ctx, func(r *reader) error {
+	err := s.withReader(ctx, func(r *reader) error {
 		// A deferred transaction: the snapshot starts at the first read and
 		// holds until the rollback; the connection is read-only anyway.
 		if err := r.stmts.Exec(ctx, "BEGIN"); err != nil {
@@ -445,6 +466,11 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 		defer r.stmts.Exec(context.Background(), "ROLLBACK")
 		return fn(sqlstore.NewPreparedTx(r.stmts, s.dialect))
 	})
+	// What the snapshot showed is answered once it is durable.
+	if werr := s.lsync.await(ctx); werr != nil {
+		return werr
+	}
+	return err
 }
 
 // withReader runs fn with a connection of the read pool, waiting for one
@@ -476,6 +502,10 @@ func (s *Store) Close() error {
 
 func (s *Store) closeConns() error {
 	var errs []error
+	if s.lsync != nil {
+		// Answers what the writer committed last.
+		errs = append(errs, s.lsync.close())
+	}
 	if s.ckpt != nil {
 		errs = append(errs, s.ckpt.close())
 	}
