@@ -145,14 +145,15 @@ func TestWALStaysBounded(t *testing.T) {
 	}
 	// A frame is a page and its 24-byte header. The file keeps its largest
 	// size, so this is the most the log ever held. It overshoots the bound by
-	// what is written during a checkpointer's round (more on a loaded
-	// machine); a log that is never started over holds all that was written,
-	// over 5,000 frames here.
+	// what the writer commits during a checkpointer's round: more on a loaded
+	// machine, and more since the writer no longer waits for the disk (ADR
+	// 0024), about 2,000-3,200 frames. A log that is never started over holds
+	// all that was written, about 10,000 frames here.
 	frames := fi.Size() / (4096 + 24)
 	db, _ := os.Stat(path)
 	t.Logf("log file %d frames at most (bound %d); database %d pages", frames, bound, db.Size()/4096)
-	if frames > 12*bound {
-		t.Errorf("the log grew to %d frames, over 12 times its bound of %d", frames, bound)
+	if frames > 20*bound {
+		t.Errorf("the log grew to %d frames, over 20 times its bound of %d", frames, bound)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("close: %v", err)
