@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -239,22 +240,8 @@ func (e *Engine) advanceClock(ctx context.Context, t store.Timer) error {
 	renewAt := e.clock.Now().Add(advanceLease / 2)
 	for {
 		if target != 0 {
-			for {
-				fired, err := e.fireSome(ctx, t.ObjectID, targetMS, renewAt, nil, ahead)
-				if err != nil {
-					return err
-				}
-				if !fired {
-					break
-				}
-				if now := e.clock.Now(); now.After(renewAt) {
-					// A long advance keeps its lease, so that no other node
-					// starts draining the same clock beside this one.
-					renewAt = now.Add(advanceLease / 2)
-					if err := e.renewAdvance(ctx, t, now); err != nil {
-						return err
-					}
-				}
+			if err := e.drainClock(ctx, t, targetMS, &renewAt, ahead); err != nil {
+				return err
 			}
 		}
 		done := true
@@ -297,6 +284,73 @@ func (e *Engine) advanceClock(ctx context.Context, t store.Timer) error {
 		}
 		// Another node is still firing a due timer of this clock: wait for it.
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// drainClock fires the timers of the clock of the advance t due by dueMS,
+// in batches (fireSome), until none is left, keeping the advance's lease
+// (renewAt is when it is next renewed). Two batches are in flight: once a
+// batch's transaction has claimed its timers in the writer, the next batch
+// is queued behind it (batchLink), so that the writer goes on to it
+// without waiting for the advance to hear that the first one is durable.
+// A batch queued behind one that did not fire fires nothing and is fired
+// again once that one is done.
+func (e *Engine) drainClock(ctx context.Context, t store.Timer, dueMS int64, renewAt *time.Time, ahead *readAhead) error {
+	type flight struct {
+		link  *batchLink
+		fired bool
+		err   error
+		done  chan struct{}
+	}
+	launch := func(prev *flight) *flight {
+		f := &flight{link: newBatchLink(nil), done: make(chan struct{})}
+		if prev != nil {
+			f.link.prev = prev.link
+		}
+		until := *renewAt
+		go func() {
+			defer close(f.done)
+			f.fired, f.err = e.fireSome(ctx, t.ObjectID, dueMS, until, nil, ahead, f.link)
+		}()
+		return f
+	}
+	cur := launch(nil)
+	for {
+		var next *flight
+		select {
+		case <-cur.link.began:
+			next = launch(cur)
+		case <-cur.done:
+		}
+		<-cur.done
+		switch {
+		case errors.Is(cur.err, errBatchBehind):
+			cur = launch(nil) // the batch before it is done now
+			continue
+		case cur.err != nil || !cur.fired:
+			if next != nil {
+				<-next.done
+				if cur.err == nil && next.err != nil && !errors.Is(next.err, errBatchBehind) {
+					return next.err
+				}
+			}
+			return cur.err
+		}
+		if now := e.clock.Now(); now.After(*renewAt) {
+			// A long advance keeps its lease, so that no other node
+			// starts draining the same clock beside this one.
+			*renewAt = now.Add(advanceLease / 2)
+			if err := e.renewAdvance(ctx, t, now); err != nil {
+				if next != nil {
+					<-next.done
+				}
+				return err
+			}
+		}
+		if next == nil {
+			next = launch(nil)
+		}
+		cur = next
 	}
 }
 

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -290,4 +291,69 @@ func TestOnlyCustomersAreListedByTheirClock(t *testing.T) {
 		}
 		return err
 	})
+}
+
+// TestAdvanceBehindAFailingBatch advances a test clock through more timers
+// than two batches hold, the fifth of which always fails. The batch queued
+// behind the failing one fires nothing: the timers before the failing one
+// fire once each, in due order, none after it fires, and the failing timer
+// counts each failure of its handler until the advance stops, as an
+// advance fired one batch at a time counts them.
+func TestAdvanceBehindAFailingBatch(t *testing.T) {
+	ctx := context.Background()
+	te := newTestEngine(t)
+	frozen := te.wall.Now().Truncate(time.Second)
+	const n, failing = 2*timerBatch + 10, 5
+	var failures atomic.Int32
+	te.HandleTimer("test.step", func(op *Op, tm *Timer) error {
+		if tm.ObjectID == fmt.Sprintf("step_%03d", failing) {
+			failures.Add(1)
+			return errors.New("this step always fails")
+		}
+		return op.Tx().InsertObject(op.Context(), &store.Object{Account: op.AccountID(), ID: "fired_" + tm.ObjectID,
+			Type: "test.fired", Created: 1, Data: []byte(`{}`)})
+	})
+	var clockID string
+	te.update(t, func(op *Op) error {
+		c, err := op.CreateTestClock(frozen.Unix(), Opt[string]{})
+		if err != nil {
+			return err
+		}
+		clockID = c.ID
+		for i := 1; i <= n; i++ {
+			if err := op.Schedule(frozen.Add(time.Duration(i)*time.Minute), c.ID, "test.step", fmt.Sprintf("step_%03d", i), nil); err != nil {
+				return err
+			}
+		}
+		_, err = op.AdvanceTestClock(c.ID, frozen.Add(time.Duration(n+1)*time.Minute).Unix())
+		return err
+	})
+	te.fire(t)
+	var fired []store.Object
+	var left []store.Timer
+	err := te.st.Store.View(ctx, func(tx store.Tx) error {
+		var err error
+		if fired, err = tx.ListObjects(ctx, store.ListObjectsParams{Account: te.account, Type: "test.fired", Ascending: true, Limit: 2 * n}); err != nil {
+			return err
+		}
+		left, err = tx.ClaimDueTimers(ctx, store.ClaimTimersParams{ClockID: clockID, DueLTE: frozen.Add(time.Duration(n+1) * time.Minute).UnixMilli(), Limit: 2 * n})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fired) != failing-1 {
+		t.Fatalf("%d timers fired, want the %d before the failing one", len(fired), failing-1)
+	}
+	for i, o := range fired {
+		if o.ID != fmt.Sprintf("fired_step_%03d", i+1) {
+			t.Fatalf("firing %d is %s, want step %d", i, o.ID, i+1)
+		}
+	}
+	if len(left) != n-failing+1 || left[0].ObjectID != fmt.Sprintf("step_%03d", failing) {
+		t.Fatalf("%d timers left, first %v; want %d from the failing one", len(left), left, n-failing+1)
+	}
+	if got := failures.Load(); got != timerMaxAttempts || left[0].Attempts != int(got) {
+		t.Errorf("the failing timer failed %d times and counts %d attempts, want %d of each", got, left[0].Attempts, timerMaxAttempts)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kontorpay/kontor/store"
@@ -90,7 +91,7 @@ func (e *Engine) FireDueTimers(ctx context.Context) (next time.Time, ok bool, er
 // line, or is handed to advance when that is set.
 func (e *Engine) fireDueTimers(ctx context.Context, advance func(store.Timer)) (next time.Time, ok bool, err error) {
 	for {
-		fired, err := e.fireSome(ctx, "", e.clock.Now().UnixMilli(), time.Time{}, advance, nil)
+		fired, err := e.fireSome(ctx, "", e.clock.Now().UnixMilli(), time.Time{}, advance, nil, nil)
 		if err != nil {
 			return time.Time{}, false, err
 		}
@@ -114,15 +115,21 @@ func (e *Engine) fireDueTimers(ctx context.Context, advance func(store.Timer)) (
 // fails in a batch (or whose kind has none) is retried as fireDue retries
 // it, after the timers before it have fired. An advance timer goes to
 // fireDue with advance. A batch takes the objects ahead read for it and
-// has ahead read those of the timers after it (ahead may be nil). It
-// reports whether it fired any.
-func (e *Engine) fireSome(ctx context.Context, clockID string, dueMS int64, until time.Time, advance func(store.Timer), ahead *readAhead) (bool, error) {
+// has ahead read those of the timers after it (ahead may be nil). Its
+// first batch is tied to the batch before it by link (nil for none; see
+// batchLink): behind a batch that did not fire, it answers errBatchBehind
+// having fired nothing. It reports whether it fired any.
+func (e *Engine) fireSome(ctx context.Context, clockID string, dueMS int64, until time.Time, advance func(store.Timer), ahead *readAhead, link *batchLink) (bool, error) {
 	limit := timerBatch
 	hold := true
 	var failed *store.Timer
 	var cause error
 	for {
-		n, at, f, c, err := e.fireBatch(ctx, clockID, dueMS, limit, until, hold, ahead)
+		n, at, f, c, err := e.fireBatch(ctx, clockID, dueMS, limit, until, hold, ahead, link)
+		link = nil // the batch after a first one's failure is fired alone
+		if errors.Is(err, errBatchBehind) {
+			return false, err
+		}
 		if hold && errors.Is(err, errHeldWrites) {
 			// Which timer's write failed is known only when each writes
 			// its own rows: fire the batch again that way.
@@ -156,6 +163,47 @@ var errBatchStop = errors.New("engine: timer batch stopped")
 // errHeldWrites marks the failure of a batch's read up front or of its held writes.
 var errHeldWrites = errors.New("engine: the reads or held writes of a timer batch failed")
 
+// errBatchBehind answers a batch queued behind one that did not fire its
+// timers (batchLink): it fired nothing, and is fired again once that one
+// is done.
+var errBatchBehind = errors.New("engine: the timer batch before this one did not fire")
+
+// batchLink ties a batch of an advance to the batch queued before it
+// (drainClock). A batch's transaction runs in the writer after that of
+// every batch queued before it; began tells the advance that the batch's
+// transaction has claimed its timers, so that a batch queued from then on
+// runs after it. A batch whose transaction finds the one before it not
+// fired (its handler failed, its held writes failed, it found no timer)
+// fires nothing, so that no timer fires ahead of one due before it that is
+// being retried.
+type batchLink struct {
+	prev  *batchLink
+	began chan struct{}
+	once  sync.Once
+	// fired is set by the batch's transaction once it has fired its
+	// timers, and cleared as it starts (a transaction may run again).
+	fired atomic.Bool
+}
+
+func newBatchLink(prev *batchLink) *batchLink {
+	return &batchLink{prev: prev, began: make(chan struct{})}
+}
+
+// behind reports whether the batch before l did not fire.
+func (l *batchLink) behind() bool { return l != nil && l.prev != nil && !l.prev.fired.Load() }
+
+func (l *batchLink) begin() {
+	if l != nil {
+		l.once.Do(func() { close(l.began) })
+	}
+}
+
+func (l *batchLink) setFired(ok bool) {
+	if l != nil {
+		l.fired.Store(ok)
+	}
+}
+
 // fireBatch fires up to limit due timers of clockID in one transaction,
 // each as fireDue would, and returns how many it fired. It stops before the
 // first advance timer (which runs outside any transaction), and once it has
@@ -170,16 +218,22 @@ var errHeldWrites = errors.New("engine: the reads or held writes of a timer batc
 // transactions, objects, events and deliveries of the whole batch are
 // written in a few multi-row statements; a failure of that read or those
 // writes answers errHeldWrites. It then also takes the objects ahead read
-// for it and has ahead read those of the timers after it.
-func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, limit int, until time.Time, hold bool, ahead *readAhead) (
+// for it and has ahead read those of the timers after it. Behind a batch
+// of link's that did not fire, it answers errBatchBehind.
+func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, limit int, until time.Time, hold bool, ahead *readAhead, link *batchLink) (
 	fired, failedAt int, failed *store.Timer, cause error, err error) {
 	var wake wakes
 	err = e.store.Update(ctx, func(tx store.Tx) error {
 		fired, failedAt, failed, cause, wake = 0, -1, nil, nil, wakes{}
+		link.setFired(false)
 		ts, err := tx.ClaimDueTimers(ctx, store.ClaimTimersParams{ClockID: clockID, DueLTE: dueMS, Limit: limit})
 		if err != nil || len(ts) == 0 {
 			return err
 		}
+		if link.behind() {
+			return errBatchBehind
+		}
+		link.begin()
 		tally, err := e.tallyFor(ctx, tx, ts[0].Account, clockID)
 		if err != nil {
 			return err
@@ -229,6 +283,7 @@ func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, lim
 		if err != nil && hold {
 			return fmt.Errorf("%w: %w", errHeldWrites, err)
 		}
+		link.setFired(err == nil && fired > 0)
 		return err
 	})
 	if failed != nil && errors.Is(err, errBatchStop) {

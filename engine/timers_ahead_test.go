@@ -73,7 +73,7 @@ func TestBatchReadAheadOfAChange(t *testing.T) {
 					return err
 				})
 			}
-			if _, err := te.fireSome(ctx, "", now.UnixMilli(), time.Time{}, nil, ahead); err != nil {
+			if _, err := te.fireSome(ctx, "", now.UnixMilli(), time.Time{}, nil, ahead, nil); err != nil {
 				t.Fatal(err)
 			}
 			for i, id := range ids {
