@@ -61,19 +61,42 @@ func (s *Store) Speculations() SpeculationStats {
 // or fn's error, which is the answer: fn decided it on a consistent snapshot
 // taken after the call began, and wrote nothing; or neither, and then the
 // writer is to run fn itself.
+//
+// The snapshot begins at fn's first statement, and a reader is taken for it
+// only then: a speculation whose reads the row cache answers needs neither
+// (a charge's, as a rule). The mark is taken before, so the snapshot holds
+// every batch up to it whenever it begins.
 func (s *Store) speculate(ctx context.Context, fn func(store.Tx) error, first bool) (*sqlstore.Speculation, error) {
 	var (
 		spec  *sqlstore.Speculation
 		fnErr error
+		r     *reader
 	)
-	s.withReader(ctx, func(r *reader) error {
-		// The mark comes before the snapshot, which so holds every batch up to it.
-		mark := s.wlog.Committed()
-		if err := r.stmts.Exec(ctx, "BEGIN"); err != nil {
-			return err
+	mark := s.wlog.Committed()
+	begin := func(ctx context.Context) (*sqlstore.Stmts, error) {
+		select {
+		case r = <-s.rconns:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-s.done:
+			// Closing: the readers are being closed, or are.
+			return nil, store.ErrClosed
 		}
-		defer r.stmts.Exec(context.Background(), "ROLLBACK")
-		sp, tx := sqlstore.Speculate(sqlstore.NewPreparedTx(r.stmts, s.dialect), s.wlog, mark, first)
+		if err := r.stmts.Exec(ctx, "BEGIN"); err != nil {
+			s.rconns <- r
+			r = nil
+			return nil, err
+		}
+		return r.stmts, nil
+	}
+	defer func() {
+		if r != nil {
+			r.stmts.Exec(context.Background(), "ROLLBACK")
+			s.rconns <- r
+		}
+	}()
+	sp, tx := sqlstore.Speculate(sqlstore.NewLazyTx(s.dialect, begin), s.wlog, mark, first)
+	func() {
 		defer func() {
 			// Spoiled, or a panic, which the writer's run reports as an error.
 			if p := recover(); p != nil {
@@ -90,8 +113,7 @@ func (s *Store) speculate(ctx context.Context, fn func(store.Tx) error, first bo
 		case fnErr == nil && !sp.Spoiled():
 			spec = sp
 		}
-		return nil
-	})
+	}()
 	switch {
 	case fnErr != nil:
 		s.spec.failed.Add(1)

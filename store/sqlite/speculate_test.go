@@ -467,6 +467,34 @@ func TestSpeculationRowCache(t *testing.T) {
 	}
 }
 
+// TestSpeculationWithoutReader: a speculation whose reads the row cache
+// answers takes no reader. The store's only reader is held by a read while
+// a write that reads and updates x is made; the write would wait for the
+// reader forever if it took one.
+func TestSpeculationWithoutReader(t *testing.T) {
+	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "kontor.db"), sqlite.Options{Readers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	putCounter(t, s, "x", 1)
+	putCounter(t, s, "x", 2) // an update: the writer leaves x in the cache
+	before := stats(s)
+	err = s.View(t.Context(), func(store.Tx) error {
+		putCounter(t, s, "x", 3)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := since(s, before); got.Applied != 1 || got.Cached != 1 {
+		t.Fatalf("writes %+v; want x read from the cache and the write applied as speculated", got)
+	}
+	if got := getCounter(t, s, "x"); got.N != 3 {
+		t.Fatalf("x is %d, want 3", got.N)
+	}
+}
+
 // putCounterInWriter sets the counter id to n in a write the writer runs
 // itself (its writes are held, which a speculation cannot serve).
 func putCounterInWriter(t *testing.T, s store.Store, id string, n int) {

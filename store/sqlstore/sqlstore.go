@@ -57,6 +57,9 @@ type Tx struct {
 	held *held
 	// log, when set, records the objects and accounts written (speculate.go).
 	log *WriteLog
+	// begin, when set, gives the connection the Tx runs on at its first
+	// statement (NewLazyTx).
+	begin func(ctx context.Context) (*Stmts, error)
 }
 
 // NewTx returns a store.Tx that runs its queries on q.
@@ -65,6 +68,28 @@ func NewTx(q Querier, d *Dialect) *Tx { return &Tx{q: q, d: d} }
 // NewPreparedTx returns a store.Tx that runs its queries on the connection
 // of c as statements prepared once and kept in c.
 func NewPreparedTx(c *Stmts, d *Dialect) *Tx { return &Tx{q: c.p, d: d, st: c} }
+
+// NewLazyTx returns a store.Tx that calls begin at its first statement and
+// runs that and the later ones as NewPreparedTx does on the connection of the
+// Stmts begin returns; a Tx that runs no statement never calls it. If begin
+// fails, every statement fails with its error.
+func NewLazyTx(d *Dialect, begin func(ctx context.Context) (*Stmts, error)) *Tx {
+	return &Tx{d: d, begin: begin}
+}
+
+// open calls the Tx's begin, if it has one left to call.
+func (t *Tx) open(ctx context.Context) error {
+	if t.begin == nil {
+		return nil
+	}
+	c, err := t.begin(ctx)
+	if err != nil {
+		t.begin = func(context.Context) (*Stmts, error) { return nil, err }
+		return err
+	}
+	t.begin, t.q, t.st = nil, c.p, c
+	return nil
+}
 
 func (t *Tx) rebind(query string) string {
 	if !t.d.Numbered {
@@ -127,6 +152,9 @@ func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := t.open(ctx); err != nil {
+		return nil, t.err(err)
+	}
 	if err := t.flushHeld(ctx); err != nil {
 		return nil, err
 	}
@@ -145,6 +173,9 @@ func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 }
 
 func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := t.open(ctx); err != nil {
+		return nil, t.err(err)
+	}
 	if err := t.flushHeld(ctx); err != nil {
 		return nil, err
 	}
@@ -165,6 +196,9 @@ func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 // row runs a query of one row. A failure to prepare is reported by Scan, as
 // sql.Row reports every other error.
 func (t *Tx) row(ctx context.Context, query string, args ...any) scanner {
+	if err := t.open(ctx); err != nil {
+		return errRow{err}
+	}
 	if err := t.flushHeld(ctx); err != nil {
 		return errRow{err}
 	}
