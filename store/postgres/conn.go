@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,6 +33,18 @@ import (
 // before the connection's next use (settle). Every read (View) ends in a
 // rollback, so a GET of one object is one round trip instead of two.
 //
+// A read-only transaction's ROLLBACK is not even sent at once: it goes in
+// the batch of the connection's next transaction, ahead of its BEGIN, when
+// that comes within rollbackLinger, and is sent on its own by a timer
+// otherwise. Under load a connection is taken again well within that, so a
+// read costs one socket write instead of two, and the server reads one
+// message instead of two. A read holds no row locks; what it holds until
+// then is its snapshot and the tables' ACCESS SHARE locks, for at most
+// rollbackLinger on an idle connection. A connection that broke while it
+// owed its ROLLBACK fails the next transaction's first batch: that batch
+// answers errBeforeStart, and the store runs the transaction again on
+// another connection (the batch was not sent, or was a read's).
+//
 // Writes the caller needs nothing back from (store.Later, which sqlstore
 // marks with sqlstore.Deferred) are held back and sent in the batch of the
 // transaction's next statement or of its COMMIT: the events, timers and
@@ -49,8 +63,24 @@ func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &conn{Conn: dc.(*stdlib.Conn)}, nil
+	return &conn{Conn: dc.(*stdlib.Conn), lastReset: time.Now()}, nil
 }
+
+// rollbackLinger is how long a read-only transaction's ROLLBACK waits for
+// the connection's next transaction to carry it before a timer sends it.
+var rollbackLinger = 5 * time.Millisecond
+
+// errBeforeStart marks the failure of a transaction's first batch that lost
+// the connection before the transaction could have done anything: nothing
+// was written to the socket, or what was written was a read-only
+// transaction's start. Running the transaction again on another connection
+// is safe; Update and View do so.
+var errBeforeStart = errors.New("postgres: the connection failed before the transaction started")
+
+// pingAfter is how long a connection may stay unused before it is pinged
+// when taken from the pool (pgx's own rule, kept here because a connection
+// that owes a ROLLBACK bypasses pgx's ResetSession).
+const pingAfter = time.Second
 
 // conn is pgx's database/sql connection with the BEGIN of its transaction
 // held back until the first statement, writes marked sqlstore.Deferred held
@@ -59,9 +89,19 @@ type conn struct {
 	*stdlib.Conn
 	// tx is the transaction under way; nil when there is none.
 	tx *lazyTx
+	// lastReset is when ResetSession last ran.
+	lastReset time.Time
+
+	// mu orders the connection's user and the timer that sends an owed
+	// ROLLBACK (lingerEnd). The fields below it are under mu.
+	mu sync.Mutex
 	// rollback is the pipeline that carried a ROLLBACK whose answer is not
 	// read yet; nil when there is none.
 	rollback *pgconn.Pipeline
+	// owed: a read-only transaction ended and its ROLLBACK is not sent yet.
+	owed bool
+	// linger sends an owed ROLLBACK (lingerEnd) when nothing took it along.
+	linger *time.Timer
 }
 
 // lazyTx is a transaction of conn. Until its first statement it is only its
@@ -71,6 +111,9 @@ type lazyTx struct {
 	ctx   context.Context
 	opts  pgx.TxOptions
 	begun bool // BEGIN was sent
+	// owe: the connection owed a read's ROLLBACK when the transaction
+	// began; it goes ahead of the BEGIN.
+	owe bool
 	// held are writes not sent yet (sqlstore.Deferred), in order.
 	held []heldStmt
 	// err is the failure of a held write: the transaction is lost, every
@@ -95,27 +138,107 @@ func changedOne(tag pgconn.CommandTag) error {
 	return nil
 }
 
-// settle reads the answer of the ROLLBACK sent last, if any. A connection
-// whose ROLLBACK failed is in an unknown state: it answers driver.ErrBadConn,
-// so that database/sql discards it and takes another.
-func (c *conn) settle() error {
-	p := c.rollback
-	if p == nil {
-		return nil
-	}
+// What settle does with an owed ROLLBACK.
+type owedRollback int
+
+const (
+	sendOwed owedRollback = iota // send it now and wait for its answer
+	keepOwed                     // leave it owed
+	takeOwed                     // hand it to the caller, which sends it in its batch
+)
+
+// settle reads the answer of the ROLLBACK sent last, if any, and deals with
+// an owed one as how says. A connection whose ROLLBACK failed is in an
+// unknown state: it answers driver.ErrBadConn, so that database/sql
+// discards it and takes another. It returns whether a ROLLBACK is owed
+// (keepOwed) or handed over (takeOwed).
+func (c *conn) settle(ctx context.Context, how owedRollback) (owed bool, err error) {
+	c.mu.Lock()
+	p, owed := c.rollback, c.owed
 	c.rollback = nil
-	if err := p.Close(); err != nil || c.Conn.Conn().PgConn().TxStatus() != 'I' {
-		c.Conn.Close()
-		return driver.ErrBadConn
+	if how != keepOwed {
+		c.owed = false
 	}
-	return nil
+	c.mu.Unlock()
+	if p != nil {
+		if err := p.Close(); err != nil || c.Conn.Conn().PgConn().TxStatus() != 'I' {
+			c.Conn.Close()
+			return false, driver.ErrBadConn
+		}
+	}
+	if owed && how == sendOwed {
+		if _, err := c.Conn.Conn().Exec(ctx, "ROLLBACK"); err != nil {
+			c.Conn.Close()
+			return false, driver.ErrBadConn
+		}
+		return false, nil
+	}
+	return owed, nil
+}
+
+// owe leaves the ROLLBACK of the read-only transaction that just ended for
+// the connection's next transaction, and arms the timer that sends it if
+// none comes within rollbackLinger.
+func (c *conn) owe() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.owed = true
+	if c.linger == nil {
+		c.linger = time.AfterFunc(rollbackLinger, c.lingerEnd)
+	} else {
+		c.linger.Reset(rollbackLinger)
+	}
+}
+
+// lingerEnd sends an owed ROLLBACK that no transaction took along, without
+// waiting for its answer.
+func (c *conn) lingerEnd() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.owed {
+		return
+	}
+	c.owed = false
+	pc := c.Conn.Conn().PgConn()
+	if pc.IsClosed() {
+		return
+	}
+	p := pc.StartPipeline(context.Background())
+	p.SendQueryParams("ROLLBACK", nil, nil, nil, nil)
+	if err := p.Sync(); err != nil {
+		p.Close()
+		c.Conn.Close()
+		return
+	}
+	c.rollback = p
 }
 
 // ResetSession runs before database/sql hands a used connection to its next
-// caller: the answer of the connection's last ROLLBACK is read here.
+// caller: the answer of the connection's last ROLLBACK is read here. A
+// connection that owes a read's ROLLBACK (so is still inside its
+// transaction, which pgx's ResetSession refuses) was used moments ago and
+// keeps it for its next transaction.
 func (c *conn) ResetSession(ctx context.Context) error {
-	if err := c.settle(); err != nil {
+	owed, err := c.settle(ctx, keepOwed)
+	if err != nil {
 		return err
+	}
+	now := time.Now()
+	idle := now.Sub(c.lastReset)
+	c.lastReset = now
+	if owed {
+		// The timer may be sending it now: the connection is not touched
+		// until its next transaction claims the ROLLBACK (settle). A broken
+		// one fails that transaction's first batch (errBeforeStart).
+		return nil
+	}
+	if c.Conn.Conn().IsClosed() {
+		return driver.ErrBadConn
+	}
+	if idle > pingAfter {
+		if err := c.Conn.Conn().PgConn().Ping(ctx); err != nil {
+			return driver.ErrBadConn
+		}
 	}
 	return c.Conn.ResetSession(ctx)
 }
@@ -128,13 +251,19 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 }
 
 func (c *conn) Ping(ctx context.Context) error {
-	if err := c.settle(); err != nil {
+	if _, err := c.settle(ctx, sendOwed); err != nil {
 		return err
 	}
 	return c.Conn.Ping(ctx)
 }
 
 func (c *conn) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.linger != nil {
+		c.linger.Stop()
+	}
+	c.owed = false
 	if c.rollback != nil {
 		c.rollback.Close()
 		c.rollback = nil
@@ -143,7 +272,8 @@ func (c *conn) Close() error {
 }
 
 func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	if err := c.settle(); err != nil {
+	owe, err := c.settle(ctx, takeOwed)
+	if err != nil {
 		return nil, err
 	}
 	if c.Conn.Conn().IsClosed() {
@@ -164,7 +294,7 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 	if opts.ReadOnly {
 		o.AccessMode = pgx.ReadOnly
 	}
-	c.tx = &lazyTx{c: c, ctx: ctx, opts: o}
+	c.tx = &lazyTx{c: c, ctx: ctx, opts: o, owe: owe}
 	return c.tx, nil
 }
 
@@ -189,8 +319,12 @@ func (c *conn) pending() (bool, error) {
 func (c *conn) send(ctx context.Context, query string, args []any) (pgx.BatchResults, error) {
 	t := c.tx
 	b := &pgx.Batch{}
+	if t.owe {
+		b.Queue("ROLLBACK")
+	}
 	if !t.begun {
-		b.BeginTx(t.opts)
+		// Queued as a statement, not with b.BeginTx, which must come first.
+		b.Queue(beginSQL(t.opts))
 	}
 	for _, h := range t.held {
 		b.Queue(h.query, h.args...)
@@ -201,14 +335,18 @@ func (c *conn) send(ctx context.Context, query string, args []any) (pgx.BatchRes
 	held := t.held
 	t.held = nil
 	br := c.Conn.Conn().SendBatch(ctx, b)
+	if t.owe {
+		t.owe = false
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return nil, t.startFailed(err)
+		}
+	}
 	if !t.begun {
 		t.begun = true
 		if _, err := br.Exec(); err != nil {
 			br.Close()
-			if pgconn.SafeToRetry(err) {
-				return nil, driver.ErrBadConn
-			}
-			return nil, err
+			return nil, t.startFailed(err)
 		}
 	}
 	for _, h := range held {
@@ -237,15 +375,48 @@ func (c *conn) send(ctx context.Context, query string, args []any) (pgx.BatchRes
 	return br, nil
 }
 
+// beginSQL is the statement that begins a transaction of o, as pgx writes it.
+func beginSQL(o pgx.TxOptions) string {
+	// The store's two kinds of transaction, without building the text.
+	switch o {
+	case pgx.TxOptions{IsoLevel: pgx.ReadCommitted}:
+		return "begin isolation level read committed"
+	case pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}:
+		return "begin isolation level repeatable read read only"
+	}
+	q := "begin"
+	if o.IsoLevel != "" {
+		q += " isolation level " + string(o.IsoLevel)
+	}
+	if o.AccessMode != "" {
+		q += " " + string(o.AccessMode)
+	}
+	return q
+}
+
+// startFailed is the error of a transaction's first batch that failed at
+// its ROLLBACK or BEGIN. When the connection is gone and the transaction
+// cannot have done anything (nothing was sent, or it is read-only), it is
+// errBeforeStart and the connection is closed, so that the pool discards it.
+func (t *lazyTx) startFailed(err error) error {
+	pc := t.c.Conn.Conn().PgConn()
+	if pgconn.SafeToRetry(err) || (t.opts.AccessMode == pgx.ReadOnly && pc.IsClosed()) {
+		t.c.Conn.Close()
+		return fmt.Errorf("%w: %w", errBeforeStart, err)
+	}
+	return err
+}
+
 // ready settles the last ROLLBACK and sends what the transaction holds
 // back, its BEGIN included, for a statement that does not go through the
 // batches (a prepared one).
 func (c *conn) ready(ctx context.Context) error {
-	if err := c.settle(); err != nil {
+	must, err := c.pending()
+	if err != nil {
 		return err
 	}
-	must, err := c.pending()
-	if err != nil || !must {
+	if !must {
+		_, err := c.settle(ctx, sendOwed)
 		return err
 	}
 	_, err = c.send(ctx, "", nil)
@@ -253,14 +424,14 @@ func (c *conn) ready(ctx context.Context) error {
 }
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if err := c.settle(); err != nil {
-		return nil, err
-	}
 	must, err := c.pending()
 	if err != nil {
 		return nil, err
 	}
 	if !must {
+		if _, err := c.settle(ctx, sendOwed); err != nil {
+			return nil, err
+		}
 		return c.Conn.QueryContext(ctx, query, args)
 	}
 	br, err := c.send(ctx, query, values(args))
@@ -276,9 +447,6 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 }
 
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	if err := c.settle(); err != nil {
-		return nil, err
-	}
 	if len(args) > 0 {
 		if d, ok := args[0].Value.(sqlstore.Deferred); ok {
 			return c.hold(ctx, query, d, args[1:])
@@ -298,6 +466,9 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 		must = false
 	}
 	if !must {
+		if _, err := c.settle(ctx, sendOwed); err != nil {
+			return nil, err
+		}
 		return c.Conn.ExecContext(ctx, query, args)
 	}
 	br, err := c.send(ctx, query, values(args))
@@ -320,6 +491,9 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 func (c *conn) hold(ctx context.Context, query string, d sqlstore.Deferred, args []driver.NamedValue) (driver.Result, error) {
 	t := c.tx
 	if t == nil {
+		if _, err := c.settle(ctx, sendOwed); err != nil {
+			return nil, err
+		}
 		if d.Into != nil {
 			return driver.ResultNoRows, c.Conn.Conn().QueryRow(ctx, query, values(args)...).Scan(d.Into)
 		}
@@ -354,6 +528,10 @@ func (t *lazyTx) Commit() error {
 		return t.err
 	}
 	if !t.begun && len(t.held) == 0 {
+		if t.owe {
+			t.owe = false
+			c.owe()
+		}
 		return nil
 	}
 	// A held update's row count is checked when its answer is read: after
@@ -392,12 +570,26 @@ func (t *lazyTx) Commit() error {
 	return nil
 }
 
-// Rollback drops the writes held back and sends the transaction's ROLLBACK
-// without waiting for its answer (settle reads it); one whose BEGIN was not
-// sent has nothing to roll back.
+// Rollback drops the writes held back and ends the transaction: a
+// read-only one's ROLLBACK is owed to the connection's next transaction
+// (owe), any other's sent without waiting for its answer (settle reads it).
+// One whose BEGIN was not sent has nothing to roll back, but passes on the
+// ROLLBACK it was to carry.
 func (t *lazyTx) Rollback() error {
-	defer func() { t.c.tx = nil }()
+	c := t.c
+	defer func() { c.tx = nil }()
 	t.held = nil
+	if t.owe {
+		t.owe = false
+		c.owe()
+		return nil
+	}
+	if t.begun && t.err == nil && t.opts.AccessMode == pgx.ReadOnly {
+		if pc := c.Conn.Conn().PgConn(); !pc.IsClosed() && pc.TxStatus() == 'T' {
+			c.owe()
+			return nil
+		}
+	}
 	return t.rollbackSent()
 }
 
@@ -420,7 +612,9 @@ func (t *lazyTx) rollbackSent() error {
 		p.Close()
 		return err
 	}
+	c.mu.Lock()
 	c.rollback = p
+	c.mu.Unlock()
 	return nil
 }
 

@@ -232,63 +232,188 @@ func TestRollbackNotAwaited(t *testing.T) {
 	}
 }
 
-// TestRollbackAnswerLost: a connection whose ROLLBACK's answer cannot be
-// read (its socket broke) is discarded when next taken from the pool, and
-// the store goes on with a new one.
-func TestRollbackAnswerLost(t *testing.T) {
-	s := one(t)
-	ctx := t.Context()
-	// A read as View runs it, ending in a rollback whose answer is not read.
-	backend := func(c *sql.Conn) (int, error) {
-		tx, err := c.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+// pooled runs f on the driver connection the pool hands out next.
+func pooled(t *testing.T, s *Store, f func(c *conn) error) {
+	t.Helper()
+	c, err := s.db.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Raw(func(dc any) error { return f(dc.(*conn)) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readAccount is a View of one account.
+func readAccount(ctx context.Context, s *Store, id string) error {
+	return s.View(ctx, func(tx store.Tx) error {
+		_, err := tx.GetAccount(ctx, id)
+		return err
+	})
+}
+
+// lingering sets rollbackLinger for the rest of the test.
+func lingering(t *testing.T, d time.Duration) {
+	old := rollbackLinger
+	rollbackLinger = d
+	t.Cleanup(func() { rollbackLinger = old })
+}
+
+// TestReadRollbackRides: a read's ROLLBACK is not sent when the read ends
+// (its snapshot still holds the ACCESS SHARE lock of the table it read),
+// but ahead of the connection's next transaction; and when none comes, it
+// is sent after rollbackLinger without the connection being used again.
+func TestReadRollbackRides(t *testing.T) {
+	lingering(t, time.Hour)
+	dsn := pgtest.Start(t)
+	s, err := Open(t.Context(), dsn, Options{MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.Background())
+	// lock takes table's ACCESS EXCLUSIVE lock in a transaction of its own,
+	// waiting for it unless nowait.
+	lock := func(table string, nowait bool) error {
+		tx, err := admin.Begin(ctx)
 		if err != nil {
-			return 0, err
+			t.Fatal(err)
 		}
-		defer tx.Rollback()
-		var pid int
-		err = tx.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid)
-		return pid, err
+		defer tx.Rollback(ctx)
+		q := `LOCK TABLE ` + table + ` IN ACCESS EXCLUSIVE MODE`
+		if nowait {
+			q += ` NOWAIT`
+		}
+		_, err = tx.Exec(ctx, q)
+		return err
 	}
-	c, err := s.db.Conn(ctx)
-	if err != nil {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO accounts (id, name, created, settings) VALUES ('acct_r', 'n', 1, '\x7b7d')`); err != nil {
 		t.Fatal(err)
 	}
-	pid, err := backend(c)
-	if err != nil {
+	if err := readAccount(ctx, s, "acct_r"); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Raw(func(dc any) error {
-		if dc.(*conn).rollback == nil {
-			t.Error("the rollback's answer was read before the connection's next use")
+	if err := lock("accounts", true); err == nil {
+		t.Fatal("the read's ROLLBACK was sent when the read ended")
+	}
+	// The next transaction carries it: the accounts table is free after a
+	// read of objects.
+	if err := s.View(ctx, func(tx store.Tx) error {
+		_, err := tx.GetObject(ctx, store.GetObjectParams{Account: "acct_r", ID: "cus_x"})
+		if errors.Is(err, store.ErrNotFound) {
+			err = nil
 		}
-		return dc.(*conn).Conn.Conn().PgConn().Conn().Close()
+		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	c.Close()
-	// The pool's next connection: one with a broken socket would fail it.
-	read := func() (int, error) {
-		c, err := s.db.Conn(ctx)
-		if err != nil {
-			return 0, err
-		}
-		defer c.Close()
-		return backend(c)
+	if err := lock("accounts", true); err != nil {
+		t.Fatalf("the read's ROLLBACK did not go with the next transaction: %v", err)
 	}
-	other, err := read()
-	if err != nil {
-		t.Fatalf("the read after the connection broke: %v", err)
+	if err := lock("objects", true); err == nil {
+		t.Fatal("the second read's ROLLBACK was sent when it ended")
 	}
-	if other == pid {
-		t.Fatalf("the read ran on the broken connection's backend %d", pid)
-	}
-	// A connection whose rollback was answered is kept.
-	again, err := read()
-	if err != nil {
+	// A write takes it along too, and commits.
+	if err := s.Update(ctx, func(tx store.Tx) error {
+		return tx.InsertAccount(ctx, store.Account{ID: "acct_w", Name: "w", Created: 1, Settings: []byte(`{}`)})
+	}); err != nil {
 		t.Fatal(err)
 	}
-	if again != other {
-		t.Fatalf("the next read ran on backend %d, not on %d: the connection was discarded after its rollback", again, other)
+	if err := lock("objects", true); err != nil {
+		t.Fatalf("the read's ROLLBACK did not go with the next write: %v", err)
+	}
+	if err := readAccount(ctx, s, "acct_w"); err != nil {
+		t.Fatalf("the write after a read: %v", err)
+	}
+	// Nothing comes: the timer sends it. This waits until the server has
+	// run it, bounded by ctx.
+	lingering(t, time.Millisecond)
+	if err := readAccount(ctx, s, "acct_r"); err != nil {
+		t.Fatal(err)
+	}
+	if err := lock("accounts", false); err != nil {
+		t.Fatalf("the ROLLBACK of a read on an idle connection was not sent: %v", err)
+	}
+	if inTx(t, s) {
+		t.Fatal("the connection is in a transaction after the reads")
+	}
+}
+
+// TestRollbackAnswerLost: a connection whose socket broke while it owed a
+// read's ROLLBACK, or before the answer of a ROLLBACK sent was read, is
+// discarded at its next use, and the store goes on with a new one: a read
+// or a write then runs once, on the new connection.
+func TestRollbackAnswerLost(t *testing.T) {
+	lingering(t, time.Hour)
+	s := one(t)
+	ctx := t.Context()
+	if err := s.Update(ctx, func(tx store.Tx) error {
+		return tx.InsertAccount(ctx, store.Account{ID: "acct_a", Name: "a", Created: 1, Settings: []byte(`{}`)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		// sent: the ROLLBACK went out and only its answer is lost.
+		sent bool
+		// next is the transaction that meets the broken connection.
+		next func() error
+	}{
+		{"owed, then a read", false, func() error { return readAccount(ctx, s, "acct_a") }},
+		{"owed, then a write", false, func() error {
+			return s.Update(ctx, func(tx store.Tx) error {
+				return tx.InsertObject(ctx, &store.Object{Account: "acct_a", ID: "cus_1", Type: "customer", Created: 1, Data: []byte(`{}`)})
+			})
+		}},
+		{"sent, then a read", true, func() error { return readAccount(ctx, s, "acct_a") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := readAccount(ctx, s, "acct_a"); err != nil {
+				t.Fatal(err)
+			}
+			var broken *conn
+			pooled(t, s, func(c *conn) error {
+				broken = c
+				if tc.sent {
+					c.lingerEnd()
+				}
+				c.mu.Lock()
+				owed, unread := c.owed, c.rollback != nil
+				c.mu.Unlock()
+				if owed == tc.sent || unread != tc.sent {
+					t.Errorf("before the break: owed %v, answer unread %v; want %v, %v", owed, unread, !tc.sent, tc.sent)
+				}
+				return c.Conn.Conn().PgConn().Conn().Close()
+			})
+			if err := tc.next(); err != nil {
+				t.Fatalf("the transaction after the connection broke: %v", err)
+			}
+			var now *conn
+			pooled(t, s, func(c *conn) error { now = c; return nil })
+			if now == broken {
+				t.Fatal("the broken connection is still in the pool")
+			}
+			if err := readAccount(ctx, s, "acct_a"); err != nil {
+				t.Fatal(err)
+			}
+			pooled(t, s, func(c *conn) error {
+				if c != now {
+					t.Error("a working connection was discarded after its read")
+				}
+				return nil
+			})
+		})
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM objects WHERE id = 'cus_1'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("the write after the break stored %d rows (%v), want 1", n, err)
 	}
 }
 

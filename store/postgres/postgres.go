@@ -15,7 +15,8 @@
 // transaction, so that every query of fn sees one snapshot. A transaction's
 // BEGIN is sent in one batch with its first statement, the writes of
 // store.Later in the batch of the next statement or of the COMMIT, and its
-// ROLLBACK without waiting for the answer (conn.go).
+// ROLLBACK without waiting for the answer; a View's ROLLBACK goes ahead of
+// the connection's next transaction, or after a few milliseconds (conn.go).
 //
 // Durability. A commit returns after the WAL is flushed: each connection
 // turns synchronous_commit back on when the server or role turned it off.
@@ -102,7 +103,11 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if s.maxAttempts <= 0 {
 		s.maxAttempts = 10
 	}
-	s.db = sql.OpenDB(connector{stdlib.GetConnector(*cfg, stdlib.OptionAfterConnect(durableCommits))})
+	// The connection pings itself when taken after a while unused
+	// (conn.ResetSession): pgx's rule would not see the uses that skip its
+	// ResetSession.
+	s.db = sql.OpenDB(connector{stdlib.GetConnector(*cfg, stdlib.OptionAfterConnect(durableCommits),
+		stdlib.OptionShouldPing(func(context.Context, stdlib.ShouldPingParams) bool { return false }))})
 	n := opt.MaxConns
 	if n <= 0 {
 		n = max(8, 4*runtime.GOMAXPROCS(0))
@@ -206,7 +211,8 @@ func (s *Store) Driver() string { return "postgres" }
 
 // Update runs fn in a READ COMMITTED transaction and commits it. It runs fn
 // again, up to Options.MaxAttempts times in all, when the transaction fails
-// with a serialization failure or a deadlock (store.ErrRetry); any other
+// with a serialization failure or a deadlock (store.ErrRetry), or on a
+// connection that turned out broken before anything was sent; any other
 // error of fn is returned unchanged after rolling back. A panic in fn rolls
 // the transaction back and goes on to the caller.
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
@@ -215,6 +221,9 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 			return store.ErrClosed
 		}
 		err := s.update(ctx, fn)
+		if err != nil && errors.Is(err, errBeforeStart) && attempt < s.maxAttempts {
+			continue // nothing ran: run it on another connection at once
+		}
 		if err == nil || !errors.Is(err, store.ErrRetry) {
 			return s.closedErr(err)
 		}
@@ -257,8 +266,19 @@ func (s *Store) update(ctx context.Context, fn func(store.Tx) error) error {
 
 // View runs fn in a READ ONLY REPEATABLE READ transaction: every query of
 // fn sees the same snapshot and writes fail. Row locks are not taken in a
-// View (GetObject with ForUpdate reads without locking).
+// View (GetObject with ForUpdate reads without locking). When the
+// connection turns out broken at fn's first statement, View runs fn again
+// on another connection, a bounded number of times.
 func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.view(ctx, fn)
+		if err == nil || !errors.Is(err, errBeforeStart) || attempt >= s.maxAttempts {
+			return err
+		}
+	}
+}
+
+func (s *Store) view(ctx context.Context, fn func(store.Tx) error) error {
 	if s.closed.Load() {
 		return store.ErrClosed
 	}
