@@ -569,12 +569,17 @@ func (l specLater) InsertTimer(ctx context.Context, tm *store.Timer) error {
 }
 
 func (l specLater) PutIdempotency(ctx context.Context, r store.Idempotency) error {
+	w := queued{query: insertIdempotency, args: idempotencyArgs(r)}
 	for i, u := range l.s.unread {
 		if u.account == r.Account && u.key == r.Key {
 			l.s.unread[i].queued = true
+			// The writer runs it first: if an outcome is stored, it fails
+			// before the writer has run the others for nothing.
+			l.s.writes = append([]queued{w}, l.s.writes...)
+			return nil
 		}
 	}
-	return l.queue(queued{query: insertIdempotency, args: idempotencyArgs(r)})
+	return l.queue(w)
 }
 
 // What a speculation does not serve: the function runs in the writer.
