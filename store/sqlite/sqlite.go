@@ -362,31 +362,18 @@ func (s *Store) writeLoop() {
 	defer close(s.done)
 	batch := make([]*writeReq, 0, s.maxB)
 	for req := range s.writes {
-		batch = append(batch[:0], req)
-	drain:
-		for len(batch) < s.maxB {
-			select {
-			case r, ok := <-s.writes:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, r)
-			default:
-				break drain
-			}
-		}
-		s.commit(batch)
+		batch = s.commit(append(batch[:0], req))
 		s.ckpt.committed(s.wconn)
 	}
 }
 
-// commit runs every request of the batch in one transaction, each inside its
-// own savepoint, and commits once. The syncer reports each request's outcome
-// once the commit is durable; the writer goes on to the next batch.
-func (s *Store) commit(batch []*writeReq) {
+// commit runs the request of batch, and the requests it takes after it (see
+// next), in one transaction, each inside its own savepoint, and commits once.
+// The syncer reports each request's outcome once the commit is durable; the
+// writer goes on to the next batch. It returns the batch it committed.
+func (s *Store) commit(batch []*writeReq) []*writeReq {
 	ctx := context.Background()
 	start := time.Now()
-	results := make([]error, len(batch))
 	err := s.lsync.err()
 	if err == nil {
 		err = s.wstmts.Exec(ctx, "BEGIN IMMEDIATE")
@@ -395,24 +382,34 @@ func (s *Store) commit(batch []*writeReq) {
 		for _, r := range batch {
 			r.done <- translate(err)
 		}
-		return
+		return batch
 	}
 	tx := sqlstore.NewPreparedTx(s.wstmts, s.dialect)
 	if s.wlog != nil {
 		s.beginLogged(ctx, tx)
 	}
-	for i, r := range batch {
-		if err := r.ctx.Err(); err != nil {
-			results[i] = err
-			continue
+	results := make([]error, 0, len(batch))
+	for i := 0; ; i++ {
+		r := batch[i]
+		var res error
+		if res = r.ctx.Err(); res == nil {
+			if res = s.runSavepoint(ctx, r, tx); res == nil && r.spec != nil {
+				s.wlog.Keep(r.spec)
+			}
 		}
-		results[i] = s.runSavepoint(ctx, r, tx)
-		if results[i] == nil && r.spec != nil {
-			s.wlog.Keep(r.spec)
+		results = append(results, res)
+		if i+1 == len(batch) {
+			next, ok := s.next(len(batch))
+			if !ok {
+				break
+			}
+			batch = append(batch, next)
 		}
 	}
 	n := s.lsync.begin()
-	err = s.wstmts.Exec(ctx, "COMMIT")
+	if err = s.lsync.err(); err == nil {
+		err = s.wstmts.Exec(ctx, "COMMIT")
+	}
 	if err != nil {
 		s.wstmts.Exec(ctx, "ROLLBACK")
 		for i := range results {
@@ -426,6 +423,32 @@ func (s *Store) commit(batch []*writeReq) {
 		s.wlog.Done(err == nil)
 	}
 	s.lsync.committed(n, batch, results, start)
+	return batch
+}
+
+// next returns the next request for a batch of n: one already queued; or,
+// while the batch before is still being synced, the first to come before its
+// sync returns. This batch could not be synced before then anyway, and the
+// more requests share a commit, the fewer pages each writes to the log.
+func (s *Store) next(n int) (*writeReq, bool) {
+	if n >= s.maxB {
+		return nil, false
+	}
+	select {
+	case r, ok := <-s.writes:
+		return r, ok
+	default:
+	}
+	synced, syncing := s.lsync.syncing()
+	if !syncing {
+		return nil, false
+	}
+	select {
+	case r, ok := <-s.writes:
+		return r, ok
+	case <-synced:
+		return nil, false
+	}
 }
 
 func (s *Store) runSavepoint(ctx context.Context, r *writeReq, tx *sqlstore.Tx) (err error) {

@@ -16,9 +16,11 @@ import (
 // the log file and only then answers the batch's callers, so a caller still
 // hears of its write only once it is on disk, as with synchronous=FULL. The
 // writer meanwhile runs the next batch: the disk's wait and the writer's
-// work overlap instead of taking turns. One sync covers every batch
-// committed before it began, so while the disk is slow the batches waiting
-// for it share one sync.
+// work overlap instead of taking turns. While a batch is being synced, the
+// next one stays open and takes the requests that come (Store.next): it
+// could not be synced sooner, and a larger batch writes fewer pages per
+// request to the log. It commits when the sync returns. One sync covers
+// every batch committed before it began.
 //
 // A batch is visible to new snapshots as soon as it commits, before it is
 // durable. What a snapshot shows is answered only once it is durable: View
@@ -47,6 +49,7 @@ type logSync struct {
 	broken  atomic.Bool // a sync failed
 	mu      sync.Mutex
 	pending []*syncedBatch
+	unsynced int // batches handed over and not yet synced
 	failed  error         // the first sync's failure; sticky
 	changed chan struct{} // closed when durable or failed changes
 	wake    chan struct{}
@@ -97,11 +100,20 @@ func (ls *logSync) committed(n uint64, batch []*writeReq, results []error, start
 	}
 	ls.mu.Lock()
 	ls.pending = append(ls.pending, b)
+	ls.unsynced++
 	ls.mu.Unlock()
 	select {
 	case ls.wake <- struct{}{}:
 	default:
 	}
+}
+
+// syncing tells whether a batch handed over is not yet synced, and returns a
+// channel closed once it is (or its sync fails).
+func (ls *logSync) syncing() (<-chan struct{}, bool) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return ls.changed, ls.unsynced > 0 && ls.failed == nil
 }
 
 // err is the sticky failure of an earlier sync, if any.
@@ -169,6 +181,7 @@ func (ls *logSync) flush() {
 		}
 	}
 	ls.mu.Lock()
+	ls.unsynced -= len(batches)
 	if failed != nil {
 		ls.failed = failed
 		ls.broken.Store(true)
