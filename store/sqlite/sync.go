@@ -46,15 +46,15 @@ type logSync struct {
 	// those whose sync returned.
 	begun, durable atomic.Uint64
 
-	broken  atomic.Bool // a sync failed
-	mu      sync.Mutex
-	pending []*syncedBatch
-	unsynced int // batches handed over and not yet synced
-	failed  error         // the first sync's failure; sticky
-	changed chan struct{} // closed when durable or failed changes
-	wake    chan struct{}
-	stop    chan struct{}
-	done    chan struct{}
+	broken   atomic.Bool // a sync failed
+	mu       sync.Mutex
+	pending  []*syncedBatch
+	unsynced int           // batches handed over and not yet synced
+	failed   error         // the first sync's failure; sticky
+	changed  chan struct{} // closed when durable or failed changes
+	wake     chan struct{}
+	stop     chan struct{}
+	done     chan struct{}
 }
 
 // syncedBatch is a committed batch waiting for its sync.
