@@ -266,3 +266,42 @@ func TestLookupPlan(t *testing.T) {
 		}
 	}
 }
+
+// TestIdempotencyInWrite: a write reads a stored outcome and then its
+// account, which PostgreSQL answers from one statement, and both are as
+// stored.
+func TestIdempotencyInWrite(t *testing.T) {
+	s := open(t, pgtest.Start(t), postgres.Options{})
+	ctx := t.Context()
+	acct := store.Account{ID: "acct_i", Name: "i", Created: 1, Settings: []byte(`{"s":1}`)}
+	rec := store.Idempotency{Account: "acct_i", Key: "k", RequestHash: "h", Method: "POST", Path: "/v1/charges",
+		StatusCode: 402, Body: []byte(`{"error":{}}`), Created: 7}
+	if err := s.Update(ctx, func(tx store.Tx) error {
+		if err := tx.InsertAccount(ctx, acct); err != nil {
+			return err
+		}
+		return tx.PutIdempotency(ctx, rec)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, func(tx store.Tx) error {
+		got, err := tx.GetIdempotency(ctx, "acct_i", "k")
+		if err != nil {
+			return err
+		}
+		if got.RequestHash != rec.RequestHash || got.StatusCode != rec.StatusCode || string(got.Body) != string(rec.Body) ||
+			got.Method != rec.Method || got.Path != rec.Path || got.Created != rec.Created || got.Key != rec.Key || got.Account != rec.Account {
+			t.Errorf("GetIdempotency in a write = %+v, want %+v", got, rec)
+		}
+		a, err := tx.GetAccount(ctx, "acct_i")
+		if err != nil {
+			return err
+		}
+		if a.ID != acct.ID || a.Name != acct.Name || a.Created != acct.Created || string(a.Settings) != string(acct.Settings) || a.Generation == 0 {
+			t.Errorf("GetAccount after it = %+v, want %+v with a generation", a, acct)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -19,6 +19,7 @@ func scanAccount(s scanner, a *store.Account) error {
 
 // InsertAccount inserts a; an existing id answers store.ErrConflict.
 func (t *Tx) InsertAccount(ctx context.Context, a store.Account) error {
+	t.acct = nil
 	t.noteAccount(a.ID)
 	res, err := t.exec(ctx, `INSERT INTO accounts (id, name, created, settings, generation) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		a.ID, a.Name, a.Created, a.Settings, newGeneration())
@@ -30,6 +31,10 @@ func (t *Tx) InsertAccount(ctx context.Context, a store.Account) error {
 
 // GetAccount returns the account with id, or store.ErrNotFound.
 func (t *Tx) GetAccount(ctx context.Context, id string) (store.Account, error) {
+	if a := t.acct; a != nil && a.ID == id {
+		t.acct = nil // once: a later read reads again
+		return *a, nil
+	}
 	var a store.Account
 	err := scanAccount(t.row(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id), &a)
 	return a, t.err(err)
@@ -37,6 +42,7 @@ func (t *Tx) GetAccount(ctx context.Context, id string) (store.Account, error) {
 
 // UpdateAccount replaces the name and settings of a.ID and gives it a new generation.
 func (t *Tx) UpdateAccount(ctx context.Context, a store.Account) error {
+	t.acct = nil
 	t.noteAccount(a.ID)
 	res, err := t.exec(ctx, `UPDATE accounts SET name = ?, settings = ?, generation = ? WHERE id = ?`,
 		a.Name, a.Settings, newGeneration(), a.ID)
@@ -48,6 +54,7 @@ func (t *Tx) UpdateAccount(ctx context.Context, a store.Account) error {
 
 // TouchAccount gives the account id a new generation.
 func (t *Tx) TouchAccount(ctx context.Context, id string) error {
+	t.acct = nil
 	t.noteAccount(id)
 	res, err := t.exec(ctx, `UPDATE accounts SET generation = ? WHERE id = ?`, newGeneration(), id)
 	if err != nil {

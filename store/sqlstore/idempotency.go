@@ -2,18 +2,61 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"strings"
 
 	"github.com/kontorpay/kontor/store"
 )
 
 // GetIdempotency returns the stored outcome for the account's key, or store.ErrNotFound.
 func (t *Tx) GetIdempotency(ctx context.Context, account, key string) (store.Idempotency, error) {
+	if t.d.Pipelined {
+		return t.idempotencyAndAccount(ctx, account, key)
+	}
+	return t.idempotency(ctx, account, key)
+}
+
+func (t *Tx) idempotency(ctx context.Context, account, key string) (store.Idempotency, error) {
 	var r store.Idempotency
 	err := t.row(ctx, `SELECT account, key, request_hash, method, path, status_code, body, created FROM idempotency WHERE account = ? AND key = ?`,
 		account, key).Scan(&r.Account, &r.Key, &r.RequestHash, &r.Method, &r.Path, &r.StatusCode, &r.Body, &r.Created)
 	if err == nil {
 		r.Body, err = expand(r.Body)
 	}
+	return r, t.err(err)
+}
+
+// idempotencyWithAccount reads an account's row and its outcome for a key,
+// if any.
+var idempotencyWithAccount = `SELECT a.` + strings.ReplaceAll(accountColumns, ", ", ", a.") +
+	`, i.request_hash, i.method, i.path, i.status_code, i.body, i.created
+	FROM accounts a LEFT JOIN idempotency i ON i.account = a.id AND i.key = ? WHERE a.id = ?`
+
+// idempotencyAndAccount is GetIdempotency reading the account's row in the
+// same statement, where a round trip costs (a Pipelined driver): a keyed
+// write reads its account next, and GetAccount answers that from the row
+// read here (Tx.acct). An account without a row has its outcome read alone.
+func (t *Tx) idempotencyAndAccount(ctx context.Context, account, key string) (store.Idempotency, error) {
+	var a store.Account
+	var hash, method, path *string
+	var status, created *int64
+	var body []byte
+	err := t.row(ctx, idempotencyWithAccount, key, account).
+		Scan(&a.ID, &a.Name, &a.Created, &a.Settings, &a.Generation, &hash, &method, &path, &status, &body, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t.idempotency(ctx, account, key)
+	}
+	if err != nil {
+		return store.Idempotency{}, t.err(err)
+	}
+	t.acct = &a
+	if hash == nil {
+		return store.Idempotency{}, store.ErrNotFound
+	}
+	r := store.Idempotency{Account: account, Key: key, RequestHash: *hash, Method: *method, Path: *path,
+		StatusCode: int(*status), Created: *created}
+	r.Body, err = expand(body)
 	return r, t.err(err)
 }
 

@@ -31,7 +31,8 @@ type Dialect struct {
 	// Translate maps a driver error to a store error; it returns err unchanged when it has no mapping.
 	Translate func(err error) error
 	// Pipelined: the driver holds back the statements marked Deferred
-	// (the writes of Tx.Later).
+	// (the writes of Tx.Later), and a statement is a round trip worth
+	// saving: GetIdempotency reads the account's row along (idempotency.go).
 	Pipelined bool
 }
 
@@ -60,6 +61,10 @@ type Tx struct {
 	// begin, when set, gives the connection the Tx runs on at its first
 	// statement (NewLazyTx).
 	begin func(ctx context.Context) (*Stmts, error)
+	// acct is the account row read with an idempotency lookup
+	// (idempotencyAndAccount), for the next GetAccount of it; nil after
+	// that or after a write of an account.
+	acct *store.Account
 }
 
 // NewTx returns a store.Tx that runs its queries on q.

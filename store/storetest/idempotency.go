@@ -38,6 +38,48 @@ var idempotencyTests = []test{
 			return nil
 		})
 	}},
+	{"InWriteWithAccount", func(t *testing.T, s store.Store) {
+		// A keyed write reads its outcome, then its account; a driver may
+		// read both at once, and the account must still be read again after
+		// the write changes it. The stored outcome is read in a View.
+		rec := store.Idempotency{Account: "acct_w", Key: "k", RequestHash: "h", Method: "POST", Path: "/v1/charges",
+			StatusCode: 200, Body: []byte(`{"id":"ch_1"}`), Created: 5}
+		update(t, s, func(ctx context.Context, tx store.Tx) error {
+			if err := tx.InsertAccount(ctx, store.Account{ID: "acct_w", Name: "w", Created: 1, Settings: []byte(`{"a":1}`)}); err != nil {
+				return err
+			}
+			return tx.PutIdempotency(ctx, rec)
+		})
+		update(t, s, func(ctx context.Context, tx store.Tx) error {
+			_, err := tx.GetIdempotency(ctx, "acct_w", "new")
+			wantErr(t, "GetIdempotency of a new key", err, store.ErrNotFound)
+			a, err := tx.GetAccount(ctx, "acct_w")
+			must(t, "GetAccount", err)
+			if a.Name != "w" || string(a.Settings) != `{"a":1}` {
+				t.Errorf("GetAccount after GetIdempotency = %q %s, want w {\"a\":1}", a.Name, a.Settings)
+			}
+			_, err = tx.GetIdempotency(ctx, "acct_w", "other")
+			wantErr(t, "GetIdempotency of another key", err, store.ErrNotFound)
+			must(t, "UpdateAccount", tx.UpdateAccount(ctx, store.Account{ID: "acct_w", Name: "w2", Settings: []byte(`{"a":2}`)}))
+			b, err := tx.GetAccount(ctx, "acct_w")
+			must(t, "GetAccount after UpdateAccount", err)
+			if b.Name != "w2" || string(b.Settings) != `{"a":2}` || b.Generation == a.Generation {
+				t.Errorf("GetAccount after UpdateAccount = %q %s generation %d, want w2 {\"a\":2} and a new generation (was %d)",
+					b.Name, b.Settings, b.Generation, a.Generation)
+			}
+			_, err = tx.GetIdempotency(ctx, "acct_none", "k")
+			wantErr(t, "GetIdempotency of an account without a row", err, store.ErrNotFound)
+			_, err = tx.GetAccount(ctx, "acct_none")
+			wantErr(t, "GetAccount of an account without a row", err, store.ErrNotFound)
+			return nil
+		})
+		view(t, s, func(ctx context.Context, tx store.Tx) error {
+			got, err := tx.GetIdempotency(ctx, "acct_w", "k")
+			must(t, "GetIdempotency", err)
+			equal(t, "GetIdempotency", got, rec)
+			return nil
+		})
+	}},
 	{"DeleteBefore", func(t *testing.T, s store.Store) {
 		update(t, s, func(ctx context.Context, tx store.Tx) error {
 			for i, created := range []int64{100, 199, 200, 300} {
