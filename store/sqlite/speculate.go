@@ -133,8 +133,8 @@ func (s *Store) speculate(ctx context.Context, fn func(store.Tx) error, first bo
 func (s *Store) beginLogged(ctx context.Context, tx *sqlstore.Tx) {
 	s.wlog.Begin()
 	tx.LogWrites(s.wlog)
-	var v int64
-	if err := s.wconn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil || v != s.dataVersion {
+	// Prepared once: the pragma reads the version when it runs.
+	if v, err := s.wstmts.Int(ctx, "PRAGMA data_version"); err != nil || v != s.dataVersion {
 		s.wlog.Forget()
 		s.dataVersion = v
 	}

@@ -67,6 +67,23 @@ func (c *Stmts) Exec(ctx context.Context, query string) error {
 	return err
 }
 
+// Int runs a query of one integer without arguments through the cache
+// (PRAGMA data_version).
+func (c *Stmts) Int(ctx context.Context, query string) (int64, error) {
+	ctx = detached(ctx)
+	st, err := c.get(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	if st == nil {
+		err = c.p.QueryRowContext(ctx, query).Scan(&n)
+	} else {
+		err = st.QueryRowContext(ctx).Scan(&n)
+	}
+	return n, err
+}
+
 // Close closes every statement of the cache.
 func (c *Stmts) Close() error {
 	c.mu.Lock()
