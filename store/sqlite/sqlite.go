@@ -88,6 +88,9 @@ type Store struct {
 	// connection's commit changes it.
 	dataVersion int64
 	spec        specStats
+	// speculating counts the writes being speculated: they are on their way
+	// to the writer (next).
+	speculating atomic.Int64
 }
 
 // reader is one connection of the read pool and its prepared statements.
@@ -322,7 +325,10 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 				return store.ErrClosed
 			}
 			var err error
-			if req.spec, err = s.speculate(ctx, fn, tries == 0); err != nil {
+			s.speculating.Add(1)
+			req.spec, err = s.speculate(ctx, fn, tries == 0)
+			s.speculating.Add(-1)
+			if err != nil {
 				return err
 			}
 		default:
@@ -427,9 +433,14 @@ func (s *Store) commit(batch []*writeReq) []*writeReq {
 }
 
 // next returns the next request for a batch of n: one already queued; or,
-// while the batch before is still being synced, the first to come before its
+// while the batch before is still being synced, the first to come before that
 // sync returns. This batch could not be synced before then anyway, and the
-// more requests share a commit, the fewer pages each writes to the log.
+// more requests share a commit, the fewer pages each writes to the log. A
+// batch of one request with no other write on its way (being speculated)
+// commits at once instead: a writer that waits for each write before the
+// next (the webhook dispatcher's claims and its record of outcomes) would
+// otherwise wait for this commit after the sync returns, and the next sync
+// with it.
 func (s *Store) next(n int) (*writeReq, bool) {
 	if n >= s.maxB {
 		return nil, false
@@ -438,6 +449,9 @@ func (s *Store) next(n int) (*writeReq, bool) {
 	case r, ok := <-s.writes:
 		return r, ok
 	default:
+	}
+	if n < 2 && s.speculating.Load() == 0 {
+		return nil, false
 	}
 	synced, syncing := s.lsync.syncing()
 	if !syncing {

@@ -183,3 +183,74 @@ func TestSnapshotAnsweredOnceDurable(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchStaysOpenWhileTheLogSyncs: while a batch is being synced, the
+// next one takes a write that was still on its way when the queue emptied,
+// and commits once that sync returns: the two writes share one commit.
+func TestBatchStaysOpenWhileTheLogSyncs(t *testing.T) {
+	s := openSpec(t, "")
+	sizes := make(chan int, 16)
+	s.OnCommit(func(batch int, _ time.Duration) { sizes <- batch })
+	entered, release := make(chan struct{}), make(chan struct{})
+	var calls atomic.Int64
+	sqlite.WrapLogSync(s, func(sync func() error) func() error {
+		return func() error {
+			if calls.Add(1) == 1 {
+				close(entered)
+				<-release
+			}
+			return sync()
+		}
+	})
+	insert := func(tx store.Tx, id string) error {
+		return tx.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: id, Type: "counter", Created: 1, Data: []byte(`{"N":1}`)})
+	}
+	errs := make(chan error, 3)
+	go func() { errs <- s.Update(t.Context(), func(tx store.Tx) error { return insert(tx, "ctr_1") }) }()
+	<-entered // the first batch's sync is held
+
+	// The second write is on its way: its speculation waits, then gives up
+	// (a write the writer has to run itself), so that the writer runs it
+	// where the test sees it.
+	onItsWay, inWriter, joined := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var runs atomic.Int64
+	go func() {
+		errs <- s.Update(t.Context(), func(tx store.Tx) error {
+			if runs.Add(1) == 1 {
+				close(onItsWay)
+				<-inWriter
+				return tx.TouchAccount(t.Context(), "acct_a") // spoils the speculation
+			}
+			close(joined)
+			return insert(tx, "ctr_2")
+		})
+	}()
+	<-onItsWay
+	// The third write goes to the writer at once (it too gives up its
+	// speculation), while the second is still on its way.
+	third := make(chan struct{})
+	var thirdRuns atomic.Int64
+	go func() {
+		errs <- s.Update(t.Context(), func(tx store.Tx) error {
+			if thirdRuns.Add(1) == 1 {
+				return tx.TouchAccount(t.Context(), "acct_a")
+			}
+			close(third)
+			return insert(tx, "ctr_3")
+		})
+	}()
+	<-third
+	// Its batch cannot commit while the first is being synced and the
+	// second is on its way; let the second come now.
+	close(inWriter)
+	<-joined
+	close(release)
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatalf("write: %v", err)
+		}
+	}
+	if first, next := <-sizes, <-sizes; first != 1 || next != 2 {
+		t.Fatalf("batches of %d and %d writes, want 1 and then 2 sharing a commit", first, next)
+	}
+}
