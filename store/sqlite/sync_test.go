@@ -58,17 +58,11 @@ func TestLogSyncFails(t *testing.T) {
 	}
 }
 
-// TestWriterGoesOnWhileTheLogSyncs: the writer runs the next batch while the
-// last one's sync is under way, and that batch is acknowledged only by a
-// sync that began after it committed.
-func TestWriterGoesOnWhileTheLogSyncs(t *testing.T) {
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "kontor.db"), sqlite.Options{NoSpeculation: true})
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	entered, release := make(chan struct{}), make(chan struct{})
-	var calls atomic.Int64
+// holdFirstSync makes the store's first sync of its log wait: entered closes
+// when it begins, and it goes on once release is closed. calls counts the
+// syncs.
+func holdFirstSync(s *sqlite.Store) (entered, release chan struct{}, calls *atomic.Int64) {
+	entered, release, calls = make(chan struct{}), make(chan struct{}), new(atomic.Int64)
 	sqlite.WrapLogSync(s, func(sync func() error) func() error {
 		return func() error {
 			if calls.Add(1) == 1 {
@@ -78,6 +72,19 @@ func TestWriterGoesOnWhileTheLogSyncs(t *testing.T) {
 			return sync()
 		}
 	})
+	return entered, release, calls
+}
+
+// TestWriterGoesOnWhileTheLogSyncs: the writer runs the next batch while the
+// last one's sync is under way, and that batch is acknowledged only by a
+// sync that began after it committed.
+func TestWriterGoesOnWhileTheLogSyncs(t *testing.T) {
+	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "kontor.db"), sqlite.Options{NoSpeculation: true})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	entered, release, calls := holdFirstSync(s)
 	first := make(chan error, 1)
 	go func() {
 		first <- s.Update(t.Context(), func(tx store.Tx) error {
@@ -191,17 +198,7 @@ func TestBatchStaysOpenWhileTheLogSyncs(t *testing.T) {
 	s := openSpec(t, "")
 	sizes := make(chan int, 16)
 	s.OnCommit(func(batch int, _ time.Duration) { sizes <- batch })
-	entered, release := make(chan struct{}), make(chan struct{})
-	var calls atomic.Int64
-	sqlite.WrapLogSync(s, func(sync func() error) func() error {
-		return func() error {
-			if calls.Add(1) == 1 {
-				close(entered)
-				<-release
-			}
-			return sync()
-		}
-	})
+	entered, release, _ := holdFirstSync(s)
 	insert := func(tx store.Tx, id string) error {
 		return tx.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: id, Type: "counter", Created: 1, Data: []byte(`{"N":1}`)})
 	}
