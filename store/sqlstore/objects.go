@@ -112,19 +112,51 @@ func updateObjectArgs(o *store.Object, cols store.Columns) []any {
 
 // GetObject returns one object of the account, or store.ErrNotFound.
 func (t *Tx) GetObject(ctx context.Context, p store.GetObjectParams) (store.Object, error) {
-	var w where
-	w.add("account = ?", p.Account)
-	w.add("id = ?", p.ID)
-	w.eq("type", p.Type)
-	w.scope(p.Scope)
-	q := `SELECT ` + objectColumns + ` FROM objects` + w.String()
+	shape := 0
+	args := make([]any, 2, 4)
+	args[0], args[1] = p.Account, p.ID
+	if p.Type != "" {
+		shape |= getByType
+		args = append(args, p.Type)
+	}
+	if p.Scope != nil {
+		shape |= getInScope
+		args = append(args, *p.Scope)
+	}
 	if p.ForUpdate && t.d.RowLocks {
-		q += ` FOR UPDATE`
+		shape |= getForUpdate
 	}
 	var o store.Object
-	err := scanObject(t.row(ctx, q, w.args...), &o)
+	err := scanObject(t.row(ctx, getObjectSQL[shape], args...), &o)
 	return o, t.err(err)
 }
+
+// The shapes of GetObject's query: which conditions it has beyond the
+// account and id, and whether it locks the row.
+const (
+	getByType = 1 << iota
+	getInScope
+	getForUpdate
+)
+
+// getObjectSQL holds GetObject's query of each shape, written once rather
+// than for every read.
+var getObjectSQL = func() (q [8]string) {
+	for shape := range q {
+		s := `SELECT ` + objectColumns + ` FROM objects WHERE account = ? AND id = ?`
+		if shape&getByType != 0 {
+			s += ` AND type = ?`
+		}
+		if shape&getInScope != 0 {
+			s += ` AND kind = ?`
+		}
+		if shape&getForUpdate != 0 {
+			s += ` FOR UPDATE`
+		}
+		q[shape] = s
+	}
+	return q
+}()
 
 func objectFilter(p store.ListObjectsParams) *where {
 	w := &where{}
