@@ -14,8 +14,8 @@ import (
 var errDisk = errors.New("the disk failed")
 
 // TestLogSyncFails: a write whose log cannot be synced is not acknowledged,
-// and after that the store refuses writes and reads alike: what it holds may
-// not be what the disk holds.
+// and after that the store refuses writes and reads alike, and says it is
+// not ready: what it holds may not be what the disk holds.
 func TestLogSyncFails(t *testing.T) {
 	s := openSpec(t, "")
 	var fail atomic.Bool
@@ -36,6 +36,9 @@ func TestLogSyncFails(t *testing.T) {
 	if calls.Load() == 0 {
 		t.Fatal("a write was acknowledged without a sync of the log")
 	}
+	if err := s.Ready(t.Context()); err != nil {
+		t.Fatalf("readiness before the failure: %v", err)
+	}
 	fail.Store(true)
 	write := func() error {
 		return s.Update(t.Context(), func(tx store.Tx) error {
@@ -44,6 +47,9 @@ func TestLogSyncFails(t *testing.T) {
 	}
 	if err := write(); !errors.Is(err, errDisk) {
 		t.Fatalf("write over a failed sync: err = %v, want the sync's error", err)
+	}
+	if err := s.Ready(t.Context()); !errors.Is(err, errDisk) {
+		t.Fatalf("readiness after a failed sync: err = %v, want the sync's error", err)
 	}
 	synced := calls.Load()
 	if err := write(); !errors.Is(err, errDisk) {
