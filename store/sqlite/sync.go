@@ -46,15 +46,14 @@ type logSync struct {
 	// those whose sync returned.
 	begun, durable atomic.Uint64
 
-	broken   atomic.Bool // a sync failed
-	mu       sync.Mutex
-	pending  []*syncedBatch
-	unsynced int           // batches handed over and not yet synced
-	failed   error         // the first sync's failure; sticky
-	changed  chan struct{} // closed when durable or failed changes
-	wake     chan struct{}
-	stop     chan struct{}
-	done     chan struct{}
+	broken  atomic.Bool // a sync failed
+	mu      sync.Mutex
+	pending []*syncedBatch
+	failed  error         // the first sync's failure; sticky
+	changed chan struct{} // closed when durable or failed changes
+	wake    chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
 }
 
 // syncedBatch is a committed batch waiting for its sync.
@@ -100,7 +99,6 @@ func (ls *logSync) committed(n uint64, batch []*writeReq, results []error, start
 	}
 	ls.mu.Lock()
 	ls.pending = append(ls.pending, b)
-	ls.unsynced++
 	ls.mu.Unlock()
 	select {
 	case ls.wake <- struct{}{}:
@@ -109,11 +107,13 @@ func (ls *logSync) committed(n uint64, batch []*writeReq, results []error, start
 }
 
 // syncing tells whether a batch handed over is not yet synced, and returns a
-// channel closed once it is (or its sync fails).
+// channel closed once it is (or its sync fails). The writer asks between
+// its batches' commits, when every batch begun has been handed over.
 func (ls *logSync) syncing() (<-chan struct{}, bool) {
 	ls.mu.Lock()
-	defer ls.mu.Unlock()
-	return ls.changed, ls.unsynced > 0 && ls.failed == nil
+	changed, failed := ls.changed, ls.failed
+	ls.mu.Unlock()
+	return changed, failed == nil && ls.durable.Load() < ls.begun.Load()
 }
 
 // err is the sticky failure of an earlier sync, if any.
@@ -181,7 +181,6 @@ func (ls *logSync) flush() {
 		}
 	}
 	ls.mu.Lock()
-	ls.unsynced -= len(batches)
 	if failed != nil {
 		ls.failed = failed
 		ls.broken.Store(true)
