@@ -141,19 +141,22 @@ const (
 
 // getObjectSQL holds GetObject's query of each shape, written once rather
 // than for every read.
+// The conditions come from where's, with placeholder values.
 var getObjectSQL = func() (q [8]string) {
 	for shape := range q {
-		s := `SELECT ` + objectColumns + ` FROM objects WHERE account = ? AND id = ?`
+		var w where
+		w.add("account = ?")
+		w.add("id = ?")
 		if shape&getByType != 0 {
-			s += ` AND type = ?`
+			w.eq("type", "?")
 		}
 		if shape&getInScope != 0 {
-			s += ` AND kind = ?`
+			w.scope(new(string))
 		}
+		q[shape] = `SELECT ` + objectColumns + ` FROM objects` + w.String()
 		if shape&getForUpdate != 0 {
-			s += ` FOR UPDATE`
+			q[shape] += ` FOR UPDATE`
 		}
-		q[shape] = s
 	}
 	return q
 }()
