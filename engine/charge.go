@@ -199,9 +199,11 @@ func (op *Op) startDebit(d debit) (*Charge, error) {
 	applyPtr(&c.StatementDescriptor, d.StatementDescriptor)
 	applyPtr(&c.ReceiptEmail, d.ReceiptEmail)
 	applyPtr(&c.TransferGroup, d.TransferGroup)
+	first := false
 	if d.Mandate != nil {
 		c.Mandate, c.SingleUseMandate = d.Mandate.ID, d.Mandate.Type == "single_use"
-		if err := op.useMandate(d.Mandate); err != nil {
+		var err error
+		if first, err = op.useMandate(d.Mandate); err != nil {
 			return nil, err
 		}
 	}
@@ -231,7 +233,7 @@ func (op *Op) startDebit(d debit) (*Charge, error) {
 		switch {
 		case m.Type == "single_use":
 			in.Sequence = bank.SequenceOneOff
-		case m.Collections == 1: // useMandate counted this one
+		case first:
 			in.Sequence = bank.SequenceFirst
 		}
 		if in.Name == "" {

@@ -12,23 +12,28 @@ import (
 // another dialect's SEPA source.
 type Mandate struct {
 	Meta
-	Origin         string            `json:"origin,omitempty"` // the owning dialect, see Charge.Origin
-	Reference      string            `json:"reference"`
-	Status         MandateStatus     `json:"status"`
-	Type           string            `json:"type"` // multi_use, single_use
-	Account        BankAccount       `json:"account"`
-	HolderName     string            `json:"holder_name"`
-	FirstName      string            `json:"first_name,omitempty"`
-	LastName       string            `json:"last_name,omitempty"`
-	Email          string            `json:"email,omitempty"`
-	Address        *Address          `json:"address,omitempty"`
-	Customer       string            `json:"customer,omitempty"`
-	Source         string            `json:"source,omitempty"`
-	PaymentMethod  string            `json:"payment_method,omitempty"`
-	CreditorID     string            `json:"creditor_id"`
-	CreditorName   string            `json:"creditor_name"`
-	Descriptor     string            `json:"descriptor,omitempty"`
-	Acceptance     Acceptance        `json:"acceptance"`
+	Origin        string        `json:"origin,omitempty"` // the owning dialect, see Charge.Origin
+	Reference     string        `json:"reference"`
+	Status        MandateStatus `json:"status"`
+	Type          string        `json:"type"` // multi_use, single_use
+	Account       BankAccount   `json:"account"`
+	HolderName    string        `json:"holder_name"`
+	FirstName     string        `json:"first_name,omitempty"`
+	LastName      string        `json:"last_name,omitempty"`
+	Email         string        `json:"email,omitempty"`
+	Address       *Address      `json:"address,omitempty"`
+	Customer      string        `json:"customer,omitempty"`
+	Source        string        `json:"source,omitempty"`
+	PaymentMethod string        `json:"payment_method,omitempty"`
+	CreditorID    string        `json:"creditor_id"`
+	CreditorName  string        `json:"creditor_name"`
+	Descriptor    string        `json:"descriptor,omitempty"`
+	Acceptance    Acceptance    `json:"acceptance"`
+	// Collections counts the collections the mandate recorded: its first,
+	// and the first of each later day (useMandate); only whether it is zero
+	// matters (the sequence type FRST or RCUR). LastCollection is the time
+	// of the last one it recorded, so a collection was made on that day
+	// (in the clock's location) and on none after it.
 	Collections    int               `json:"collections"`
 	LastCollection int64             `json:"last_collection,omitempty"`
 	EndedAt        int64             `json:"ended_at,omitempty"`
@@ -135,17 +140,17 @@ func (op *Op) CreateMandate(p MandateParams) (*Mandate, error) {
 	if err := op.insert(m); err != nil {
 		return nil, err
 	}
-	return m, op.scheduleLapse(m, now)
+	return m, op.scheduleLapse(m, sepa.MandateLapse(now))
 }
 
-// scheduleLapse arms the 36-month lapse of a multi-use mandate from t. A
-// collection does not move the timer: when it fires, lapseMandate arms it
-// again from the last collection if there has been one since.
+// scheduleLapse arms the lapse of a multi-use mandate at t. A collection
+// does not move the timer: when it fires, lapseMandate arms it again from
+// the last collection if there has been one since.
 func (op *Op) scheduleLapse(m *Mandate, t time.Time) error {
 	if m.Type != "multi_use" {
 		return nil
 	}
-	return op.Schedule(sepa.MandateLapse(t), m.ClockID, timerMandateLapse, m.ID, nil)
+	return op.Schedule(t, m.ClockID, timerMandateLapse, m.ID, nil)
 }
 
 // GetMandate returns a mandate of the op's scope.
@@ -194,19 +199,46 @@ func (e *Engine) OnMandateEnded(dialect string, f func(op *Op, m *Mandate) error
 	e.mandateEnded = append(e.mandateEnded, mandateListener{dialect, f})
 }
 
-// useMandate records a collection: a single-use mandate is then spent and the
-// lapse of a multi-use one restarts (from LastCollection, see lapseMandate).
-func (op *Op) useMandate(m *Mandate) error {
+// useMandate records a collection under m and reports whether it is the
+// mandate's first (sequence type FRST). A single-use mandate is then spent.
+// A multi-use mandate is saved only when what it records changes: at its
+// first collection, and at the first collection of a later day in the
+// clock's location. A second collection on the same day leaves it as it
+// is, so that collections under one mandate neither rewrite it nor conflict
+// with each other; its lapse is counted from the end of that day
+// (lapseAfter). Two first collections at once both save it, and one of them
+// fails its version check and runs again as the next.
+func (op *Op) useMandate(m *Mandate) (first bool, err error) {
+	now := op.Now(m.ClockID)
+	first = m.Collections == 0
+	if !first && m.Type != "single_use" && now.Before(dayEnd(time.Unix(m.LastCollection, 0).In(now.Location()))) {
+		return false, nil
+	}
 	m.Collections++
-	m.LastCollection = op.Now(m.ClockID).Unix()
-	if err := op.save(m); err != nil {
-		return err
-	}
+	m.LastCollection = now.Unix()
 	if m.Type == "single_use" {
-		_, err := op.EndMandate(m, "consumed")
-		return err
+		if ended, err := op.EndMandate(m, "consumed"); err != nil || ended {
+			return first, err
+		}
 	}
-	return nil
+	return first, op.save(m)
+}
+
+// dayEnd returns the start of the day after t's, in t's location.
+func dayEnd(t time.Time) time.Time {
+	y, mo, d := t.Date()
+	return time.Date(y, mo, d+1, 0, 0, 0, 0, t.Location())
+}
+
+// lapseAfter returns when m lapses if it is not collected from again: 36
+// months after its last collection. A collection later on the day of the
+// recorded one is not recorded (useMandate), so the lapse is the end of the
+// day 36 months after that day: every time of one day moves 36 months to
+// the same day (sepa.MandateLapse), so no collection of it lapses later.
+func (m *Mandate) lapseAfter(loc *time.Location) time.Time {
+	last := time.Unix(m.LastCollection, 0).In(loc)
+	y, mo, d := last.Date()
+	return dayEnd(sepa.MandateLapse(time.Date(y, mo, d, 0, 0, 0, 0, loc)))
 }
 
 // checkCollectable tells whether a new collection may be made under m.
@@ -221,15 +253,17 @@ func (m *Mandate) checkCollectable(param string) error {
 
 // lapseMandate ends a multi-use mandate unused for 36 months. A mandate
 // used since the timer was armed gets its timer again, 36 months after the
-// last collection.
+// last collection (lapseAfter).
 func lapseMandate(op *Op, t *Timer) error {
 	m, err := followed(Get[Mandate](op, t.ObjectID))
 	if err != nil || m == nil || !m.Active() {
 		return err
 	}
 	now := op.Now(m.ClockID)
-	if last := time.Unix(m.LastCollection, 0).In(now.Location()); m.LastCollection != 0 && sepa.MandateLapse(last).After(now) {
-		return op.scheduleLapse(m, last)
+	if m.LastCollection != 0 {
+		if at := m.lapseAfter(now.Location()); at.After(now) {
+			return op.scheduleLapse(m, at)
+		}
 	}
 	_, err = op.EndMandate(m, "lapsed")
 	return err

@@ -106,7 +106,7 @@ func (te *testEngine) insertMandate(t *testing.T, id, typ string) {
 		if err := op.insert(m); err != nil {
 			return err
 		}
-		return op.scheduleLapse(m, now)
+		return op.scheduleLapse(m, sepa.MandateLapse(now))
 	})
 }
 
@@ -138,7 +138,8 @@ func TestMandateUse(t *testing.T) {
 			if err := m.checkCollectable("mandate"); err != nil {
 				return err
 			}
-			return op.useMandate(m)
+			_, err = op.useMandate(m)
+			return err
 		})
 	}
 	if err := use("mandate_single"); err != nil {
@@ -186,8 +187,9 @@ func TestMandateUse(t *testing.T) {
 	if m := te.mandate(t, "mandate_multi"); !m.Active() {
 		t.Fatalf("multi-use mandate lapsed before 36 months without a collection (%s)", m.EndReason)
 	}
-	// Firing, the timer was armed again, 36 months after the last collection.
-	if got, want := lapseDue(), sepa.MandateLapse(last.Truncate(time.Second)); !got.Equal(want) {
+	// Firing, the timer was armed again, 36 months after the last
+	// collection's day: at the end of that day 36 months on.
+	if got, want := lapseDue(), time.Date(last.Year()+3, last.Month(), last.Day()+1, 0, 0, 0, 0, last.Location()); !got.Equal(want) {
 		t.Fatalf("lapse timer due %s after it fired, want %s (36 months after the last collection)", got, want)
 	}
 	te.wall.Advance(90 * 24 * time.Hour)
