@@ -5,3 +5,10 @@ package sqlite
 func WrapLogSync(s *Store, wrap func(sync func() error) func() error) {
 	s.lsync.sync = wrap(s.lsync.sync)
 }
+
+// Queued reports how many writes wait in the store's queue for the writer.
+func Queued(s *Store) int { return len(s.writes) }
+
+// MaxSpeculations is how many speculations a write makes before the writer
+// runs its function itself.
+const MaxSpeculations = maxSpeculations

@@ -28,7 +28,7 @@ var errStale = errors.New("sqlite: the speculation no longer stands")
 
 // specStats counts the fates of speculations.
 type specStats struct {
-	applied, stale, skipped, failed atomic.Int64
+	applied, stale, skipped, failed, redone atomic.Int64
 }
 
 // SpeculationStats counts the writes by how they went.
@@ -45,12 +45,15 @@ type SpeculationStats struct {
 	Failed int64
 	// Cached counts the reads of speculations that the row cache answered.
 	Cached int64
+	// Redone counts the batches rolled back and run again because a
+	// speculation failed half way through its statements (Store.redo).
+	Redone int64
 }
 
 // Speculations reports how the writes so far went.
 func (s *Store) Speculations() SpeculationStats {
 	st := SpeculationStats{Applied: s.spec.applied.Load(), Stale: s.spec.stale.Load(),
-		Skipped: s.spec.skipped.Load(), Failed: s.spec.failed.Load()}
+		Skipped: s.spec.skipped.Load(), Failed: s.spec.failed.Load(), Redone: s.spec.redone.Load()}
 	if s.wlog != nil {
 		st.Cached = s.wlog.Hits()
 	}
@@ -140,15 +143,66 @@ func (s *Store) beginLogged(ctx context.Context, tx *sqlstore.Tx) {
 	}
 }
 
-// apply writes a speculation inside the request's savepoint; errStale, if
-// it no longer stands, for the caller to roll back to the savepoint and
-// speculate again.
-func (s *Store) apply(ctx context.Context, spec *sqlstore.Speculation, tx *sqlstore.Tx) error {
-	if err := tx.Apply(ctx, spec); err != nil {
+// errRedo answers a speculation that failed half way through its
+// statements in the batch's transaction (applyBare): the batch is rolled
+// back and run again (Store.redo).
+var errRedo = errors.New("sqlite: the batch is to be run again")
+
+// applyBare writes a speculation in the batch's transaction without a
+// savepoint of its own. Its reads are checked first, which changes nothing;
+// then its statements run, which in the expected cases cannot fail half way:
+// a queued write answers what the writer's would, given its reads (an
+// update's version, an insert's free id), and those reads have just been
+// checked. A first speculation that inserts a taken id or key (it does not
+// look: specTx.exists, GetIdempotency) fails at its first statement, the
+// outcome's insert if it has one, and a statement that fails on a conflict
+// leaves the transaction as it was. So the savepoint's statements, and the
+// copies of pages it makes, are needed only when a later statement fails:
+// then applyBare answers errRedo, and the writer rolls the whole batch back
+// and runs it again with a savepoint for each request.
+func (s *Store) applyBare(ctx context.Context, spec *sqlstore.Speculation, tx *sqlstore.Tx) error {
+	err := tx.Check(spec)
+	if err == nil {
+		var partial bool
+		if partial, err = tx.Write(ctx, spec); partial {
+			return errRedo
+		}
+	}
+	if err != nil {
 		spec.Undo()
-		s.spec.stale.Add(1)
 		return errStale
 	}
-	s.spec.applied.Add(1)
 	return nil
+}
+
+// apply writes a speculation inside the request's savepoint; errStale, if
+// it no longer stands, for the caller to roll back to the savepoint and
+// speculate again. checked skips the check of its reads: the writer made it
+// at the speculation's place in the batch before (Store.redo).
+func (s *Store) apply(ctx context.Context, spec *sqlstore.Speculation, tx *sqlstore.Tx, checked bool) error {
+	var err error
+	if !checked {
+		err = tx.Check(spec)
+	}
+	if err == nil {
+		_, err = tx.Write(ctx, spec)
+	}
+	if err != nil {
+		spec.Undo()
+		return errStale
+	}
+	return nil
+}
+
+// countApplied counts the batch's speculations by their answers.
+func (s *Store) countApplied(batch []*writeReq, results []error) {
+	for i, r := range batch {
+		switch {
+		case r.spec == nil:
+		case results[i] == nil:
+			s.spec.applied.Add(1)
+		case errors.Is(results[i], errStale):
+			s.spec.stale.Add(1)
+		}
+	}
 }

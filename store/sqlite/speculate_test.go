@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kontorpay/kontor/store"
 	"github.com/kontorpay/kontor/store/sqlite"
@@ -72,7 +73,8 @@ func stats(s *sqlite.Store) sqlite.SpeculationStats { return s.Speculations() }
 func since(s *sqlite.Store, before sqlite.SpeculationStats) sqlite.SpeculationStats {
 	now := s.Speculations()
 	return sqlite.SpeculationStats{Applied: now.Applied - before.Applied, Stale: now.Stale - before.Stale,
-		Skipped: now.Skipped - before.Skipped, Failed: now.Failed - before.Failed, Cached: now.Cached - before.Cached}
+		Skipped: now.Skipped - before.Skipped, Failed: now.Failed - before.Failed, Cached: now.Cached - before.Cached,
+		Redone: now.Redone - before.Redone}
 }
 
 // TestSpeculatedWriteApplies: a write the writer did not have to run itself
@@ -728,5 +730,232 @@ func TestSpeculationStaleTooOften(t *testing.T) {
 	}
 	if c := getCounter(t, s, "y"); c.N != 3 {
 		t.Fatalf("copied %d, want the last put's 3", c.N)
+	}
+}
+
+// TestBatchRedoneAfterHalfWrite: the writer applies a speculation without a
+// savepoint of its own. When one of its statements fails after others of it
+// have run (an id its first speculation did not look up is taken; an update
+// through Later, which is not checked, is not at its version), the whole
+// batch is rolled back and run again with a savepoint per write: the others
+// of the batch, before and after it, commit with their answers, a function
+// the writer runs itself runs again and commits once, and the failing write
+// gets the answer the writer's run gives it and leaves nothing behind.
+func TestBatchRedoneAfterHalfWrite(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		// half is the second write of the failing function.
+		half func(ctx context.Context, tx store.Tx, x store.Object) error
+		// redone is how many batches the failing write makes run again:
+		// an update through Later fails the same way in every speculation,
+		// until the writer runs the function itself.
+		redone int64
+	}{
+		{"taken id", func(ctx context.Context, tx store.Tx, x store.Object) error {
+			return tx.InsertObject(ctx, &store.Object{Account: "acct_a", ID: "x", Type: "counter", Created: 1, Data: []byte(`{"N":9}`)})
+		}, 1},
+		{"stale update", func(ctx context.Context, tx store.Tx, x store.Object) error {
+			x.Data = []byte(`{"N":9}`)
+			return store.Later(tx).UpdateObject(ctx, &x)
+		}, sqlite.MaxSpeculations},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "kontor.db")
+			s := openSpec(t, path)
+			putCounter(t, s, "x", 1)
+			var x store.Object
+			s.View(t.Context(), func(tx store.Tx) (err error) {
+				x, err = tx.GetObject(t.Context(), store.GetObjectParams{Account: "acct_a", ID: "x"})
+				return err
+			})
+			x.Version-- // as read before its last update
+			putCounter(t, s, "x", 2)
+			before := stats(s)
+
+			objects := map[string]*store.Object{}
+			obj := func(id string) *store.Object {
+				o := &store.Object{Account: "acct_a", ID: id, Type: "counter", Created: 1, Data: []byte(`{"N":1}`)}
+				objects[id] = o
+				return o
+			}
+			answers := map[string]chan error{}
+			update := func(name string, fn func(tx store.Tx) error) {
+				answers[name] = make(chan error, 1)
+				go func() { answers[name] <- s.Update(t.Context(), fn) }()
+			}
+			// w0 runs in the writer (its writes are held) and holds the
+			// writer until the others are queued behind it.
+			entered, release := make(chan struct{}), make(chan struct{})
+			w0, w0runs := obj("w0"), 0
+			update("w0", func(tx store.Tx) error {
+				tx.HoldWrites()
+				defer tx.DropWrites()
+				if w0runs++; w0runs == 1 {
+					close(entered)
+					<-release
+				}
+				if err := tx.InsertObject(t.Context(), w0); err != nil {
+					return err
+				}
+				return tx.FlushWrites(t.Context())
+			})
+			<-entered
+			queue := func(name string, fn func(tx store.Tx) error) {
+				n := sqlite.Queued(s)
+				update(name, fn)
+				for sqlite.Queued(s) == n {
+					select {
+					case err := <-answers[name]:
+						t.Fatalf("%s answered %v before the writer came to it", name, err)
+					case <-time.After(time.Millisecond):
+					}
+				}
+			}
+			a, b, d := obj("a"), obj("b"), obj("d")
+			ev := &store.Event{Account: "acct_a", ID: "evt_a", Type: "counter.created", ObjectID: "a", Created: 1, Data: []byte(`{}`)}
+			queue("a", func(tx store.Tx) error {
+				if err := tx.InsertObject(t.Context(), a); err != nil {
+					return err
+				}
+				return store.Later(tx).InsertEvent(t.Context(), ev)
+			})
+			queue("b", func(tx store.Tx) error {
+				if err := tx.InsertObject(t.Context(), b); err != nil {
+					return err
+				}
+				return c.half(t.Context(), tx, x)
+			})
+			queue("d", func(tx store.Tx) error { return tx.InsertObject(t.Context(), d) })
+			close(release)
+
+			for _, name := range []string{"w0", "a", "d"} {
+				if err := <-answers[name]; err != nil {
+					t.Fatalf("write %s of the batch: %v", name, err)
+				}
+			}
+			if err := <-answers["b"]; !errors.Is(err, store.ErrConflict) {
+				t.Fatalf("the write that failed half way: %v, want a conflict", err)
+			}
+			st := since(s, before)
+			// What the batch committed is there once, as answered, after a
+			// restart too.
+			s.Close()
+			s = openSpec(t, path)
+			err := s.View(t.Context(), func(tx store.Tx) error {
+				for _, id := range []string{"w0", "a", "d"} {
+					got, err := tx.GetObject(t.Context(), store.GetObjectParams{Account: "acct_a", ID: id})
+					if err != nil || got.Seq != objects[id].Seq || got.Version != 1 {
+						return fmt.Errorf("%s: %+v, %v; answered seq %d", id, got, err, objects[id].Seq)
+					}
+				}
+				if got, err := tx.GetEvent(t.Context(), "acct_a", "evt_a"); err != nil || got.Seq != ev.Seq {
+					return fmt.Errorf("a's event: %+v, %v; answered seq %d", got, err, ev.Seq)
+				}
+				if _, err := tx.GetObject(t.Context(), store.GetObjectParams{Account: "acct_a", ID: "b"}); !errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("the failed write's object b: %v, want not found", err)
+				}
+				n, err := tx.CountObjects(t.Context(), store.ListObjectsParams{Account: "acct_a", Type: "counter"})
+				if err != nil || n != 4 {
+					return fmt.Errorf("%d counters (%v), want x, w0, a and d", n, err)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := getCounter(t, s, "x"); got.N != 2 {
+				t.Fatalf("x is %+v, want the last put's", got)
+			}
+			if got := st; got.Redone != c.redone {
+				t.Fatalf("writes %+v; want %d batches run again", got, c.redone)
+			}
+			if w0runs != 2 {
+				t.Fatalf("the writer ran w0's function %d times, want twice: once more in the batch run again", w0runs)
+			}
+		})
+	}
+}
+
+// TestBatchGoesOnAfterFirstStatementFails: a keyed write's first
+// speculation is told its key has no stored outcome, and the outcome's
+// insert runs first. When one is stored, that statement fails and leaves
+// nothing to undo: the batch goes on without being run again, the write
+// before and after it commit, and the keyed write replays the stored
+// outcome in its next speculation.
+func TestBatchGoesOnAfterFirstStatementFails(t *testing.T) {
+	s := openSpec(t, "")
+	if err := s.Update(t.Context(), func(tx store.Tx) error { return tx.PutIdempotency(t.Context(), outcome("k1")) }); err != nil {
+		t.Fatal(err)
+	}
+	entered, release := make(chan struct{}), make(chan struct{})
+	held := make(chan error, 1)
+	go func() {
+		held <- s.Update(t.Context(), func(tx store.Tx) error {
+			tx.HoldWrites() // runs in the writer
+			defer tx.DropWrites()
+			select {
+			case <-entered:
+			default:
+				close(entered)
+				<-release
+			}
+			return nil
+		})
+	}()
+	<-entered
+	before := stats(s)
+	answers := make([]chan error, 3)
+	var found bool
+	fns := []func(tx store.Tx) error{
+		func(tx store.Tx) error {
+			return tx.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: "a", Type: "counter", Created: 1, Data: []byte(`{}`)})
+		},
+		func(tx store.Tx) error {
+			_, err := tx.GetIdempotency(t.Context(), "acct_a", "k1")
+			if found = err == nil; found {
+				return nil
+			}
+			if err := tx.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: "b", Type: "counter", Created: 1, Data: []byte(`{}`)}); err != nil {
+				return err
+			}
+			return store.Later(tx).PutIdempotency(t.Context(), outcome("k1"))
+		},
+		func(tx store.Tx) error {
+			return tx.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: "c", Type: "counter", Created: 1, Data: []byte(`{}`)})
+		},
+	}
+	for i, fn := range fns {
+		answers[i] = make(chan error, 1)
+		n := sqlite.Queued(s)
+		go func() { answers[i] <- s.Update(t.Context(), fn) }()
+		for sqlite.Queued(s) == n {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	for i, ch := range answers {
+		if err := <-ch; err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	if !found {
+		t.Fatal("the keyed write did not replay its stored outcome")
+	}
+	if got := since(s, before); got.Redone != 0 || got.Stale != 1 || got.Applied != 3 {
+		t.Fatalf("writes %+v; want one stale, three applied, no batch run again", got)
+	}
+	err := s.View(t.Context(), func(tx store.Tx) error {
+		for id, want := range map[string]error{"a": nil, "b": store.ErrNotFound, "c": nil} {
+			if _, err := tx.GetObject(t.Context(), store.GetObjectParams{Account: "acct_a", ID: id}); !errors.Is(err, want) && err != want {
+				return fmt.Errorf("%s: %v, want %v", id, err, want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -374,15 +374,18 @@ func (s *Store) writeLoop() {
 }
 
 // commit runs the request of batch, and the requests it takes after it (see
-// next), in one transaction, each inside its own savepoint, and commits once.
-// The syncer reports each request's outcome once the commit is durable; the
-// writer goes on to the next batch. It returns the batch it committed.
+// next), in one transaction, and commits once. A speculation is applied
+// without a savepoint of its own (applyBare); a function the writer runs
+// itself runs inside one, which a failure rolls back. The syncer reports
+// each request's outcome once the commit is durable; the writer goes on to
+// the next batch. It returns the batch it committed.
 func (s *Store) commit(batch []*writeReq) []*writeReq {
 	ctx := context.Background()
 	start := time.Now()
 	err := s.lsync.err()
+	var tx *sqlstore.Tx
 	if err == nil {
-		err = s.wstmts.Exec(ctx, "BEGIN IMMEDIATE")
+		tx, err = s.begin(ctx)
 	}
 	if err != nil {
 		for _, r := range batch {
@@ -390,20 +393,26 @@ func (s *Store) commit(batch []*writeReq) []*writeReq {
 		}
 		return batch
 	}
-	tx := sqlstore.NewPreparedTx(s.wstmts, s.dialect)
 	if s.wlog != nil {
 		s.beginLogged(ctx, tx)
 	}
 	results := make([]error, 0, len(batch))
 	for i := 0; ; i++ {
 		r := batch[i]
-		var res error
-		if res = r.ctx.Err(); res == nil {
-			if res = s.runSavepoint(ctx, r, tx); res == nil && r.spec != nil {
+		res := r.ctx.Err()
+		if res == nil {
+			if r.spec == nil {
+				res = s.runSavepoint(ctx, r, tx, false)
+			} else if res = s.applyBare(ctx, r.spec, tx); res == nil {
 				s.wlog.Keep(r.spec)
 			}
 		}
 		results = append(results, res)
+		if errors.Is(res, errRedo) {
+			if tx, err = s.redo(ctx, batch, results); err != nil {
+				break
+			}
+		}
 		if i+1 == len(batch) {
 			next, ok := s.next(len(batch))
 			if !ok {
@@ -412,9 +421,12 @@ func (s *Store) commit(batch []*writeReq) []*writeReq {
 			batch = append(batch, next)
 		}
 	}
+	s.countApplied(batch, results)
 	n := s.lsync.begin()
-	if err = s.lsync.err(); err == nil {
-		err = s.wstmts.Exec(ctx, "COMMIT")
+	if err == nil {
+		if err = s.lsync.err(); err == nil {
+			err = s.wstmts.Exec(ctx, "COMMIT")
+		}
 	}
 	if err != nil {
 		s.wstmts.Exec(ctx, "ROLLBACK")
@@ -430,6 +442,53 @@ func (s *Store) commit(batch []*writeReq) []*writeReq {
 	}
 	s.lsync.committed(n, batch, results, start)
 	return batch
+}
+
+// begin begins the batch's transaction and returns the Tx its writes run on.
+func (s *Store) begin(ctx context.Context) (*sqlstore.Tx, error) {
+	if err := s.wstmts.Exec(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return nil, err
+	}
+	return sqlstore.NewPreparedTx(s.wstmts, s.dialect), nil
+}
+
+// redo rolls the batch's transaction back after the last request of batch,
+// a speculation, failed half way through its statements, and runs the batch
+// again the way that needs no proof that a write cannot fail half way: each
+// request inside its own savepoint. results holds the answers of the first
+// run, errRedo for the last request; redo replaces them.
+//
+// Every request is at the same place in the batch as in the first run, and
+// what the requests before it wrote is the same: so a request that was
+// answered in the first run (its context had ended, its function failed, its
+// speculation no longer stood) keeps that answer, and a speculation's reads
+// are not checked again: they were checked at this place, and the write log
+// now also holds what the first run wrote after it. A function the writer
+// runs itself runs again, as Store.Update allows.
+//
+// An error means the transaction could not begin again: it is the last
+// request's answer, and the caller answers the others that had none with it.
+func (s *Store) redo(ctx context.Context, batch []*writeReq, results []error) (*sqlstore.Tx, error) {
+	s.spec.redone.Add(1)
+	// The failed statement may have rolled the transaction back already.
+	s.wstmts.Exec(ctx, "ROLLBACK")
+	tx, err := s.begin(ctx)
+	if err != nil {
+		err = translate(err)
+		results[len(results)-1] = err
+		return nil, err
+	}
+	tx.LogWrites(s.wlog)
+	s.wlog.Redo()
+	for i, r := range batch {
+		if results[i] != nil && i < len(batch)-1 {
+			continue
+		}
+		if results[i] = s.runSavepoint(ctx, r, tx, true); results[i] == nil && r.spec != nil {
+			s.wlog.Keep(r.spec)
+		}
+	}
+	return tx, nil
 }
 
 // next returns the next request for a batch of n: one already queued; or,
@@ -465,7 +524,9 @@ func (s *Store) next(n int) (*writeReq, bool) {
 	}
 }
 
-func (s *Store) runSavepoint(ctx context.Context, r *writeReq, tx *sqlstore.Tx) (err error) {
+// runSavepoint runs r inside a savepoint, which a failure rolls back: its
+// function, or its speculation (checked: without checking its reads again).
+func (s *Store) runSavepoint(ctx context.Context, r *writeReq, tx *sqlstore.Tx, checked bool) (err error) {
 	if err := s.wstmts.Exec(ctx, "SAVEPOINT w"); err != nil {
 		return translate(err)
 	}
@@ -481,7 +542,7 @@ func (s *Store) runSavepoint(ctx context.Context, r *writeReq, tx *sqlstore.Tx) 
 		}
 	}()
 	if r.spec != nil {
-		return s.apply(ctx, r.spec, tx)
+		return s.apply(ctx, r.spec, tx, checked)
 	}
 	return r.fn(tx)
 }

@@ -105,6 +105,12 @@ func (l *WriteLog) Done(committed bool) {
 	l.committed.Store(l.batch)
 }
 
+// Redo forgets the rows the batch's speculations updated, for the row
+// cache: the batch is rolled back and run again, and Keep notes them again.
+// The keys the first run wrote stay written in the batch, which can only
+// make a later read stale.
+func (l *WriteLog) Redo() { clear(l.fresh) }
+
 // Keep notes the objects s updated, once the writer has applied it, for
 // the row cache (Done); a later write of one in the batch forgets it again.
 func (l *WriteLog) Keep(s *Speculation) {
@@ -263,10 +269,22 @@ func (s *Speculation) Undo() {
 }
 
 // Apply writes what s queued, in order, if nothing it read has been written
-// since its snapshot. An error means s cannot stand: the caller rolls back
-// what Apply wrote, calls Undo and runs the write's function again. Apply
-// takes an insert's seq or id from its rowid, as SQLite returns it.
+// since its snapshot (Check, then Write). An error means s cannot stand:
+// the caller rolls back what Apply wrote, calls Undo and runs the write's
+// function again.
 func (t *Tx) Apply(ctx context.Context, s *Speculation) error {
+	if err := t.Check(s); err != nil {
+		return err
+	}
+	_, err := t.Write(ctx, s)
+	return err
+}
+
+// Check reports whether s still stands as far as its reads go: ErrConflict
+// if a key it read has been written since the mark it read it at. It runs
+// no statement and changes nothing, so the writer checks a speculation
+// before it writes any of it.
+func (t *Tx) Check(s *Speculation) error {
 	if s.spoiled {
 		return ErrSpoiled
 	}
@@ -277,12 +295,24 @@ func (t *Tx) Apply(ctx context.Context, s *Speculation) error {
 			return store.ErrConflict
 		}
 	}
-	for _, w := range s.writes {
+	return nil
+}
+
+// Write runs the statements s queued, in order, without checking its reads
+// (Check does). It takes an insert's seq or id from its rowid, as SQLite
+// returns it. On an error, partial reports whether what ran before the
+// failing statement is still written: it is not when the first statement
+// failed with ErrConflict (a key it inserts is taken, or the row it updates
+// is not at its version), as a statement that meets a conflict is undone by
+// the database itself and leaves the transaction as it was. Any other
+// failure may leave some of s written, or the transaction rolled back.
+func (t *Tx) Write(ctx context.Context, s *Speculation) (partial bool, err error) {
+	for i, w := range s.writes {
 		if err := t.applyOne(ctx, s, w); err != nil {
-			return err
+			return i > 0 || !errors.Is(err, store.ErrConflict), err
 		}
 	}
-	return nil
+	return false, nil
 }
 
 func (t *Tx) applyOne(ctx context.Context, s *Speculation, w queued) error {
