@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"sync"
 	"time"
 
@@ -127,15 +126,30 @@ type heldStmt struct {
 	query string
 	args  []any
 	into  *int64
-	one   bool // must change one row (sqlstore.Deferred.One)
 }
 
-// changedOne is the check of a held statement that must change one row.
+// changedOne is the check of a statement that must change one row, run
+// outside a transaction.
 func changedOne(tag pgconn.CommandTag) error {
 	if n := tag.RowsAffected(); n != 1 {
 		return fmt.Errorf("%w: a held update changed %d rows, not one", store.ErrConflict, n)
 	}
 	return nil
+}
+
+// checkedOne holds, for each write that must change one row, the statement
+// that runs it and fails unless it did (kontor_changed_one, migration 0010):
+// held back, such a write goes in one batch with the COMMIT, and a row count
+// read from the batch would come after the COMMIT had run.
+var checkedOne sync.Map // query -> its checked form
+
+func changedOneSQL(query string) string {
+	if q, ok := checkedOne.Load(query); ok {
+		return q.(string)
+	}
+	q := "WITH w AS (" + query + " RETURNING 1) SELECT kontor_changed_one(count(*)) FROM w"
+	checkedOne.Store(query, q)
+	return q
 }
 
 // What settle does with an owed ROLLBACK.
@@ -354,10 +368,7 @@ func (c *conn) send(ctx context.Context, query string, args []any) (pgx.BatchRes
 		if h.into != nil {
 			err = br.QueryRow().Scan(h.into)
 		} else {
-			var tag pgconn.CommandTag
-			if tag, err = br.Exec(); err == nil && h.one {
-				err = changedOne(tag)
-			}
+			_, err = br.Exec()
 		}
 		if err != nil {
 			br.Close()
@@ -512,7 +523,10 @@ func (c *conn) hold(ctx context.Context, query string, d sqlstore.Deferred, args
 			vs[i] = append([]byte(nil), b...)
 		}
 	}
-	t.held = append(t.held, heldStmt{query: query, args: vs, into: d.Into, one: d.One})
+	if d.One {
+		query = changedOneSQL(query)
+	}
+	t.held = append(t.held, heldStmt{query: query, args: vs, into: d.Into})
 	return driver.ResultNoRows, nil
 }
 
@@ -533,14 +547,6 @@ func (t *lazyTx) Commit() error {
 			c.owe()
 		}
 		return nil
-	}
-	// A held update's row count is checked when its answer is read: after
-	// a COMMIT in the same batch it would be too late.
-	if slices.ContainsFunc(t.held, func(h heldStmt) bool { return h.one }) {
-		if _, err := c.send(t.ctx, "", nil); err != nil {
-			t.rollbackSent()
-			return err
-		}
 	}
 	var tag pgconn.CommandTag
 	if len(t.held) == 0 {

@@ -308,6 +308,10 @@ func (s *Store) Close() error {
 	return s.closeErr
 }
 
+// changedOtherThanOne is the SQLSTATE of kontor_changed_one (migration 0010):
+// a held write that had to change one row changed none.
+const changedOtherThanOne = "KR001"
+
 // translate maps a PostgreSQL or connection error to a store error.
 func translate(err error) error {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) {
@@ -317,6 +321,8 @@ func translate(err error) error {
 	if errors.As(err, &pgErr) {
 		switch {
 		case pgErr.Code == "23505": // unique_violation
+			return fmt.Errorf("%w: %s", store.ErrConflict, pgErr.Message)
+		case pgErr.Code == changedOtherThanOne: // kontor_changed_one
 			return fmt.Errorf("%w: %s", store.ErrConflict, pgErr.Message)
 		case pgErr.Code == "40001", pgErr.Code == "40P01": // serialization_failure, deadlock_detected
 			return fmt.Errorf("%w: %w", store.ErrRetry, err)

@@ -1,0 +1,15 @@
+-- kontor_changed_one(n) fails its statement, and with it the transaction,
+-- unless n is 1. A write that must change exactly one row (an object update
+-- at the version the transaction read) is held back and sent in one batch
+-- with the COMMIT; it runs as
+--   WITH w AS (UPDATE ... RETURNING 1) SELECT kontor_changed_one(count(*)) FROM w
+-- so that a stale version stops the batch before the COMMIT runs.
+CREATE FUNCTION kontor_changed_one(n bigint) RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+    IF n <> 1 THEN
+        RAISE EXCEPTION 'a held update changed % rows, not one', n USING ERRCODE = 'KR001';
+    END IF;
+    RETURN n;
+END
+$$;
+
