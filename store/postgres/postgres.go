@@ -77,9 +77,11 @@ type Store struct {
 	write       *sqlstore.Dialect
 	read        *sqlstore.Dialect
 	maxAttempts int
-	closed      atomic.Bool
-	closeOnce   sync.Once
-	closeErr    error
+	// cache holds the objects the node's writes read and wrote (cache.go).
+	cache     *objectCache
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ store.Store = (*Store)(nil)
@@ -99,6 +101,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		write:       &sqlstore.Dialect{Numbered: true, RowLocks: true, Translate: translate, Pipelined: true},
 		read:        &sqlstore.Dialect{Numbered: true, Translate: translate},
 		maxAttempts: opt.MaxAttempts,
+		cache:       newObjectCache(),
 	}
 	if s.maxAttempts <= 0 {
 		s.maxAttempts = 10
@@ -216,11 +219,12 @@ func (s *Store) Driver() string { return "postgres" }
 // error of fn is returned unchanged after rolling back. A panic in fn rolls
 // the transaction back and goes on to the caller.
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
+	cached := true
 	for attempt := 1; ; attempt++ {
 		if s.closed.Load() {
 			return store.ErrClosed
 		}
-		err := s.update(ctx, fn)
+		err := s.update(ctx, fn, cached)
 		if err != nil && errors.Is(err, errBeforeStart) && attempt < s.maxAttempts {
 			continue // nothing ran: run it on another connection at once
 		}
@@ -230,6 +234,9 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 		if attempt >= s.maxAttempts {
 			return fmt.Errorf("postgres: transaction failed %d times: %w", attempt, err)
 		}
+		// A read from the cache that no longer stands fails this way too:
+		// the next run reads the database.
+		cached = false
 		// Back off a little, more after each failure, with jitter so that
 		// the transactions that collided do not collide again.
 		pause := time.Duration(rand.Int64N(int64(attempt) * int64(2*time.Millisecond)))
@@ -241,17 +248,33 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	}
 }
 
-func (s *Store) update(ctx context.Context, fn func(store.Tx) error) error {
+// update runs fn once; cached lets its reads of objects answer from the
+// cache (cache.go).
+func (s *Store) update(ctx context.Context, fn func(store.Tx) error, cached bool) error {
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	if err != nil {
 		return translate(err)
 	}
 	// Rolls back when fn fails or panics; a no-op after Commit.
 	defer tx.Rollback()
-	if err := fn(sqlstore.NewTx(tx, s.write)); err != nil {
+	ct := &cachedTx{Tx: sqlstore.NewTx(tx, s.write), sql: tx, cache: s.cache, use: cached}
+	if err := fn(ct); err != nil {
+		if len(ct.checked) > 0 && !errors.Is(err, store.ErrRetry) {
+			// fn's answer may rest on reads from the cache whose checks
+			// have not run yet: they run first, and fn again if one fails.
+			if _, cerr := tx.ExecContext(ctx, `SELECT $1::int`, 1); cerr != nil {
+				err = translate(cerr)
+			}
+		}
+		if errors.Is(err, store.ErrRetry) {
+			s.cache.drop(ct.checked)
+		}
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		if errors.Is(translate(err), store.ErrRetry) {
+			s.cache.drop(ct.checked)
+		}
 		if errors.Is(err, pgx.ErrTxCommitRollback) {
 			return fmt.Errorf("postgres: the transaction was aborted by an error that fn did not return: %w", err)
 		}
@@ -261,6 +284,7 @@ func (s *Store) update(ctx context.Context, fn func(store.Tx) error) error {
 		}
 		return err
 	}
+	s.cache.put(ct.keep)
 	return nil
 }
 

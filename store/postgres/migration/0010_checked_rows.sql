@@ -13,3 +13,17 @@ BEGIN
 END
 $$;
 
+-- kontor_still_read(n) fails its statement with serialization_failure, and
+-- the transaction is run again, unless n is 1. A write's read of an object
+-- answered from the node's cache is checked by
+--   SELECT kontor_still_read(count(*)) FROM (SELECT 1 FROM objects
+--       WHERE account = $1 AND id = $2 AND version = $3 [FOR UPDATE]) r
+-- held back and sent in the batch of the transaction's next statement.
+CREATE FUNCTION kontor_still_read(n bigint) RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+    IF n <> 1 THEN
+        RAISE EXCEPTION 'an object read from the cache has changed since' USING ERRCODE = 'serialization_failure';
+    END IF;
+    RETURN n;
+END
+$$;
