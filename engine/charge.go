@@ -108,8 +108,11 @@ func (*Charge) ObjectType() string { return "charge" }
 
 // Index implements Object.
 func (c *Charge) Index() Index {
+	// Only the charges of an intent and of a credit transfer source are
+	// listed by their parent (ChargeFilter): a debit source's charges need
+	// no index entry for it.
 	parent := c.PaymentIntent
-	if parent == "" {
+	if parent == "" && c.Method.Type == "sepa_credit_transfer" {
 		parent = c.Source
 	}
 	ix := Index{Kind: c.Origin, Customer: c.Customer, Parent: parent, Status: string(c.Status)}

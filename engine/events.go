@@ -91,7 +91,14 @@ func (op *Op) emitData(typ string, o Object, data, before []byte) error {
 	// Objects that belong to another dialect than the default one get only
 	// that dialect's events, which its sink derives below.
 	if originOf(o) == "" {
-		if err := op.recordEvent("", ev, o.meta().ID, ev.encode()); err != nil {
+		// Of the default dialect's events only a mandate notification's is
+		// looked up by its object (GetMandateNotification): the others
+		// leave it out of the index of events by object (store.Event.ObjectID).
+		objectID := ""
+		if typ == eventMandateNotification {
+			objectID = o.meta().ID
+		}
+		if err := op.recordEvent("", ev, objectID, ev.encode()); err != nil {
 			return err
 		}
 	}

@@ -44,7 +44,8 @@ func (f CustomerFilter) columns(op *Op, p *store.ListObjectsParams) {
 type ChargeFilter struct {
 	Customer string
 	// PaymentIntent selects the charges of an intent; Source those of a
-	// source (charges of an intent never name a source).
+	// credit transfer source (charges of an intent never name a source;
+	// Charge.Index).
 	PaymentIntent string
 	Source        string
 	// Mandate selects the charge of a single-use mandate (Charge.Index):

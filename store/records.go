@@ -114,6 +114,9 @@ type ListObjectsParams struct {
 // Event is one stored event. Dialect is "" for events in the engine's own
 // vocabulary (served by the Stripe dialect) and a dialect name for events a
 // dialect derived (for example "cko"). Data holds the snapshot document.
+// ObjectID is the object an event is listed by (ListEventsParams.ObjectID);
+// an event that is never looked up by its object leaves it empty, and so
+// adds no entry to the index of events by object.
 type Event struct {
 	Account         string
 	ID              string

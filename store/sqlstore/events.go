@@ -57,7 +57,12 @@ func (t *Tx) ListEvents(ctx context.Context, p store.ListEventsParams) ([]store.
 	w.add("account = ?", p.Account)
 	w.add("dialect = ?", p.Dialect)
 	w.eq("type", p.Type)
-	w.eq("object_id", p.ObjectID)
+	if p.ObjectID != "" {
+		// The index of events by object holds only the events that have
+		// one (WHERE object_id <> ''), which a planner uses only when the
+		// query says so itself.
+		w.add("object_id = ? AND object_id <> ''", p.ObjectID)
+	}
 	if p.TypePrefix != "" {
 		// substr counts characters on both engines, not bytes; a prefix match
 		// with substr needs no escaping of LIKE wildcards and ignores collations.

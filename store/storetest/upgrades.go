@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,6 +22,41 @@ type upgrade struct {
 }
 
 var upgrades = []upgrade{{
+	Version: "0010_events_by_object",
+	Before: `INSERT INTO events (account, id, dialect, type, object_id, created, data) VALUES
+	('acct_a', 'evt_1', '', 'charge.pending', 'py_1', 1, '{}'),
+	('acct_a', 'evt_2', '', 'source.mandate_notification', 'srcmn_1', 2, '{}'),
+	('acct_a', 'evt_3', 'cko', 'payment_pending', 'pay_1', 3, '{}'),
+	('acct_a', 'evt_4', '', 'charge.succeeded', 'py_1', 4, '{}'),
+	('acct_b', 'evt_1', '', 'charge.pending', 'py_1', 1, '{}');`,
+	check: func(t *testing.T, ctx context.Context, tx store.Tx) {
+		// The events stored before are found by their object as they were.
+		for _, c := range []struct {
+			dialect, object string
+			want            []string
+		}{{"", "py_1", []string{"evt_4", "evt_1"}}, {"", "srcmn_1", []string{"evt_2"}}, {"cko", "pay_1", []string{"evt_3"}}, {"", "pay_1", nil}} {
+			evs, err := tx.ListEvents(ctx, store.ListEventsParams{Account: "acct_a", Dialect: c.dialect, ObjectID: c.object, Limit: 10})
+			var got []string
+			for _, e := range evs {
+				got = append(got, e.ID)
+			}
+			if err != nil || !slices.Equal(got, c.want) {
+				t.Errorf("events of %q %s after the upgrade: %v, %v; want %v", c.dialect, c.object, got, err, c.want)
+			}
+		}
+		// A new event without an object is listed, and not by any object.
+		e := &store.Event{Account: "acct_a", ID: "evt_5", Type: "charge.pending", Created: 5, Data: []byte(`{}`)}
+		if err := tx.InsertEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		if evs, err := tx.ListEvents(ctx, store.ListEventsParams{Account: "acct_a", Limit: 1}); err != nil || len(evs) != 1 || evs[0].ID != "evt_5" {
+			t.Errorf("the newest event after the upgrade: %+v, %v", evs, err)
+		}
+		if evs, err := tx.ListEvents(ctx, store.ListEventsParams{Account: "acct_a", ObjectID: "py_1", Limit: 10}); err != nil || len(evs) != 2 {
+			t.Errorf("events of py_1 after an event without an object: %d, %v", len(evs), err)
+		}
+	},
+}, {
 	Version: "0009_clock_customers",
 	Before: `INSERT INTO objects (account, id, type, clock_id, created, data) VALUES
 	('acct_a', 'cus_1', 'customer', 'clock_1', 1, '{"id":"cus_1","test_clock":"clock_1"}'),

@@ -399,10 +399,12 @@ func schedulerLag() error {
 
 // receiver counts the distinct events POSTed to it and when each first arrived.
 type receiver struct {
-	srv   *http.Server
-	url   string
-	mu    sync.Mutex
-	seen  map[string]time.Time
+	srv  *http.Server
+	url  string
+	mu   sync.Mutex
+	seen map[string]time.Time
+	// about holds the id of the object each event is about.
+	about map[string]string
 	posts int
 	gate  chan struct{} // while open (not closed), requests wait; nil means answer at once
 	hang  bool          // answer nothing until the client gives up
@@ -415,7 +417,7 @@ func newReceiver(gated, hang bool, want int) (*receiver, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &receiver{url: "http://" + l.Addr().String() + "/hook", seen: map[string]time.Time{}, hang: hang, want: want, all: make(chan struct{})}
+	r := &receiver{url: "http://" + l.Addr().String() + "/hook", seen: map[string]time.Time{}, about: map[string]string{}, hang: hang, want: want, all: make(chan struct{})}
 	if gated {
 		r.gate = make(chan struct{})
 	}
@@ -438,13 +440,19 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 	}
 	var ev struct {
-		ID string `json:"id"`
+		ID   string `json:"id"`
+		Data struct {
+			Object struct {
+				ID string `json:"id"`
+			} `json:"object"`
+		} `json:"data"`
 	}
 	json.Unmarshal(body, &ev)
 	r.mu.Lock()
 	r.posts++
 	if _, ok := r.seen[ev.ID]; !ok && ev.ID != "" {
 		r.seen[ev.ID] = time.Now()
+		r.about[ev.ID] = ev.Data.Object.ID
 		if len(r.seen) == r.want {
 			close(r.all)
 		}
@@ -566,22 +574,13 @@ func hungReceiver() error {
 		case <-time.After(3 * time.Minute):
 		}
 	}
-	// The receivers know event ids; the events name their customer.
-	db, err := openDB(k.db)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	// The events name their customer.
 	delays := func(r *receiver) ([]time.Duration, time.Duration, error) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		var ds []time.Duration
 		for evt, at := range r.seen {
-			var obj string
-			if err := db.QueryRow(`SELECT object_id FROM events WHERE id = ?`, evt).Scan(&obj); err != nil {
-				return nil, 0, err
-			}
-			if s, ok := sent[obj]; ok {
+			if s, ok := sent[r.about[evt]]; ok {
 				ds = append(ds, at.Sub(s))
 			}
 		}
