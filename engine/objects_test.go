@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
-
-	"github.com/kontorpay/kontor/store"
 )
 
 // TestOpReadsAnObjectOnce reads objects again within one op: an object the
@@ -85,7 +83,7 @@ func TestEmitWritten(t *testing.T) {
 		return op.emitWritten("test.read", s, nil)
 	})
 	te.view(t, func(op *Op) error {
-		rows, err := op.ListEvents(store.ListEventsParams{ObjectID: id, Limit: 100})
+		rows, err := eventsAbout(op, "", id)
 		if err != nil {
 			return err
 		}

@@ -178,7 +178,7 @@ func TestOneBatchSettlesForEachTimersAccountAndTime(t *testing.T) {
 			if bt.Source != id || bt.Created != c.SettledAt {
 				t.Errorf("balance transaction %+v for charge %s settled at %d", bt, id, c.SettledAt)
 			}
-			evs, err := op.ListEvents(store.ListEventsParams{Type: "charge.succeeded", ObjectID: id, Limit: 10})
+			evs, err := eventsAbout(op, "charge.succeeded", id)
 			if err != nil {
 				return err
 			}
@@ -314,7 +314,7 @@ func TestSettlementEventCarriesThePendingCharge(t *testing.T) {
 	te.fire(t)
 	err := te.View(ctx, te.account, func(op *Op) error {
 		for _, id := range ids {
-			evs, err := op.ListEvents(store.ListEventsParams{Type: "charge.succeeded", ObjectID: id, Limit: 10})
+			evs, err := eventsAbout(op, "charge.succeeded", id)
 			if err != nil {
 				return err
 			}
