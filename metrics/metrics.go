@@ -83,12 +83,14 @@ func (m *Metrics) ObserveCommit(n int, d time.Duration) {
 
 // WatchSpeculations reports, at every scrape, the store's writes by how
 // their speculation went (ADR 0020): counts returns them by outcome
-// ("applied", "stale", "skipped", "failed"), as totals since the start.
+// ("applied", "stale", "skipped", "failed", and "redone" for those that
+// failed half way in the writer and had their batch run again, ADR 0029),
+// as totals since the start.
 func (m *Metrics) WatchSpeculations(counts func() map[string]int64) {
-	for _, outcome := range []string{"applied", "stale", "skipped", "failed"} {
+	for _, outcome := range []string{"applied", "stale", "skipped", "failed", "redone"} {
 		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name:        "kontor_store_speculations_total",
-			Help:        "SQLite writes by how their speculation went: applied by the writer, stale and made again, run by the writer only (skipped), failed on their snapshot.",
+			Help:        "SQLite writes by how their speculation went: applied by the writer, stale and made again, run by the writer only (skipped), failed on their snapshot; redone: failed half way in the writer, their batch run again (also counted as applied or stale).",
 			ConstLabels: prometheus.Labels{"outcome": outcome},
 		}, func() float64 { return float64(counts()[outcome]) }))
 	}

@@ -26,7 +26,8 @@ func (s *Server) instrument(mux *http.ServeMux) (http.Handler, error) {
 	if sp, ok := s.store.(*sqlite.Store); ok {
 		m.WatchSpeculations(func() map[string]int64 {
 			st := sp.Speculations()
-			return map[string]int64{"applied": st.Applied, "stale": st.Stale, "skipped": st.Skipped, "failed": st.Failed}
+			return map[string]int64{"applied": st.Applied, "stale": st.Stale, "skipped": st.Skipped, "failed": st.Failed,
+				"redone": st.Redone}
 		})
 	}
 	m.WatchBacklog(s.store, func() int64 { return s.engine.WallNow().UnixMilli() }, s.log)

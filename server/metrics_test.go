@@ -166,6 +166,9 @@ func TestMetrics(t *testing.T) {
 	if m[`kontor_store_speculations_total{outcome="applied"}`] < 3 {
 		t.Errorf("speculations applied: %v, want the customers created at least", m[`kontor_store_speculations_total{outcome="applied"}`])
 	}
+	if v, ok := m[`kontor_store_speculations_total{outcome="redone"}`]; !ok || v != 0 {
+		t.Errorf("speculations redone: %v (reported: %v), want 0: no write here fails half way", v, ok)
+	}
 	if m["kontor_store_commit_batch_size_sum"] < m["kontor_store_commit_batch_size_count"] {
 		t.Errorf("commit batch sizes sum %v below their count %v", m["kontor_store_commit_batch_size_sum"], m["kontor_store_commit_batch_size_count"])
 	}

@@ -45,8 +45,9 @@ type SpeculationStats struct {
 	Failed int64
 	// Cached counts the reads of speculations that the row cache answered.
 	Cached int64
-	// Redone counts the batches rolled back and run again because a
-	// speculation failed half way through its statements (Store.redo).
+	// Redone counts the speculations that failed half way through their
+	// statements, each of which had its batch rolled back and run again
+	// (Store.redo); it is counted among Stale or Applied too.
 	Redone int64
 }
 
@@ -158,10 +159,17 @@ var errRedo = errors.New("sqlite: the batch is to be run again")
 // outcome's insert if it has one, and a statement that fails on a conflict
 // leaves the transaction as it was. So the savepoint's statements, and the
 // copies of pages it makes, are needed only when a later statement fails:
-// then applyBare answers errRedo, and the writer rolls the whole batch back
-// and runs it again with a savepoint for each request.
-func (s *Store) applyBare(ctx context.Context, spec *sqlstore.Speculation, tx *sqlstore.Tx) error {
-	err := tx.Check(spec)
+// then (or on a panic) applyBare answers errRedo, and the writer rolls the
+// whole batch back and runs it again with a savepoint for each request.
+func (s *Store) applyBare(ctx context.Context, spec *sqlstore.Speculation, tx *sqlstore.Tx) (err error) {
+	defer func() {
+		// Whatever it left written: the batch runs again, where the
+		// speculation's savepoint reports the panic as its error.
+		if recover() != nil {
+			err = errRedo
+		}
+	}()
+	err = tx.Check(spec)
 	if err == nil {
 		var partial bool
 		if partial, err = tx.Write(ctx, spec); partial {
