@@ -283,7 +283,9 @@ func (op *Op) insert(o Object) error {
 	if err != nil {
 		return err
 	}
-	if err := op.tx.InsertObject(op.ctx, r); err != nil {
+	// Nothing here needs the answer: an id the engine made is not in use, and
+	// the seq is set by the time the transaction commits (store.Later).
+	if err := store.Later(op.tx).InsertObject(op.ctx, r); err != nil {
 		return err
 	}
 	m := o.meta()

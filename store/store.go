@@ -44,10 +44,10 @@ type Store interface {
 }
 
 // Later returns tx for writes whose outcome the caller needs only when the
-// transaction commits. On the Tx it returns, InsertEvent, InsertTimer,
-// PutIdempotency, UpdateObject and UpdateObjectColumns may be sent to the
-// database later, with the transaction's next statement or its commit, so
-// that they cost no round trip of their own: such a call may return before
+// transaction commits. On the Tx it returns, InsertObject, InsertEvent,
+// InsertTimer, PutIdempotency, UpdateObject and UpdateObjectColumns may be
+// sent to the database later, with the transaction's next statement or its
+// commit, so that they cost no round trip of their own: such a call may return before
 // the row is written, and then a failure of the write (a conflict included;
 // a held update of a missing row answers ErrConflict, not ErrNotFound) is
 // not returned by it but fails the transaction: a later call of the

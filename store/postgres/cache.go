@@ -105,7 +105,7 @@ type cachedTx struct {
 	written map[objectKey]bool
 	// keep are the objects read from the database or written, as they
 	// will stand once the transaction commits.
-	keep []store.Object
+	keep []keptObject
 }
 
 var _ store.Tx = (*cachedTx)(nil)
@@ -126,43 +126,67 @@ func (t *cachedTx) GetObject(ctx context.Context, p store.GetObjectParams) (stor
 				}
 				t.checked[k] = p.ForUpdate
 			}
-			t.kept(o)
+			t.kept(o, nil)
 			return o, nil
 		}
 	}
 	o, err := t.Tx.GetObject(ctx, p)
 	if err == nil {
-		t.kept(o)
+		t.kept(o, nil)
 	}
 	return o, err
 }
 
+// keptObject is an object as it will stand once the transaction commits;
+// seq, when set, is where the seq of an insert held back arrives.
+type keptObject struct {
+	o   store.Object
+	seq *int64
+}
+
 // kept notes o, as it will stand once the transaction commits.
-func (t *cachedTx) kept(o store.Object) {
+func (t *cachedTx) kept(o store.Object, seq *int64) {
 	o.Data = bytes.Clone(o.Data)
-	t.keep = append(t.keep, o)
+	t.keep = append(t.keep, keptObject{o, seq})
+}
+
+// committed returns the objects kept, once the transaction has committed.
+func (t *cachedTx) committed() []store.Object {
+	objs := make([]store.Object, 0, len(t.keep))
+	for _, k := range t.keep {
+		if k.seq != nil {
+			k.o.Seq = *k.seq
+		}
+		if k.o.Seq != 0 {
+			objs = append(objs, k.o)
+		}
+	}
+	return objs
 }
 
 // wrote notes an object the transaction wrote, at its new version; an
 // update's row does not carry its seq, which comes from the object's read.
 func (t *cachedTx) wrote(o *store.Object) {
-	if t.written == nil {
-		t.written = map[objectKey]bool{}
-	}
-	t.written[objectKey{o.Account, o.ID}] = true
+	t.markWritten(o)
 	w := *o
 	if w.Seq == 0 {
 		for i := len(t.keep) - 1; i >= 0; i-- {
-			if k := t.keep[i]; k.Account == w.Account && k.ID == w.ID {
+			if k := t.keep[i].o; k.Account == w.Account && k.ID == w.ID {
 				w.Seq = k.Seq
 				break
 			}
 		}
 	}
-	if w.Seq == 0 {
-		return
+	t.kept(w, nil)
+}
+
+// markWritten notes that the transaction wrote o: its later reads of o
+// go to the database.
+func (t *cachedTx) markWritten(o *store.Object) {
+	if t.written == nil {
+		t.written = map[objectKey]bool{}
 	}
-	t.kept(w)
+	t.written[objectKey{o.Account, o.ID}] = true
 }
 
 func (t *cachedTx) InsertObject(ctx context.Context, o *store.Object) error {
@@ -194,6 +218,15 @@ type laterCachedTx struct {
 }
 
 func (l laterCachedTx) Later() store.Tx { return l }
+
+func (l laterCachedTx) InsertObject(ctx context.Context, o *store.Object) error {
+	if err := l.later.InsertObject(ctx, o); err != nil {
+		return err
+	}
+	l.markWritten(o)
+	l.kept(*o, &o.Seq)
+	return nil
+}
 
 func (l laterCachedTx) InsertEvent(ctx context.Context, e *store.Event) error {
 	return l.later.InsertEvent(ctx, e)

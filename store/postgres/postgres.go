@@ -284,7 +284,7 @@ func (s *Store) update(ctx context.Context, fn func(store.Tx) error, cached bool
 		}
 		return err
 	}
-	s.cache.put(ct.keep)
+	s.cache.put(ct.committed())
 	return nil
 }
 

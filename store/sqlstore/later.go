@@ -7,9 +7,9 @@ import (
 )
 
 // Later returns the transaction for writes whose outcome the caller needs
-// only at commit (store.Later): on a Pipelined driver its InsertEvent,
-// InsertTimer, PutIdempotency, UpdateObject and UpdateObjectColumns are
-// Deferred; otherwise it is t itself.
+// only at commit (store.Later): on a Pipelined driver its InsertObject,
+// InsertEvent, InsertTimer, PutIdempotency, UpdateObject and
+// UpdateObjectColumns are Deferred; otherwise it is t itself.
 func (t *Tx) Later() store.Tx {
 	if !t.d.Pipelined {
 		return t
@@ -17,13 +17,22 @@ func (t *Tx) Later() store.Tx {
 	return laterTx{t}
 }
 
-// laterTx is a Tx whose InsertEvent, InsertTimer, PutIdempotency and
-// object updates are Deferred. Without ON CONFLICT DO NOTHING: a used key
+// laterTx is a Tx whose inserts of objects, events and timers,
+// PutIdempotency and object updates are Deferred. Without ON CONFLICT DO NOTHING: a used key
 // fails the statement, and so the transaction; an update must change its
 // row (Deferred.One). Writes the Tx holds itself (HoldWrites) stay held.
 type laterTx struct{ *Tx }
 
 func (l laterTx) Later() store.Tx { return l }
+
+func (l laterTx) InsertObject(ctx context.Context, o *store.Object) error {
+	if l.held != nil {
+		return l.Tx.InsertObject(ctx, o)
+	}
+	l.noteObject(o)
+	o.Version = 1
+	return l.deferred(ctx, &o.Seq, insertObject+` RETURNING seq`, objectArgs(o)...)
+}
 
 func (l laterTx) InsertEvent(ctx context.Context, e *store.Event) error {
 	if l.held != nil {

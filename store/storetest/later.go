@@ -179,6 +179,55 @@ var laterTests = []test{
 			return nil
 		})
 	}},
+	{"Inserts", func(t *testing.T, s store.Store) {
+		o := &store.Object{Account: "acct_a", ID: "cus_1", Type: "customer", Created: 1, Data: []byte(`{"n":1}`)}
+		var inTx store.Object
+		update(t, s, func(ctx context.Context, tx store.Tx) error {
+			if err := store.Later(tx).InsertObject(ctx, o); err != nil {
+				return err
+			}
+			var err error
+			inTx, err = tx.GetObject(ctx, store.GetObjectParams{Account: "acct_a", ID: "cus_1"})
+			return err
+		})
+		if o.Seq <= 0 || o.Version != 1 || inTx.Seq != o.Seq || string(inTx.Data) != `{"n":1}` {
+			t.Fatalf("after an insert through Later: seq %d version %d, read back in the transaction seq %d %s; want the seq set, version 1, the row", o.Seq, o.Version, inTx.Seq, inTx.Data)
+		}
+		// The same insert with nothing read after it goes with the commit.
+		o2 := &store.Object{Account: "acct_a", ID: "cus_2", Type: "customer", Created: 1, Data: []byte(`{}`)}
+		update(t, s, func(ctx context.Context, tx store.Tx) error { return store.Later(tx).InsertObject(ctx, o2) })
+		if o2.Seq <= o.Seq {
+			t.Fatalf("the second insert's seq %d does not follow the first's %d", o2.Seq, o.Seq)
+		}
+		// A used id fails the transaction, whether a statement follows the
+		// insert or the commit does, and nothing of it commits.
+		for _, last := range []bool{false, true} {
+			err := s.Update(t.Context(), func(tx store.Tx) error {
+				ctx := t.Context()
+				l := store.Later(tx)
+				if err := l.InsertTimer(ctx, &store.Timer{Account: "acct_a", Due: 1, Kind: "k", ObjectID: "cus_1"}); err != nil {
+					return err
+				}
+				if err := l.InsertObject(ctx, &store.Object{Account: "acct_a", ID: "cus_1", Type: "customer", Created: 2, Data: []byte(`{"n":2}`)}); err != nil || last {
+					return err
+				}
+				_, err := tx.GetObject(ctx, store.GetObjectParams{Account: "acct_a", ID: "cus_2"})
+				return err
+			})
+			wantErr(t, "an insert of a used id through Later", err, store.ErrConflict)
+			view(t, s, func(ctx context.Context, tx store.Tx) error {
+				got, err := tx.GetObject(ctx, store.GetObjectParams{Account: "acct_a", ID: "cus_1"})
+				must(t, "GetObject", err)
+				equal(t, "the first insert's document", string(got.Data), `{"n":1}`)
+				ts, err := tx.ClaimDueTimers(ctx, store.ClaimTimersParams{DueLTE: 1, Limit: 1000})
+				must(t, "ClaimDueTimers", err)
+				if len(ts) != 0 {
+					t.Fatalf("the failed transaction's timer was committed")
+				}
+				return nil
+			})
+		}
+	}},
 	{"Updates", func(t *testing.T, s store.Store) {
 		o := &store.Object{Account: "acct_a", ID: "mandate_1", Type: "mandate", Status: "active", Created: 1, Data: []byte(`{"uses":0}`)}
 		update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.InsertObject(ctx, o) })
