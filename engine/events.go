@@ -88,17 +88,17 @@ func (op *Op) emitData(typ string, o Object, data, before []byte) error {
 	ev := &Event{Type: typ, ObjectType: o.ObjectType(), Object: data, Previous: before, Request: op.req}
 	ev.Created = op.Now(o.meta().ClockID).Unix()
 	ev.ID = NewID("evt_")
+	if typ == eventMandateNotification {
+		ev.ID = notificationEvent(o.meta().ID)
+	}
 	// Objects that belong to another dialect than the default one get only
 	// that dialect's events, which its sink derives below.
 	if originOf(o) == "" {
-		// Of the default dialect's events only a mandate notification's is
-		// looked up by its object (GetMandateNotification): the others
-		// leave it out of the index of events by object (store.Event.ObjectID).
-		objectID := ""
-		if typ == eventMandateNotification {
-			objectID = o.meta().ID
-		}
-		if err := op.recordEvent("", ev, objectID, ev.encode()); err != nil {
+		// No event of the default dialect is looked up by its object, so
+		// none adds an entry to the index of events by object
+		// (store.Event.ObjectID): a mandate notification's event is found
+		// by its id (GetMandateNotification).
+		if err := op.recordEvent("", ev, "", ev.encode()); err != nil {
 			return err
 		}
 	}

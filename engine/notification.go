@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/kontorpay/kontor/store"
 )
@@ -59,6 +60,11 @@ func (op *Op) notifyMandateDebit(s *Source, c *Charge) error {
 
 const eventMandateNotification = "source.mandate_notification"
 
+// notificationEvent returns the id of the source.mandate_notification
+// event of the notification id: the notification's id with the event's
+// prefix (an id's characters after its prefix are unique by themselves).
+func notificationEvent(id string) string { return "evt_" + strings.TrimPrefix(id, "srcmn_") }
+
 // GetMandateNotification returns a mandate notification of the op's scope:
 // the object kept for one without an event, or the one its
 // source.mandate_notification event carries; store.ErrNotFound when there
@@ -68,21 +74,40 @@ func (op *Op) GetMandateNotification(id string) (*MandateNotification, error) {
 	if !errors.Is(err, store.ErrNotFound) {
 		return n, err
 	}
-	// By object id alone: the store finds an object's events by that index.
+	r, err := op.tx.GetEvent(op.ctx, op.account, notificationEvent(id))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if n, err := notificationIn(r, id); n != nil || err != nil {
+		return n, err
+	}
+	// A notification's event made before events were named after their
+	// notification is found by the object it is about.
 	evs, err := op.ListEvents(store.ListEventsParams{ObjectID: id, Limit: 10})
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range evs {
-		if r.Type != eventMandateNotification {
-			continue
+		if n, err := notificationIn(r, id); n != nil || err != nil {
+			return n, err
 		}
-		ev, err := DecodeEvent(r)
-		if err != nil {
-			return nil, err
-		}
-		n = &MandateNotification{}
-		return n, json.Unmarshal(ev.Object, n)
 	}
 	return nil, store.ErrNotFound
+}
+
+// notificationIn returns the notification id that the event r carries, or
+// nil when r is not that notification's event of the default dialect.
+func notificationIn(r store.Event, id string) (*MandateNotification, error) {
+	if r.Type != eventMandateNotification || r.Dialect != "" {
+		return nil, nil
+	}
+	ev, err := DecodeEvent(r)
+	if err != nil {
+		return nil, err
+	}
+	n := &MandateNotification{}
+	if err := json.Unmarshal(ev.Object, n); err != nil || n.ID != id {
+		return nil, err
+	}
+	return n, nil
 }

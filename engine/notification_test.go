@@ -78,3 +78,69 @@ func TestMandateNotificationRecords(t *testing.T) {
 		return nil
 	})
 }
+
+// TestMandateNotificationEvents: a notification's event is named after the
+// notification and adds no entry to the index of events by object; one
+// stored before events were named so, found by its object, is still read.
+func TestMandateNotificationEvents(t *testing.T) {
+	te := newTestEngine(t)
+	var id string
+	te.update(t, func(op *Op) error {
+		s, err := op.CreateSource(SourceParams{Type: "sepa_debit", Currency: "eur", IBAN: "DE89370400440532013000",
+			Owner: OwnerParams{Name: Some("Jenny Rosen")}})
+		if err != nil {
+			return err
+		}
+		_, err = op.CreateSourceCharge(ChargeParams{Amount: 1000, Currency: "eur", Source: s.ID})
+		return err
+	})
+	te.view(t, func(op *Op) error {
+		evs, err := op.ListEvents(store.ListEventsParams{Type: eventMandateNotification, Limit: 10})
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("notification events: %d, %v", len(evs), err)
+		}
+		n, err := notificationIn(evs[0], "")
+		if err != nil {
+			return err
+		}
+		if n != nil {
+			t.Fatal("an event carries the notification of the empty id")
+		}
+		ev, err := DecodeEvent(evs[0])
+		if err != nil {
+			return err
+		}
+		var m MandateNotification
+		if err := json.Unmarshal(ev.Object, &m); err != nil {
+			return err
+		}
+		id = m.ID
+		if evs[0].ID != notificationEvent(id) || evs[0].ObjectID != "" {
+			t.Errorf("the notification %s's event is %s about %q; want %s about no object", id, evs[0].ID, evs[0].ObjectID, notificationEvent(id))
+		}
+		return nil
+	})
+	// An event as it was stored before: an id of its own, found by its object.
+	old := MandateNotification{Meta: Meta{ID: "srcmn_stored_before", Created: 1}, Source: "src_1", Amount: 700, Status: NotificationSubmitted}
+	obj, _ := json.Marshal(&old)
+	data, _ := json.Marshal(&Event{ObjectType: old.ObjectType(), Object: obj})
+	if err := te.st.Store.Update(t.Context(), func(tx store.Tx) error {
+		return tx.InsertEvent(t.Context(), &store.Event{Account: te.account, ID: "evt_unrelated", Type: eventMandateNotification,
+			ObjectID: old.ID, Created: 1, Data: data})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	te.view(t, func(op *Op) error {
+		for _, want := range []string{id, old.ID} {
+			if n, err := op.GetMandateNotification(want); err != nil || n.ID != want {
+				t.Errorf("GetMandateNotification(%s): %+v, %v", want, n, err)
+			}
+		}
+		// An event's id of the notification's shape does not make another
+		// notification's event its own.
+		if _, err := op.GetMandateNotification("srcmn_unrelated"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("GetMandateNotification of an id whose event is another's: %v", err)
+		}
+		return nil
+	})
+}

@@ -243,7 +243,8 @@ func copyTemplate(ctx context.Context, db *sql.DB, a, b mark, n int) error {
 		{"objects", "seq", fmt.Sprintf("seq > %d AND seq <= %d", a.objects, b.objects),
 			map[string]string{"id": "id || " + suffix}},
 		{"events", "seq", fmt.Sprintf("seq > %d AND seq <= %d", a.events, b.events),
-			map[string]string{"id": "id || " + suffix, "object_id": "object_id || " + suffix}},
+			// An event without an object (store.Event.ObjectID) keeps none.
+			map[string]string{"id": "id || " + suffix, "object_id": "CASE object_id WHEN '' THEN '' ELSE object_id || " + suffix + " END"}},
 		{"timers", "id", fmt.Sprintf("id > %d AND id <= %d AND object_id IN (SELECT id FROM objects WHERE seq > %d AND seq <= %d)",
 			a.timers, b.timers, a.objects, b.objects),
 			map[string]string{"object_id": "object_id || " + suffix}},
