@@ -180,6 +180,8 @@ type batchLink struct {
 	prev  *batchLink
 	began chan struct{}
 	once  sync.Once
+	// last is the last timer the batch claimed, set before began closes.
+	last *store.Timer
 	// fired is set by the batch's transaction once it has fired its
 	// timers, and cleared as it starts (a transaction may run again).
 	fired atomic.Bool
@@ -192,10 +194,30 @@ func newBatchLink(prev *batchLink) *batchLink {
 // behind reports whether the batch before l did not fire.
 func (l *batchLink) behind() bool { return l != nil && l.prev != nil && !l.prev.fired.Load() }
 
-func (l *batchLink) begin() {
-	if l != nil {
-		l.once.Do(func() { close(l.began) })
+// after is the last timer the batch before l claimed (nil if none): a
+// batch beside the writer claims the timers after it, as its snapshot may
+// not hold that batch yet.
+func (l *batchLink) after() *store.Timer {
+	if l == nil || l.prev == nil {
+		return nil
 	}
+	return l.prev.last
+}
+
+// enter is the start of the batch's transaction in the writer, once it has
+// claimed ts: the batch before must have fired, and then the batch after
+// may be queued.
+func (l *batchLink) enter(ts []store.Timer) error {
+	if l.behind() {
+		return errBatchBehind
+	}
+	if l != nil {
+		l.once.Do(func() {
+			l.last = &ts[len(ts)-1]
+			close(l.began)
+		})
+	}
+	return nil
 }
 
 func (l *batchLink) setFired(ok bool) {
@@ -217,26 +239,48 @@ func (l *batchLink) setFired(ok bool) {
 // and holds its writes (store.Tx HoldWrites), so that the balance
 // transactions, objects, events and deliveries of the whole batch are
 // written in a few multi-row statements; a failure of that read or those
-// writes answers errHeldWrites. It then also takes the objects ahead read
-// for it and has ahead read those of the timers after it. Behind a batch
-// of link's that did not fire, it answers errBatchBehind.
+// writes answers errHeldWrites. In the writer it then also takes the
+// objects ahead read for it and has ahead read those of the timers after
+// it. Behind a batch of link's that did not fire, it answers errBatchBehind.
+//
+// A test clock's batch runs beside the writer where the store can
+// (store.Beside, ADR 0031): its claim, reads and handlers on a snapshot,
+// its held rows handed to the writer, which checks the claim and the
+// reads, and runs in its turn what needs the writer's state (link.enter,
+// the timers' delete, the tally). The claim is of the timers after the
+// batch before's last (link), which the snapshot may still hold.
 func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, limit int, until time.Time, hold bool, ahead *readAhead, link *batchLink) (
 	fired, failedAt int, failed *store.Timer, cause error, err error) {
 	var wake wakes
 	err = e.store.Update(ctx, func(tx store.Tx) error {
 		fired, failedAt, failed, cause, wake = 0, -1, nil, nil, wakes{}
 		link.setFired(false)
-		ts, err := tx.ClaimDueTimers(ctx, store.ClaimTimersParams{ClockID: clockID, DueLTE: dueMS, Limit: limit})
+		beside := false
+		if clockID != "" {
+			// A test clock's batch runs beside the writer, where the store
+			// can (ADR 0031). The wall clock's batches are small and meet
+			// the API's writes of their objects: they run in the writer.
+			tx, beside = store.Beside(tx)
+		}
+		p := store.ClaimTimersParams{ClockID: clockID, DueLTE: dueMS, Limit: limit}
+		if beside {
+			// The snapshot may not hold the batch before yet: the timers
+			// after its last. The writer finds them stale unless they are
+			// the first due once it comes to this batch.
+			p.After = link.after()
+		}
+		ts, err := tx.ClaimDueTimers(ctx, p)
 		if err != nil || len(ts) == 0 {
 			return err
 		}
-		if link.behind() {
-			return errBatchBehind
-		}
-		link.begin()
-		tally, err := e.tallyFor(ctx, tx, ts[0].Account, clockID)
-		if err != nil {
+		if err := store.InWriter(tx, func(store.Tx) error { return link.enter(ts) }); err != nil {
 			return err
+		}
+		var tally *advanceTally
+		if !beside {
+			if tally, err = e.tallyFor(ctx, tx, ts[0].Account, clockID); err != nil {
+				return err
+			}
 		}
 		deadline := e.clock.Now().Add(timerBatchTime)
 		if !until.IsZero() && until.Before(deadline) {
@@ -247,8 +291,13 @@ func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, lim
 		if hold {
 			tx.HoldWrites()
 			defer tx.DropWrites()
-			rows := ahead.take()
-			ahead.start(ts[len(ts)-1])
+			var rows map[string]map[string]*aheadRow
+			if !beside {
+				// In the writer the batch takes the objects read ahead
+				// for it; beside it, it reads them on its snapshot.
+				rows = ahead.take()
+				ahead.start(ts[len(ts)-1])
+			}
 			if err := ops.prefetch(ts, rows); err != nil {
 				return fmt.Errorf("%w: %w", errHeldWrites, err)
 			}
@@ -279,11 +328,10 @@ func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, lim
 		}
 		fired = len(done)
 		wake = ops.woken()
-		err = e.finishBatch(ctx, tx, done, tally, ops, hold)
+		err = e.finishBatch(ctx, tx, ts[0].Account, done, tally, ops, hold, beside, link)
 		if err != nil && hold {
 			return fmt.Errorf("%w: %w", errHeldWrites, err)
 		}
-		link.setFired(err == nil && fired > 0)
 		return err
 	})
 	if failed != nil && errors.Is(err, errBatchStop) {
@@ -297,22 +345,49 @@ func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, lim
 }
 
 // finishBatch checks the rows the batch read ahead, deletes the timers
-// fired, counts them on their test clock and writes what the batch held.
-func (e *Engine) finishBatch(ctx context.Context, tx store.Tx, done []int64, tally *advanceTally, ops *batchOps, hold bool) error {
-	if hold {
+// fired, counts them on their test clock and writes what the batch held;
+// the batch has fired once all that has. A batch beside the writer hands
+// its held rows to the writer first, and then deletes and counts in the
+// writer, reading the clock there, as every batch updates it.
+func (e *Engine) finishBatch(ctx context.Context, tx store.Tx, account string, done []int64, tally *advanceTally, ops *batchOps, hold, beside bool, link *batchLink) error {
+	if hold && !beside {
 		if err := ops.checkAhead(); err != nil {
 			return err
 		}
 	}
-	if _, err := tx.DeleteTimers(ctx, done); err != nil {
-		return err
+	if hold && beside {
+		if err := tx.FlushWrites(ctx); err != nil {
+			return err
+		}
 	}
-	if err := tally.add(len(done)); err != nil {
+	err := store.InWriter(tx, func(w store.Tx) error {
+		if beside && len(done) > 0 {
+			var err error
+			if tally, err = e.tallyFor(ctx, w, account, ops.clockID); err != nil {
+				return err
+			}
+		}
+		if _, err := w.DeleteTimers(ctx, done); err != nil {
+			return err
+		}
+		if err := tally.add(len(done)); err != nil {
+			return err
+		}
+		if beside {
+			link.setFired(len(done) > 0)
+		}
+		return nil
+	})
+	if err != nil || beside {
 		return err
 	}
 	if hold {
-		return tx.FlushWrites(ctx)
+		// The tally's update is held too.
+		if err := tx.FlushWrites(ctx); err != nil {
+			return err
+		}
 	}
+	link.setFired(len(done) > 0)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -337,6 +338,141 @@ func TestSettlementEventCarriesThePendingCharge(t *testing.T) {
 			}
 			if before.ID != id || before.Status != ChargePending || before.BalanceTransaction != nil || before.SettledAt != 0 {
 				t.Errorf("event previous %s %s %v %d", before.ID, before.Status, before.BalanceTransaction, before.SettledAt)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAdvanceBesideTheWriterMeetsAChangedCharge advances a test clock over
+// more settlements than one batch holds while, during the first batch's run
+// beside the writer, an API write changes a charge that batch settles
+// further on: the batch is found stale in the writer and run again, and
+// every charge settles exactly once (one balance transaction and one
+// charge.succeeded each), the changed one with the API's change kept.
+func TestAdvanceBesideTheWriterMeetsAChangedCharge(t *testing.T) {
+	ctx := context.Background()
+	sq, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "k.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sq.Close()
+	wall := clock.NewManual(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	e, err := New(ctx, Config{Store: sq, Clock: wall})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct, err := e.CreateAccount(ctx, "Beside Test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	account := acct.Account.ID
+	frozen := wall.Now().Add(-time.Hour).Truncate(time.Second)
+	const n = timerBatch + 40
+	var clockID string
+	var charges []string
+	err = e.Update(ctx, account, RequestInfo{}, func(op *Op) error {
+		c, err := op.CreateTestClock(frozen.Unix(), Opt[string]{})
+		if err != nil {
+			return err
+		}
+		clockID = c.ID
+		s, err := op.CreateSource(SourceParams{Type: "sepa_debit", Currency: "eur", IBAN: "DE89370400440532013000",
+			Owner: OwnerParams{Name: Some("Jenny Rosen")}})
+		if err != nil {
+			return err
+		}
+		cu, err := op.CreateCustomer(CustomerParams{TestClock: Some(c.ID), Source: Some(s.ID)})
+		if err != nil {
+			return err
+		}
+		for range n {
+			ch, err := op.CreateSourceCharge(ChargeParams{Amount: 1999, Currency: "eur", Customer: cu.ID})
+			if err != nil {
+				return err
+			}
+			charges = append(charges, ch.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := charges[10]
+	settle := e.handlers[timerBankReport]
+	var besides, writes atomic.Int32
+	e.HandleTimer(timerBankReport, func(op *Op, tm *Timer) error {
+		if bt, ok := op.tx.(batchTx); ok {
+			if _, ok := bt.Tx.(interface {
+				InWriter(func(store.Tx) error) error
+			}); ok {
+				besides.Add(1)
+				if writes.Add(1) == 1 {
+					// The first batch has read the charge on its snapshot.
+					err := e.Update(ctx, account, RequestInfo{}, func(op *Op) error {
+						_, err := op.UpdateCharge(changed, ChargeUpdate{Description: Some("changed on the way")})
+						return err
+					})
+					if err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return settle(op, tm)
+	})
+	before := sq.Speculations()
+	err = e.Update(ctx, account, RequestInfo{}, func(op *Op) error {
+		_, err := op.AdvanceTestClock(clockID, frozen.Add(7*24*time.Hour).Unix())
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.FireDueTimers(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if besides.Load() == 0 {
+		t.Fatal("no settlement ran beside the writer")
+	}
+	if got := sq.Speculations(); got.Stale == before.Stale {
+		t.Errorf("no write found stale (%+v): the change did not meet the batch", got)
+	}
+	err = e.View(ctx, account, func(op *Op) error {
+		c, err := op.GetTestClock(clockID)
+		if err != nil {
+			return err
+		}
+		if c.Status != TestClockReady || c.TimersFired != n {
+			t.Errorf("clock %s with %d timers fired, want ready with %d", c.Status, c.TimersFired, n)
+		}
+		for _, id := range charges {
+			ch, err := op.GetCharge(id)
+			if err != nil {
+				return err
+			}
+			if ch.Status != ChargeSucceeded {
+				t.Errorf("charge %s is %s", id, ch.Status)
+			}
+			bts, err := ListWhere[BalanceTransaction](op, BalanceTransactionFilter{Source: id}, ListParams{Limit: 10})
+			if err != nil {
+				return err
+			}
+			if len(bts) != 1 {
+				t.Errorf("charge %s has %d balance transactions, want 1", id, len(bts))
+			}
+			evs, err := op.tx.ListEvents(op.ctx, store.ListEventsParams{Account: account, Type: "charge.succeeded", ObjectID: id, Limit: 10})
+			if err != nil {
+				return err
+			}
+			if len(evs) != 1 {
+				t.Errorf("charge %s has %d charge.succeeded events, want 1", id, len(evs))
+			}
+			if id == changed && (ch.Description == nil || *ch.Description != "changed on the way") {
+				t.Errorf("the charge changed during the advance lost its change: %v", ch.Description)
 			}
 		}
 		return nil

@@ -251,3 +251,10 @@ func TestStoreErrorIsNotNotFound(t *testing.T) {
 		}
 	}
 }
+
+func (t faultyTx) Beside() (store.Tx, bool) {
+	b, ok := store.Beside(t.Tx)
+	return faultyTx{b, t.s}, ok
+}
+
+func (t faultyTx) InWriter(fn func(store.Tx) error) error { return store.InWriter(t.Tx, fn) }

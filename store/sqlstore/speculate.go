@@ -211,6 +211,10 @@ type queued struct {
 	into  *int64        // receives the row's rowid, its seq or id
 	one   bool          // the statement must change exactly one row
 	obj   *store.Object // the object the statement writes, if any
+	// run, when set, is run on the writer's Tx instead of query (a batch's
+	// claim checked, its held rows written, its part in the writer:
+	// speculate_batch.go).
+	run func(context.Context, *Tx) error
 }
 
 type undo struct {
@@ -316,6 +320,9 @@ func (t *Tx) Write(ctx context.Context, s *Speculation) (partial bool, err error
 }
 
 func (t *Tx) applyOne(ctx context.Context, s *Speculation, w queued) error {
+	if w.run != nil {
+		return w.run(ctx, t)
+	}
 	if w.obj != nil {
 		t.noteObject(w.obj)
 	}
@@ -384,14 +391,19 @@ func (x *specTx) set(p *int64, v int64) {
 
 func (x *specTx) queue(w queued) error {
 	if w.obj != nil {
-		if x.s.mine == nil {
-			x.s.mine = map[readKey]bool{}
-		}
-		x.s.mine[objectRead(w.obj.Account, w.obj.ID)] = true
-		x.s.mine[listRead(w.obj.Account, w.obj.Type)] = true
+		x.own(w.obj)
 	}
 	x.s.writes = append(x.s.writes, w)
 	return nil
+}
+
+// own notes that the function wrote o, which its snapshot does not show.
+func (x *specTx) own(o *store.Object) {
+	if x.s.mine == nil {
+		x.s.mine = map[readKey]bool{}
+	}
+	x.s.mine[objectRead(o.Account, o.ID)] = true
+	x.s.mine[listRead(o.Account, o.Type)] = true
 }
 
 // exists tells whether the snapshot has a row for query: the id an insert
@@ -503,6 +515,16 @@ func (x *specTx) CountObjects(ctx context.Context, p store.ListObjectsParams) (i
 // the conflict as it would have.
 
 func (x *specTx) InsertObject(ctx context.Context, o *store.Object) error {
+	if err := x.checkInsert(ctx, o); err != nil {
+		return err
+	}
+	x.set(&o.Version, 1)
+	return x.queue(queued{query: insertObject, args: objectArgs(o), into: &o.Seq, obj: o})
+}
+
+// checkInsert answers what the writer's insert of o would, but for the
+// write itself: a taken id is a conflict.
+func (x *specTx) checkInsert(ctx context.Context, o *store.Object) error {
 	k := objectRead(o.Account, o.ID)
 	if x.mine(k) {
 		return x.spoil()
@@ -512,8 +534,7 @@ func (x *specTx) InsertObject(ctx context.Context, o *store.Object) error {
 		x.read(k)
 		return conflict("%s %s", o.Type, o.ID)
 	}
-	x.set(&o.Version, 1)
-	return x.queue(queued{query: insertObject, args: objectArgs(o), into: &o.Seq, obj: o})
+	return nil
 }
 
 func (x *specTx) UpdateObject(ctx context.Context, o *store.Object) error {
@@ -521,6 +542,16 @@ func (x *specTx) UpdateObject(ctx context.Context, o *store.Object) error {
 }
 
 func (x *specTx) UpdateObjectColumns(ctx context.Context, o *store.Object, cols store.Columns) error {
+	if err := x.checkUpdate(ctx, o); err != nil {
+		return err
+	}
+	return specLater{x}.UpdateObjectColumns(ctx, o, cols)
+}
+
+// checkUpdate answers what the writer's update of o would, but for the
+// write itself: ErrConflict for a version passed; a version it cannot
+// tell spoils the speculation.
+func (x *specTx) checkUpdate(ctx context.Context, o *store.Object) error {
 	k := objectRead(o.Account, o.ID)
 	if !x.mine(k) {
 		v, ok := x.s.seen[k]
@@ -538,15 +569,23 @@ func (x *specTx) UpdateObjectColumns(ctx context.Context, o *store.Object, cols 
 			return x.spoil()
 		}
 	}
-	return specLater{x}.UpdateObjectColumns(ctx, o, cols)
+	return nil
 }
 
 func (x *specTx) InsertEvent(ctx context.Context, e *store.Event) error {
+	if err := x.checkEvent(ctx, e); err != nil {
+		return err
+	}
+	return specLater{x}.InsertEvent(ctx, e)
+}
+
+// checkEvent answers what the writer's insert of e would, but for the write.
+func (x *specTx) checkEvent(ctx context.Context, e *store.Event) error {
 	if x.exists(ctx, `SELECT 1 FROM events WHERE account = ? AND id = ?`, e.Account, e.ID) {
 		// Events are not deleted: the writer would find it too.
 		return conflict("event %s", e.ID)
 	}
-	return specLater{x}.InsertEvent(ctx, e)
+	return nil
 }
 
 func (x *specTx) InsertTimer(ctx context.Context, tm *store.Timer) error {
@@ -562,11 +601,19 @@ func (x *specTx) PutIdempotency(ctx context.Context, r store.Idempotency) error 
 }
 
 func (x *specTx) InsertDelivery(ctx context.Context, d *store.Delivery) error {
+	if err := x.checkDelivery(ctx, d); err != nil {
+		return err
+	}
+	return x.queue(queued{query: insertDelivery, args: deliveryArgs(d)})
+}
+
+// checkDelivery answers what the writer's insert of d would, but for the write.
+func (x *specTx) checkDelivery(ctx context.Context, d *store.Delivery) error {
 	if x.exists(ctx, `SELECT 1 FROM deliveries WHERE id = ?`, d.ID) {
 		// Deliveries are not deleted: the writer would find it too.
 		return conflict("delivery %s", d.ID)
 	}
-	return x.queue(queued{query: insertDelivery, args: deliveryArgs(d)})
+	return nil
 }
 
 // Later returns the speculation's Tx for store.Later's writes.

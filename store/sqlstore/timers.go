@@ -29,17 +29,8 @@ func timerArgs(tm *store.Timer) []any {
 // order). With row locks, unless p.Peek, the rows stay locked until the
 // transaction ends and rows locked by others are skipped.
 func (t *Tx) ClaimDueTimers(ctx context.Context, p store.ClaimTimersParams) ([]store.Timer, error) {
-	args := []any{p.ClockID, p.DueLTE}
-	after := ""
-	if p.After != nil {
-		after = ` AND (due > ? OR (due = ? AND id > ?))`
-		args = append(args, p.After.Due, p.After.Due, p.After.ID)
-	}
-	q := `SELECT ` + timerColumns + ` FROM timers WHERE clock_id = ? AND due <= ?` + after + ` ORDER BY due, id LIMIT ?`
-	if t.d.RowLocks && !p.Peek {
-		q += ` FOR UPDATE SKIP LOCKED`
-	}
-	rows, err := t.query(ctx, q, append(args, limitOf(p.Limit))...)
+	q, args := t.claimSQL(p, timerColumns)
+	rows, err := t.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -53,6 +44,21 @@ func (t *Tx) ClaimDueTimers(ctx context.Context, p store.ClaimTimersParams) ([]s
 		out = append(out, tm)
 	}
 	return out, t.err(rows.Err())
+}
+
+// claimSQL is the query of ClaimDueTimers for p, selecting cols, and its arguments.
+func (t *Tx) claimSQL(p store.ClaimTimersParams, cols string) (string, []any) {
+	args := []any{p.ClockID, p.DueLTE}
+	after := ""
+	if p.After != nil {
+		after = ` AND (due > ? OR (due = ? AND id > ?))`
+		args = append(args, p.After.Due, p.After.Due, p.After.ID)
+	}
+	q := `SELECT ` + cols + ` FROM timers WHERE clock_id = ? AND due <= ?` + after + ` ORDER BY due, id LIMIT ?`
+	if t.d.RowLocks && !p.Peek {
+		q += ` FOR UPDATE SKIP LOCKED`
+	}
+	return q, append(args, limitOf(p.Limit))
 }
 
 // UpdateTimer writes the due time and attempt count of tm (used to back off a failing timer).
