@@ -16,37 +16,45 @@ import (
 
 var advanceProfile = flag.String("advance-cpuprofile", "", "write a CPU profile of BenchmarkAdvanceSettlements' advance alone to this file")
 
-// BenchmarkAdvanceSettlements advances a test clock past the settlement of
-// b.N pending SEPA Direct Debit charges (16 customers on the clock) and
-// reports settlements per second of the advance alone and the CPU time
-// the process took per settlement meanwhile.
-func BenchmarkAdvanceSettlements(b *testing.B) {
+// clockCharges is an engine over a fresh SQLite file with a test clock
+// whose customers (SEPA Direct Debit sources) have pending charges.
+type clockCharges struct {
+	e       *Engine
+	sq      *sqlite.Store
+	account string
+	clockID string
+	frozen  time.Time
+	charges []string
+}
+
+// newClockCharges makes n pending charges over customers customers of one
+// test clock.
+func newClockCharges(tb testing.TB, customers, n int) *clockCharges {
+	tb.Helper()
 	ctx := context.Background()
-	sq, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "k.db"), sqlite.Options{})
+	sq, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "k.db"), sqlite.Options{})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	defer sq.Close()
+	tb.Cleanup(func() { sq.Close() })
 	wall := clock.NewManual(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
 	e, err := New(ctx, Config{Store: sq, Clock: wall})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	acct, err := e.CreateAccount(ctx, "Advance Benchmark")
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	account := acct.Account.ID
-	frozen := wall.Now().Add(-time.Hour).Truncate(time.Second)
-	var clockID string
+	cc := &clockCharges{e: e, sq: sq, account: acct.Account.ID, frozen: wall.Now().Add(-time.Hour).Truncate(time.Second)}
 	var custs []string
-	err = e.Update(ctx, account, RequestInfo{}, func(op *Op) error {
-		c, err := op.CreateTestClock(frozen.Unix(), Opt[string]{})
+	err = e.Update(ctx, cc.account, RequestInfo{}, func(op *Op) error {
+		c, err := op.CreateTestClock(cc.frozen.Unix(), Opt[string]{})
 		if err != nil {
 			return err
 		}
-		clockID = c.ID
-		for range 16 {
+		cc.clockID = c.ID
+		for range customers {
 			s, err := op.CreateSource(SourceParams{Type: "sepa_debit", Currency: "eur", IBAN: "DE89370400440532013000",
 				Owner: OwnerParams{Name: Some("Jenny Rosen")}})
 			if err != nil {
@@ -61,23 +69,52 @@ func BenchmarkAdvanceSettlements(b *testing.B) {
 		return nil
 	})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	for done := 0; done < b.N; {
-		n := min(500, b.N-done)
-		err := e.Update(ctx, account, RequestInfo{}, func(op *Op) error {
-			for i := range n {
-				if _, err := op.CreateSourceCharge(ChargeParams{Amount: 1999, Currency: "eur", Customer: custs[(done+i)%len(custs)]}); err != nil {
+	for done := 0; done < n; {
+		k := min(500, n-done)
+		err := e.Update(ctx, cc.account, RequestInfo{}, func(op *Op) error {
+			for i := range k {
+				ch, err := op.CreateSourceCharge(ChargeParams{Amount: 1999, Currency: "eur", Customer: custs[(done+i)%len(custs)]})
+				if err != nil {
 					return err
 				}
+				cc.charges = append(cc.charges, ch.ID)
 			}
 			return nil
 		})
 		if err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
-		done += n
+		done += k
 	}
+	return cc
+}
+
+// advance advances the clock a week, past every settlement, and fires the timers.
+func (cc *clockCharges) advance(tb testing.TB) {
+	tb.Helper()
+	ctx := context.Background()
+	err := cc.e.Update(ctx, cc.account, RequestInfo{}, func(op *Op) error {
+		_, err := op.AdvanceTestClock(cc.clockID, cc.frozen.Add(7*24*time.Hour).Unix())
+		return err
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, _, err := cc.e.FireDueTimers(ctx); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// BenchmarkAdvanceSettlements advances a test clock past the settlement of
+// b.N pending SEPA Direct Debit charges (16 customers on the clock) and
+// reports settlements per second of the advance alone and the CPU time
+// the process took per settlement meanwhile.
+func BenchmarkAdvanceSettlements(b *testing.B) {
+	ctx := context.Background()
+	cc := newClockCharges(b, 16, b.N)
+	e, sq, account, clockID := cc.e, cc.sq, cc.account, cc.clockID
 	if *advanceProfile != "" {
 		f, err := os.Create(*advanceProfile)
 		if err != nil {
@@ -93,16 +130,7 @@ func BenchmarkAdvanceSettlements(b *testing.B) {
 	spec0 := sq.Speculations()
 	cpu0 := cpuTime(b)
 	t0 := time.Now()
-	err = e.Update(ctx, account, RequestInfo{}, func(op *Op) error {
-		_, err := op.AdvanceTestClock(clockID, frozen.Add(7*24*time.Hour).Unix())
-		return err
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, _, err := e.FireDueTimers(ctx); err != nil {
-		b.Fatal(err)
-	}
+	cc.advance(b)
 	took := time.Since(t0)
 	cpu := cpuTime(b) - cpu0
 	spec := sq.Speculations()
@@ -111,7 +139,7 @@ func BenchmarkAdvanceSettlements(b *testing.B) {
 	}
 	b.StopTimer()
 	var settled int
-	err = e.View(ctx, account, func(op *Op) error {
+	err := e.View(ctx, account, func(op *Op) error {
 		c, err := op.GetTestClock(clockID)
 		if err != nil {
 			return err

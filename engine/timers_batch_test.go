@@ -361,52 +361,9 @@ func TestSettlementEventCarriesThePendingCharge(t *testing.T) {
 // charge.succeeded each), the changed one with the API's change kept.
 func TestAdvanceBesideTheWriterMeetsAChangedCharge(t *testing.T) {
 	ctx := context.Background()
-	sq, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "k.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sq.Close()
-	wall := clock.NewManual(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	e, err := New(ctx, Config{Store: sq, Clock: wall})
-	if err != nil {
-		t.Fatal(err)
-	}
-	acct, err := e.CreateAccount(ctx, "Beside Test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	account := acct.Account.ID
-	frozen := wall.Now().Add(-time.Hour).Truncate(time.Second)
 	const n = timerBatch + 40
-	var clockID string
-	var charges []string
-	err = e.Update(ctx, account, RequestInfo{}, func(op *Op) error {
-		c, err := op.CreateTestClock(frozen.Unix(), Opt[string]{})
-		if err != nil {
-			return err
-		}
-		clockID = c.ID
-		s, err := op.CreateSource(SourceParams{Type: "sepa_debit", Currency: "eur", IBAN: "DE89370400440532013000",
-			Owner: OwnerParams{Name: Some("Jenny Rosen")}})
-		if err != nil {
-			return err
-		}
-		cu, err := op.CreateCustomer(CustomerParams{TestClock: Some(c.ID), Source: Some(s.ID)})
-		if err != nil {
-			return err
-		}
-		for range n {
-			ch, err := op.CreateSourceCharge(ChargeParams{Amount: 1999, Currency: "eur", Customer: cu.ID})
-			if err != nil {
-				return err
-			}
-			charges = append(charges, ch.ID)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cc := newClockCharges(t, 1, n)
+	e, sq, account, clockID, charges := cc.e, cc.sq, cc.account, cc.clockID, cc.charges
 	changed := charges[10]
 	settle := e.handlers[timerBankReport]
 	var besides, writes atomic.Int32
@@ -431,23 +388,14 @@ func TestAdvanceBesideTheWriterMeetsAChangedCharge(t *testing.T) {
 		return settle(op, tm)
 	})
 	before := sq.Speculations()
-	err = e.Update(ctx, account, RequestInfo{}, func(op *Op) error {
-		_, err := op.AdvanceTestClock(clockID, frozen.Add(7*24*time.Hour).Unix())
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := e.FireDueTimers(ctx); err != nil {
-		t.Fatal(err)
-	}
+	cc.advance(t)
 	if besides.Load() == 0 {
 		t.Fatal("no settlement ran beside the writer")
 	}
 	if got := sq.Speculations(); got.Stale == before.Stale {
 		t.Errorf("no write found stale (%+v): the change did not meet the batch", got)
 	}
-	err = e.View(ctx, account, func(op *Op) error {
+	err := e.View(ctx, account, func(op *Op) error {
 		c, err := op.GetTestClock(clockID)
 		if err != nil {
 			return err
