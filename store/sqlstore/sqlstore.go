@@ -42,8 +42,8 @@ type Dialect struct {
 // returned integer (RETURNING) once it has run. Such a statement fails, and
 // with it the transaction, where another would skip a row (it has no ON
 // CONFLICT DO NOTHING), or has One set: it must change exactly one row, or
-// the transaction fails with store.ErrConflict (the driver checks, and so
-// sends it before a COMMIT, not with it).
+// the transaction fails with store.ErrConflict (the driver sees to it that
+// a COMMIT in the same batch does not run then).
 type Deferred struct {
 	Into *int64
 	One  bool
