@@ -76,6 +76,8 @@ type Engine struct {
 	accounts *leasecache.Cache[string, *Account] // by account id, for reads (Op.Account)
 	states   sync.Map                            // account id -> *accountState, for writes (Op.Account)
 	clockMu  sync.Map                            // test clock id -> *sync.Mutex
+	// chargeSources are the sources of the charges read (charge_source.go).
+	chargeSources chargeSources
 }
 
 // New returns an Engine over cfg.Store, loading or creating the data keys.

@@ -18,10 +18,13 @@ import (
 // errDisk stands for an I/O error of the database.
 var errDisk = errors.New("disk I/O error")
 
-// faultyStore is a real SQLite store whose object reads fail while failReads is set.
+// faultyStore is a real SQLite store whose object reads fail while
+// failReads is set; it counts the calls that read objects.
 type faultyStore struct {
 	store.Store
 	failReads atomic.Bool
+	// getObject and getObjects count the calls of GetObject and GetObjects.
+	getObject, getObjects atomic.Int64
 }
 
 func (s *faultyStore) Update(ctx context.Context, fn func(tx store.Tx) error) error {
@@ -38,6 +41,7 @@ type faultyTx struct {
 }
 
 func (t faultyTx) GetObject(ctx context.Context, p store.GetObjectParams) (store.Object, error) {
+	t.s.getObject.Add(1)
 	if t.s.failReads.Load() {
 		return store.Object{}, errDisk
 	}
@@ -45,6 +49,7 @@ func (t faultyTx) GetObject(ctx context.Context, p store.GetObjectParams) (store
 }
 
 func (t faultyTx) GetObjects(ctx context.Context, account string, ids []string) ([]store.Object, error) {
+	t.s.getObjects.Add(1)
 	if t.s.failReads.Load() {
 		return nil, errDisk
 	}

@@ -185,9 +185,10 @@ func chargeCreateSpecs() []spec {
 	}
 }
 
-// getCharge loads a charge (of the Stripe dialect: the op works within it).
+// getCharge loads a charge (of the Stripe dialect: the op works within it),
+// with its source where the node knows it (renderCharge reads it).
 func getCharge(op *engine.Op, id string) (*engine.Charge, error) {
-	ch, err := engine.Get[engine.Charge](op, id)
+	ch, err := engine.GetChargeWithSource(op, id)
 	if err != nil {
 		return nil, engine.NotFoundOr(err, "charge", "charge", id)
 	}
