@@ -959,3 +959,61 @@ func TestBatchGoesOnAfterFirstStatementFails(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestOutcomeStoredMeanwhileFailsFirst: a keyed write's speculation that
+// looked its key up and found no outcome queues the outcome's insert first.
+// When another write stores that key's outcome before the writer comes to
+// the speculation, the insert fails as its first statement, which leaves
+// nothing to undo: the write is speculated again without its batch being
+// run again, and the next speculation replays the outcome.
+func TestOutcomeStoredMeanwhileFailsFirst(t *testing.T) {
+	s := openSpec(t, "")
+	putCounter(t, s, "x", 1)
+	before := stats(s)
+	calls := 0
+	var found bool
+	err := s.Update(t.Context(), func(tx store.Tx) error {
+		calls++
+		_, err := tx.GetIdempotency(t.Context(), "acct_a", "k1")
+		if found = err == nil; found {
+			return nil
+		}
+		c, err := readCounter(t.Context(), tx, "x")
+		if err != nil {
+			return err
+		}
+		switch calls {
+		case 1: // x changes: the first speculation is stale
+			putCounter(t, s, "x", 2)
+		case 2: // the second, which looked k1 up, meets its outcome at the writer
+			if err := s.Update(t.Context(), func(tx store.Tx) error { return tx.PutIdempotency(t.Context(), outcome("k1")) }); err != nil {
+				return err
+			}
+		}
+		data, _ := json.Marshal(c)
+		if err := tx.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: fmt.Sprintf("y%d", calls), Type: "copy", Created: 1, Data: data}); err != nil {
+			return err
+		}
+		return store.Later(tx).PutIdempotency(t.Context(), outcome("k1"))
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if !found || calls != 3 {
+		t.Fatalf("found %v after %d runs, want the stored outcome found by the third", found, calls)
+	}
+	if got := since(s, before); got.Redone != 0 || got.Stale < 2 {
+		t.Fatalf("writes %+v; want two stale speculations and no batch run again", got)
+	}
+	err = s.View(t.Context(), func(tx store.Tx) error {
+		for _, id := range []string{"y1", "y2", "y3"} {
+			if _, err := tx.GetObject(t.Context(), store.GetObjectParams{Account: "acct_a", ID: id}); !errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("%s of a speculation that did not stand: %v", id, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -645,18 +645,21 @@ func (l specLater) InsertTimer(ctx context.Context, tm *store.Timer) error {
 	return l.queue(queued{query: insertTimerRow, args: timerArgs(tm), into: &tm.ID})
 }
 
+// PutIdempotency queues the outcome's insert before the statements queued
+// so far, so that the writer runs it first: if an outcome is stored by then
+// (the function was told there is none without a look, or another write
+// stored one after the snapshot), it fails before the writer has run the
+// others for nothing, and as the speculation's first statement it leaves
+// nothing to undo (Tx.Write). The outcome has no seq: running it first
+// changes no other row's.
 func (l specLater) PutIdempotency(ctx context.Context, r store.Idempotency) error {
-	w := queued{query: insertIdempotency, args: idempotencyArgs(r)}
 	for i, u := range l.s.unread {
 		if u.account == r.Account && u.key == r.Key {
 			l.s.unread[i].queued = true
-			// The writer runs it first: if an outcome is stored, it fails
-			// before the writer has run the others for nothing.
-			l.s.writes = append([]queued{w}, l.s.writes...)
-			return nil
 		}
 	}
-	return l.queue(w)
+	l.s.writes = append([]queued{{query: insertIdempotency, args: idempotencyArgs(r)}}, l.s.writes...)
+	return nil
 }
 
 // What a speculation does not serve: the function runs in the writer.
