@@ -181,3 +181,28 @@ func TestMandateConcurrentFirstCollections(t *testing.T) {
 		t.Errorf("%d collections recorded on the first day, want 1", m.Collections)
 	}
 }
+
+// TestMandateLapseAfterAnyTimeOfTheDay: the lapse counted from a recorded
+// collection comes no earlier than 36 months after any collection later
+// that day, and within a day of it, on month ends, leap days and a change
+// of summer time included.
+func TestMandateLapseAfterAnyTimeOfTheDay(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skipf("no time zone data: %v", err)
+	}
+	for _, first := range []time.Time{
+		time.Date(2028, 2, 28, 0, 30, 0, 0, time.UTC), time.Date(2028, 2, 29, 8, 0, 0, 0, time.UTC),
+		time.Date(2027, 1, 31, 9, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC),
+		time.Date(2027, 3, 28, 0, 15, 0, 0, berlin), time.Date(2026, 10, 25, 1, 0, 0, 0, berlin),
+	} {
+		m := &Mandate{LastCollection: first.Unix()}
+		lapse := m.lapseAfter(first.Location())
+		for at := first; at.Before(dayEnd(first)); at = at.Add(7 * time.Minute) {
+			if want := sepa.MandateLapse(at); lapse.Before(want) || lapse.Sub(want) > 25*time.Hour {
+				t.Errorf("recorded %s, collected %s: lapse %s, want from %s to a day after", first, at, lapse, want)
+				break
+			}
+		}
+	}
+}
