@@ -234,37 +234,13 @@ func TestUpgrades(t *testing.T) {
 // the type; custom and generic plans both (the driver's statements are
 // prepared).
 func TestLookupPlan(t *testing.T) {
-	dsn := pgtest.Start(t)
-	open(t, dsn, postgres.Options{})
-	ctx := t.Context()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	for _, q := range []string{
+	conn := planConn(t,
 		`ALTER TABLE objects SET (autovacuum_enabled = false)`,
 		`INSERT INTO objects (account, id, type, created, data)
 			SELECT 'acct_a', 'py_' || g, 'charge', 1, '\x7b7d' FROM generate_series(1, 3000) g`,
 		`PREPARE lookup (text, text, text, text) AS SELECT seq, data FROM objects
-			WHERE account = $1 AND id = $2 AND type = $3 AND kind = $4`,
-	} {
-		if _, err := conn.Exec(ctx, q); err != nil {
-			t.Fatalf("%.40s: %v", q, err)
-		}
-	}
-	for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
-		if _, err := conn.Exec(ctx, `SET plan_cache_mode = `+mode); err != nil {
-			t.Fatal(err)
-		}
-		var plan string
-		if err := conn.QueryRow(ctx, `EXPLAIN (FORMAT JSON) EXECUTE lookup ('acct_a', 'py_7', 'charge', '')`).Scan(&plan); err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(plan, `"Index Name": "objects_account_id"`) {
-			t.Errorf("%s: a lookup by id is not planned on objects_account_id:\n%s", mode, plan)
-		}
-	}
+			WHERE account = $1 AND id = $2 AND type = $3 AND kind = $4`)
+	checkPlans(t, conn, "a lookup by id", `EXECUTE lookup ('acct_a', 'py_7', 'charge', '')`, "objects_account_id")
 }
 
 // TestIdempotencyInWrite: a write reads a stored outcome and then its
