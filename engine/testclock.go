@@ -289,12 +289,13 @@ func (e *Engine) advanceClock(ctx context.Context, t store.Timer) error {
 
 // drainClock fires the timers of the clock of the advance t due by dueMS,
 // in batches (fireSome), until none is left, keeping the advance's lease
-// (renewAt is when it is next renewed). Two batches are in flight: once a
-// batch's transaction has claimed its timers in the writer, the next batch
-// is queued behind it (batchLink), so that the writer goes on to it
-// without waiting for the advance to hear that the first one is durable.
-// A batch queued behind one that did not fire fires nothing and is fired
-// again once that one is done.
+// (renewAt is when it is next renewed). Up to drainDepth batches are in
+// flight: once a batch's transaction has claimed its timers in the writer,
+// the next batch is queued behind it (batchLink), so that the writer goes
+// on to it without waiting for the advance to hear that the first one is
+// durable, and a batch beside the writer (ADR 0031) runs its handlers while
+// the writer applies the ones before it. A batch queued behind one that did
+// not fire fires nothing, and is fired again once those in flight are done.
 func (e *Engine) drainClock(ctx context.Context, t store.Timer, dueMS int64, renewAt *time.Time, ahead *readAhead) error {
 	type flight struct {
 		link  *batchLink
@@ -314,45 +315,66 @@ func (e *Engine) drainClock(ctx context.Context, t store.Timer, dueMS int64, ren
 		}()
 		return f
 	}
-	cur := launch(nil)
+	// settle waits for the flights and returns the first error among them
+	// but a batch's behind the one before it.
+	settle := func(fs []*flight) error {
+		var first error
+		for _, f := range fs {
+			<-f.done
+			if first == nil && f.err != nil && !errors.Is(f.err, errBatchBehind) {
+				first = f.err
+			}
+		}
+		return first
+	}
+	flights := []*flight{launch(nil)}
 	for {
-		var next *flight
+		cur, newest := flights[0], flights[len(flights)-1]
+		var began <-chan struct{}
+		if len(flights) < drainDepth {
+			began = newest.link.began
+		}
 		select {
-		case <-cur.link.began:
-			next = launch(cur)
+		case <-began:
+			flights = append(flights, launch(newest))
+			continue
 		case <-cur.done:
 		}
-		<-cur.done
+		rest := flights[1:]
 		switch {
 		case errors.Is(cur.err, errBatchBehind):
-			cur = launch(nil) // the batch before it is done now
+			// The batch before it is done now; those after it are behind it.
+			if err := settle(rest); err != nil {
+				return err
+			}
+			flights = []*flight{launch(nil)}
 			continue
 		case cur.err != nil || !cur.fired:
-			if next != nil {
-				<-next.done
-				if cur.err == nil && next.err != nil && !errors.Is(next.err, errBatchBehind) {
-					return next.err
-				}
+			err := settle(rest)
+			if cur.err != nil {
+				return cur.err
 			}
-			return cur.err
+			return err
 		}
 		if now := e.clock.Now(); now.After(*renewAt) {
 			// A long advance keeps its lease, so that no other node
 			// starts draining the same clock beside this one.
 			*renewAt = now.Add(advanceLease / 2)
 			if err := e.renewAdvance(ctx, t, now); err != nil {
-				if next != nil {
-					<-next.done
-				}
+				settle(rest)
 				return err
 			}
 		}
-		if next == nil {
-			next = launch(nil)
+		if len(rest) == 0 {
+			rest = []*flight{launch(nil)}
 		}
-		cur = next
+		flights = rest
 	}
 }
+
+// drainDepth is how many batches of an advance are in flight at most: one
+// being written, one run beside the writer, and one being made durable.
+const drainDepth = 3
 
 // renewAdvance extends the lease of a running advance from now. A timer
 // already gone (another node finished the advance) is not an error: the
