@@ -1017,3 +1017,69 @@ func TestOutcomeStoredMeanwhileFailsFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestBesideBatchHalfWritten: what a batch beside the writer queues for the
+// writer may change rows before it fails (store.InWriter here), even as
+// the speculation's first step: its batch is run again, so that nothing of
+// it stays written. A claim checked again only reads: when it differs, the
+// speculation is stale without its batch being run again.
+func TestBesideBatchHalfWritten(t *testing.T) {
+	s := openSpec(t, "")
+	before := stats(s)
+	err := s.Update(t.Context(), func(tx store.Tx) error {
+		btx, _ := store.Beside(tx)
+		return store.InWriter(btx, func(w store.Tx) error {
+			if err := w.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: "z", Type: "counter", Created: 1, Data: []byte(`{}`)}); err != nil {
+				return err
+			}
+			return store.ErrConflict
+		})
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("Update: %v, want the conflict of the part run in the writer", err)
+	}
+	err = s.View(t.Context(), func(tx store.Tx) error {
+		_, err := tx.GetObject(t.Context(), store.GetObjectParams{Account: "acct_a", ID: "z"})
+		return err
+	})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the object the failed part wrote: %v, want not found", err)
+	}
+	if got := since(s, before); got.Redone == 0 {
+		t.Fatalf("writes %+v; want the batch run again", got)
+	}
+
+	timer := func(due int64) {
+		if err := s.Update(t.Context(), func(tx store.Tx) error {
+			return tx.InsertTimer(t.Context(), &store.Timer{Account: "acct_a", ClockID: "clk", Due: due, Kind: "k", ObjectID: "o"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	timer(1)
+	before = stats(s)
+	calls := 0
+	var claimed []store.Timer
+	err = s.Update(t.Context(), func(tx store.Tx) error {
+		calls++
+		btx, _ := store.Beside(tx)
+		ts, err := btx.ClaimDueTimers(t.Context(), store.ClaimTimersParams{ClockID: "clk", DueLTE: 10, Limit: 10})
+		if err != nil {
+			return err
+		}
+		claimed = ts
+		if calls == 1 {
+			timer(2) // the writer's claim finds two
+		}
+		return btx.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: fmt.Sprintf("c%d", calls), Type: "counter", Created: 1, Data: []byte(`{}`)})
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if calls != 2 || len(claimed) != 2 {
+		t.Fatalf("%d runs, the last claimed %d timers; want two runs, the second claiming both", calls, len(claimed))
+	}
+	if got := since(s, before); got.Stale != 1 || got.Redone != 0 {
+		t.Fatalf("writes %+v; want one stale, no batch run again", got)
+	}
+}

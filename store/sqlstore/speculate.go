@@ -215,6 +215,10 @@ type queued struct {
 	// claim checked, its held rows written, its part in the writer:
 	// speculate_batch.go).
 	run func(context.Context, *Tx) error
+	// reads says that run only reads: it changes nothing, even when it
+	// fails (a claim checked again). A run without it may have changed
+	// rows when it fails (Tx.Write).
+	reads bool
 }
 
 type undo struct {
@@ -304,17 +308,22 @@ func (t *Tx) Check(s *Speculation) error {
 
 // Write runs the statements s queued, in order, without checking its reads
 // (Check does). It takes an insert's seq or id from its rowid, as SQLite
-// returns it. On an error, partial reports whether what ran before the
-// failing statement is still written: it is not when the first statement
-// failed with ErrConflict (a key it inserts is taken, or the row it updates
-// is not at its version), as a statement that meets a conflict is undone by
-// the database itself and leaves the transaction as it was. Any other
-// failure may leave some of s written, or the transaction rolled back.
+// returns it. On an error, partial reports whether some of s may be written
+// still: it is not when nothing before the failing statement changed a row
+// and the statement failed with ErrConflict (a key it inserts is taken, the
+// row it updates is not at its version, a claim checked again differs): a
+// single statement that meets a conflict is undone by the database itself
+// and leaves the transaction as it was, and a run that only reads changed
+// nothing. A run that writes (held rows, a part of the function in the
+// writer) may fail after some of its statements; any other error may have
+// rolled the transaction back.
 func (t *Tx) Write(ctx context.Context, s *Speculation) (partial bool, err error) {
-	for i, w := range s.writes {
+	wrote := false
+	for _, w := range s.writes {
 		if err := t.applyOne(ctx, s, w); err != nil {
-			return i > 0 || !errors.Is(err, store.ErrConflict), err
+			return wrote || (w.run != nil && !w.reads) || !errors.Is(err, store.ErrConflict), err
 		}
+		wrote = wrote || w.run == nil || !w.reads
 	}
 	return false, nil
 }

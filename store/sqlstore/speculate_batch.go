@@ -66,7 +66,7 @@ func (b *specBatch) ClaimDueTimers(ctx context.Context, p store.ClaimTimersParam
 	copy(want, ts)
 	first := p
 	first.After = nil
-	return ts, b.queue(queued{run: func(ctx context.Context, t *Tx) error {
+	return ts, b.queue(queued{reads: true, run: func(ctx context.Context, t *Tx) error {
 		q, args := t.claimSQL(first, `id, due, attempts`)
 		rows, err := t.query(ctx, q, args...)
 		if err != nil {
