@@ -1,12 +1,9 @@
 package postgres_test
 
 import (
-	"context"
 	"errors"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/kontorpay/kontor/store"
 	"github.com/kontorpay/kontor/store/postgres"
@@ -153,11 +150,7 @@ func TestCachedReads(t *testing.T) {
 // lock, or reports that done came first.
 func waitForLockWait(t *testing.T, dsn string, done <-chan error) (err error, ended bool) {
 	t.Helper()
-	c, err := pgx.Connect(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(context.Background())
+	c := connect(t, dsn)
 	for {
 		var n int
 		if err := c.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {

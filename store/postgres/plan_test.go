@@ -1,7 +1,6 @@
 package postgres_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -17,11 +16,7 @@ func planConn(t *testing.T, setup ...string) *pgx.Conn {
 	t.Helper()
 	dsn := pgtest.Start(t)
 	open(t, dsn, postgres.Options{})
-	conn, err := pgx.Connect(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
+	conn := connect(t, dsn)
 	for _, q := range setup {
 		if _, err := conn.Exec(t.Context(), q); err != nil {
 			t.Fatalf("%.40s: %v", q, err)

@@ -27,6 +27,18 @@ func open(t *testing.T, dsn string, opt postgres.Options) *postgres.Store {
 	return s
 }
 
+// connect opens a connection of the test's own to dsn, closed when the
+// test ends.
+func connect(t *testing.T, dsn string) *pgx.Conn {
+	t.Helper()
+	c, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return c
+}
+
 // TestConformance runs the store conformance suite, each subtest on a fresh database.
 func TestConformance(t *testing.T) {
 	storetest.Exercise(t, func(t *testing.T) store.Store {
@@ -173,12 +185,8 @@ func TestConnectionLost(t *testing.T) {
 	dsn := pgtest.Start(t)
 	s := open(t, dsn, postgres.Options{MaxConns: 1})
 	ctx := t.Context()
-	admin, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(context.Background())
-	err = s.Update(ctx, func(tx store.Tx) error {
+	admin := connect(t, dsn)
+	err := s.Update(ctx, func(tx store.Tx) error {
 		if err := tx.InsertAccount(ctx, store.Account{ID: "acct_a", Name: "a", Created: 1, Settings: []byte(`{}`)}); err != nil {
 			return err
 		}
@@ -207,11 +215,7 @@ func TestConnectionLost(t *testing.T) {
 func TestUpgrades(t *testing.T) {
 	storetest.ExerciseUpgrades(t, func(t *testing.T, version, before string) store.Store {
 		dsn := pgtest.Start(t)
-		conn, err := pgx.Connect(t.Context(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(context.Background())
+		conn := connect(t, dsn)
 		exec := func(q string, args ...any) {
 			t.Helper()
 			if _, err := conn.Exec(t.Context(), q, args...); err != nil {
