@@ -1,13 +1,19 @@
 package postgres_test
 
 import (
+	"context"
+	"database/sql"
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/kontorpay/kontor/store"
 	"github.com/kontorpay/kontor/store/postgres"
 	"github.com/kontorpay/kontor/store/postgres/pgtest"
+	"github.com/kontorpay/kontor/store/sqlstore"
 )
 
 // planConn returns a connection to a new database that the store migrated,
@@ -62,4 +68,69 @@ func TestEventsByObjectPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPlans(t, conn, "a list by object after ANALYZE", run, "events_object")
+}
+
+// explainer is a sqlstore.Querier on a database that asks PostgreSQL, before
+// each query, how it plans it with the query's arguments, and keeps the
+// last plan.
+type explainer struct {
+	t    *testing.T
+	db   *sql.DB
+	plan string
+}
+
+func (x *explainer) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return x.db.ExecContext(ctx, query, args...)
+}
+
+func (x *explainer) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	x.explain(ctx, query, args)
+	return x.db.QueryContext(ctx, query, args...)
+}
+
+func (x *explainer) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	x.explain(ctx, query, args)
+	return x.db.QueryRowContext(ctx, query, args...)
+}
+
+func (x *explainer) explain(ctx context.Context, query string, args []any) {
+	x.t.Helper()
+	if err := x.db.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+query, args...).Scan(&x.plan); err != nil {
+		x.t.Fatalf("explain %s: %v", query, err)
+	}
+}
+
+// TestIdempotencyWithAccountPlan: a keyed write's lookup of its stored
+// outcome, which reads the account's row along (GetIdempotency in a write),
+// finds the outcome by both columns of the idempotency table's key. By the
+// key alone the lookup walks the index over every account's keys, and so
+// grows with the table.
+func TestIdempotencyWithAccountPlan(t *testing.T) {
+	dsn := pgtest.Start(t)
+	open(t, dsn, postgres.Options{})
+	conn := connect(t, dsn)
+	for _, q := range []string{
+		`ALTER TABLE idempotency SET (autovacuum_enabled = false)`,
+		`INSERT INTO accounts (id, name, created, settings) VALUES ('acct_a', 'a', 1, '\x7b7d')`,
+		`INSERT INTO idempotency (account, key, request_hash, method, path, status_code, body, created)
+			SELECT 'acct_' || (g % 50), 'k' || (g / 50), 'h', 'POST', '/v1/charges', 200, '\x7b7d', g FROM generate_series(1, 3000) g`,
+		`ANALYZE idempotency`,
+	} {
+		if _, err := conn.Exec(t.Context(), q); err != nil {
+			t.Fatalf("%.40s: %v", q, err)
+		}
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	x := &explainer{t: t, db: db}
+	tx := sqlstore.NewTx(x, &sqlstore.Dialect{Numbered: true, Pipelined: true})
+	if _, err := tx.GetIdempotency(t.Context(), "acct_a", "k3"); err != nil && !errors.Is(err, store.ErrNotFound) {
+		t.Fatal(err)
+	}
+	if !strings.Contains(x.plan, `"Index Cond": "((account = 'acct_a'::text) AND (key = 'k3'::text))"`) {
+		t.Errorf("the lookup of an outcome with its account's row does not find the outcome by account and key:\n%s", x.plan)
+	}
 }

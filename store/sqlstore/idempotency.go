@@ -28,10 +28,13 @@ func (t *Tx) idempotency(ctx context.Context, account, key string) (store.Idempo
 }
 
 // idempotencyWithAccount reads an account's row and its outcome for a key,
-// if any.
+// if any. The outcome's account is the argument, not a.id: PostgreSQL's
+// accounts.id is COLLATE "C" and idempotency.account is not, so a join on
+// the two columns could not use the outcome's account as a condition of its
+// key's index, and found the key by walking the index over every account.
 var idempotencyWithAccount = `SELECT a.` + strings.ReplaceAll(accountColumns, ", ", ", a.") +
 	`, i.request_hash, i.method, i.path, i.status_code, i.body, i.created
-	FROM accounts a LEFT JOIN idempotency i ON i.account = a.id AND i.key = ? WHERE a.id = ?`
+	FROM accounts a LEFT JOIN idempotency i ON i.account = ? AND i.key = ? WHERE a.id = ?`
 
 // idempotencyAndAccount is GetIdempotency reading the account's row in the
 // same statement, where a round trip costs (a Pipelined driver): a keyed
@@ -42,7 +45,7 @@ func (t *Tx) idempotencyAndAccount(ctx context.Context, account, key string) (st
 	var hash, method, path *string
 	var status, created *int64
 	var body []byte
-	err := t.row(ctx, idempotencyWithAccount, key, account).
+	err := t.row(ctx, idempotencyWithAccount, account, key, account).
 		Scan(&a.ID, &a.Name, &a.Created, &a.Settings, &a.Generation, &hash, &method, &path, &status, &body, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t.idempotency(ctx, account, key)
