@@ -780,8 +780,9 @@ func TestBatchRedoneAfterHalfWrite(t *testing.T) {
 			}
 			answers := map[string]chan error{}
 			update := func(name string, fn func(tx store.Tx) error) {
-				answers[name] = make(chan error, 1)
-				go func() { answers[name] <- s.Update(t.Context(), fn) }()
+				answer := make(chan error, 1)
+				answers[name] = answer
+				go func() { answer <- s.Update(t.Context(), fn) }()
 			}
 			// w0 runs in the writer (its writes are held) and holds the
 			// writer until the others are queued behind it.
