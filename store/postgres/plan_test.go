@@ -14,6 +14,7 @@ import (
 	"github.com/kontorpay/kontor/store/postgres"
 	"github.com/kontorpay/kontor/store/postgres/pgtest"
 	"github.com/kontorpay/kontor/store/sqlstore"
+	"github.com/kontorpay/kontor/store/storetest"
 )
 
 // planConn returns a connection to a new database that the store migrated,
@@ -70,27 +71,12 @@ func TestEventsByObjectPlan(t *testing.T) {
 	checkPlans(t, conn, "a list by object after ANALYZE", run, "events_object")
 }
 
-// explainer is a sqlstore.Querier on a database that asks PostgreSQL, before
-// each query, how it plans it with the query's arguments, and keeps the
-// last plan.
+// explainer asks PostgreSQL, before each query of the store, how it plans
+// it with the query's arguments, and keeps the last plan.
 type explainer struct {
 	t    *testing.T
 	db   *sql.DB
 	plan string
-}
-
-func (x *explainer) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return x.db.ExecContext(ctx, query, args...)
-}
-
-func (x *explainer) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	x.explain(ctx, query, args)
-	return x.db.QueryContext(ctx, query, args...)
-}
-
-func (x *explainer) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	x.explain(ctx, query, args)
-	return x.db.QueryRowContext(ctx, query, args...)
 }
 
 func (x *explainer) explain(ctx context.Context, query string, args []any) {
@@ -126,7 +112,7 @@ func TestIdempotencyWithAccountPlan(t *testing.T) {
 	}
 	defer db.Close()
 	x := &explainer{t: t, db: db}
-	tx := sqlstore.NewTx(x, &sqlstore.Dialect{Numbered: true, Pipelined: true})
+	tx := sqlstore.NewTx(&storetest.Explainer{DB: db, Explain: x.explain}, &sqlstore.Dialect{Numbered: true, Pipelined: true})
 	if _, err := tx.GetIdempotency(t.Context(), "acct_a", "k3"); err != nil && !errors.Is(err, store.ErrNotFound) {
 		t.Fatal(err)
 	}

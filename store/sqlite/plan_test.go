@@ -10,10 +10,11 @@ import (
 	"github.com/kontorpay/kontor/store"
 	"github.com/kontorpay/kontor/store/sqlite"
 	"github.com/kontorpay/kontor/store/sqlstore"
+	"github.com/kontorpay/kontor/store/storetest"
 )
 
-// explainer is a sqlstore.Querier on a database that asks SQLite, before
-// each query, how it plans it, and keeps the last plan's steps.
+// explainer asks SQLite, before each query of the store, how it plans it,
+// and keeps the last plan's steps.
 type explainer struct {
 	t    *testing.T
 	db   *sql.DB
@@ -38,20 +39,6 @@ func (x *explainer) explain(ctx context.Context, query string, args []any) {
 	}
 }
 
-func (x *explainer) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return x.db.ExecContext(ctx, query, args...)
-}
-
-func (x *explainer) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	x.explain(ctx, query, args)
-	return x.db.QueryContext(ctx, query, args...)
-}
-
-func (x *explainer) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	x.explain(ctx, query, args)
-	return x.db.QueryRowContext(ctx, query, args...)
-}
-
 // TestListPlans: every list the APIs and the dashboard ask the store for,
 // and the lookups by id, is planned on the index meant for it, on a
 // database the store migrated: no scan of a table, no sort of the rows.
@@ -68,7 +55,7 @@ func TestListPlans(t *testing.T) {
 	}
 	defer db.Close()
 	x := &explainer{t: t, db: db}
-	tx := sqlstore.NewTx(x, &sqlstore.Dialect{})
+	tx := sqlstore.NewTx(&storetest.Explainer{DB: db, Explain: x.explain}, &sqlstore.Dialect{})
 	ctx := t.Context()
 	check := func(what, index string) {
 		t.Helper()
