@@ -89,6 +89,12 @@ type GetObjectParams struct {
 	Scope *string
 }
 
+// Finds reports whether p finds o, the object of its account and id: o is
+// of p's type and in its scope. A cache that holds o answers p by it.
+func (p GetObjectParams) Finds(o Object) bool {
+	return (p.Type == "" || o.Type == p.Type) && (p.Scope == nil || o.Kind == *p.Scope)
+}
+
 // ListObjectsParams filters objects of one type in one account. Empty filter
 // fields are ignored. Results are ordered by Seq descending unless Ascending.
 // AfterSeq and BeforeSeq are exclusive Seq bounds (0: unbounded).

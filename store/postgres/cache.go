@@ -112,7 +112,7 @@ var _ store.Tx = (*cachedTx)(nil)
 
 func (t *cachedTx) GetObject(ctx context.Context, p store.GetObjectParams) (store.Object, error) {
 	if k := (objectKey{p.Account, p.ID}); t.use && !t.written[k] {
-		if o, ok := t.cache.get(p.Account, p.ID); ok && (p.Type == "" || o.Type == p.Type) && (p.Scope == nil || o.Kind == *p.Scope) {
+		if o, ok := t.cache.get(p.Account, p.ID); ok && p.Finds(o) {
 			if locked, ok := t.checked[k]; !ok || (p.ForUpdate && !locked) {
 				lock := 0
 				if p.ForUpdate {

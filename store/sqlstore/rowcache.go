@@ -86,7 +86,7 @@ func (x *specTx) cachedObject(k readKey, p store.GetObjectParams) (o store.Objec
 	if !ok {
 		return store.Object{}, 0, nil, false
 	}
-	if (p.Type != "" && r.obj.Type != p.Type) || (p.Scope != nil && r.obj.Kind != *p.Scope) {
+	if !p.Finds(r.obj) {
 		return store.Object{}, r.mark, store.ErrNotFound, true
 	}
 	o = r.obj
