@@ -145,6 +145,9 @@ type heldUpdate struct {
 	from int64
 }
 
+// newHeld returns an empty queue of held writes.
+func newHeld() *held { return &held{objects: map[objectKey]heldObject{}} }
+
 func (h *held) empty() bool {
 	return len(h.inserts)+len(h.updates)+len(h.events)+len(h.deliveries) == 0
 }
@@ -152,7 +155,7 @@ func (h *held) empty() bool {
 // HoldWrites starts holding writes (see store.Tx).
 func (t *Tx) HoldWrites() {
 	if t.held == nil {
-		t.held = &held{objects: map[objectKey]heldObject{}}
+		t.held = newHeld()
 	}
 }
 
@@ -172,7 +175,7 @@ func (t *Tx) FlushWrites(ctx context.Context) error {
 		return nil
 	}
 	t.held = nil // the statements below run unheld
-	defer func() { t.held = &held{objects: map[objectKey]heldObject{}} }()
+	defer func() { t.held = newHeld() }()
 	h.packAll()
 	if err := inChunks(ctx, h.inserts, t.insertObjects); err != nil {
 		return err

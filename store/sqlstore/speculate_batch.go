@@ -96,7 +96,7 @@ func (b *specBatch) ClaimDueTimers(ctx context.Context, p store.ClaimTimersParam
 
 func (b *specBatch) HoldWrites() {
 	if b.h == nil {
-		b.h = &held{objects: map[objectKey]heldObject{}}
+		b.h = newHeld()
 	}
 }
 
@@ -114,7 +114,7 @@ func (b *specBatch) FlushWrites(context.Context) error {
 	if h == nil || h.empty() {
 		return nil
 	}
-	b.h = &held{objects: map[objectKey]heldObject{}}
+	b.h = newHeld()
 	h.packAll()
 	return b.queue(queued{run: func(ctx context.Context, t *Tx) error {
 		for _, in := range h.inserts {
