@@ -123,7 +123,12 @@ type Tx interface {
 	CountTimersDue(ctx context.Context, clockID string, dueLTE int64) (int64, error)
 	CancelTimers(ctx context.Context, p CancelTimersParams) (int64, error)
 
-	// Idempotency records.
+	// Idempotency records. GetIdempotency's ErrNotFound holds for a
+	// transaction that commits, not necessarily when it is answered: a store
+	// may answer it without a look while a key is likely fresh, as long as
+	// the transaction then fails with ErrConflict if an outcome for the key
+	// is stored before it commits (ADR 0025). PutIdempotency of a key that
+	// has an outcome answers ErrConflict, at once or at the commit.
 	GetIdempotency(ctx context.Context, account, key string) (Idempotency, error)
 	PutIdempotency(ctx context.Context, r Idempotency) error
 	DeleteIdempotencyBefore(ctx context.Context, createdBefore int64) (int64, error)
