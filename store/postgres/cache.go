@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/kontorpay/kontor/store"
@@ -87,6 +89,49 @@ func (c *objectCache) drop(keys map[objectKey]bool) {
 var stillReadSQL = [2]string{
 	`SELECT kontor_still_read(count(*)) FROM (SELECT 1 FROM objects WHERE account = $1 AND id = $2 AND version = $3) r`,
 	`SELECT kontor_still_read(count(*)) FROM (SELECT 1 FROM objects WHERE account = $1 AND id = $2 AND version = $3 FOR UPDATE) r`,
+}
+
+// stillReadLock reports whether query is a check of stillReadSQL, and
+// whether it locks its row.
+func stillReadLock(query string) (lock, ok bool) {
+	switch query {
+	case stillReadSQL[0]:
+		return false, true
+	case stillReadSQL[1]:
+		return true, true
+	}
+	return false, false
+}
+
+// stillReadAll holds, for each sequence of checks held back one after the
+// other (a charge's customer, source and mandate), the one statement that
+// runs them all: each row's count, as its own check would take it (locked
+// when the check locks), and kontor_still_read of their product, which is
+// 1 only when every row is still at the version read. One statement costs
+// the server one portal, one executor and one snapshot instead of one
+// each. The key is the checks' locks in order ('L' locks, 'R' reads).
+var stillReadAll sync.Map // locks -> its statement
+
+func stillReadAllSQL(locks string) string {
+	if q, ok := stillReadAll.Load(locks); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	b.WriteString("SELECT kontor_still_read(")
+	for i := range len(locks) {
+		if i > 0 {
+			b.WriteString(" * ")
+		}
+		fmt.Fprintf(&b, "(SELECT count(*) FROM (SELECT 1 FROM objects WHERE account = $%d AND id = $%d AND version = $%d", 3*i+1, 3*i+2, 3*i+3)
+		if locks[i] == 'L' {
+			b.WriteString(" FOR UPDATE")
+		}
+		b.WriteString(") r)")
+	}
+	b.WriteString(")")
+	q := b.String()
+	stillReadAll.Store(locks, q)
+	return q
 }
 
 // cachedTx is a write transaction whose GetObject answers from the cache

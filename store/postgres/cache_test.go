@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -144,6 +145,106 @@ func TestCachedReads(t *testing.T) {
 			t.Fatalf("b's write after a's commit: %v", err)
 		}
 	})
+
+	// A charge's reads: its customer and source locked, the mandate read.
+	// Their checks go in one statement; each row must still be as read, and
+	// each locked row is locked.
+	reads := []store.GetObjectParams{
+		{Account: "acct_a", ID: "cus_3", Type: "customer", ForUpdate: true},
+		{Account: "acct_a", ID: "src_3", Type: "source", ForUpdate: true},
+		{Account: "acct_a", ID: "man_3", Type: "mandate"},
+	}
+	if _, err := write(a, func(tx store.Tx) error {
+		for _, p := range reads {
+			if err := tx.InsertObject(ctx, &store.Object{Account: p.Account, ID: p.ID, Type: p.Type, Created: 1, Data: []byte(`{}`)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// readAll makes a write of node s that reads the three, then inserts
+	// an object with id, which sends their checks; wait, when set, runs
+	// before the commit.
+	readAll := func(s *postgres.Store, id string, wait func()) (runs int, err error) {
+		return write(s, func(tx store.Tx) error {
+			for _, p := range reads {
+				if _, err := tx.GetObject(ctx, p); err != nil {
+					return err
+				}
+			}
+			if err := tx.InsertObject(ctx, &store.Object{Account: "acct_a", ID: id, Type: "charge", Created: 1, Data: []byte(`{}`)}); err != nil {
+				return err
+			}
+			if wait != nil {
+				wait()
+			}
+			return nil
+		})
+	}
+	// touch makes b's write of one of the three.
+	touch := func(p store.GetObjectParams) error {
+		return b.Update(ctx, func(tx store.Tx) error {
+			p.ForUpdate = true
+			o, err := tx.GetObject(ctx, p)
+			if err != nil {
+				return err
+			}
+			return tx.UpdateObject(ctx, &o)
+		})
+	}
+	for i, p := range reads {
+		t.Run("several reads, one of them stale: "+p.ID, func(t *testing.T) {
+			if err := touch(p); err != nil {
+				t.Fatal(err)
+			}
+			runs, err := readAll(a, fmt.Sprintf("ch_%d", i), nil)
+			if err != nil || runs != 2 {
+				t.Fatalf("a's write over the stale %s: %d runs, %v; want 2 runs (the check of its read fails the first)", p.ID, runs, err)
+			}
+			if runs, err := readAll(a, fmt.Sprintf("ch_%d_again", i), nil); err != nil || runs != 1 {
+				t.Fatalf("a's next write: %d runs, %v; want 1 run", runs, err)
+			}
+		})
+	}
+	for _, p := range reads[:2] {
+		t.Run("several reads from the cache lock their rows: "+p.ID, func(t *testing.T) {
+			// a's entries are current after this write (which reruns
+			// when the last subtest left one stale).
+			if _, err := readAll(a, "ch_warm_"+p.ID, nil); err != nil {
+				t.Fatal(err)
+			}
+			inserted, release := make(chan struct{}), make(chan struct{})
+			done := make(chan error, 1)
+			go func() {
+				runs, err := readAll(a, "ch_lock_"+p.ID, func() {
+					select {
+					case inserted <- struct{}{}:
+					default: // a second run: the first already told
+					}
+					<-release
+				})
+				if err == nil && runs != 1 {
+					err = fmt.Errorf("a's write ran %d times; want 1, from the cache", runs)
+				}
+				done <- err
+			}()
+			<-inserted
+			bDone := make(chan error, 1)
+			go func() { bDone <- touch(p) }()
+			if err, ended := waitForLockWait(t, dsn, bDone); ended {
+				t.Fatalf("b's write of %s, which a holds, ended before a's commit: %v", p.ID, err)
+			}
+			close(release)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if err := <-bDone; err != nil {
+				t.Fatalf("b's write after a's commit: %v", err)
+			}
+		})
+	}
 }
 
 // waitForLockWait returns once a session of dsn's database waits on a

@@ -126,6 +126,10 @@ type heldStmt struct {
 	query string
 	args  []any
 	into  *int64
+	// checks, for checks of reads answered from the cache, are their locks
+	// in order (stillReadAllSQL): the checks held one after the other go
+	// in one statement.
+	checks string
 }
 
 // changedOne is the check of a statement that must change one row, run
@@ -522,6 +526,21 @@ func (c *conn) hold(ctx context.Context, query string, d sqlstore.Deferred, args
 		if b, ok := v.([]byte); ok && b != nil {
 			vs[i] = append([]byte(nil), b...)
 		}
+	}
+	if lock, ok := stillReadLock(query); ok {
+		l := "R"
+		if lock {
+			l = "L"
+		}
+		if n := len(t.held); n > 0 && t.held[n-1].checks != "" {
+			h := &t.held[n-1]
+			h.checks += l
+			h.query = stillReadAllSQL(h.checks)
+			h.args = append(h.args, vs...)
+			return driver.ResultNoRows, nil
+		}
+		t.held = append(t.held, heldStmt{query: stillReadAllSQL(l), args: vs, checks: l})
+		return driver.ResultNoRows, nil
 	}
 	if d.One {
 		query = changedOneSQL(query)
