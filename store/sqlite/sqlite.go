@@ -280,6 +280,9 @@ func (s *Store) migrate(ctx context.Context) error {
 			if _, err := q.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}
+			if err := bumpSchemaVersion(ctx, q); err != nil {
+				return err
+			}
 			if err := sqlstore.Rewrite(ctx, q, s.dialect, version); err != nil {
 				return err
 			}
@@ -290,6 +293,21 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// bumpSchemaVersion changes the schema's version, which every connection
+// compares with the one it read the schema at before each statement. A
+// migration that edits the schema's text (PRAGMA writable_schema) leaves
+// the version as it was, and a connection opened before would go on with
+// the old schema; one that creates or drops has changed it already, and
+// one more change is harmless.
+func bumpSchemaVersion(ctx context.Context, q sqlstore.Querier) error {
+	var v int64
+	if err := q.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&v); err != nil {
+		return err
+	}
+	_, err := q.ExecContext(ctx, "PRAGMA schema_version = "+strconv.FormatInt(v+1, 10))
+	return err
 }
 
 func (s *Store) inTx(ctx context.Context, fn func(q sqlstore.Querier) error) error {

@@ -220,3 +220,83 @@ func holdSnapshots(s store.Store, stop <-chan struct{}) error {
 		cur = next
 	}
 }
+
+// TestSeqWithoutAutoincrement upgrades a database whose objects and events
+// took their seq through AUTOINCREMENT: the schema's text loses the keyword
+// on those two tables only, their rows in sqlite_sequence go, a connection
+// opened before the upgrade reads the new schema, and new rows continue
+// after the largest seq stored.
+func TestSeqWithoutAutoincrement(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "kontor.db")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	old, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := old.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%.60s: %v", q, err)
+		}
+	}
+	exec(`CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied INTEGER NOT NULL)`)
+	for _, m := range storetest.MigrationsBefore(t, "migration", "0011_seq_without_autoincrement") {
+		exec(m.SQL)
+		exec(`INSERT INTO schema_migrations (version, applied) VALUES (?, 1)`, m.Version)
+	}
+	for i := range 3 {
+		exec(`INSERT INTO objects (account, id, type, created, data) VALUES ('acct_a', ?, 'customer', 1, x'00')`, fmt.Sprintf("cus_%d", i))
+		exec(`INSERT INTO events (account, id, type, created, data) VALUES ('acct_a', ?, 'x', 1, x'00')`, fmt.Sprintf("evt_%d", i))
+	}
+	exec(`INSERT INTO timers (account, due, kind) VALUES ('acct_a', 1, 'x')`)
+
+	s, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer s.Close()
+	query := func(q string, args ...any) string {
+		t.Helper()
+		var v sql.NullString
+		if err := old.QueryRowContext(ctx, q, args...).Scan(&v); err != nil {
+			t.Fatalf("%.60s: %v", q, err)
+		}
+		return v.String
+	}
+	for table, want := range map[string]bool{"objects": false, "events": false, "timers": true} {
+		if got := strings.Contains(query(`SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?`, table), "AUTOINCREMENT"); got != want {
+			t.Errorf("%s: AUTOINCREMENT in its schema = %v, want %v", table, got, want)
+		}
+	}
+	if n := query(`SELECT group_concat(name) FROM sqlite_sequence WHERE name IN ('objects', 'events')`); n != "" {
+		t.Errorf("sqlite_sequence still has %s", n)
+	}
+	// The connection that read the old schema inserts with the new one: it
+	// leaves no row in sqlite_sequence.
+	exec(`INSERT INTO objects (account, id, type, created, data) VALUES ('acct_a', 'cus_old', 'customer', 1, x'00')`)
+	if n := query(`SELECT group_concat(name) FROM sqlite_sequence WHERE name = 'objects'`); n != "" {
+		t.Errorf("an insert on a connection opened before the upgrade wrote sqlite_sequence's row of %s", n)
+	}
+	obj := &store.Object{Account: "acct_a", ID: "cus_new", Type: "customer", Created: 2, Data: []byte(`{}`)}
+	ev := &store.Event{Account: "acct_a", ID: "evt_new", Type: "x", Created: 2, Data: []byte(`{}`)}
+	if err := s.Update(ctx, func(tx store.Tx) error {
+		if err := tx.InsertObject(ctx, obj); err != nil {
+			return err
+		}
+		return tx.InsertEvent(ctx, ev)
+	}); err != nil {
+		t.Fatalf("update: %v", err)
+	}
+	if obj.Seq != 5 || ev.Seq != 4 {
+		t.Errorf("new seqs: object %d, event %d; want 5 and 4, after the largest stored", obj.Seq, ev.Seq)
+	}
+	if got := query(`PRAGMA integrity_check`); got != "ok" {
+		t.Errorf("integrity_check: %s", got)
+	}
+}
