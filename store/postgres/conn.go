@@ -120,18 +120,6 @@ type lazyTx struct {
 	err error
 }
 
-// heldStmt is a write held back: its statement, its arguments and where its
-// one returned integer goes.
-type heldStmt struct {
-	query string
-	args  []any
-	into  *int64
-	// checks, for checks of reads answered from the cache, are their locks
-	// in order (stillReadAllSQL): the checks held one after the other go
-	// in one statement.
-	checks string
-}
-
 // changedOne is the check of a statement that must change one row, run
 // outside a transaction.
 func changedOne(tag pgconn.CommandTag) error {
@@ -369,9 +357,12 @@ func (c *conn) send(ctx context.Context, query string, args []any) (pgx.BatchRes
 	}
 	for _, h := range held {
 		var err error
-		if h.into != nil {
+		switch {
+		case len(h.inserts) > 1:
+			err = br.QueryRow().Scan(h.dests()...)
+		case h.into != nil:
 			err = br.QueryRow().Scan(h.into)
-		} else {
+		default:
 			_, err = br.Exec()
 		}
 		if err != nil {
@@ -527,25 +518,10 @@ func (c *conn) hold(ctx context.Context, query string, d sqlstore.Deferred, args
 			vs[i] = append([]byte(nil), b...)
 		}
 	}
-	if lock, ok := stillReadLock(query); ok {
-		l := "R"
-		if lock {
-			l = "L"
-		}
-		if n := len(t.held); n > 0 && t.held[n-1].checks != "" {
-			h := &t.held[n-1]
-			h.checks += l
-			h.query = stillReadAllSQL(h.checks)
-			h.args = append(h.args, vs...)
-			return driver.ResultNoRows, nil
-		}
-		t.held = append(t.held, heldStmt{query: stillReadAllSQL(l), args: vs, checks: l})
-		return driver.ResultNoRows, nil
-	}
 	if d.One {
 		query = changedOneSQL(query)
 	}
-	t.held = append(t.held, heldStmt{query: query, args: vs, into: d.Into})
+	t.hold(query, vs, d.Into)
 	return driver.ResultNoRows, nil
 }
 
