@@ -120,3 +120,45 @@ func TestIdempotencyWithAccountPlan(t *testing.T) {
 		t.Errorf("the lookup of an outcome with its account's row does not find the outcome by account and key:\n%s", x.plan)
 	}
 }
+
+// TestGetObjectsPlan: GetObjects of a few ids (a charge and its source, as
+// GET /v1/charges/{id} reads them) finds each by both columns of the unique
+// key, on a database without statistics. Planned as "account = ? AND id IN
+// (…)", it scans the unique index by the account alone and filters every
+// object of the account.
+func TestGetObjectsPlan(t *testing.T) {
+	dsn := pgtest.Start(t)
+	open(t, dsn, postgres.Options{})
+	conn := connect(t, dsn)
+	for _, q := range []string{
+		`ALTER TABLE objects SET (autovacuum_enabled = false)`,
+		`INSERT INTO objects (account, id, type, created, data)
+			SELECT 'acct_a', CASE WHEN g % 2 = 0 THEN 'py_' ELSE 'src_' END || g, 'charge', 1, '\x7b7d' FROM generate_series(1, 3000) g`,
+	} {
+		if _, err := conn.Exec(t.Context(), q); err != nil {
+			t.Fatalf("%.40s: %v", q, err)
+		}
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	x := &explainer{t: t, db: db}
+	tx := sqlstore.NewTx(&storetest.Explainer{DB: db, Explain: x.explain}, &sqlstore.Dialect{Numbered: true, ExactLookups: true})
+	got, err := tx.GetObjects(t.Context(), "acct_a", []string{"py_8", "src_9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Errorf("GetObjects of py_8 and src_9: %d objects; want 2", len(got))
+	}
+	for _, id := range []string{"py_8", "src_9"} {
+		if !strings.Contains(x.plan, `"Index Cond": "((account = 'acct_a'::text) AND (id = '`+id+`'::text))"`) {
+			t.Errorf("GetObjects does not find %s by account and id:\n%s", id, x.plan)
+		}
+	}
+	if strings.Contains(x.plan, `"Filter"`) {
+		t.Errorf("GetObjects filters rows:\n%s", x.plan)
+	}
+}

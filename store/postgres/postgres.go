@@ -98,8 +98,8 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	s := &Store{
 		where:       fmt.Sprintf("%s:%d/%s", cfg.Host, cfg.Port, cfg.Database),
-		write:       &sqlstore.Dialect{Numbered: true, RowLocks: true, Translate: translate, Pipelined: true},
-		read:        &sqlstore.Dialect{Numbered: true, Translate: translate},
+		write:       &sqlstore.Dialect{Numbered: true, RowLocks: true, Translate: translate, Pipelined: true, ExactLookups: true},
+		read:        &sqlstore.Dialect{Numbered: true, Translate: translate, ExactLookups: true},
 		maxAttempts: opt.MaxAttempts,
 		cache:       newObjectCache(),
 	}

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -446,8 +447,11 @@ func (t *Tx) insertDeliveries(ctx context.Context, ds []store.Delivery) error {
 func (t *Tx) GetObjects(ctx context.Context, account string, ids []string) ([]store.Object, error) {
 	var out []store.Object
 	err := inChunks(ctx, ids, func(ctx context.Context, ids []string) error {
-		args := accountAndIDs(account, ids)
-		rows, err := t.query(ctx, `SELECT `+objectColumns+` FROM objects WHERE account = ? AND id IN (`+placeholders(len(ids))+`)`, args...)
+		query, args := `SELECT `+objectColumns+` FROM objects WHERE account = ? AND id IN (`+placeholders(len(ids))+`)`, accountAndIDs(account, ids)
+		if t.d.ExactLookups && len(ids) <= maxExactLookups {
+			query, args = exactLookups(account, ids)
+		}
+		rows, err := t.query(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -456,6 +460,28 @@ func (t *Tx) GetObjects(ctx context.Context, account string, ids []string) ([]st
 		return err
 	})
 	return out, err
+}
+
+// maxExactLookups bounds the ids of a GetObjects written as exact lookups
+// (Dialect.ExactLookups): past it, one IN list.
+const maxExactLookups = 8
+
+// exactLookups is a query of the account's objects among ids, each by the
+// whole of the unique key, and its arguments.
+func exactLookups(account string, ids []string) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, 2*len(ids))
+	for i, id := range ids {
+		if slices.Contains(ids[:i], id) {
+			continue // an IN list finds it once
+		}
+		if len(args) > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		b.WriteString(`SELECT ` + objectColumns + ` FROM objects WHERE account = ? AND id = ?`)
+		args = append(args, account, id)
+	}
+	return b.String(), args
 }
 
 // ObjectVersions returns the versions of the account's objects among ids, by id.

@@ -34,6 +34,11 @@ type Dialect struct {
 	// (the writes of Tx.Later), and a statement is a round trip worth
 	// saving: GetIdempotency reads the account's row along (idempotency.go).
 	Pipelined bool
+	// ExactLookups: GetObjects of a few ids is one lookup by the whole key
+	// per id, joined by UNION ALL, not one IN list. Without statistics
+	// PostgreSQL may plan "account = ? AND id IN (…)" on the unique index's
+	// first column alone and filter the account's every object.
+	ExactLookups bool
 }
 
 // Deferred, as a statement's first argument, tells a Pipelined driver that
