@@ -303,8 +303,10 @@ func (e *Engine) drainClock(ctx context.Context, t store.Timer, dueMS int64, ren
 		err   error
 		done  chan struct{}
 	}
+	size := timerBatch
 	launch := func(prev *flight) *flight {
-		f := &flight{link: newBatchLink(nil), done: make(chan struct{})}
+		f := &flight{link: newBatchLink(nil, size), done: make(chan struct{})}
+		size = min(2*size, clockBatch)
 		if prev != nil {
 			f.link.prev = prev.link
 		}

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kontorpay/kontor/store"
+	"github.com/kontorpay/kontor/store/sqlite"
 )
 
 // TestLongAdvanceKeepsItsLease advances a test clock through timers whose
@@ -305,7 +308,7 @@ func TestAdvanceBehindAFailingBatch(t *testing.T) {
 	ctx := context.Background()
 	te := newTestEngine(t)
 	frozen := te.wall.Now().Truncate(time.Second)
-	const n, failing = 2*timerBatch + 10, 5
+	const n, failing = 3*timerBatch + 10, 5 // more than the first two batches (timerBatch, then twice that)
 	var failures atomic.Int32
 	te.HandleTimer("test.step", func(op *Op, tm *Timer) error {
 		if tm.ObjectID == fmt.Sprintf("step_%03d", failing) {
@@ -358,4 +361,88 @@ func TestAdvanceBehindAFailingBatch(t *testing.T) {
 	if got := failures.Load(); got != timerMaxAttempts || left[0].Attempts != int(got) {
 		t.Errorf("the failing timer failed %d times and counts %d attempts, want %d of each", got, left[0].Attempts, timerMaxAttempts)
 	}
+}
+
+// TestAdvanceBatchesGrowAndFollowACutShortOne advances a test clock through
+// 1,000 timers. Its batches start at timerBatch and double up to
+// clockBatch; the second is cut short by its time budget (its handler of
+// the 50th timer moves the wall clock on), and the batch queued behind it
+// claims the timers after the last it fired, so that the writer finds no
+// batch stale: every timer fires once, in due order, in batches of 128,
+// 50, 512 and the 310 left.
+func TestAdvanceBatchesGrowAndFollowACutShortOne(t *testing.T) {
+	ctx := context.Background()
+	te := newTestEngine(t)
+	sq, ok := te.st.Store.(*sqlite.Store)
+	if !ok {
+		t.Fatalf("the test engine's store is a %T", te.st.Store)
+	}
+	frozen := te.wall.Now().Truncate(time.Second)
+	const n, cut = 1000, timerBatch + 50
+	var mu sync.Mutex
+	var order []string
+	var batches []*Op
+	sizes := map[*Op]int{}
+	te.HandleTimer("test.step", func(op *Op, tm *Timer) error {
+		mu.Lock()
+		order = append(order, tm.ObjectID)
+		if sizes[op]++; sizes[op] == 1 {
+			batches = append(batches, op)
+		}
+		mu.Unlock()
+		if tm.ObjectID == fmt.Sprintf("step_%04d", cut) {
+			te.wall.Advance(time.Second) // past the batch's time budget
+		}
+		return op.Tx().InsertObject(op.Context(), &store.Object{Account: op.AccountID(), ID: "fired_" + tm.ObjectID,
+			Type: "test.fired", Created: 1, Data: []byte(`{}`)})
+	})
+	var clockID string
+	te.update(t, func(op *Op) error {
+		c, err := op.CreateTestClock(frozen.Unix(), Opt[string]{})
+		if err != nil {
+			return err
+		}
+		clockID = c.ID
+		for i := 1; i <= n; i++ {
+			if err := op.Schedule(frozen.Add(time.Duration(i)*time.Second), c.ID, "test.step", fmt.Sprintf("step_%04d", i), nil); err != nil {
+				return err
+			}
+		}
+		_, err = op.AdvanceTestClock(c.ID, frozen.Add(time.Duration(n+1)*time.Second).Unix())
+		return err
+	})
+	before := sq.Speculations()
+	te.fire(t)
+	if got := sq.Speculations(); got.Stale != before.Stale || got.Redone != before.Redone {
+		t.Fatalf("writes found stale or run again during the advance: %+v before, %+v after", before, got)
+	}
+	if len(order) != n {
+		t.Fatalf("%d handler calls, want %d", len(order), n)
+	}
+	for i, id := range order {
+		if id != fmt.Sprintf("step_%04d", i+1) {
+			t.Fatalf("handler call %d is for %s, want step %d", i, id, i+1)
+		}
+	}
+	var got []int
+	for _, op := range batches {
+		got = append(got, sizes[op])
+	}
+	if want := []int{timerBatch, cut - timerBatch, clockBatch, n - cut - clockBatch}; !slices.Equal(got, want) {
+		t.Errorf("batches of %v timers, want %v", got, want)
+	}
+	te.view(t, func(op *Op) error {
+		c, err := op.GetTestClock(clockID)
+		if err != nil {
+			return err
+		}
+		if c.Status != TestClockReady || c.TimersFired != n {
+			t.Errorf("clock %s with %d timers fired, want ready with %d", c.Status, c.TimersFired, n)
+		}
+		fired, err := op.Tx().ListObjects(ctx, store.ListObjectsParams{Account: op.AccountID(), Type: "test.fired", Limit: 2 * n})
+		if len(fired) != n {
+			t.Errorf("%d timers fired, want %d", len(fired), n)
+		}
+		return err
+	})
 }

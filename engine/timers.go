@@ -33,6 +33,13 @@ const (
 	// start), so batches do not grow past this.
 	timerBatch     = 128
 	timerBatchTime = 100 * time.Millisecond
+	// clockBatch is how many due timers a batch of a test clock advance
+	// fires at most. An advance's batches start at timerBatch, so that the
+	// first is soon handed on and the next runs beside the writer while
+	// the writer writes it (ADR 0031), and each is twice the one before
+	// it up to clockBatch: the writer's commit, its statements and its
+	// checks of a batch cost about as much for 512 settlements as for 128.
+	clockBatch = 512
 	// advanceLease is how long one node holds a test clock advance.
 	advanceLease = time.Minute
 )
@@ -120,7 +127,7 @@ func (e *Engine) fireDueTimers(ctx context.Context, advance func(store.Timer)) (
 // batchLink): behind a batch that did not fire, it answers errBatchBehind
 // having fired nothing. It reports whether it fired any.
 func (e *Engine) fireSome(ctx context.Context, clockID string, dueMS int64, until time.Time, advance func(store.Timer), ahead *readAhead, link *batchLink) (bool, error) {
-	limit := timerBatch
+	limit := link.limit()
 	hold := true
 	var failed *store.Timer
 	var cause error
@@ -180,15 +187,27 @@ type batchLink struct {
 	prev  *batchLink
 	began chan struct{}
 	once  sync.Once
-	// last is the last timer the batch claimed, set before began closes.
+	// size is how many timers the batch fires at most (0: timerBatch).
+	size int
+	// last is the last timer the batch got to (fired, or canceled by a
+	// timer of the batch before it), set before began closes: a batch cut
+	// short by its time budget leaves the timers after it to the next.
 	last *store.Timer
 	// fired is set by the batch's transaction once it has fired its
 	// timers, and cleared as it starts (a transaction may run again).
 	fired atomic.Bool
 }
 
-func newBatchLink(prev *batchLink) *batchLink {
-	return &batchLink{prev: prev, began: make(chan struct{})}
+func newBatchLink(prev *batchLink, size int) *batchLink {
+	return &batchLink{prev: prev, size: size, began: make(chan struct{})}
+}
+
+// limit is how many timers the batch of l fires at most.
+func (l *batchLink) limit() int {
+	if l == nil || l.size == 0 {
+		return timerBatch
+	}
+	return l.size
 }
 
 // behind reports whether the batch before l did not fire.
@@ -205,15 +224,20 @@ func (l *batchLink) after() *store.Timer {
 }
 
 // enter is the start of the batch's transaction in the writer, once it has
-// claimed ts: the batch before must have fired, and then the batch after
-// may be queued.
-func (l *batchLink) enter(ts []store.Timer) error {
+// claimed ts and got to the timers of ts[:*reached] (a batch beside the
+// writer has run its handlers by then; one in the writer enters before
+// them, and the batch after it claims in the writer too, after it): the
+// batch before must have fired, and then the batch after may be queued.
+func (l *batchLink) enter(ts []store.Timer, reached *int) error {
 	if l.behind() {
 		return errBatchBehind
 	}
 	if l != nil {
 		l.once.Do(func() {
 			l.last = &ts[len(ts)-1]
+			if n := *reached; n > 0 {
+				l.last = &ts[n-1]
+			}
 			close(l.began)
 		})
 	}
@@ -273,7 +297,8 @@ func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, lim
 		if err != nil || len(ts) == 0 {
 			return err
 		}
-		if err := store.InWriter(tx, func(store.Tx) error { return link.enter(ts) }); err != nil {
+		reached := 0 // the timers of ts the batch got to
+		if err := store.InWriter(tx, func(store.Tx) error { return link.enter(ts, &reached) }); err != nil {
 			return err
 		}
 		var tally *advanceTally
@@ -309,6 +334,7 @@ func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, lim
 				break
 			}
 			if ops.canceled(&t) {
+				reached = i + 1
 				continue // its row went with the cancel
 			}
 			h, ok := e.handlers[t.Kind]
@@ -322,6 +348,7 @@ func (e *Engine) fireBatch(ctx context.Context, clockID string, dueMS int64, lim
 				return errBatchStop
 			}
 			done = append(done, t.ID)
+			reached = i + 1
 			if e.clock.Now().After(deadline) {
 				break
 			}

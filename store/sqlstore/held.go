@@ -324,30 +324,69 @@ func untyped(n int) []string { return make([]string, n) }
 
 func (t *Tx) insertObjects(ctx context.Context, ins []*heldInsert) error {
 	args := make([]any, 0, 12*len(ins))
-	seqs := make(map[objectKey]*int64, len(ins))
-	for _, in := range ins {
+	rows := make([]heldRow, len(ins))
+	for i, in := range ins {
 		o := &in.o
 		args = appendObjectRow(args, o, in.doc.out)
-		seqs[objectKey{o.Account, o.ID}] = &in.dst.Seq
+		rows[i] = heldRow{objectKey{o.Account, o.ID}, &in.dst.Seq}
 	}
-	return t.insertReturning(ctx, "objects", len(ins), `INSERT`+t.orIgnore()+` INTO objects (`+objectRowColumns+`)
-		VALUES `+t.values(len(ins), untyped(12))+` ON CONFLICT DO NOTHING RETURNING account, id, seq`, args, seqs)
+	return t.insertRows(ctx, "objects", `INSERT`+t.orIgnore()+` INTO objects (`+objectRowColumns+`)
+		VALUES `+t.values(len(ins), untyped(12)), args, rows)
 }
 
-// insertReturning runs a multi-row INSERT … ON CONFLICT DO NOTHING RETURNING
-// account, id, seq of count rows and sets the seq of each row by its
-// account and id; a row not inserted (its id taken) is a conflict.
-func (t *Tx) insertReturning(ctx context.Context, what string, count int, query string, args []any, seqs map[objectKey]*int64) error {
-	rows, err := t.query(ctx, query, args...)
+// heldRow is a held insert's account and id, and the caller's seq to set.
+type heldRow struct {
+	k   objectKey
+	seq *int64
+}
+
+// insertRows runs insert, a multi-row INSERT … VALUES of rows in their
+// order, with ON CONFLICT DO NOTHING, and sets the seq of each row; a row
+// not inserted (its id taken) is a conflict.
+//
+// In SQLite the statement returns nothing: the writer is the database's
+// only one, and one statement gives its rows consecutive seqs in the order
+// of its VALUES (each new rowid is one past the largest the table has had,
+// AUTOINCREMENT), so that once every row is in, the last one's seq, the
+// connection's last insert rowid, tells them all. RETURNING would make
+// SQLite keep the rows it returns in a table of their own and hand each
+// back through the driver. PostgreSQL returns each row's seq by its key.
+func (t *Tx) insertRows(ctx context.Context, what, insert string, args []any, rows []heldRow) error {
+	if !t.d.Numbered {
+		res, err := t.exec(ctx, insert+` ON CONFLICT DO NOTHING`, args...)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return t.err(err)
+		}
+		if int(n) != len(rows) {
+			return conflict("one of %d %s", len(rows), what)
+		}
+		last, err := res.LastInsertId()
+		if err != nil {
+			return t.err(err)
+		}
+		for i, r := range rows {
+			*r.seq = last - int64(len(rows)-1-i)
+		}
+		return nil
+	}
+	seqs := make(map[objectKey]*int64, len(rows))
+	for _, r := range rows {
+		seqs[r.k] = r.seq
+	}
+	rs, err := t.query(ctx, insert+` ON CONFLICT DO NOTHING RETURNING account, id, seq`, args...)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
+	defer rs.Close()
 	n := 0
-	for rows.Next() {
+	for rs.Next() {
 		var k objectKey
 		var seq int64
-		if err := rows.Scan(&k.account, &k.id, &seq); err != nil {
+		if err := rs.Scan(&k.account, &k.id, &seq); err != nil {
 			return t.err(err)
 		}
 		if p := seqs[k]; p != nil {
@@ -355,11 +394,11 @@ func (t *Tx) insertReturning(ctx context.Context, what string, count int, query 
 			n++
 		}
 	}
-	if err := rows.Err(); err != nil {
+	if err := rs.Err(); err != nil {
 		return t.err(err)
 	}
-	if n != count {
-		return conflict("one of %d %s", count, what)
+	if n != len(rows) {
+		return conflict("one of %d %s", len(rows), what)
 	}
 	return nil
 }
@@ -414,14 +453,14 @@ func (t *Tx) updateObjects(ctx context.Context, us []*heldUpdate) error {
 
 func (t *Tx) insertEvents(ctx context.Context, es []*heldEvent) error {
 	args := make([]any, 0, 8*len(es))
-	seqs := make(map[objectKey]*int64, len(es))
-	for _, he := range es {
+	rows := make([]heldRow, len(es))
+	for i, he := range es {
 		e := &he.e
 		args = appendEventRow(args, e, he.doc.out)
-		seqs[objectKey{e.Account, e.ID}] = &he.dst.Seq
+		rows[i] = heldRow{objectKey{e.Account, e.ID}, &he.dst.Seq}
 	}
-	return t.insertReturning(ctx, "events", len(es), `INSERT`+t.orIgnore()+` INTO events (`+eventRowColumns+`)
-		VALUES `+t.values(len(es), untyped(8))+` ON CONFLICT DO NOTHING RETURNING account, id, seq`, args, seqs)
+	return t.insertRows(ctx, "events", `INSERT`+t.orIgnore()+` INTO events (`+eventRowColumns+`)
+		VALUES `+t.values(len(es), untyped(8)), args, rows)
 }
 
 func (t *Tx) insertDeliveries(ctx context.Context, ds []store.Delivery) error {
