@@ -187,8 +187,6 @@ func (ls *logSync) flush() {
 	} else {
 		ls.durable.Store(batches[len(batches)-1].n)
 	}
-	close(ls.changed)
-	ls.changed = make(chan struct{})
 	ls.mu.Unlock()
 	for _, b := range batches {
 		if failed == nil && ls.observe != nil {
@@ -202,6 +200,13 @@ func (ls *logSync) flush() {
 			}
 		}
 	}
+	// Last: the writer waiting to commit its next batch (Store.next) is
+	// then the goroutine readied last, which the scheduler runs next on this
+	// core. Readied before the callers, it would wait behind each of them.
+	ls.mu.Lock()
+	close(ls.changed)
+	ls.changed = make(chan struct{})
+	ls.mu.Unlock()
 }
 
 // close answers what is pending, stops the syncer and closes the log file.
