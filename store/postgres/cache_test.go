@@ -146,6 +146,24 @@ func TestCachedReads(t *testing.T) {
 		}
 	})
 
+	t.Run("a stale read fails its statement before the inserts after it", func(t *testing.T) {
+		// The check of a's stale read and a's held insert of an id in use
+		// (cus_2) go in one statement: the check fails first, and the
+		// write runs again, to fail at the insert on its second run.
+		if _, err := rename(b, `{"n":2}`); err != nil {
+			t.Fatal(err)
+		}
+		runs, err := write(a, func(tx store.Tx) error {
+			if _, err := get(tx, "cus_1"); err != nil {
+				return err
+			}
+			return store.Later(tx).InsertObject(ctx, &store.Object{Account: "acct_a", ID: "cus_2", Type: "customer", Created: 1, Data: []byte(`{}`)})
+		})
+		if !errors.Is(err, store.ErrConflict) || runs != 2 {
+			t.Fatalf("a's write: %d runs, %v; want 2 runs and store.ErrConflict", runs, err)
+		}
+	})
+
 	// A charge's reads: its customer and source locked, the mandate read.
 	// Their checks go in one statement; each row must still be as read, and
 	// each locked row is locked.

@@ -358,7 +358,7 @@ func (c *conn) send(ctx context.Context, query string, args []any) (pgx.BatchRes
 	for _, h := range held {
 		var err error
 		switch {
-		case len(h.inserts) > 1:
+		case h.joined():
 			err = br.QueryRow().Scan(h.dests()...)
 		case h.into != nil:
 			err = br.QueryRow().Scan(h.into)

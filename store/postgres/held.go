@@ -12,7 +12,7 @@ import (
 // of a short statement is mostly its own (a portal, an executor, a
 // snapshot, the messages), not its rows'. A keyed charge holds the checks
 // of its three cached reads, then the charge, two events, a timer and the
-// idempotency record: two statements instead of eight.
+// idempotency record: one statement instead of eight.
 //   - Checks of reads answered from the cache held one after the other are
 //     one statement (stillReadAllSQL), which fails unless each row is still
 //     at the version read, and locks each row its check locks.
@@ -24,8 +24,9 @@ import (
 //     Inserts only: a held update may change a row inserted before it, and
 //     the queries of one statement do not see each other's rows.
 //
-// The checks stay a statement of their own, ahead of the inserts, so that
-// a stale read fails the batch before anything else runs.
+//   - Checks followed by inserts are one statement too: the checks are the
+//     first column of its row, computed before any insert runs, so that a
+//     stale read fails the statement before anything else runs.
 
 // heldStmt is a write held back: its statement, its arguments and where its
 // one returned integer goes.
@@ -65,7 +66,7 @@ func (t *lazyTx) hold(query string, args []any, into *int64) {
 		if lock {
 			l = "L"
 		}
-		if h := last(); h != nil && h.checks != "" {
+		if h := last(); h != nil && h.checks != "" && h.inserts == nil {
 			h.checks += l
 			h.query = stillReadAllSQL(h.checks)
 			h.args = append(h.args, args...)
@@ -75,10 +76,10 @@ func (t *lazyTx) hold(query string, args []any, into *int64) {
 		return
 	}
 	if oneRowInsert(query, into != nil) {
-		if h := last(); h != nil && len(h.inserts) > 0 && len(h.inserts) < maxInserts && len(h.args)+len(args) <= maxInsertArgs {
+		if h := last(); h != nil && (len(h.inserts) > 0 || h.checks != "") && len(h.inserts) < maxInserts && len(h.args)+len(args) <= maxInsertArgs {
 			h.inserts = append(h.inserts, query)
 			h.intos = append(h.intos, into)
-			h.query = insertsSQL(h.inserts)
+			h.query = insertsSQL(h.checks, h.inserts)
 			h.args = append(h.args, args...)
 			h.into = nil
 			return
@@ -89,14 +90,22 @@ func (t *lazyTx) hold(query string, args []any, into *int64) {
 	t.held = append(t.held, heldStmt{query: query, args: args, into: into})
 }
 
-// dests are where the row of a statement of several inserts goes.
+// joined reports whether the statement is checks and inserts, or several
+// inserts, whose one row dests scans.
+func (h *heldStmt) joined() bool { return len(h.inserts) > 1 || (h.checks != "" && len(h.inserts) > 0) }
+
+// dests are where the row of a joined statement goes: the checks' column,
+// when there are checks, and what each insert returns.
 func (h *heldStmt) dests() []any {
-	d := make([]any, len(h.intos))
-	for i, into := range h.intos {
+	var d []any
+	if h.checks != "" {
+		d = append(d, new(int64))
+	}
+	for _, into := range h.intos {
 		if into == nil {
 			into = new(int64)
 		}
-		d[i] = into
+		d = append(d, into)
 	}
 	return d
 }
@@ -117,31 +126,43 @@ func oneRowInsert(query string, returns bool) bool {
 	return returns && !strings.ContainsAny(ret, ", ()")
 }
 
-// inserts holds the statement of each sequence of inserts joined (the
-// statements, separated by NUL).
+// inserts holds the statement of each sequence of checks and inserts
+// joined (the checks' locks, then the inserts' statements, separated by
+// NUL).
 var inserts sync.Map
 
-// insertsSQL is one statement that runs the inserts qs (oneRowInsert), in
-// order, their placeholders numbered on from one to the next. Its one row
-// has a column for each: what the insert returns, or the count of the rows
-// it inserted when it returns nothing.
+// insertsSQL is one statement that runs the checks of cached reads whose
+// locks are checks (stillReadAllSQL), if any, and then the inserts qs
+// (oneRowInsert), in order, their placeholders numbered on from one to the
+// next. Its one row has a column for the checks and one for each insert:
+// what the insert returns, or the count of the rows it inserted when it
+// returns nothing.
 //
 //	WITH i1 AS (INSERT … RETURNING seq), i2 AS (INSERT … RETURNING 0)
-//	SELECT (SELECT * FROM i1), (SELECT count(*) FROM i2)
-func insertsSQL(qs []string) string {
-	key := strings.Join(qs, "\x00")
+//	SELECT kontor_still_read(…), (SELECT * FROM i1), (SELECT count(*) FROM i2)
+//
+// The row's columns are computed in order, and each insert runs when its
+// column is: the checks first, then each insert in turn.
+func insertsSQL(checks string, qs []string) string {
+	key := checks + "\x00" + strings.Join(qs, "\x00")
 	if q, ok := inserts.Load(key); ok {
 		return q.(string)
 	}
 	var with, sel strings.Builder
+	sel.WriteString(" SELECT ")
 	n := 0
+	if checks != "" {
+		sel.WriteString(strings.TrimPrefix(stillReadAllSQL(checks), "SELECT "))
+		n = 3 * len(checks)
+	}
 	for i, q := range qs {
 		name := "i" + strconv.Itoa(i+1)
 		if i == 0 {
 			with.WriteString("WITH ")
-			sel.WriteString(" SELECT ")
 		} else {
 			with.WriteString(", ")
+		}
+		if i > 0 || checks != "" {
 			sel.WriteString(", ")
 		}
 		with.WriteString(name + " AS (")

@@ -49,7 +49,7 @@ func TestHeldInsertsOneStatement(t *testing.T) {
 	joined := 0
 	inserts.Range(func(k, _ any) bool {
 		qs := strings.Split(k.(string), "\x00")
-		if len(qs) == 6 && strings.HasPrefix(qs[0], "INSERT INTO objects ") && strings.HasPrefix(qs[5], "INSERT INTO idempotency ") {
+		if len(qs) == 7 && qs[0] == "" && strings.HasPrefix(qs[1], "INSERT INTO objects ") && strings.HasPrefix(qs[6], "INSERT INTO idempotency ") {
 			joined++
 		}
 		return true
@@ -111,10 +111,10 @@ func TestHeldInsertsOneStatement(t *testing.T) {
 }
 
 // TestHoldJoins holds a charge's writes as the store's queries give them
-// and checks which go in one statement: the checks of its cached reads, and
-// then the inserts; an update stays a statement of its own.
+// and checks which go in one statement: the checks of its cached reads and
+// the inserts after them; an update stays a statement of its own.
 func TestHoldJoins(t *testing.T) {
-	var seq, ev, id int64
+	var seq, ev, id, ev2 int64
 	tx := &lazyTx{}
 	tx.hold(stillReadSQL[1], []any{"acct_a", "cus_1", int64(1)}, nil)
 	tx.hold(stillReadSQL[1], []any{"acct_a", "src_1", int64(1)}, nil)
@@ -125,25 +125,37 @@ func TestHoldJoins(t *testing.T) {
 	tx.hold("INSERT INTO idempotency (account, key)\n\t\tVALUES ($1, $2)", []any{"acct_a", "k"}, nil)
 	tx.hold(changedOneSQL(`UPDATE objects SET data = $1 WHERE account = $2 AND id = $3 AND version = $4`), []any{[]byte(`{}`), "acct_a", "man_1", int64(2)}, nil)
 	tx.hold(`INSERT INTO events (account, id) VALUES ($1, $2) RETURNING seq`, []any{"acct_a", "evt_2"}, &ev)
+	tx.hold(`INSERT INTO events (account, id) VALUES ($1, $2) RETURNING seq`, []any{"acct_a", "evt_3"}, &ev2)
+	tx.hold(stillReadSQL[1], []any{"acct_a", "cus_2", int64(1)}, nil)
 	if len(tx.held) != 4 {
-		t.Fatalf("%d statements held; want 4 (the checks, the inserts, the update, the insert after it)", len(tx.held))
+		t.Fatalf("%d statements held; want 4 (the checks with the inserts, the update, the inserts after it, the last check)", len(tx.held))
 	}
-	if h := tx.held[0]; h.checks != "LLR" || len(h.args) != 9 || strings.Count(h.query, "FOR UPDATE") != 2 {
-		t.Errorf("the checks: %q with %d arguments: %s", h.checks, len(h.args), h.query)
+	h := tx.held[0]
+	check := func(i int, lock string) string {
+		return fmt.Sprintf("(SELECT count(*) FROM (SELECT 1 FROM objects WHERE account = $%d AND id = $%d AND version = $%d%s) r)", 3*i+1, 3*i+2, 3*i+3, lock)
 	}
-	h := tx.held[1]
-	want := "WITH i1 AS (INSERT INTO objects (account, id) VALUES ($1, $2) RETURNING seq), " +
-		"i2 AS (INSERT INTO events (account, id) VALUES ($3, $4) RETURNING seq), " +
-		"i3 AS (INSERT INTO timers (account, due) VALUES ($5, $6) RETURNING id), " +
-		"i4 AS (INSERT INTO idempotency (account, key)\n\t\tVALUES ($7, $8) RETURNING 0) " +
-		"SELECT (SELECT * FROM i1), (SELECT * FROM i2), (SELECT * FROM i3), (SELECT count(*) FROM i4)"
-	if h.query != want || len(h.args) != 8 {
-		t.Errorf("the inserts, with %d arguments:\n%s\nwant\n%s", len(h.args), h.query, want)
+	want := "WITH i1 AS (INSERT INTO objects (account, id) VALUES ($10, $11) RETURNING seq), " +
+		"i2 AS (INSERT INTO events (account, id) VALUES ($12, $13) RETURNING seq), " +
+		"i3 AS (INSERT INTO timers (account, due) VALUES ($14, $15) RETURNING id), " +
+		"i4 AS (INSERT INTO idempotency (account, key)\n\t\tVALUES ($16, $17) RETURNING 0) " +
+		"SELECT kontor_still_read(" + check(0, " FOR UPDATE") + " * " + check(1, " FOR UPDATE") + " * " + check(2, "") + "), " +
+		"(SELECT * FROM i1), (SELECT * FROM i2), (SELECT * FROM i3), (SELECT count(*) FROM i4)"
+	if h.checks != "LLR" || h.query != want || len(h.args) != 17 {
+		t.Errorf("the checks and inserts (%q), with %d arguments:\n%s\nwant\n%s", h.checks, len(h.args), h.query, want)
 	}
-	if d := h.dests(); len(d) != 4 || d[0] != &seq || d[1] != &ev || d[2] != &id {
-		t.Errorf("the inserts' results go to %v", d)
+	if d := h.dests(); len(d) != 5 || d[1] != &seq || d[2] != &ev || d[3] != &id {
+		t.Errorf("the statement's row goes to %v", d)
 	}
-	if tx.held[2].inserts != nil || tx.held[3].query != `INSERT INTO events (account, id) VALUES ($1, $2) RETURNING seq` {
-		t.Errorf("after the update: %q, then %q", tx.held[2].query, tx.held[3].query)
+	if tx.held[1].inserts != nil {
+		t.Errorf("the update is held as inserts: %q", tx.held[1].query)
+	}
+	want = "WITH i1 AS (INSERT INTO events (account, id) VALUES ($1, $2) RETURNING seq), " +
+		"i2 AS (INSERT INTO events (account, id) VALUES ($3, $4) RETURNING seq) " +
+		"SELECT (SELECT * FROM i1), (SELECT * FROM i2)"
+	if h := tx.held[2]; h.query != want || len(h.args) != 4 {
+		t.Errorf("the inserts after the update, with %d arguments:\n%s\nwant\n%s", len(h.args), h.query, want)
+	}
+	if h := tx.held[3]; h.checks != "L" || h.inserts != nil {
+		t.Errorf("the check after the inserts: %q", h.query)
 	}
 }
