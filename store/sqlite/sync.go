@@ -37,8 +37,15 @@ import (
 // logSync syncs the write-ahead log and answers the batches it covers.
 type logSync struct {
 	log *os.File
-	// sync makes the log durable; a test may replace it before the first write.
+	// sync makes the log durable up to batch upTo; a test may replace it
+	// before the first write.
 	sync func() error
+	// early starts a sync from the writer, right after a COMMIT; nil where
+	// the kernel offers no way to (sync_aio_linux.go).
+	early *aioSync
+	// upTo is the last batch the syncer's sync is to make durable; synced
+	// the last one a finished sync covers. The syncer's own.
+	upTo, synced uint64
 	// observe is told of each batch once it is durable.
 	observe func(batch int, d time.Duration)
 
@@ -82,7 +89,8 @@ func openLogSync(dbPath string, observe func(int, time.Duration)) (*logSync, err
 	}
 	ls := &logSync{log: f, observe: observe, changed: make(chan struct{}),
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	ls.sync = func() error { return syncData(f) }
+	ls.early = newAIOSync(f)
+	ls.sync = ls.syncLog
 	go ls.run()
 	return ls, nil
 }
@@ -96,6 +104,9 @@ func (ls *logSync) committed(n uint64, batch []*writeReq, results []error, start
 	b := &syncedBatch{n: n, dones: make([]chan error, len(batch)), results: results, start: start}
 	for i, r := range batch {
 		b.dones[i] = r.done
+	}
+	if ls.early != nil {
+		ls.early.start(n)
 	}
 	ls.mu.Lock()
 	ls.pending = append(ls.pending, b)
@@ -176,6 +187,7 @@ func (ls *logSync) flush() {
 		return
 	}
 	if failed == nil {
+		ls.upTo = batches[len(batches)-1].n
 		if err := ls.sync(); err != nil {
 			failed = fmt.Errorf("sqlite: sync the write-ahead log: %w (the store accepts nothing more; restart it)", err)
 		}
@@ -209,10 +221,36 @@ func (ls *logSync) flush() {
 	ls.mu.Unlock()
 }
 
+// syncLog makes the log durable up to batch upTo: the sync the writer
+// started, if it covers that batch, or else a sync of its own. A sync
+// started after a batch's COMMIT wrote its frames covers that batch and
+// every one before it: the log is one file, and a sync covers every write
+// to it made before the call.
+func (ls *logSync) syncLog() error {
+	if ls.early != nil {
+		n, err := ls.early.reap()
+		if err != nil {
+			return err
+		}
+		ls.synced = max(ls.synced, n)
+	}
+	if ls.upTo <= ls.synced {
+		return nil
+	}
+	if err := syncData(ls.log); err != nil {
+		return err
+	}
+	ls.synced = ls.upTo
+	return nil
+}
+
 // close answers what is pending, stops the syncer and closes the log file.
 func (ls *logSync) close() error {
 	close(ls.stop)
 	<-ls.done
+	if ls.early != nil {
+		ls.early.close()
+	}
 	return ls.log.Close()
 }
 
