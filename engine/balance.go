@@ -44,8 +44,18 @@ func init() { register(&BalanceTransaction{}) }
 // ObjectType implements Object.
 func (*BalanceTransaction) ObjectType() string { return "balance_transaction" }
 
-// Index implements Object: lists filter by type and by the object that caused it.
-func (b *BalanceTransaction) Index() Index { return Index{Kind: b.Type, Parent: b.Source} }
+// Index implements Object: lists filter by type and by the object that
+// caused it. A charge's payment, the movement its charge names
+// (Charge.BalanceTransaction), keeps no parent: a settlement's row adds no
+// entry to the index of objects by parent, and a list by source finds it
+// through the charge (BalanceTransactionFilter.named). Payments stored
+// before keep their entry.
+func (b *BalanceTransaction) Index() Index {
+	if b.Type == "payment" {
+		return Index{Kind: b.Type}
+	}
+	return Index{Kind: b.Type, Parent: b.Source}
+}
 
 // appendJSON appends b's document, byte for byte what json.Marshal writes
 // of it, at a fraction of the cost: a settlement writes one inside the

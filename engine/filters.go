@@ -1,6 +1,10 @@
 package engine
 
-import "github.com/kontorpay/kontor/store"
+import (
+	"slices"
+
+	"github.com/kontorpay/kontor/store"
+)
 
 // A Filter selects the objects of one kind by the engine's own fields. The
 // engine maps it to the store's columns (each object's Index), which no
@@ -21,7 +25,65 @@ func ListWhere[T any, PT interface {
 	if f != nil {
 		f.columns(op, &p)
 	}
-	return List[T, PT](op, p)
+	got, err := List[T, PT](op, p)
+	if n, ok := f.(namingFilter); ok && err == nil {
+		return withNamed(op, n, p, got)
+	}
+	return got, err
+}
+
+// A namingFilter also selects objects that another object names, which
+// keep no entry its columns find (a charge's payment: BalanceTransaction.Index).
+type namingFilter interface {
+	named(op *Op) ([]string, error)
+}
+
+// withNamed adds the objects n names that fall within p to got, a page of
+// p: in the page's order, none twice, up to its limit.
+func withNamed[T any, PT interface {
+	*T
+	Object
+}](op *Op, n namingFilter, p ListParams, got []PT) ([]PT, error) {
+	ids, err := n.named(op)
+	if err != nil || len(ids) == 0 {
+		return got, err
+	}
+	for _, id := range ids {
+		if slices.ContainsFunc(got, func(o PT) bool { return o.meta().ID == id }) {
+			continue // stored with its entry
+		}
+		o, err := Get[T, PT](op, id)
+		if missing(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if within(p, o) {
+			got = append(got, o)
+		}
+	}
+	slices.SortFunc(got, func(a, b PT) int {
+		if p.Ascending {
+			return int(a.Seq() - b.Seq())
+		}
+		return int(b.Seq() - a.Seq())
+	})
+	if p.Limit > 0 && len(got) > p.Limit {
+		got = got[:p.Limit]
+	}
+	return got, nil
+}
+
+// within reports whether o falls within the page p on everything but its
+// parent: its cursors, its created bounds and its other columns.
+func within(p ListParams, o Object) bool {
+	seq, created, ix := o.Seq(), o.meta().Created, o.Index()
+	return (p.AfterSeq == 0 || seq < p.AfterSeq) && (p.BeforeSeq == 0 || seq > p.BeforeSeq) &&
+		(p.CreatedGTE == nil || created >= *p.CreatedGTE) && (p.CreatedLTE == nil || created <= *p.CreatedLTE) &&
+		(p.Kind == "" || ix.Kind == p.Kind) && (p.Customer == "" || ix.Customer == p.Customer) &&
+		(p.Status == "" || ix.Status == p.Status) && (p.ClockID == "" || ix.Clock == p.ClockID) &&
+		(p.Lookup == "" || ix.Lookup == p.Lookup)
 }
 
 // CustomerFilter selects customers.
@@ -145,6 +207,32 @@ type BalanceTransactionFilter struct {
 
 func (f BalanceTransactionFilter) columns(_ *Op, p *store.ListObjectsParams) {
 	p.Parent, p.Kind = f.Source, f.Type
+}
+
+// named is the payment of Source when that is a charge: it is kept under
+// no parent (BalanceTransaction.Index). The charge is read whatever the
+// op's scope, as balance transactions have none.
+func (f BalanceTransactionFilter) named(op *Op) ([]string, error) {
+	if f.Source == "" || (f.Type != "" && f.Type != "payment") {
+		return nil, nil
+	}
+	row, err := op.tx.GetObject(op.ctx, store.GetObjectParams{Account: op.account, ID: f.Source, Type: (*Charge)(nil).ObjectType()})
+	if isNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var c struct {
+		BalanceTransaction *string `json:"balance_transaction"`
+	}
+	if err := unmarshal(row.Data, &c); err != nil {
+		return nil, err
+	}
+	if c.BalanceTransaction == nil {
+		return nil, nil
+	}
+	return []string{*c.BalanceTransaction}, nil
 }
 
 // SourceFilter selects sources.

@@ -120,6 +120,30 @@ func startKontor(db string, args ...string) (*kontor, error) {
 	return nil, fmt.Errorf("kontor on %s did not start (log: %s)", addr, logf.Name())
 }
 
+// cpu is the CPU time (user and system) the server has used so far, from
+// /proc (Linux).
+func (k *kontor) cpu() (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", k.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	// The fields after the command's name, which is in parentheses: state
+	// is the first, utime and stime the 12th and 13th, in clock ticks.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("short /proc stat: %q", b)
+	}
+	var ticks int64
+	for _, s := range f[11:13] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, err
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / 100, nil // USER_HZ
+}
+
 // stop shuts the server down gracefully (SIGINT) and waits for it.
 func (k *kontor) stop() {
 	k.cmd.Process.Signal(syscall.SIGINT)
@@ -286,6 +310,7 @@ func clockAdvance() error {
 	}
 	created := time.Since(t0)
 	t0 = time.Now()
+	cpu0, cpuErr := k.cpu()
 	if _, err := k.post("/v1/test_helpers/test_clocks/"+clock+"/advance",
 		url.Values{"frozen_time": {strconv.FormatInt(start+7*86400, 10)}}); err != nil {
 		return err
@@ -305,6 +330,10 @@ func clockAdvance() error {
 		time.Sleep(10 * time.Millisecond)
 	}
 	took := time.Since(t0)
+	cpu1, err := k.cpu()
+	if cpuErr == nil {
+		cpuErr = err
+	}
 	db, err := openDB(k.db)
 	if err != nil {
 		return err
@@ -316,8 +345,12 @@ func clockAdvance() error {
 		(SELECT id FROM objects WHERE type = 'customer' AND clock_id = ?)`, clock).Scan(&settled); err != nil {
 		return err
 	}
-	fmt.Printf("test clock advance: %d charges (created in %.1f s), %d settled in %.2f s: %.0f settlements/s\n",
+	fmt.Printf("test clock advance: %d charges (created in %.1f s), %d settled in %.2f s: %.0f settlements/s",
 		*clockCharges, created.Seconds(), settled, took.Seconds(), float64(settled)/took.Seconds())
+	if cpuErr == nil && settled > 0 {
+		fmt.Printf(", server CPU %.0f µs per settlement", float64((cpu1-cpu0).Microseconds())/float64(settled))
+	}
+	fmt.Println()
 	if settled != *clockCharges {
 		return fmt.Errorf("%d of %d charges settled", settled, *clockCharges)
 	}
