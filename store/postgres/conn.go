@@ -50,9 +50,10 @@ import (
 // idempotency outcome of a request cost one round trip with the commit
 // instead of one each. Such an insert fails rather than skip a row, and a
 // batch stops at its first failure, so a COMMIT behind a failed write never
-// runs. An update that must change its row is checked when its answer is
-// read, so it goes with the next statement but never with the COMMIT.
-// Everything else is pgx's adapter unchanged.
+// runs. An update that must change its row checks its own row count
+// (changedOneSQL), so it may go with the COMMIT too. Held writes that can
+// be one statement are (held.go). Everything else is pgx's adapter
+// unchanged.
 
 // connector makes the pool's connections.
 type connector struct{ driver.Connector }
