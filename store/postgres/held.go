@@ -46,10 +46,15 @@ type heldStmt struct {
 
 // maxInserts bounds the inserts in one statement, and maxInsertArgs their
 // arguments: a batch of many rows (a test clock's) makes statements of a
-// few shapes, each prepared once per connection.
+// few shapes, each prepared once per connection. maxChecks bounds the
+// checks in one: each sequence of their locks is a statement of its own,
+// kept for the process's life (stillReadAll, inserts), so a write that
+// read many cached objects makes several statements of a few shapes, not
+// one of a new shape.
 const (
 	maxInserts    = 8
 	maxInsertArgs = 512
+	maxChecks     = 8
 )
 
 // hold keeps a write for the transaction's next batch, in one statement
@@ -66,7 +71,7 @@ func (t *lazyTx) hold(query string, args []any, into *int64) {
 		if lock {
 			l = "L"
 		}
-		if h := last(); h != nil && h.checks != "" && h.inserts == nil {
+		if h := last(); h != nil && h.checks != "" && h.inserts == nil && len(h.checks) < maxChecks {
 			h.checks += l
 			h.query = stillReadAllSQL(h.checks)
 			h.args = append(h.args, args...)

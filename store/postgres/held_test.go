@@ -3,6 +3,7 @@ package postgres
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -157,5 +158,24 @@ func TestHoldJoins(t *testing.T) {
 	}
 	if h := tx.held[3]; h.checks != "L" || h.inserts != nil {
 		t.Errorf("the check after the inserts: %q", h.query)
+	}
+}
+
+// TestHoldBoundsChecks: checks held one after the other go in statements
+// of at most maxChecks each, so that their shapes are few.
+func TestHoldBoundsChecks(t *testing.T) {
+	tx := &lazyTx{}
+	for i := range 2*maxChecks + 1 {
+		tx.hold(stillReadSQL[i%2], []any{"acct_a", fmt.Sprintf("cus_%d", i), int64(1)}, nil)
+	}
+	var got []string
+	for _, h := range tx.held {
+		got = append(got, h.checks)
+	}
+	if want := []string{"RLRLRLRL", "RLRLRLRL", "R"}; !slices.Equal(got, want) {
+		t.Fatalf("checks held as %q; want %q", got, want)
+	}
+	if h := tx.held[1]; len(h.args) != 3*maxChecks || h.args[0] != "acct_a" || h.args[1] != fmt.Sprintf("cus_%d", maxChecks) {
+		t.Errorf("the second statement's arguments: %v", h.args)
 	}
 }
