@@ -318,21 +318,7 @@ func TestAdvanceBehindAFailingBatch(t *testing.T) {
 		return op.Tx().InsertObject(op.Context(), &store.Object{Account: op.AccountID(), ID: "fired_" + tm.ObjectID,
 			Type: "test.fired", Created: 1, Data: []byte(`{}`)})
 	})
-	var clockID string
-	te.update(t, func(op *Op) error {
-		c, err := op.CreateTestClock(frozen.Unix(), Opt[string]{})
-		if err != nil {
-			return err
-		}
-		clockID = c.ID
-		for i := 1; i <= n; i++ {
-			if err := op.Schedule(frozen.Add(time.Duration(i)*time.Minute), c.ID, "test.step", fmt.Sprintf("step_%03d", i), nil); err != nil {
-				return err
-			}
-		}
-		_, err = op.AdvanceTestClock(c.ID, frozen.Add(time.Duration(n+1)*time.Minute).Unix())
-		return err
-	})
+	clockID := te.advanceSteps(t, frozen, n, "step_%03d")
 	te.fire(t)
 	var fired []store.Object
 	var left []store.Timer
@@ -396,21 +382,7 @@ func TestAdvanceBatchesGrowAndFollowACutShortOne(t *testing.T) {
 		return op.Tx().InsertObject(op.Context(), &store.Object{Account: op.AccountID(), ID: "fired_" + tm.ObjectID,
 			Type: "test.fired", Created: 1, Data: []byte(`{}`)})
 	})
-	var clockID string
-	te.update(t, func(op *Op) error {
-		c, err := op.CreateTestClock(frozen.Unix(), Opt[string]{})
-		if err != nil {
-			return err
-		}
-		clockID = c.ID
-		for i := 1; i <= n; i++ {
-			if err := op.Schedule(frozen.Add(time.Duration(i)*time.Second), c.ID, "test.step", fmt.Sprintf("step_%04d", i), nil); err != nil {
-				return err
-			}
-		}
-		_, err = op.AdvanceTestClock(c.ID, frozen.Add(time.Duration(n+1)*time.Second).Unix())
-		return err
-	})
+	clockID := te.advanceSteps(t, frozen, n, "step_%04d")
 	before := sq.Speculations()
 	te.fire(t)
 	if got := sq.Speculations(); got.Stale != before.Stale || got.Redone != before.Redone {
@@ -445,4 +417,27 @@ func TestAdvanceBatchesGrowAndFollowACutShortOne(t *testing.T) {
 		}
 		return err
 	})
+}
+
+// advanceSteps makes a test clock frozen at frozen with n "test.step"
+// timers a minute apart, for objects named by format and i (1 to n), and
+// advances it past them; it returns the clock's id.
+func (te *testEngine) advanceSteps(t *testing.T, frozen time.Time, n int, format string) string {
+	t.Helper()
+	var clockID string
+	te.update(t, func(op *Op) error {
+		c, err := op.CreateTestClock(frozen.Unix(), Opt[string]{})
+		if err != nil {
+			return err
+		}
+		clockID = c.ID
+		for i := 1; i <= n; i++ {
+			if err := op.Schedule(frozen.Add(time.Duration(i)*time.Minute), c.ID, "test.step", fmt.Sprintf(format, i), nil); err != nil {
+				return err
+			}
+		}
+		_, err = op.AdvanceTestClock(c.ID, frozen.Add(time.Duration(n+1)*time.Minute).Unix())
+		return err
+	})
+	return clockID
 }
