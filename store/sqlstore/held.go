@@ -346,11 +346,11 @@ type heldRow struct {
 //
 // In SQLite the statement returns nothing: the writer is the database's
 // only one, and one statement gives its rows consecutive seqs in the order
-// of its VALUES (each new rowid is one past the largest the table has had,
-// AUTOINCREMENT), so that once every row is in, the last one's seq, the
-// connection's last insert rowid, tells them all. RETURNING would make
-// SQLite keep the rows it returns in a table of their own and hand each
-// back through the driver. PostgreSQL returns each row's seq by its key.
+// of its VALUES (each new rowid is one past the largest in the table), so
+// that once every row is in, the last one's seq, the connection's last
+// insert rowid, tells them all. RETURNING would make SQLite keep the rows
+// it returns in a table of their own and hand each back through the
+// driver. PostgreSQL returns each row's seq by its key.
 func (t *Tx) insertRows(ctx context.Context, what, insert string, args []any, rows []heldRow) error {
 	if !t.d.Numbered {
 		res, err := t.exec(ctx, insert+` ON CONFLICT DO NOTHING`, args...)
