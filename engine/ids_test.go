@@ -15,7 +15,7 @@ func TestRandomStringIsUniform(t *testing.T) {
 			t.Errorf("RandomString(%d) has %d characters", n, len(s))
 		}
 	}
-	// The random characters of ids, after the seconds they start with.
+	// The random characters of ids, after the milliseconds they start with.
 	for range per * len(alnum) / (24 - idTimeChars) {
 		id := NewID("py_")
 		if len(id) != 27 || !strings.HasPrefix(id, "py_") {
@@ -39,21 +39,21 @@ func TestRandomStringIsUniform(t *testing.T) {
 	}
 }
 
-// TestIDsSortByTime: an id made in a later second sorts after one made in
-// an earlier second, as bytes compare, and both have Stripe's shape.
+// TestIDsSortByTime: an id made in a later millisecond sorts after one made
+// in an earlier millisecond, as bytes compare, and both have Stripe's shape.
 func TestIDsSortByTime(t *testing.T) {
 	prev := ""
-	for _, sec := range []int64{0, 1, 61, 62, 63, 1796173642, 1796173643, 1796173704, 62*62*62*62*62 - 1} {
-		id := newIDAt("ch_", sec)
+	for _, ms := range []int64{0, 1, 61, 62, 63, 1796173642000, 1796173642001, 1796173642062, 1796173643000, 3521614606207} {
+		id := newIDAt("ch_", ms)
 		if len(id) != 27 || !strings.HasPrefix(id, "ch_") || strings.Trim(id[3:], alnum) != "" {
-			t.Fatalf("newIDAt(ch_, %d) = %q, want ch_ and 24 alphanumerics", sec, id)
+			t.Fatalf("newIDAt(ch_, %d) = %q, want ch_ and 24 alphanumerics", ms, id)
 		}
 		if id <= prev {
-			t.Errorf("the id of second %d, %s, sorts before the one of an earlier second, %s", sec, id, prev)
+			t.Errorf("the id of millisecond %d, %s, sorts before the one of an earlier millisecond, %s", ms, id, prev)
 		}
 		prev = id
 	}
-	if a, b := newIDAt("ch_", 1796173642), newIDAt("ch_", 1796173642); a == b || a[:3+idTimeChars] != b[:3+idTimeChars] {
-		t.Errorf("two ids of one second: %s, %s; want the same seconds and different random characters", a, b)
+	if a, b := newIDAt("ch_", 1796173642000), newIDAt("ch_", 1796173642000); a == b || a[:3+idTimeChars] != b[:3+idTimeChars] {
+		t.Errorf("two ids of one millisecond: %s, %s; want the same milliseconds and different random characters", a, b)
 	}
 }
