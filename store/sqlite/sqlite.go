@@ -514,10 +514,12 @@ func (s *Store) redo(ctx context.Context, batch []*writeReq, results []error) (*
 // sync returns. This batch could not be synced before then anyway, and the
 // more requests share a commit, the fewer pages each writes to the log. A
 // batch of one request with no other write on its way (being speculated)
-// commits at once instead: a writer that waits for each write before the
-// next (the webhook dispatcher's claims and its record of outcomes) would
+// and at most one other caller waiting for a sync commits at once instead:
+// a writer that waits for each write before the next (the webhook
+// dispatcher's claims and its record of outcomes, two such writers) would
 // otherwise wait for this commit after the sync returns, and the next sync
-// with it.
+// with it. With more callers waiting, more requests are to come (their
+// next), and the lone one waits for them.
 func (s *Store) next(n int) (*writeReq, bool) {
 	if n >= s.maxB {
 		return nil, false
@@ -527,7 +529,7 @@ func (s *Store) next(n int) (*writeReq, bool) {
 		return r, ok
 	default:
 	}
-	if n < 2 && s.speculating.Load() == 0 {
+	if n < 2 && s.speculating.Load() == 0 && s.lsync.waiting.Load() <= 1 {
 		return nil, false
 	}
 	synced, syncing := s.lsync.syncing()

@@ -52,6 +52,9 @@ type logSync struct {
 	// begun counts the batches the writer has begun to commit, durable
 	// those whose sync returned.
 	begun, durable atomic.Uint64
+	// waiting counts the callers of the batches handed over and not yet
+	// answered.
+	waiting atomic.Int64
 
 	broken  atomic.Bool // a sync failed
 	mu      sync.Mutex
@@ -108,6 +111,7 @@ func (ls *logSync) committed(n uint64, batch []*writeReq, results []error, start
 	if ls.early != nil {
 		ls.early.start(n)
 	}
+	ls.waiting.Add(int64(len(batch)))
 	ls.mu.Lock()
 	ls.pending = append(ls.pending, b)
 	ls.mu.Unlock()
@@ -211,6 +215,7 @@ func (ls *logSync) flush() {
 				done <- b.results[i]
 			}
 		}
+		ls.waiting.Add(-int64(len(b.dones)))
 	}
 	// Last: the writer waiting to commit its next batch (Store.next) is
 	// then the goroutine readied last, which the scheduler runs next on this

@@ -3,8 +3,11 @@ package sqlite
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
+
+	"github.com/kontorpay/kontor/store"
 )
 
 // TestCallersAnsweredBeforeTheWriter: once a sync returns, every caller of
@@ -43,5 +46,67 @@ func TestCallersAnsweredBeforeTheWriter(t *testing.T) {
 	close(looked)
 	if err := <-req.done; err != nil {
 		t.Fatalf("answer: %v", err)
+	}
+}
+
+// TestLoneWriteWaitsForOthersNext: while a sync is held, a lone write (with
+// no other write being speculated) commits at once as long as at most one
+// other caller waits for a sync, the way two writers that each wait for
+// their last write go; with two waiting it stays open, and the write after
+// it shares its commit.
+func TestLoneWriteWaitsForOthersNext(t *testing.T) {
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "kontor.db"), Options{NoSpeculation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sizes := make(chan int, 8)
+	s.OnCommit(func(batch int, _ time.Duration) { sizes <- batch })
+	entered, release := make(chan struct{}), make(chan struct{})
+	inner, first := s.lsync.sync, true
+	s.lsync.sync = func() error {
+		if first {
+			first = false
+			close(entered)
+			<-release
+		}
+		return inner()
+	}
+	errs := make(chan error, 4)
+	write := func(id string) {
+		errs <- s.Update(t.Context(), func(tx store.Tx) error {
+			return tx.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: id, Type: "counter", Created: 1, Data: []byte(`{}`)})
+		})
+	}
+	awaitWaiting := func(n int64) {
+		for s.lsync.waiting.Load() < n {
+			runtime.Gosched()
+		}
+	}
+	go write("ctr_a")
+	<-entered // ctr_a's sync is held
+	go write("ctr_b")
+	awaitWaiting(2) // one waiting: ctr_b committed at once
+	inWriter := func(id string) <-chan struct{} {
+		ran := make(chan struct{})
+		go func() {
+			errs <- s.Update(t.Context(), func(tx store.Tx) error {
+				close(ran)
+				return tx.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: id, Type: "counter", Created: 1, Data: []byte(`{}`)})
+			})
+		}()
+		return ran
+	}
+	<-inWriter("ctr_c") // in the writer's batch, which two waiting keep open
+	<-inWriter("ctr_d") // in the same batch: the sync is still held
+	close(release)
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatalf("write: %v", err)
+		}
+	}
+	got := []int{<-sizes, <-sizes, <-sizes}
+	if got[0] != 1 || got[1] != 1 || got[2] != 2 {
+		t.Fatalf("batches of %v writes, want 1, 1 and then 2 sharing a commit", got)
 	}
 }
