@@ -17,9 +17,10 @@ import (
 	"github.com/kontorpay/kontor/store/storetest"
 )
 
-// planConn returns a connection to a new database that the store migrated,
-// on which the statements of setup have run.
-func planConn(t *testing.T, setup ...string) *pgx.Conn {
+// planDB starts a new database that the store migrated and runs the
+// statements of setup on it; it returns the database's address and the
+// connection they ran on.
+func planDB(t *testing.T, setup ...string) (string, *pgx.Conn) {
 	t.Helper()
 	dsn := pgtest.Start(t)
 	open(t, dsn, postgres.Options{})
@@ -29,7 +30,7 @@ func planConn(t *testing.T, setup ...string) *pgx.Conn {
 			t.Fatalf("%.40s: %v", q, err)
 		}
 	}
-	return conn
+	return dsn, conn
 }
 
 // checkPlans explains the prepared statement's execution run (EXECUTE …)
@@ -56,7 +57,7 @@ func checkPlans(t *testing.T, conn *pgx.Conn, what, run, index string) {
 // the index's condition), not on events_list, which would walk every event
 // of the account; on a database without statistics and after ANALYZE.
 func TestEventsByObjectPlan(t *testing.T) {
-	conn := planConn(t,
+	_, conn := planDB(t,
 		`ALTER TABLE events SET (autovacuum_enabled = false)`,
 		`INSERT INTO events (account, id, dialect, type, object_id, created, data)
 			SELECT 'acct_a', 'evt_' || g, CASE WHEN g % 3 = 0 THEN 'cko' ELSE '' END, 'charge.pending',
@@ -86,33 +87,33 @@ func (x *explainer) explain(ctx context.Context, query string, args []any) {
 	}
 }
 
+// explainedTx returns a Tx of dialect d on a new database that the store
+// migrated and setup ran on, which asks PostgreSQL how it plans each of its
+// queries, and the explainer that keeps the last plan.
+func explainedTx(t *testing.T, d *sqlstore.Dialect, setup ...string) (*sqlstore.Tx, *explainer) {
+	t.Helper()
+	dsn, _ := planDB(t, setup...)
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	x := &explainer{t: t, db: db}
+	return sqlstore.NewTx(&storetest.Explainer{DB: db, Explain: x.explain}, d), x
+}
+
 // TestIdempotencyWithAccountPlan: a keyed write's lookup of its stored
 // outcome, which reads the account's row along (GetIdempotency in a write),
 // finds the outcome by both columns of the idempotency table's key. By the
 // key alone the lookup walks the index over every account's keys, and so
 // grows with the table.
 func TestIdempotencyWithAccountPlan(t *testing.T) {
-	dsn := pgtest.Start(t)
-	open(t, dsn, postgres.Options{})
-	conn := connect(t, dsn)
-	for _, q := range []string{
+	tx, x := explainedTx(t, &sqlstore.Dialect{Numbered: true, Pipelined: true},
 		`ALTER TABLE idempotency SET (autovacuum_enabled = false)`,
 		`INSERT INTO accounts (id, name, created, settings) VALUES ('acct_a', 'a', 1, '\x7b7d')`,
 		`INSERT INTO idempotency (account, key, request_hash, method, path, status_code, body, created)
 			SELECT 'acct_' || (g % 50), 'k' || (g / 50), 'h', 'POST', '/v1/charges', 200, '\x7b7d', g FROM generate_series(1, 3000) g`,
-		`ANALYZE idempotency`,
-	} {
-		if _, err := conn.Exec(t.Context(), q); err != nil {
-			t.Fatalf("%.40s: %v", q, err)
-		}
-	}
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	x := &explainer{t: t, db: db}
-	tx := sqlstore.NewTx(&storetest.Explainer{DB: db, Explain: x.explain}, &sqlstore.Dialect{Numbered: true, Pipelined: true})
+		`ANALYZE idempotency`)
 	if _, err := tx.GetIdempotency(t.Context(), "acct_a", "k3"); err != nil && !errors.Is(err, store.ErrNotFound) {
 		t.Fatal(err)
 	}
@@ -127,25 +128,10 @@ func TestIdempotencyWithAccountPlan(t *testing.T) {
 // (…)", it scans the unique index by the account alone and filters every
 // object of the account.
 func TestGetObjectsPlan(t *testing.T) {
-	dsn := pgtest.Start(t)
-	open(t, dsn, postgres.Options{})
-	conn := connect(t, dsn)
-	for _, q := range []string{
+	tx, x := explainedTx(t, &sqlstore.Dialect{Numbered: true, ExactLookups: true},
 		`ALTER TABLE objects SET (autovacuum_enabled = false)`,
 		`INSERT INTO objects (account, id, type, created, data)
-			SELECT 'acct_a', CASE WHEN g % 2 = 0 THEN 'py_' ELSE 'src_' END || g, 'charge', 1, '\x7b7d' FROM generate_series(1, 3000) g`,
-	} {
-		if _, err := conn.Exec(t.Context(), q); err != nil {
-			t.Fatalf("%.40s: %v", q, err)
-		}
-	}
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	x := &explainer{t: t, db: db}
-	tx := sqlstore.NewTx(&storetest.Explainer{DB: db, Explain: x.explain}, &sqlstore.Dialect{Numbered: true, ExactLookups: true})
+			SELECT 'acct_a', CASE WHEN g % 2 = 0 THEN 'py_' ELSE 'src_' END || g, 'charge', 1, '\x7b7d' FROM generate_series(1, 3000) g`)
 	got, err := tx.GetObjects(t.Context(), "acct_a", []string{"py_8", "src_9"})
 	if err != nil {
 		t.Fatal(err)

@@ -238,7 +238,7 @@ func TestUpgrades(t *testing.T) {
 // the type; custom and generic plans both (the driver's statements are
 // prepared).
 func TestLookupPlan(t *testing.T) {
-	conn := planConn(t,
+	_, conn := planDB(t,
 		`ALTER TABLE objects SET (autovacuum_enabled = false)`,
 		`INSERT INTO objects (account, id, type, created, data)
 			SELECT 'acct_a', 'py_' || g, 'charge', 1, '\x7b7d' FROM generate_series(1, 3000) g`,
