@@ -2,7 +2,7 @@ package sqlite
 
 // WrapLogSync replaces how the store syncs its write-ahead log with what wrap
 // makes of the way it does now. Call it before the store's first write.
-func WrapLogSync(s *Store, wrap func(sync func() error) func() error) {
+func WrapLogSync(s *Store, wrap func(sync func(upTo uint64) error) func(upTo uint64) error) {
 	s.lsync.sync = wrap(s.lsync.sync)
 }
 

@@ -39,13 +39,12 @@ type logSync struct {
 	log *os.File
 	// sync makes the log durable up to batch upTo; a test may replace it
 	// before the first write.
-	sync func() error
+	sync func(upTo uint64) error
 	// early starts a sync from the writer, right after a COMMIT; nil where
 	// the kernel offers no way to (sync_aio_linux.go).
 	early *aioSync
-	// upTo is the last batch the syncer's sync is to make durable; synced
-	// the last one a finished sync covers. The syncer's own.
-	upTo, synced uint64
+	// synced is the last batch a finished sync covers. The syncer's own.
+	synced uint64
 	// observe is told of each batch once it is durable.
 	observe func(batch int, d time.Duration)
 
@@ -191,8 +190,7 @@ func (ls *logSync) flush() {
 		return
 	}
 	if failed == nil {
-		ls.upTo = batches[len(batches)-1].n
-		if err := ls.sync(); err != nil {
+		if err := ls.sync(batches[len(batches)-1].n); err != nil {
 			failed = fmt.Errorf("sqlite: sync the write-ahead log: %w (the store accepts nothing more; restart it)", err)
 		}
 	}
@@ -231,7 +229,7 @@ func (ls *logSync) flush() {
 // started after a batch's COMMIT wrote its frames covers that batch and
 // every one before it: the log is one file, and a sync covers every write
 // to it made before the call.
-func (ls *logSync) syncLog() error {
+func (ls *logSync) syncLog(upTo uint64) error {
 	if ls.early != nil {
 		n, err := ls.early.reap()
 		if err != nil {
@@ -239,13 +237,13 @@ func (ls *logSync) syncLog() error {
 		}
 		ls.synced = max(ls.synced, n)
 	}
-	if ls.upTo <= ls.synced {
+	if upTo <= ls.synced {
 		return nil
 	}
 	if err := syncData(ls.log); err != nil {
 		return err
 	}
-	ls.synced = ls.upTo
+	ls.synced = upTo
 	return nil
 }
 

@@ -74,9 +74,9 @@ func TestWriterStartsTheSync(t *testing.T) {
 	}
 	var inFlight, upTo uint64
 	inner := s.lsync.sync
-	s.lsync.sync = func() error {
-		inFlight, upTo = s.lsync.early.covers.Load(), s.lsync.upTo
-		return inner()
+	s.lsync.sync = func(n uint64) error {
+		inFlight, upTo = s.lsync.early.covers.Load(), n
+		return inner(n)
 	}
 	if err := s.Update(t.Context(), func(tx store.Tx) error {
 		return tx.InsertObject(t.Context(), &store.Object{Account: "acct_a", ID: "cus_1", Type: "customer", Created: 1, Data: []byte(`{}`)})

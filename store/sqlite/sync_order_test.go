@@ -64,13 +64,13 @@ func TestLoneWriteWaitsForOthersNext(t *testing.T) {
 	s.OnCommit(func(batch int, _ time.Duration) { sizes <- batch })
 	entered, release := make(chan struct{}), make(chan struct{})
 	inner, first := s.lsync.sync, true
-	s.lsync.sync = func() error {
+	s.lsync.sync = func(upTo uint64) error {
 		if first {
 			first = false
 			close(entered)
 			<-release
 		}
-		return inner()
+		return inner(upTo)
 	}
 	errs := make(chan error, 4)
 	write := func(id string) {

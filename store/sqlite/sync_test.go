@@ -20,13 +20,13 @@ func TestLogSyncFails(t *testing.T) {
 	s := openSpec(t, "")
 	var fail atomic.Bool
 	var calls atomic.Int64
-	sqlite.WrapLogSync(s, func(sync func() error) func() error {
-		return func() error {
+	sqlite.WrapLogSync(s, func(sync func(uint64) error) func(uint64) error {
+		return func(upTo uint64) error {
 			calls.Add(1)
 			if fail.Load() {
 				return errDisk
 			}
-			return sync()
+			return sync(upTo)
 		}
 	})
 	putCounter(t, s, "ctr_1", 1)
@@ -69,13 +69,13 @@ func TestLogSyncFails(t *testing.T) {
 // syncs.
 func holdFirstSync(s *sqlite.Store) (entered, release chan struct{}, calls *atomic.Int64) {
 	entered, release, calls = make(chan struct{}), make(chan struct{}), new(atomic.Int64)
-	sqlite.WrapLogSync(s, func(sync func() error) func() error {
-		return func() error {
+	sqlite.WrapLogSync(s, func(sync func(uint64) error) func(uint64) error {
+		return func(upTo uint64) error {
 			if calls.Add(1) == 1 {
 				close(entered)
 				<-release
 			}
-			return sync()
+			return sync(upTo)
 		}
 	})
 	return entered, release, calls
@@ -141,14 +141,14 @@ func TestSnapshotAnsweredOnceDurable(t *testing.T) {
 	putCounter(t, s, "ctr_a", 1)
 	var armed atomic.Bool
 	entered, release := make(chan struct{}), make(chan struct{})
-	sqlite.WrapLogSync(s, func(sync func() error) func() error {
-		return func() error {
+	sqlite.WrapLogSync(s, func(sync func(uint64) error) func(uint64) error {
+		return func(upTo uint64) error {
 			if armed.CompareAndSwap(true, false) {
 				close(entered)
 				<-release
 				return errDisk
 			}
-			return sync()
+			return sync(upTo)
 		}
 	})
 	armed.Store(true)
